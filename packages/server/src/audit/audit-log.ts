@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Repositories } from '../storage/repositories.js';
+import type { AuditContext, AuditEvent, AuditEventType, AuditOutcome } from './model.js';
+
+export interface AuditRecord {
+  type: AuditEventType;
+  context: AuditContext;
+  target: AuditEvent['target'];
+  outcome?: AuditOutcome;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Records audit events. Callers pass the repositories of their own transaction, so an event is
+ * written together with the change it describes, or not at all.
+ */
+export class AuditLog {
+  constructor(private readonly clock: Clock) {}
+
+  async record(repos: Repositories, record: AuditRecord): Promise<void> {
+    const ctx = record.context;
+    await repos.audit.insert({
+      id: randomBytes(16).toString('hex'),
+      time: this.clock.now().toISOString(),
+      type: record.type,
+      actor: { id: ctx.actorId, name: ctx.actorName },
+      target: record.target,
+      outcome: record.outcome ?? 'SUCCESS',
+      sourceIp: ctx.sourceIp,
+      userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+      trackingId: ctx.trackingId,
+      details: record.details ?? {},
+    });
+  }
+}

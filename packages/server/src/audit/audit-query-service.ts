@@ -1,0 +1,44 @@
+import { forbidden, illegalValue } from '../errors.js';
+import { canReadAll, type RequestContext } from '../identities/principal.js';
+import type { Storage } from '../storage/repositories.js';
+import { AUDIT_EVENT_TYPES, type AuditEventType, type AuditQuery } from './model.js';
+
+export interface AuditQueryInput {
+  type?: string | undefined;
+  actorId?: string | undefined;
+  targetId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** Reading the audit trail: administrators with the all-read right. */
+export class AuditQueryService {
+  constructor(private readonly storage: Storage) {}
+
+  async list(ctx: RequestContext, input: AuditQueryInput) {
+    if (!ctx.principal || !canReadAll(ctx.principal)) {
+      throw forbidden('Reading audit events needs the right sp:all-personal-access-tokens:read');
+    }
+    if (
+      input.type !== undefined &&
+      !(AUDIT_EVENT_TYPES as readonly string[]).includes(input.type)
+    ) {
+      throw illegalValue(
+        'type',
+        `Unknown audit event type '${input.type}'; known: ${AUDIT_EVENT_TYPES.join(', ')}`,
+      );
+    }
+    const query: AuditQuery = {
+      ...(input.type !== undefined && { type: input.type as AuditEventType }),
+      ...(input.actorId !== undefined && { actorId: input.actorId }),
+      ...(input.targetId !== undefined && { targetId: input.targetId }),
+      ...(input.from !== undefined && { from: new Date(input.from).toISOString() }),
+      ...(input.to !== undefined && { to: new Date(input.to).toISOString() }),
+      limit: input.limit,
+      offset: input.offset,
+    };
+    return this.storage.repos.audit.list(query);
+  }
+}

@@ -1,0 +1,38 @@
+import type { Clock } from '../clock.js';
+import type { Storage } from '../storage/repositories.js';
+import type { AuditLog } from './audit-log.js';
+import { SYSTEM_CONTEXT } from './model.js';
+
+/**
+ * Records PERSONAL_ACCESS_TOKEN_EXPIRED once for each PAT whose expiry has passed (SPEC §7).
+ * Each PAT is claimed with a conditional UPDATE, so several nodes sweeping at once record it once.
+ */
+export class ExpirySweeper {
+  constructor(
+    private readonly deps: { storage: Storage; audit: AuditLog; clock: Clock },
+    private readonly batchSize = 500,
+  ) {}
+
+  /** Records every pending expiry; returns how many it recorded. */
+  async runOnce(): Promise<number> {
+    let recorded = 0;
+    for (;;) {
+      const now = this.deps.clock.now().toISOString();
+      const due = await this.deps.storage.repos.pats.findNewlyExpired(now, this.batchSize);
+      for (const pat of due) {
+        const claimed = await this.deps.storage.transaction(async (repos) => {
+          if (!(await repos.pats.claimExpiry(pat.id, now))) return false;
+          await this.deps.audit.record(repos, {
+            type: 'PERSONAL_ACCESS_TOKEN_EXPIRED',
+            context: SYSTEM_CONTEXT,
+            target: { type: 'PERSONAL_ACCESS_TOKEN', id: pat.id, name: pat.name },
+            details: { ownerId: pat.owner_id, expirationDate: pat.expiration_date },
+          });
+          return true;
+        });
+        if (claimed) recorded++;
+      }
+      if (due.length < this.batchSize) return recorded;
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Services } from './app.js';
+import { SYSTEM_CONTEXT } from './audit/model.js';
+import type { Principal } from './identities/principal.js';
+import { RIGHTS } from './identities/rights.js';
+
+export const BOOTSTRAP_FILE = 'bootstrap-credentials.json';
+
+export interface AdminCredentials {
+  baseUrl: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * First start with an empty database: an ORG_ADMIN identity and a PAT for it, written to
+ * `<dataDir>/bootstrap-credentials.json` (mode 0600). Returns the file path, or undefined when
+ * the database already had identities.
+ */
+export async function bootstrapIfEmpty(services: Services): Promise<string | undefined> {
+  if ((await services.storage.repos.identities.count()) > 0) return undefined;
+  const admin = await services.identities.create(
+    { name: 'Administrator', login: 'admin', roles: ['ORG_ADMIN'] },
+    SYSTEM_CONTEXT,
+  );
+  const credentials = await mintAdminCredentials(services, admin.id, 'bootstrap');
+  const file = join(services.config.dataDir, BOOTSTRAP_FILE);
+  writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600, flag: 'w' });
+  return file;
+}
+
+/** A fresh PAT for an administrator, made directly through the service (for recovery). */
+export async function mintAdminCredentials(
+  services: Services,
+  identityId: string,
+  name: string,
+): Promise<AdminCredentials> {
+  const identity = await services.identities.get(identityId);
+  const system: Principal = {
+    identityId: identity.id,
+    identityName: identity.name,
+    login: identity.login,
+    patId: '',
+    rights: new Set([RIGHTS.allManage]),
+  };
+  const { pat, secret } = await services.pats.createFor(
+    { principal: system, audit: SYSTEM_CONTEXT },
+    identity.id,
+    { name },
+  );
+  return {
+    baseUrl: services.baseUrl,
+    tokenUrl: `${services.baseUrl}/oauth/token`,
+    clientId: pat.id,
+    clientSecret: secret,
+  };
+}

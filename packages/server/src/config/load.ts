@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import FormatRegistry from 'ajv-formats';
+import { Ajv } from 'ajv';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Settings that can come from the environment, as `PATINA_<NAME>`. */
+const ENV_SETTINGS = {
+  PATINA_HOST: 'host',
+  PATINA_PORT: 'port',
+  PATINA_DATA_DIR: 'dataDir',
+  PATINA_PUBLIC_BASE_URL: 'publicBaseUrl',
+  PATINA_ISSUER: 'issuer',
+  PATINA_MASTER_KEY: 'masterKey',
+  PATINA_LOG_LEVEL: 'logLevel',
+} as const;
+
+export interface LoadConfigOptions {
+  /** Path of a JSON config file; `PATINA_CONFIG` when not given. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Highest precedence: command-line flags. */
+  overrides?: Partial<Record<string, unknown>>;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+FormatRegistry.default(ajv);
+const validate = ajv.compile(ConfigSchema);
+
+/** file < environment < flags; defaults fill the rest; the result is validated and frozen. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.PATINA_CONFIG;
+  const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
+  for (const [name, key] of Object.entries(ENV_SETTINGS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      raw[key] = key === 'port' ? Number(value) : value;
+    }
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) raw[key] = value;
+  }
+  return parseConfig(raw, file ?? 'settings');
+}
+
+/** Validates a settings object and fills defaults; throws ConfigError naming the bad path. */
+export function parseConfig(raw: unknown, source = 'settings'): Config {
+  const withDefaults: unknown = Value.Default(ConfigSchema, structuredClone(raw ?? {}));
+  if (!validate(withDefaults)) {
+    const error = validate.errors?.[0];
+    const path = configPath(error?.instancePath ?? '', error?.params);
+    throw new ConfigError(`Invalid configuration in ${source}: ${path} ${error?.message ?? ''}`);
+  }
+  const config = withDefaults;
+  checkConsistency(config, source);
+  return deepFreeze(config);
+}
+
+function configPath(instancePath: string, params: Record<string, unknown> | undefined): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (params && typeof params.additionalProperty === 'string')
+    parts.push(params.additionalProperty);
+  return parts.length > 0 ? parts.join('.') : '(root)';
+}
+
+function checkConsistency(config: Config, source: string): void {
+  const v = config.policy.accessTokenValiditySeconds;
+  if (!(v.min <= v.default && v.default <= v.max)) {
+    throw new ConfigError(
+      `Invalid configuration in ${source}: policy.accessTokenValiditySeconds must satisfy min <= default <= max`,
+    );
+  }
+  if (config.masterKey !== null && Buffer.from(config.masterKey, 'base64').length !== 32) {
+    throw new ConfigError(
+      `Invalid configuration in ${source}: masterKey must be 32 bytes, base64-encoded`,
+    );
+  }
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`Cannot read config file ${file}`, { cause });
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`Config file ${file} must hold a JSON object`);
+    }
+    return parsed as Record<string, unknown>;
+  } catch (cause) {
+    if (cause instanceof ConfigError) throw cause;
+    throw new ConfigError(`Config file ${file} is not valid JSON`, { cause });
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The URL clients reach Patina at, derived from host and port when not configured. */
+export function publicBaseUrl(config: Config): string {
+  if (config.publicBaseUrl) return config.publicBaseUrl.replace(/\/+$/, '');
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${config.port}`;
+}

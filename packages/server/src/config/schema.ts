@@ -1,0 +1,161 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * Every setting Patina has, with its default and its documentation. This schema is the
+ * configuration reference: the README's configuration table is written from it, and a bad value
+ * stops the start with the exact path of the setting (see load.ts).
+ */
+const Scope = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: '^[^\\s]+$',
+      description: 'The scope string, e.g. `orders:read`. No white space.',
+    }),
+    description: Type.String({ default: '', description: 'Shown in the OpenAPI document.' }),
+  },
+  { additionalProperties: false },
+);
+
+const Policy = Type.Object(
+  {
+    maxLifetimeMonths: Type.Integer({
+      minimum: 1,
+      maximum: 120,
+      default: 6,
+      description:
+        'Longest PAT lifetime, in calendar months from creation. Bounds every given expirationDate; the default expiry for API versions v3, beta, v2024 and v2025.',
+    }),
+    allowNeverExpiring: Type.Boolean({
+      default: false,
+      description:
+        'Grant never-expiring PATs to creators who send `userAwareTokenNeverExpires: true` with no expirationDate.',
+    }),
+    maxTokensPerOwner: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 10,
+      description: 'Most PATs one identity may hold at once.',
+    }),
+    accessTokenValiditySeconds: Type.Object(
+      {
+        min: Type.Integer({ minimum: 1, default: 15 }),
+        max: Type.Integer({ minimum: 1, maximum: 31_536_000, default: 43_200 }),
+        default: Type.Integer({ minimum: 1, default: 43_200 }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'Bounds and default for a PAT’s accessTokenValiditySeconds.',
+      },
+    ),
+    rateLimit: Type.Object(
+      {
+        max: Type.Integer({ minimum: 1, default: 100 }),
+        windowSeconds: Type.Integer({ minimum: 1, default: 10 }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'Requests allowed per client id (or per address, before authentication) per API base per window.',
+      },
+    ),
+    lockout: Type.Object(
+      {
+        maxFailures: Type.Integer({ minimum: 1, default: 10 }),
+        windowSeconds: Type.Integer({ minimum: 1, default: 300 }),
+        durationSeconds: Type.Integer({ minimum: 1, default: 900 }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'Token endpoint lockout: after maxFailures failed exchanges for one client id within windowSeconds, that client id is refused for durationSeconds.',
+      },
+    ),
+  },
+  { default: {}, additionalProperties: false },
+);
+
+export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', description: 'Address to listen on.' }),
+    port: Type.Integer({ minimum: 0, maximum: 65_535, default: 7070, description: 'TCP port.' }),
+    dataDir: Type.String({
+      default: './data',
+      description: 'Where the SQLite database, the master key file and bootstrap credentials live.',
+    }),
+    publicBaseUrl: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+      default: null,
+      description:
+        'The URL clients reach Patina at; default `http://<host>:<port>`. Used in /oauth/info and bootstrap credentials.',
+    }),
+    issuer: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+      default: null,
+      description: 'The `iss` of access tokens; default the public base URL.',
+    }),
+    audience: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description: 'The `aud` of access tokens; default the issuer.',
+    }),
+    masterKey: Type.Union([Type.String(), Type.Null()], {
+      default: null,
+      description:
+        '32 random bytes, base64. Encrypts signing keys at rest and keys the PAT secret digests. Default: made on first start and kept in `<dataDir>/master.key` (mode 0600).',
+    }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info', description: 'pino log level.' },
+    ),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 10_485_760,
+      default: 65_536,
+      description: 'Largest request body accepted.',
+    }),
+    tenant: Type.Object(
+      {
+        name: Type.String({ minLength: 1, default: 'patina' }),
+        org: Type.String({ minLength: 1, default: 'patina' }),
+        pod: Type.String({ minLength: 1, default: 'local' }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'SailPoint tenant fields echoed in token responses and /oauth/info.',
+      },
+    ),
+    signing: Type.Object(
+      {
+        algorithm: Type.Union(
+          SIGNING_ALGORITHMS.map((a) => Type.Literal(a)),
+          { default: 'ES256' },
+        ),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'Algorithm of the signing key made when none exists.',
+      },
+    ),
+    policy: Policy,
+    scopes: Type.Array(Scope, {
+      default: [],
+      description: 'The scope catalogue: scopes of your own APIs that PATs may name.',
+    }),
+    roles: Type.Record(Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }), Type.Array(Type.String()), {
+      default: {},
+      description:
+        'Extra roles and the rights they give, e.g. `{ "AUDITOR": ["sp:all-personal-access-tokens:read"] }`. ORG_ADMIN (every right) and USER (the my- rights) are built in.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type Policy = Config['policy'];

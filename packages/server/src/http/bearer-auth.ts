@@ -1,0 +1,28 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PatinaError } from '../errors.js';
+import { AccessTokenError } from '../tokens/access-tokens.js';
+import type { BearerAuthenticator } from '../tokens/bearer.js';
+import { sendUnauthorized } from './error-handler.js';
+
+/** onRequest hook: every API route needs `Authorization: Bearer <access token>` (RFC 6750 §2.1). */
+export function bearerAuthHook(authenticator: BearerAuthenticator) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header) : null;
+    if (!match?.[1]) {
+      return sendUnauthorized(
+        reply,
+        new PatinaError(
+          'UNAUTHORIZED',
+          header ? 'The Authorization header is not a Bearer token' : 'A Bearer token is required',
+        ),
+      );
+    }
+    try {
+      request.principal = await authenticator.authenticate(match[1]);
+    } catch (error) {
+      if (error instanceof AccessTokenError) return sendUnauthorized(reply, error);
+      throw error;
+    }
+  };
+}

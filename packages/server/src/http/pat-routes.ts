@@ -1,0 +1,152 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiVersion } from '../pats/api-versions.js';
+import type { PersonalAccessToken } from '../pats/model.js';
+import type { PatService } from '../pats/pat-service.js';
+import { requestContext } from './request-context.js';
+import {
+  CreatePatRequest,
+  CreatePatResponse,
+  ERROR_RESPONSES,
+  GetPatResponse,
+  IdParams,
+  JsonPatch,
+  ListPatsQuery,
+} from './schemas.js';
+
+/** Where each API version serves the PAT resource (SPEC §2). */
+export const PAT_SURFACES: readonly { version: ApiVersion; path: string }[] = [
+  { version: 'v3', path: '/v3/personal-access-tokens' },
+  { version: 'beta', path: '/beta/personal-access-tokens' },
+  { version: 'v2024', path: '/v2024/personal-access-tokens' },
+  { version: 'v2025', path: '/v2025/personal-access-tokens' },
+  { version: 'v2026', path: '/v2026/personal-access-tokens' },
+  { version: 'v1', path: '/personal-access-tokens/v1' },
+];
+
+export function toGetResponse(pat: PersonalAccessToken) {
+  return {
+    id: pat.id,
+    name: pat.name,
+    scope: pat.scope,
+    owner: { type: 'IDENTITY' as const, id: pat.ownerId, name: pat.ownerName },
+    created: pat.created,
+    lastUsed: pat.lastUsed,
+    managed: pat.managed,
+    accessTokenValiditySeconds: pat.accessTokenValiditySeconds,
+    expirationDate: pat.expirationDate,
+    userAwareTokenNeverExpires: pat.userAwareTokenNeverExpires,
+  };
+}
+
+export function toCreateResponse(pat: PersonalAccessToken, secret: string) {
+  return {
+    id: pat.id,
+    secret,
+    scope: pat.scope,
+    name: pat.name,
+    owner: { type: 'IDENTITY' as const, id: pat.ownerId, name: pat.ownerName },
+    created: pat.created,
+    accessTokenValiditySeconds: pat.accessTokenValiditySeconds,
+    expirationDate: pat.expirationDate,
+  };
+}
+
+export function registerPatRoutes(
+  parent: FastifyInstance,
+  options: { pats: PatService; version: ApiVersion; path: string },
+): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { pats, version, path } = options;
+  const tags = [`Personal access tokens (${version})`];
+  const config = { surface: version };
+  const notFound = { 404: Type.Ref('ErrorResponse') };
+
+  app.get(
+    path,
+    {
+      config,
+      schema: {
+        tags,
+        operationId: `listPersonalAccessTokens_${version}`,
+        summary: 'List personal access tokens',
+        querystring: ListPatsQuery,
+        response: { 200: Type.Array(Type.Ref(GetPatResponse)), ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const { items, total } = await pats.list(requestContext(request), {
+        ownerId: q['owner-id'],
+        filters: q.filters,
+        sorters: q.sorters,
+        limit: q.limit ?? 250,
+        offset: q.offset ?? 0,
+      });
+      if (q.count) void reply.header('x-total-count', total);
+      return items.map(toGetResponse);
+    },
+  );
+
+  app.post(
+    path,
+    {
+      config,
+      schema: {
+        tags,
+        operationId: `createPersonalAccessToken_${version}`,
+        summary: 'Create a personal access token for the caller',
+        description: 'Answers 200 (not 201), as SailPoint does. The secret appears only here.',
+        body: Type.Ref(CreatePatRequest),
+        response: { 200: Type.Ref(CreatePatResponse), ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { pat, secret } = await pats.createOwn(requestContext(request), request.body, version);
+      return toCreateResponse(pat, secret);
+    },
+  );
+
+  app.patch(
+    `${path}/:id`,
+    {
+      config,
+      schema: {
+        tags,
+        operationId: `patchPersonalAccessToken_${version}`,
+        summary: 'Change name, scope or expiry (application/json-patch+json)',
+        params: IdParams,
+        body: JsonPatch,
+        response: { 200: Type.Ref(GetPatResponse), ...ERROR_RESPONSES, ...notFound },
+      },
+    },
+    async (request) => {
+      const pat = await pats.patch(
+        requestContext(request),
+        request.params.id,
+        request.body,
+        version,
+      );
+      return toGetResponse(pat);
+    },
+  );
+
+  app.delete(
+    `${path}/:id`,
+    {
+      config,
+      schema: {
+        tags,
+        operationId: `deletePersonalAccessToken_${version}`,
+        summary: 'Delete a personal access token',
+        params: IdParams,
+        response: { 204: Type.Null(), ...ERROR_RESPONSES, ...notFound },
+      },
+    },
+    async (request, reply) => {
+      await pats.delete(requestContext(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

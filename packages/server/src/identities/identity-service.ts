@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditContext } from '../audit/model.js';
+import type { Clock } from '../clock.js';
+import { conflict, illegalValue, notFound, requiredMissing } from '../errors.js';
+import { isUniqueViolation } from '../storage/database.js';
+import type { Storage } from '../storage/repositories.js';
+import type { Identity, IdentityStatus } from './model.js';
+import { canonicalScope, type RightsModel } from './rights.js';
+
+export interface CreateIdentityInput {
+  name: string;
+  login?: string | undefined;
+  roles?: string[] | undefined;
+  rights?: string[] | undefined;
+  status?: IdentityStatus | undefined;
+}
+
+/** RFC 7396 merge patch of an identity: only these members, each optional. */
+export interface IdentityPatch {
+  name?: string | undefined;
+  roles?: string[] | undefined;
+  rights?: string[] | undefined;
+  status?: IdentityStatus | undefined;
+}
+
+const LOGIN_PATTERN = /^[A-Za-z0-9._@+-]{1,128}$/;
+
+export class IdentityService {
+  constructor(
+    private readonly deps: {
+      storage: Storage;
+      rights: RightsModel;
+      audit: AuditLog;
+      clock: Clock;
+    },
+  ) {}
+
+  async create(input: CreateIdentityInput, context: AuditContext): Promise<Identity> {
+    const name = this.#name(input.name);
+    const login = input.login === undefined ? loginFromName(name) : input.login.trim();
+    if (!LOGIN_PATTERN.test(login)) {
+      throw illegalValue('login', "'login' must be 1 to 128 letters, digits or any of . _ @ + -");
+    }
+    const now = this.deps.clock.now().toISOString();
+    const identity: Identity = {
+      id: randomBytes(16).toString('hex'),
+      login,
+      name,
+      status: input.status ?? 'ACTIVE',
+      roles: this.#roles(input.roles ?? ['USER']),
+      rights: this.#rights(input.rights ?? []),
+      created: now,
+      modified: now,
+    };
+    try {
+      await this.deps.storage.transaction(async (repos) => {
+        await repos.identities.insert(identity);
+        await this.deps.audit.record(repos, {
+          type: 'IDENTITY_CREATED',
+          context,
+          target: { type: 'IDENTITY', id: identity.id, name: identity.name },
+          details: { login, roles: identity.roles, status: identity.status },
+        });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw conflict('login', `An identity with login '${login}' already exists`);
+      }
+      throw error;
+    }
+    return identity;
+  }
+
+  async get(id: string): Promise<Identity> {
+    const identity = await this.deps.storage.repos.identities.findById(id);
+    if (!identity) throw notFound(`Identity '${id}' was not found`);
+    return identity;
+  }
+
+  async list(page: { limit: number; offset: number }) {
+    const repos = this.deps.storage.repos;
+    return { items: await repos.identities.list(page), total: await repos.identities.count() };
+  }
+
+  async update(id: string, patch: IdentityPatch, context: AuditContext): Promise<Identity> {
+    const changes = {
+      ...(patch.name !== undefined && { name: this.#name(patch.name) }),
+      ...(patch.roles !== undefined && { roles: this.#roles(patch.roles) }),
+      ...(patch.rights !== undefined && { rights: this.#rights(patch.rights) }),
+      ...(patch.status !== undefined && { status: patch.status }),
+    };
+    await this.deps.storage.transaction(async (repos) => {
+      const updated = await repos.identities.update(id, {
+        ...changes,
+        modified: this.deps.clock.now().toISOString(),
+      });
+      if (!updated) throw notFound(`Identity '${id}' was not found`);
+      await this.deps.audit.record(repos, {
+        type: 'IDENTITY_UPDATED',
+        context,
+        target: { type: 'IDENTITY', id, name: changes.name ?? null },
+        details: { changed: Object.keys(changes), ...changes },
+      });
+    });
+    return this.get(id);
+  }
+
+  #name(raw: string): string {
+    const name = raw.trim();
+    if (name.length === 0) throw requiredMissing('name');
+    if (name.length > 256) throw illegalValue('name', "'name' must be at most 256 characters");
+    return name;
+  }
+
+  #roles(roles: string[]): string[] {
+    for (const role of roles) {
+      if (!this.deps.rights.isKnownRole(role)) {
+        throw illegalValue(
+          'roles',
+          `Unknown role '${role}'; known roles: ${this.deps.rights.roleNames.join(', ')}`,
+        );
+      }
+    }
+    return [...new Set(roles)];
+  }
+
+  #rights(rights: string[]): string[] {
+    for (const right of rights) {
+      if (!this.deps.rights.catalogue.has(canonicalScope(right))) {
+        throw illegalValue('rights', `Right '${right}' is not in the scope catalogue`);
+      }
+    }
+    return [...new Set(rights)];
+  }
+}
+
+/** `Ada Lovelace` → `ada.lovelace`: a default login when the creator gives none. */
+function loginFromName(name: string): string {
+  const login = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '.')
+    .replace(/^\.+|\.+$/g, '')
+    .slice(0, 128);
+  return login || 'user';
+}

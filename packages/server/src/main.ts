@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { bootstrapIfEmpty, mintAdminCredentials } from './bootstrap.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { openDatabase } from './storage/database.js';
+import { migrateToLatest } from './storage/migrate.js';
+import { Storage } from './storage/repositories.js';
+import { openRuntime } from './runtime.js';
+
+const EXPIRY_SWEEP_MS = 60_000;
+const DRAIN_TIMEOUT_MS = 10_000;
+
+interface CommonFlags {
+  config?: string;
+  dataDir?: string;
+}
+
+function configFrom(flags: CommonFlags & { host?: string; port?: string }): Config {
+  return loadConfig({
+    file: flags.config,
+    overrides: {
+      dataDir: flags.dataDir,
+      host: flags.host,
+      port: flags.port === undefined ? undefined : Number(flags.port),
+    },
+  });
+}
+
+async function serve(flags: CommonFlags & { host?: string; port?: string }): Promise<void> {
+  const config = configFrom(flags);
+  const logger = pino({ level: config.logLevel, base: { service: 'patina' } });
+  const services = await openRuntime(config, logger);
+  const bootstrapFile = await bootstrapIfEmpty(services);
+  if (bootstrapFile) {
+    logger.info({ file: bootstrapFile }, 'first start: administrator credentials written');
+  }
+  const app = await buildApp(services, { logger });
+  await services.expirySweeper.runOnce();
+  const sweep = setInterval(() => {
+    services.expirySweeper
+      .runOnce()
+      .catch((err: unknown) => logger.error({ err }, 'expiry sweep failed'));
+  }, EXPIRY_SWEEP_MS);
+  sweep.unref();
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    clearInterval(sweep);
+    const force = setTimeout(() => {
+      logger.error('drain timed out; exiting');
+      process.exit(1);
+    }, DRAIN_TIMEOUT_MS);
+    force.unref();
+    app
+      .close()
+      .then(() => services.storage.close())
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info({ address, dataDir: config.dataDir }, 'patina listening');
+}
+
+async function migrate(flags: CommonFlags): Promise<void> {
+  const config = configFrom(flags);
+  const storage = new Storage(openDatabase({ dataDir: config.dataDir }));
+  try {
+    const applied = await migrateToLatest(storage.db);
+    process.stdout.write(
+      applied.length ? `Applied: ${applied.join(', ')}\n` : 'The schema is up to date.\n',
+    );
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Recovery: a fresh admin PAT straight from the local database, printed as JSON on stdout. */
+async function adminToken(flags: CommonFlags & { identity?: string; name: string }): Promise<void> {
+  const services = await openRuntime(configFrom(flags));
+  try {
+    let identityId = flags.identity;
+    if (!identityId) {
+      const admins = (await services.identities.list({ limit: 250, offset: 0 })).items.filter(
+        (i) => i.roles.includes('ORG_ADMIN') && i.status === 'ACTIVE',
+      );
+      if (!admins[0]) throw new Error('No active ORG_ADMIN identity; pass --identity <id>');
+      identityId = admins[0].id;
+    }
+    const credentials = await mintAdminCredentials(services, identityId, flags.name);
+    process.stdout.write(JSON.stringify(credentials, null, 2) + '\n');
+  } finally {
+    await services.storage.close();
+  }
+}
+
+const program = new Command('patina').description('Self-hosted personal access token service');
+const common = (command: Command) =>
+  command
+    .option('--config <file>', 'JSON config file (or PATINA_CONFIG)')
+    .option('--data-dir <dir>', 'data directory (or PATINA_DATA_DIR; default ./data)');
+
+common(program.command('serve').description('Run the HTTP service'))
+  .addOption(new Option('--host <host>', 'listen address (or PATINA_HOST; default 127.0.0.1)'))
+  .addOption(new Option('--port <port>', 'listen port (or PATINA_PORT; default 7070)'))
+  .action(serve);
+common(program.command('migrate').description('Bring the database schema up to date')).action(
+  migrate,
+);
+const admin = program
+  .command('admin')
+  .description('Local administration (needs the data directory)');
+common(admin.command('token').description('Mint a fresh administrator PAT and print it as JSON'))
+  .option('--identity <id>', 'the identity to mint for (default: the first active ORG_ADMIN)')
+  .option('--name <name>', 'the PAT name', `recovery-${new Date().toISOString().slice(0, 19)}`)
+  .action(adminToken);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`patina: ${error.message}\n`);
+  } else {
+    process.stderr.write(`patina: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

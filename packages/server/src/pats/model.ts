@@ -1,0 +1,40 @@
+export interface PersonalAccessToken {
+  id: string;
+  ownerId: string;
+  ownerName: string;
+  name: string;
+  scope: string[];
+  created: string;
+  lastUsed: string | null;
+  managed: boolean;
+  accessTokenValiditySeconds: number;
+  /** null for a never-expiring PAT. */
+  expirationDate: string | null;
+  userAwareTokenNeverExpires: boolean;
+}
+
+/** What the token endpoint and bearer check need: the PAT, its digest and its owner, in one read. */
+export interface PatCredentialRecord {
+  id: string;
+  ownerId: string;
+  ownerLogin: string;
+  ownerName: string;
+  ownerStatus: 'ACTIVE' | 'DISABLED';
+  ownerRoles: string[];
+  ownerRights: string[];
+  name: string;
+  scope: string[];
+  secretDigest: string;
+  digestVersion: number;
+  lastUsed: string | null;
+  accessTokenValiditySeconds: number;
+  expirationDate: string | null;
+  deletedAt: string | null;
+}
+
+export const PAT_SORT_FIELDS = ['name', 'created', 'lastUsed', 'expirationDate'] as const;
+export type PatSortField = (typeof PAT_SORT_FIELDS)[number];
+export interface PatSort {
+  field: PatSortField;
+  descending: boolean;
+}

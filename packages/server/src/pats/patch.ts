@@ -1,0 +1,123 @@
+import fastJsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import { badRequest, illegalValue, PatinaError, requiredMissing } from '../errors.js';
+
+/** The members of a PAT a JSON Patch may touch (SPEC §2); everything else is read-only. */
+export interface PatchableView {
+  name: string;
+  scope: string[] | null;
+  expirationDate: string | null;
+  userAwareTokenNeverExpires: boolean;
+}
+
+const PATCHABLE = ['name', 'scope', 'expirationDate', 'userAwareTokenNeverExpires'] as const;
+const OPS = ['add', 'remove', 'replace', 'move', 'copy', 'test'] as const;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * Applies an RFC 6902 patch to the patchable view of a PAT, all or nothing: every operation is
+ * checked first (op, path, from), then applied to a copy; any failure leaves the PAT as it was.
+ * Returns the new view, type-checked; domain rules (uniqueness, expiry) are the service's.
+ */
+export function applyPatPatch(current: PatchableView, operations: unknown): PatchableView {
+  if (!Array.isArray(operations)) {
+    throw badRequest('The request body must be a JSON Patch array (RFC 6902)', 'body');
+  }
+  if (operations.length === 0) {
+    throw requiredMissing('body');
+  }
+  const checked = operations.map((op, index) => checkOperation(op, index));
+  let result: unknown;
+  try {
+    result = fastJsonPatch.applyPatch(structuredClone(current), checked, true, false).newDocument;
+  } catch (error) {
+    if (error instanceof fastJsonPatch.JsonPatchError) {
+      const index = error.index ?? 0;
+      const reason =
+        error.name === 'TEST_OPERATION_FAILED'
+          ? 'the test operation failed'
+          : 'the path cannot be applied to this token';
+      throw new PatinaError('BAD_REQUEST', `Patch operation ${index} failed: ${reason}`, {
+        field: `[${index}].path`,
+      });
+    }
+    throw error;
+  }
+  return checkView(result as Record<string, unknown>);
+}
+
+function checkOperation(raw: unknown, index: number): Operation {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw badRequest(`Patch operation ${index} must be an object`, `[${index}]`);
+  }
+  const op = raw as Record<string, unknown>;
+  for (const key of Object.keys(op)) {
+    if (!['op', 'path', 'value', 'from'].includes(key)) {
+      throw badRequest(
+        `Patch operation ${index} has an unknown member '${key}'`,
+        `[${index}].${key}`,
+      );
+    }
+  }
+  if (typeof op.op !== 'string' || !(OPS as readonly string[]).includes(op.op)) {
+    throw badRequest(
+      `Patch operation ${index} has an invalid 'op'; expected one of ${OPS.join(', ')}`,
+      `[${index}].op`,
+    );
+  }
+  checkPath(op.path, index, 'path');
+  if (op.op === 'move' || op.op === 'copy') checkPath(op.from, index, 'from');
+  if (['add', 'replace', 'test'].includes(op.op) && !('value' in op)) {
+    throw requiredMissing(`[${index}].value`);
+  }
+  return op as unknown as Operation;
+}
+
+function checkPath(path: unknown, index: number, member: 'path' | 'from'): void {
+  const field = `[${index}].${member}`;
+  if (typeof path !== 'string') throw requiredMissing(field);
+  const [, top, ...rest] = path.split('/');
+  const allowed =
+    path.startsWith('/') &&
+    (PATCHABLE as readonly (string | undefined)[]).includes(top) &&
+    (rest.length === 0 || (top === 'scope' && rest.length === 1 && /^(\d+|-)$/.test(rest[0]!)));
+  if (!allowed) {
+    throw badRequest(
+      `Patch operation ${index} may not touch '${path}'; patchable: ${PATCHABLE.map((p) => '/' + p).join(', ')}`,
+      field,
+    );
+  }
+}
+
+function checkView(doc: Record<string, unknown>): PatchableView {
+  const { name, scope, expirationDate } = doc;
+  const neverExpires = doc.userAwareTokenNeverExpires ?? false;
+  if (name === undefined || name === null) throw requiredMissing('name');
+  if (typeof name !== 'string') throw illegalValue('name', "'name' must be a string");
+  if (
+    scope !== undefined &&
+    scope !== null &&
+    !(Array.isArray(scope) && scope.every((s) => typeof s === 'string'))
+  ) {
+    throw illegalValue('scope', "'scope' must be an array of strings or null");
+  }
+  if (
+    expirationDate !== undefined &&
+    expirationDate !== null &&
+    !(typeof expirationDate === 'string' && ISO_DATE_TIME.test(expirationDate))
+  ) {
+    throw illegalValue('expirationDate', "'expirationDate' must be an RFC 3339 date-time or null");
+  }
+  if (typeof neverExpires !== 'boolean') {
+    throw illegalValue(
+      'userAwareTokenNeverExpires',
+      "'userAwareTokenNeverExpires' must be a boolean",
+    );
+  }
+  return {
+    name,
+    scope: scope ?? null,
+    expirationDate: expirationDate ?? null,
+    userAwareTokenNeverExpires: neverExpires,
+  };
+}

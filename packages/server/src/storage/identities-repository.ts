@@ -1,0 +1,103 @@
+import type { Identity, IdentityStatus } from '../identities/model.js';
+import type { Db } from './database.js';
+import { parseStringArray } from './json.js';
+import type { IdentityRow } from './tables.js';
+
+export interface IdentityChanges {
+  name?: string;
+  status?: IdentityStatus;
+  roles?: string[];
+  rights?: string[];
+  modified: string;
+}
+
+export class IdentitiesRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(identity: Identity): Promise<void> {
+    await this.db
+      .insertInto('identities')
+      .values({
+        id: identity.id,
+        login: identity.login,
+        name: identity.name,
+        status: identity.status,
+        roles: JSON.stringify(identity.roles),
+        rights: JSON.stringify(identity.rights),
+        created: identity.created,
+        modified: identity.modified,
+      })
+      .execute();
+  }
+
+  async findById(id: string): Promise<Identity | undefined> {
+    const row = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toIdentity(row);
+  }
+
+  async list(page: { limit: number; offset: number }): Promise<Identity[]> {
+    const rows = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .orderBy('created')
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    return rows.map(toIdentity);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('identities')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async update(id: string, changes: IdentityChanges): Promise<boolean> {
+    const result = await this.db
+      .updateTable('identities')
+      .set({
+        ...(changes.name !== undefined && { name: changes.name }),
+        ...(changes.status !== undefined && { status: changes.status }),
+        ...(changes.roles !== undefined && { roles: JSON.stringify(changes.roles) }),
+        ...(changes.rights !== undefined && { rights: JSON.stringify(changes.rights) }),
+        modified: changes.modified,
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Takes the write lock on one identity's row for the rest of the transaction (a row lock on
+   * PostgreSQL, the database write lock on SQLite), so per-owner rules such as the PAT limit
+   * cannot race. Returns false when the identity does not exist.
+   */
+  async lockForUpdate(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('identities')
+      .set((eb) => ({ modified: eb.ref('modified') }))
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
+
+function toIdentity(row: IdentityRow): Identity {
+  return {
+    id: row.id,
+    login: row.login,
+    name: row.name,
+    status: row.status,
+    roles: parseStringArray(row.roles),
+    rights: parseStringArray(row.rights),
+    created: row.created,
+    modified: row.modified,
+  };
+}

@@ -1,0 +1,330 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { FilterExpr } from '../pats/filter.js';
+import type { PatCredentialRecord, PatSort, PersonalAccessToken } from '../pats/model.js';
+import type { Db } from './database.js';
+import { parseStringArray } from './json.js';
+import type { Database } from './tables.js';
+
+export interface NewPat {
+  id: string;
+  ownerId: string;
+  name: string;
+  scope: string[];
+  secretDigest: string;
+  digestVersion: number;
+  created: string;
+  managed: boolean;
+  accessTokenValiditySeconds: number;
+  expirationDate: string | null;
+  userAwareTokenNeverExpires: boolean;
+}
+
+export interface PatChanges {
+  name?: string;
+  scope?: string[];
+  expirationDate?: string | null;
+  userAwareTokenNeverExpires?: boolean;
+}
+
+export interface PatListQuery {
+  /** Only this owner's PATs; all owners when undefined. */
+  ownerId?: string;
+  includeManaged: boolean;
+  filter?: FilterExpr;
+  sort: PatSort[];
+  limit: number;
+  offset: number;
+}
+
+const SORT_COLUMNS = {
+  name: 'p.name',
+  created: 'p.created',
+  lastUsed: 'p.last_used',
+  expirationDate: 'p.expiration_date',
+} as const;
+
+/** Columns on the filter side of SailPoint's filter syntax for this resource. */
+const FILTER_COLUMNS: Record<string, 'p.last_used'> = { lastUsed: 'p.last_used' };
+
+type PatQueryBuilder = ExpressionBuilder<
+  Database & { p: Database['personal_access_tokens']; o: Database['identities'] },
+  'p' | 'o'
+>;
+
+export class PatsRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(pat: NewPat): Promise<void> {
+    await this.db
+      .insertInto('personal_access_tokens')
+      .values({
+        id: pat.id,
+        owner_id: pat.ownerId,
+        name: pat.name,
+        scope: JSON.stringify(pat.scope),
+        secret_digest: pat.secretDigest,
+        digest_version: pat.digestVersion,
+        created: pat.created,
+        last_used: null,
+        managed: pat.managed ? 1 : 0,
+        access_token_validity_seconds: pat.accessTokenValiditySeconds,
+        expiration_date: pat.expirationDate,
+        user_aware_token_never_expires: pat.userAwareTokenNeverExpires ? 1 : 0,
+        deleted_at: null,
+        expiry_recorded_at: null,
+      })
+      .execute();
+  }
+
+  async countLive(ownerId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('personal_access_tokens')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('owner_id', '=', ownerId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async nameTaken(ownerId: string, name: string, exceptId?: string): Promise<boolean> {
+    let query = this.db
+      .selectFrom('personal_access_tokens')
+      .select('id')
+      .where('owner_id', '=', ownerId)
+      .where('name', '=', name)
+      .where('deleted_at', 'is', null);
+    if (exceptId) query = query.where('id', '!=', exceptId);
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
+  /** A live (not deleted) PAT with its owner's name. */
+  async findLive(id: string): Promise<PersonalAccessToken | undefined> {
+    const row = await this.selectPats()
+      .where('p.id', '=', id)
+      .where('p.deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && toPat(row);
+  }
+
+  async list(query: PatListQuery): Promise<{ items: PersonalAccessToken[]; total: number }> {
+    const where = (eb: PatQueryBuilder) => {
+      const conditions: Expression<SqlBool>[] = [eb('p.deleted_at', 'is', null)];
+      if (query.ownerId !== undefined) conditions.push(eb('p.owner_id', '=', query.ownerId));
+      if (!query.includeManaged) conditions.push(eb('p.managed', '=', 0));
+      if (query.filter) conditions.push(filterToSql(eb, query.filter));
+      return eb.and(conditions);
+    };
+    let select = this.selectPats().where(where);
+    for (const sort of query.sort) {
+      select = select.orderBy(SORT_COLUMNS[sort.field], (ob) =>
+        // Nulls last in both directions on both databases (they disagree by default).
+        sort.descending ? ob.desc().nullsLast() : ob.asc().nullsLast(),
+      );
+    }
+    const rows = await select.orderBy('p.id').limit(query.limit).offset(query.offset).execute();
+    const total = await this.db
+      .selectFrom('personal_access_tokens as p')
+      .innerJoin('identities as o', 'o.id', 'p.owner_id')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where(where)
+      .executeTakeFirstOrThrow();
+    return { items: rows.map(toPat), total: Number(total.n) };
+  }
+
+  async update(id: string, changes: PatChanges): Promise<void> {
+    await this.db
+      .updateTable('personal_access_tokens')
+      .set({
+        ...(changes.name !== undefined && { name: changes.name }),
+        ...(changes.scope !== undefined && { scope: JSON.stringify(changes.scope) }),
+        ...(changes.expirationDate !== undefined && {
+          expiration_date: changes.expirationDate,
+          // A new expiry is a new chance to expire: the _EXPIRED event may be recorded again.
+          expiry_recorded_at: null,
+        }),
+        ...(changes.userAwareTokenNeverExpires !== undefined && {
+          user_aware_token_never_expires: changes.userAwareTokenNeverExpires ? 1 : 0,
+        }),
+      })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute();
+  }
+
+  async markDeleted(id: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('personal_access_tokens')
+      .set({ deleted_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** The credential check's one read: PAT, digest and owner, deleted or not. */
+  async findCredential(id: string): Promise<PatCredentialRecord | undefined> {
+    const row = await this.db
+      .selectFrom('personal_access_tokens as p')
+      .innerJoin('identities as o', 'o.id', 'p.owner_id')
+      .select([
+        'p.id',
+        'p.owner_id',
+        'p.name',
+        'p.scope',
+        'p.secret_digest',
+        'p.digest_version',
+        'p.last_used',
+        'p.access_token_validity_seconds',
+        'p.expiration_date',
+        'p.deleted_at',
+        'o.login as owner_login',
+        'o.name as owner_name',
+        'o.status as owner_status',
+        'o.roles as owner_roles',
+        'o.rights as owner_rights',
+      ])
+      .where('p.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      ownerId: row.owner_id,
+      ownerLogin: row.owner_login,
+      ownerName: row.owner_name,
+      ownerStatus: row.owner_status,
+      ownerRoles: parseStringArray(row.owner_roles),
+      ownerRights: parseStringArray(row.owner_rights),
+      name: row.name,
+      scope: parseStringArray(row.scope),
+      secretDigest: row.secret_digest,
+      digestVersion: row.digest_version,
+      lastUsed: row.last_used,
+      accessTokenValiditySeconds: row.access_token_validity_seconds,
+      expirationDate: row.expiration_date,
+      deletedAt: row.deleted_at,
+    };
+  }
+
+  /**
+   * Sets lastUsed to now unless it was set after `notAfter` (SailPoint writes it at most once a
+   * day). One conditional UPDATE, so concurrent exchanges write it once. True when it wrote.
+   */
+  async touchLastUsed(id: string, now: string, notAfter: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('personal_access_tokens')
+      .set({ last_used: now })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_used', 'is', null), eb('last_used', '<=', notAfter)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Live PATs past their expiry whose _EXPIRED event is not yet recorded. */
+  async findNewlyExpired(now: string, limit: number) {
+    return this.db
+      .selectFrom('personal_access_tokens')
+      .select(['id', 'name', 'owner_id', 'expiration_date'])
+      .where('deleted_at', 'is', null)
+      .where('expiry_recorded_at', 'is', null)
+      .where('expiration_date', '<=', now)
+      .orderBy('expiration_date')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Claims the expiry of one PAT for recording; false if another worker claimed it first. */
+  async claimExpiry(id: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('personal_access_tokens')
+      .set({ expiry_recorded_at: now })
+      .where('id', '=', id)
+      .where('expiry_recorded_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  private selectPats() {
+    return this.db
+      .selectFrom('personal_access_tokens as p')
+      .innerJoin('identities as o', 'o.id', 'p.owner_id')
+      .select([
+        'p.id',
+        'p.owner_id',
+        'o.name as owner_name',
+        'p.name',
+        'p.scope',
+        'p.created',
+        'p.last_used',
+        'p.managed',
+        'p.access_token_validity_seconds',
+        'p.expiration_date',
+        'p.user_aware_token_never_expires',
+      ]);
+  }
+}
+
+interface PatSelectRow {
+  id: string;
+  owner_id: string;
+  owner_name: string;
+  name: string;
+  scope: string;
+  created: string;
+  last_used: string | null;
+  managed: number;
+  access_token_validity_seconds: number;
+  expiration_date: string | null;
+  user_aware_token_never_expires: number;
+}
+
+function toPat(row: PatSelectRow): PersonalAccessToken {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    ownerName: row.owner_name,
+    name: row.name,
+    scope: parseStringArray(row.scope),
+    created: row.created,
+    lastUsed: row.last_used,
+    managed: row.managed === 1,
+    accessTokenValiditySeconds: row.access_token_validity_seconds,
+    expirationDate: row.expiration_date,
+    userAwareTokenNeverExpires: row.user_aware_token_never_expires === 1,
+  };
+}
+
+/**
+ * Translates a parsed SailPoint filter into SQL. Two-valued logic: a comparison with a null
+ * column is false (never SQL's unknown), so `not (lastUsed le X)` includes never-used PATs.
+ */
+function filterToSql(eb: PatQueryBuilder, expr: FilterExpr): Expression<SqlBool> {
+  switch (expr.kind) {
+    case 'and':
+      return eb.and(expr.items.map((item) => filterToSql(eb, item)));
+    case 'or':
+      return eb.or(expr.items.map((item) => filterToSql(eb, item)));
+    case 'not':
+      return eb.not(filterToSql(eb, expr.item));
+    case 'isnull':
+      return eb(column(expr.field), 'is', null);
+    case 'present':
+      return eb(column(expr.field), 'is not', null);
+    case 'compare': {
+      const col = column(expr.field);
+      const ops = { eq: '=', ne: '!=', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+      if (expr.op === 'co' || expr.op === 'sw') {
+        throw new Error(`Filter operator ${expr.op} has no SQL mapping for ${expr.field}`);
+      }
+      return eb.and([eb(col, 'is not', null), eb(col, ops[expr.op], expr.value)]);
+    }
+    case 'in':
+      return eb(column(expr.field), 'in', expr.values);
+  }
+}
+
+function column(field: string): 'p.last_used' {
+  const col = FILTER_COLUMNS[field];
+  // The parser only lets through fields of the table it was given; this guards the mapping.
+  if (!col) throw new Error(`Filter field ${field} has no column`);
+  return col;
+}

@@ -1,0 +1,85 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types. Portable on purpose, so SQLite and PostgreSQL run the same queries: date-times are
+ * ISO 8601 text in UTC with milliseconds (`2017-07-11T18:45:37.098Z`, which sorts as text), flags
+ * are integers 0/1 (better-sqlite3 cannot bind booleans), lists are JSON text.
+ */
+export interface IdentitiesTable {
+  id: string;
+  login: string;
+  name: string;
+  status: 'ACTIVE' | 'DISABLED';
+  roles: string; // JSON array of role names
+  rights: string; // JSON array of directly granted rights
+  created: string;
+  modified: string;
+}
+
+export interface PersonalAccessTokensTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  scope: string; // JSON array, default already applied
+  secret_digest: string; // base64url HMAC-SHA-256 of the secret; never the secret
+  digest_version: number;
+  created: string;
+  last_used: string | null;
+  managed: number;
+  access_token_validity_seconds: number;
+  expiration_date: string | null;
+  user_aware_token_never_expires: number;
+  /** Set when the PAT is deleted; the row stays so the audit can tell "deleted" from "unknown". */
+  deleted_at: string | null;
+  /** Set once the _EXPIRED audit event has been recorded. */
+  expiry_recorded_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  time: string;
+  type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  target_type: string;
+  target_id: string | null;
+  target_name: string | null;
+  outcome: 'SUCCESS' | 'FAILURE';
+  source_ip: string | null;
+  user_agent: string | null;
+  tracking_id: string | null;
+  details: string; // JSON object; never holds a secret
+  seq: Generated<number>;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string; // JSON
+  private_jwk_enc: string; // AES-256-GCM under the master key, base64url
+  created: string;
+  /** Tokens are signed with the newest key whose retired is null. */
+  retired: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  identities: IdentitiesTable;
+  personal_access_tokens: PersonalAccessTokensTable;
+  audit_events: AuditEventsTable;
+  signing_keys: SigningKeysTable;
+  settings: SettingsTable;
+}
+
+export type IdentityRow = Selectable<IdentitiesTable>;
+export type NewIdentityRow = Insertable<IdentitiesTable>;
+export type IdentityUpdate = Updateable<IdentitiesTable>;
+export type PatRow = Selectable<PersonalAccessTokensTable>;
+export type NewPatRow = Insertable<PersonalAccessTokensTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEventRow = Insertable<AuditEventsTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { Clock } from '../clock.js';
+import { SIGNING_ALGORITHMS } from '../config/schema.js';
+import type { SigningKeys } from './signing-keys.js';
+
+/** The claims of a Patina access token (RFC 9068 plus SailPoint's identity claims). */
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  jti: string;
+  client_id: string;
+  scope: string;
+  identity_id: string;
+  user_name: string;
+  authorities: string[];
+  tenant_id: string;
+  org: string;
+}
+
+export interface MintInput {
+  identityId: string;
+  userName: string;
+  authorities: string[];
+  patId: string;
+  scopes: string[];
+  validitySeconds: number;
+}
+
+export const ACCESS_TOKEN_ERROR_CODES = [
+  'TOKEN_MALFORMED',
+  'TOKEN_EXPIRED',
+  'TOKEN_SIGNATURE_INVALID',
+  'TOKEN_CLAIM_INVALID',
+  'TOKEN_KEY_UNKNOWN',
+] as const;
+export type AccessTokenErrorCode = (typeof ACCESS_TOKEN_ERROR_CODES)[number];
+
+/** Why a bearer token was refused. The message is safe to return: it never quotes the token. */
+export class AccessTokenError extends Error {
+  override readonly name = 'AccessTokenError';
+  constructor(
+    readonly code: AccessTokenErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AccessTokensOptions {
+  keys: SigningKeys;
+  clock: Clock;
+  issuer: string;
+  audience: string;
+  tenantId: string;
+  org: string;
+}
+
+export class AccessTokens {
+  constructor(private readonly options: AccessTokensOptions) {}
+
+  async mint(input: MintInput): Promise<{ token: string; claims: AccessTokenClaims }> {
+    const key = this.options.keys.current();
+    const iat = Math.floor(this.options.clock.now().getTime() / 1000);
+    const claims: AccessTokenClaims = {
+      iss: this.options.issuer,
+      sub: input.identityId,
+      aud: this.options.audience,
+      exp: iat + input.validitySeconds,
+      iat,
+      jti: randomBytes(16).toString('hex'),
+      client_id: input.patId,
+      scope: input.scopes.join(' '),
+      identity_id: input.identityId,
+      user_name: input.userName,
+      authorities: input.authorities,
+      tenant_id: this.options.tenantId,
+      org: this.options.org,
+    };
+    const token = await new SignJWT(claims as unknown as JWTPayload)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .sign(key.privateKey);
+    return { token, claims };
+  }
+
+  /**
+   * Verifies signature (asymmetric algorithms only: `none` and HMAC are never accepted, RFC 8725
+   * §3.1), `typ: at+jwt` (RFC 9068 §4), issuer, audience and expiry.
+   */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        (header) => {
+          const key = header.kid ? this.options.keys.find(header.kid) : undefined;
+          if (!key) throw new AccessTokenError('TOKEN_KEY_UNKNOWN', 'JWT signing key is unknown');
+          if (header.alg !== key.alg) {
+            throw new AccessTokenError(
+              'TOKEN_SIGNATURE_INVALID',
+              'JWT algorithm does not match its key',
+            );
+          }
+          return key.publicKey;
+        },
+        {
+          algorithms: [...SIGNING_ALGORITHMS],
+          typ: 'at+jwt',
+          issuer: this.options.issuer,
+          audience: this.options.audience,
+          currentDate: this.options.clock.now(),
+          requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
+        },
+      );
+      return payload as unknown as AccessTokenClaims;
+    } catch (error) {
+      throw toAccessTokenError(error);
+    }
+  }
+}
+
+function toAccessTokenError(error: unknown): AccessTokenError {
+  if (error instanceof AccessTokenError) return error;
+  if (error instanceof joseErrors.JWTExpired) {
+    return new AccessTokenError('TOKEN_EXPIRED', 'JWT is expired');
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new AccessTokenError('TOKEN_SIGNATURE_INVALID', 'JWT signature is invalid');
+  }
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new AccessTokenError('TOKEN_SIGNATURE_INVALID', 'JWT algorithm is not allowed');
+  }
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    // jose's messages name the claim, never its value.
+    return new AccessTokenError('TOKEN_CLAIM_INVALID', `JWT claim is invalid: ${error.claim}`);
+  }
+  return new AccessTokenError('TOKEN_MALFORMED', 'JWT is malformed');
+}

@@ -1,0 +1,58 @@
+import type { Clock } from '../clock.js';
+import type { Principal } from '../identities/principal.js';
+import { canonicalScope, type RightsModel } from '../identities/rights.js';
+import type { PatsRepository } from '../storage/pats-repository.js';
+import { AccessTokenError, type AccessTokens } from './access-tokens.js';
+
+/**
+ * Bearer authentication for Patina's own API: a valid signature and claims, and then the PAT
+ * behind the token must still be live and its owner active. Checking the PAT on every call is
+ * what makes a delete or a disable stop outstanding access tokens at once (SPEC §1).
+ */
+export class BearerAuthenticator {
+  constructor(
+    private readonly deps: {
+      accessTokens: AccessTokens;
+      pats: PatsRepository;
+      rights: RightsModel;
+      clock: Clock;
+    },
+  ) {}
+
+  async authenticate(token: string): Promise<Principal> {
+    const claims = await this.deps.accessTokens.verify(token);
+    const record = await this.deps.pats.findCredential(claims.client_id);
+    const now = this.deps.clock.now().toISOString();
+    if (
+      !record ||
+      record.deletedAt !== null ||
+      record.ownerId !== claims.sub ||
+      (record.expirationDate !== null && record.expirationDate <= now)
+    ) {
+      throw new AccessTokenError(
+        'TOKEN_CLAIM_INVALID',
+        'the personal access token behind this JWT is no longer valid',
+      );
+    }
+    if (record.ownerStatus !== 'ACTIVE') {
+      throw new AccessTokenError('TOKEN_CLAIM_INVALID', 'the identity behind this JWT is disabled');
+    }
+    // The token's scopes, limited to what the owner holds now: a removed role takes effect at once.
+    const held = this.deps.rights.rightsOf({
+      roles: record.ownerRoles,
+      rights: record.ownerRights,
+    });
+    const rights = new Set<string>();
+    for (const scope of claims.scope.split(' ')) {
+      const canonical = canonicalScope(scope);
+      if (held.has(canonical)) rights.add(canonical);
+    }
+    return {
+      identityId: record.ownerId,
+      identityName: record.ownerName,
+      login: record.ownerLogin,
+      patId: record.id,
+      rights,
+    };
+  }
+}
