@@ -37,7 +37,7 @@ export interface TokenResponse {
 }
 
 export type FailureReason =
-  'unknown_client' | 'wrong_secret' | 'expired' | 'deleted' | 'owner_disabled';
+  'unknown_client' | 'wrong_secret' | 'expired' | 'deleted' | 'owner_disabled' | 'locked_out';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PAT_ID = /^[0-9a-f]{32}$/;
@@ -61,7 +61,7 @@ export class ClientCredentialsGrant {
   constructor(private readonly deps: ClientCredentialsDeps) {}
 
   async exchange(request: ClientCredentialsRequest): Promise<TokenResponse> {
-    this.#checkLockout(request.clientId);
+    await this.#checkLockout(request);
     const record = await this.#authenticate(request);
     const scopes = this.#grantedScopes(record, request.scope);
     const { token, claims } = await this.deps.accessTokens.mint({
@@ -93,9 +93,11 @@ export class ClientCredentialsGrant {
     };
   }
 
-  #checkLockout(clientId: string): void {
-    const retryAfter = this.deps.lockout.retryAfterSeconds(clientId);
+  async #checkLockout(request: ClientCredentialsRequest): Promise<void> {
+    const retryAfter = this.deps.lockout.retryAfterSeconds(request.clientId);
     if (retryAfter > 0) {
+      // Still a failed exchange (SPEC §7); the rate limit bounds how often this can be written.
+      await this.#recordFailure(request, undefined, 'locked_out');
       throw new OAuthError(
         'too_many_attempts',
         'Too many failed attempts for this client; try again later',
@@ -117,19 +119,34 @@ export class ClientCredentialsGrant {
         ? { digest: record.secretDigest, version: record.digestVersion }
         : { digest: digester.placeholderDigest, version: 1 },
     );
+    if (!record) return this.#fail(request, undefined, 'unknown_client');
     let reason: FailureReason | undefined;
-    if (!record) reason = 'unknown_client';
-    else if (record.deletedAt !== null) reason = 'deleted';
+    if (record.deletedAt !== null) reason = 'deleted';
     else if (!secretMatches) reason = 'wrong_secret';
     else if (record.expirationDate !== null && record.expirationDate <= clock.now().toISOString()) {
       reason = 'expired';
     } else if (record.ownerStatus !== 'ACTIVE') reason = 'owner_disabled';
+    if (reason) return this.#fail(request, record, reason);
+    this.deps.lockout.recordSuccess(request.clientId);
+    return record;
+  }
 
-    if (reason === undefined && record) {
-      this.deps.lockout.recordSuccess(request.clientId);
-      return record;
-    }
+  async #fail(
+    request: ClientCredentialsRequest,
+    record: PatCredentialRecord | undefined,
+    reason: FailureReason,
+  ): Promise<never> {
     this.deps.lockout.recordFailure(request.clientId);
+    await this.#recordFailure(request, record, reason);
+    throw badClientCredentials();
+  }
+
+  async #recordFailure(
+    request: ClientCredentialsRequest,
+    record: PatCredentialRecord | undefined,
+    reason: FailureReason,
+  ): Promise<void> {
+    const clientId = record?.id ?? (PAT_ID.test(request.clientId) ? request.clientId : null);
     await this.deps.storage.transaction((repos) =>
       this.deps.audit.record(repos, {
         type: 'PERSONAL_ACCESS_TOKEN_USE_FAILED',
@@ -137,15 +154,10 @@ export class ClientCredentialsGrant {
         outcome: 'FAILURE',
         // An unknown client id is not echoed unless it has an id's shape: people paste secrets
         // into the wrong field.
-        target: {
-          type: 'PERSONAL_ACCESS_TOKEN',
-          id: record?.id ?? (PAT_ID.test(request.clientId) ? request.clientId : null),
-          name: record?.name ?? null,
-        },
+        target: { type: 'PERSONAL_ACCESS_TOKEN', id: clientId, name: record?.name ?? null },
         details: { reason, ...(record && { ownerId: record.ownerId }) },
       }),
     );
-    throw badClientCredentials();
   }
 
   /** SPEC §3: the PAT's scopes ∩ the owner's rights now ∩ the requested scopes. */

@@ -28,6 +28,12 @@ const TokenResponseSchema = Type.Object({
   accessType: Type.String(),
 });
 const OAuthErrorSchema = Type.Object({ error: Type.String(), error_description: Type.String() });
+/** 429 is either the rate limit's `{ message }` or the lockout's OAuth error body. */
+const TooManySchema = Type.Object({
+  message: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String()),
+  error_description: Type.Optional(Type.String()),
+});
 
 /**
  * `POST /oauth/token`, in its own encapsulated plugin: it alone parses form and multipart bodies,
@@ -70,7 +76,7 @@ export async function tokenEndpoint(
           200: TokenResponseSchema,
           400: OAuthErrorSchema,
           401: OAuthErrorSchema,
-          429: OAuthErrorSchema,
+          429: TooManySchema,
         },
       },
     },
