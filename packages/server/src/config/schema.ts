@@ -150,6 +150,9 @@ export const ConfigSchema = Type.Object(
     }),
     roles: Type.Record(Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }), Type.Array(Type.String()), {
       default: {},
+      // TypeBox turns the key pattern into patternProperties only; without this, a role name
+      // that breaks the pattern would be accepted silently.
+      additionalProperties: false,
       description:
         'Extra roles and the rights they give, e.g. `{ "AUDITOR": ["sp:all-personal-access-tokens:read"] }`. ORG_ADMIN (every right) and USER (the my- rights) are built in.',
     }),

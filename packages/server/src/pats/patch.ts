@@ -12,7 +12,29 @@ export interface PatchableView {
 
 const PATCHABLE = ['name', 'scope', 'expirationDate', 'userAwareTokenNeverExpires'] as const;
 const OPS = ['add', 'remove', 'replace', 'move', 'copy', 'test'] as const;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
+
+/** RFC 3339 with a real calendar date and time: `new Date` would roll 2026-02-30 over to March 2. */
+function isDateTime(text: string): boolean {
+  const m = ISO_DATE_TIME.exec(text);
+  if (!m) return false;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, zoneH = 0, zoneM = 0] = [
+    1, 2, 3, 4, 5, 6, 9, 10,
+  ].map((i) => Number(m[i] ?? 0));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    zoneH <= 23 &&
+    zoneM <= 59
+  );
+}
 
 /**
  * Applies an RFC 6902 patch to the patchable view of a PAT, all or nothing: every operation is
@@ -27,12 +49,23 @@ export function applyPatPatch(current: PatchableView, operations: unknown): Patc
     throw requiredMissing('body');
   }
   const checked = operations.map((op, index) => checkOperation(op, index));
-  let result: unknown;
+  let result: unknown = structuredClone(current);
+  // One operation at a time: fast-json-patch reports index 0 for an unresolvable path in any
+  // operation of a sequence, so the loop keeps the index the error message names.
+  let index = 0;
   try {
-    result = fastJsonPatch.applyPatch(structuredClone(current), checked, true, false).newDocument;
+    for (; index < checked.length; index++) {
+      result = fastJsonPatch.applyOperation(
+        result,
+        checked[index]!,
+        true,
+        true,
+        true,
+        index,
+      ).newDocument;
+    }
   } catch (error) {
     if (error instanceof fastJsonPatch.JsonPatchError) {
-      const index = error.index ?? 0;
       const reason =
         error.name === 'TEST_OPERATION_FAILED'
           ? 'the test operation failed'
@@ -104,7 +137,7 @@ function checkView(doc: Record<string, unknown>): PatchableView {
   if (
     expirationDate !== undefined &&
     expirationDate !== null &&
-    !(typeof expirationDate === 'string' && ISO_DATE_TIME.test(expirationDate))
+    !(typeof expirationDate === 'string' && isDateTime(expirationDate))
   ) {
     throw illegalValue('expirationDate', "'expirationDate' must be an RFC 3339 date-time or null");
   }

@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ConfigError, loadConfig, parseConfig, publicBaseUrl } from '../../src/config/load.js';
+
+/** A JSON config file in a fresh temporary directory, removed when the test ends. */
+function configFile(content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'patina-config-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'patina.json');
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+function configError(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('configuration defaults', () => {
+  it('fills every default', () => {
+    const config = loadConfig({ env: {} });
+    expect(config).toEqual({
+      host: '127.0.0.1',
+      port: 7070,
+      dataDir: './data',
+      publicBaseUrl: null,
+      issuer: null,
+      audience: null,
+      masterKey: null,
+      logLevel: 'info',
+      bodyLimitBytes: 65_536,
+      tenant: { name: 'patina', org: 'patina', pod: 'local' },
+      signing: { algorithm: 'ES256' },
+      policy: {
+        maxLifetimeMonths: 6,
+        allowNeverExpiring: false,
+        maxTokensPerOwner: 10,
+        accessTokenValiditySeconds: { min: 15, max: 43_200, default: 43_200 },
+        rateLimit: { max: 100, windowSeconds: 10 },
+        lockout: { maxFailures: 10, windowSeconds: 300, durationSeconds: 900 },
+      },
+      scopes: [],
+      roles: {},
+    });
+    expect(publicBaseUrl(config)).toBe('http://127.0.0.1:7070');
+  });
+
+  it('fills defaults beside the values given, without changing the input', () => {
+    const input = { policy: { maxTokensPerOwner: 3 }, scopes: [{ name: 'orders:read' }] };
+    const before = structuredClone(input);
+    const config = parseConfig(input);
+    expect(config.policy.maxTokensPerOwner).toBe(3);
+    expect(config.policy.maxLifetimeMonths).toBe(6);
+    expect(config.scopes).toEqual([{ name: 'orders:read', description: '' }]);
+    expect(input).toEqual(before);
+  });
+
+  it('returns a deeply frozen object', () => {
+    const config = parseConfig({ scopes: [{ name: 'orders:read' }] });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      config.port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      config.policy.maxTokensPerOwner = 1000;
+    }).toThrow(TypeError);
+    expect(() => {
+      config.policy.accessTokenValiditySeconds.max = 1;
+    }).toThrow(TypeError);
+    expect(() => config.scopes.push({ name: 'x', description: '' })).toThrow(TypeError);
+    expect(config.port).toBe(7070);
+    expect(config.policy.maxTokensPerOwner).toBe(10);
+  });
+});
+
+describe('configuration sources', () => {
+  const FILE = { host: '10.0.0.1', port: 8000, dataDir: '/srv/file', logLevel: 'warn' };
+
+  it('reads the file named by the option or by PATINA_CONFIG', () => {
+    const file = configFile({ ...FILE, policy: { maxTokensPerOwner: 4 } });
+    for (const config of [
+      loadConfig({ file, env: {} }),
+      loadConfig({ env: { PATINA_CONFIG: file } }),
+    ]) {
+      expect(config.host).toBe('10.0.0.1');
+      expect(config.port).toBe(8000);
+      expect(config.dataDir).toBe('/srv/file');
+      expect(config.policy.maxTokensPerOwner).toBe(4);
+    }
+  });
+
+  it('lets the environment override the file', () => {
+    const file = configFile(FILE);
+    const config = loadConfig({
+      file,
+      env: {
+        PATINA_HOST: '0.0.0.0',
+        PATINA_PORT: '9000',
+        PATINA_DATA_DIR: '/srv/env',
+        PATINA_LOG_LEVEL: 'debug',
+        PATINA_PUBLIC_BASE_URL: 'https://pat.example.com/',
+        PATINA_ISSUER: 'https://issuer.example.com',
+      },
+    });
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.port).toBe(9000);
+    expect(config.dataDir).toBe('/srv/env');
+    expect(config.logLevel).toBe('debug');
+    expect(config.issuer).toBe('https://issuer.example.com');
+    expect(publicBaseUrl(config)).toBe('https://pat.example.com');
+  });
+
+  it('ignores empty environment variables', () => {
+    const file = configFile(FILE);
+    const config = loadConfig({ file, env: { PATINA_HOST: '', PATINA_PORT: '' } });
+    expect(config.host).toBe('10.0.0.1');
+    expect(config.port).toBe(8000);
+  });
+
+  it('lets flags override the environment, and skips flags not given', () => {
+    const file = configFile(FILE);
+    const config = loadConfig({
+      file,
+      env: { PATINA_HOST: '0.0.0.0', PATINA_PORT: '9000', PATINA_DATA_DIR: '/srv/env' },
+      overrides: { port: 9100, dataDir: '/srv/flag', host: undefined },
+    });
+    expect(config.port).toBe(9100);
+    expect(config.dataDir).toBe('/srv/flag');
+    expect(config.host).toBe('0.0.0.0');
+  });
+
+  it('takes a base64 master key of 32 bytes from the environment', () => {
+    const key = randomBytes(32).toString('base64');
+    expect(loadConfig({ env: { PATINA_MASTER_KEY: key } }).masterKey).toBe(key);
+  });
+
+  it('derives the public URL from host and port, with 0.0.0.0 and IPv6 made reachable', () => {
+    expect(publicBaseUrl(parseConfig({ host: '0.0.0.0', port: 8080 }))).toBe(
+      'http://127.0.0.1:8080',
+    );
+    expect(publicBaseUrl(parseConfig({ host: '::1', port: 8080 }))).toBe('http://[::1]:8080');
+  });
+});
+
+describe('bad configuration stops with the exact path', () => {
+  const cases: [string, unknown, string][] = [
+    [
+      'a policy value',
+      { policy: { maxTokensPerOwner: 0 } },
+      'policy.maxTokensPerOwner must be >= 1',
+    ],
+    ['an unknown key', { polcy: {} }, 'polcy must NOT have additional properties'],
+    [
+      'an unknown nested key',
+      { policy: { lockout: { bogus: 1 } } },
+      'policy.lockout.bogus must NOT have additional properties',
+    ],
+    [
+      'a signing algorithm',
+      { signing: { algorithm: 'HS256' } },
+      'signing.algorithm must be equal to constant',
+    ],
+    ['a port that is not a number', { port: 'abc' }, 'port must be integer'],
+    ['a port out of range', { port: 70_000 }, 'port must be <= 65535'],
+    ['a log level', { logLevel: 'loud' }, 'logLevel must be equal to constant'],
+    ['a base URL', { publicBaseUrl: 'not a url' }, 'publicBaseUrl must match format "uri"'],
+    [
+      'a scope with white space',
+      { scopes: [{ name: 'orders read' }] },
+      'scopes.0.name must match pattern "^[^\\s]+$"',
+    ],
+    [
+      'a role name',
+      { roles: { auditor: [] } },
+      'roles.auditor must NOT have additional properties',
+    ],
+    [
+      'a master key of the wrong size',
+      { masterKey: 'abc' },
+      'masterKey must be 32 bytes, base64-encoded',
+    ],
+    [
+      'validity bounds out of order',
+      { policy: { accessTokenValiditySeconds: { min: 100, default: 50 } } },
+      'policy.accessTokenValiditySeconds must satisfy min <= default <= max',
+    ],
+  ];
+  for (const [what, raw, message] of cases) {
+    it(`names ${what}`, () => {
+      expect(configError(() => parseConfig(raw)).message).toBe(
+        `Invalid configuration in settings: ${message}`,
+      );
+    });
+  }
+
+  it('names the file the bad value came from', () => {
+    const file = configFile({ policy: { maxTokensPerOwner: 0 } });
+    expect(configError(() => loadConfig({ file, env: {} })).message).toBe(
+      `Invalid configuration in ${file}: policy.maxTokensPerOwner must be >= 1`,
+    );
+  });
+
+  it('names the port when PATINA_PORT is not a number', () => {
+    expect(configError(() => loadConfig({ env: { PATINA_PORT: 'abc' } })).message).toBe(
+      'Invalid configuration in settings: port must be integer',
+    );
+  });
+
+  it('refuses a master key from the environment that is not 32 bytes', () => {
+    const short = randomBytes(16).toString('base64');
+    expect(configError(() => loadConfig({ env: { PATINA_MASTER_KEY: short } })).message).toBe(
+      'Invalid configuration in settings: masterKey must be 32 bytes, base64-encoded',
+    );
+  });
+
+  it('refuses a config file that is not JSON, not an object, or missing', () => {
+    const notJson = configFile('{ "port": 7070, }');
+    expect(configError(() => loadConfig({ file: notJson, env: {} })).message).toBe(
+      `Config file ${notJson} is not valid JSON`,
+    );
+    const array = configFile([]);
+    expect(configError(() => loadConfig({ file: array, env: {} })).message).toBe(
+      `Config file ${array} must hold a JSON object`,
+    );
+    const missing = join(notJson, '..', 'absent.json');
+    expect(configError(() => loadConfig({ file: missing, env: {} })).message).toBe(
+      `Cannot read config file ${missing}`,
+    );
+  });
+});
