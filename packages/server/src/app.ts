@@ -121,6 +121,8 @@ export async function buildApp(
   app.setValidatorCompiler(createValidatorCompiler(SHARED_SCHEMAS));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   app.decorateRequest('principal', null);
+  // Bodies are JSON; Fastify's text/plain parser would let a text body reach validation.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(
     ['application/json-patch+json', 'application/merge-patch+json'],
     { parseAs: 'string' },

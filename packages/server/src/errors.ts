@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'UNAUTHORIZED', // 401: no or bad bearer token
   'FORBIDDEN', // 403: the caller lacks a right
   'NOT_FOUND', // 404
+  'PAYLOAD_TOO_LARGE', // 413: the body is over bodyLimitBytes
+  'UNSUPPORTED_MEDIA_TYPE', // 415: a Content-Type the route does not read
   'RATE_LIMITED', // 429
   'UNAVAILABLE', // 503: a dependency (the database) is down
   'INTERNAL', // 500.0 Internal Fault

@@ -7,6 +7,7 @@ import type { IdentityService } from '../identities/identity-service.js';
 import { canManageAll, canReadAll, type RequestContext } from '../identities/principal.js';
 import type { PatService } from '../pats/pat-service.js';
 import { toCreateResponse } from './pat-routes.js';
+import { requireMediaType } from './media-type.js';
 import { requestContext } from './request-context.js';
 import {
   AdminCreatePatRequest,
@@ -110,6 +111,7 @@ export function registerAdminRoutes(
     `${ADMIN_BASE}/identities/:id`,
     {
       config,
+      preValidation: requireMediaType('application/merge-patch+json', 'application/json'),
       schema: {
         tags,
         operationId: 'updateIdentity',

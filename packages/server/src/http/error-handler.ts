@@ -12,6 +12,8 @@ const WIRE: Record<Exclude<ErrorCode, 'UNAUTHORIZED' | 'RATE_LIMITED'>, [number,
   REFERENCE_CONFLICT: [400, '400.1.409 Reference conflict'],
   FORBIDDEN: [403, '403 Forbidden'],
   NOT_FOUND: [404, '404 Not found'],
+  PAYLOAD_TOO_LARGE: [413, '413 Payload Too Large'],
+  UNSUPPORTED_MEDIA_TYPE: [415, '415 Unsupported Media Type'],
   UNAVAILABLE: [503, '503 Service Unavailable'],
   INTERNAL: [500, '500.0 Internal Fault'],
 };
@@ -70,10 +72,7 @@ export function installSailPointErrors(app: FastifyInstance): void {
       return reply.code(429).send({ message: 'Rate Limit Exceeded' });
     }
     if (raw instanceof AccessTokenError) return sendUnauthorized(reply, raw);
-    const http = (raw as FastifyError).statusCode;
-    let [status, detailCode] = WIRE[error.code];
-    if (http === 413) [status, detailCode] = [413, '413 Payload Too Large'];
-    if (http === 415) [status, detailCode] = [415, '415 Unsupported Media Type'];
+    const [status, detailCode] = WIRE[error.code];
     if (status >= 500) {
       request.log.error({ err: raw }, 'request failed');
     }
@@ -104,16 +103,20 @@ export function toPatinaError(raw: FastifyError | Error): PatinaError {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new PatinaError(
-        'BAD_REQUEST',
+        'UNSUPPORTED_MEDIA_TYPE',
         'The request Content-Type is not supported here; send application/json',
         {
           field: 'Content-Type',
         },
       );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new PatinaError('BAD_REQUEST', 'The request body is larger than this server accepts', {
-        field: 'body',
-      });
+      return new PatinaError(
+        'PAYLOAD_TOO_LARGE',
+        'The request body is larger than this server accepts',
+        {
+          field: 'body',
+        },
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new PatinaError(
         'REQUIRED_MISSING',
@@ -122,6 +125,10 @@ export function toPatinaError(raw: FastifyError | Error): PatinaError {
           field: 'body',
         },
       );
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new PatinaError('BAD_REQUEST', 'The request body is not valid JSON', {
+        field: 'body',
+      });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new PatinaError('BAD_REQUEST', 'The request Content-Length does not match its body', {
         field: 'body',

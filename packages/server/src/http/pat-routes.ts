@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ApiVersion } from '../pats/api-versions.js';
 import type { PersonalAccessToken } from '../pats/model.js';
 import type { PatService } from '../pats/pat-service.js';
+import { requireMediaType } from './media-type.js';
 import { requestContext } from './request-context.js';
 import {
   CreatePatRequest,
@@ -112,6 +113,8 @@ export function registerPatRoutes(
     `${path}/:id`,
     {
       config,
+      // SailPoint's clients send application/json-patch+json; plain JSON is accepted too.
+      preValidation: requireMediaType('application/json-patch+json', 'application/json'),
       schema: {
         tags,
         operationId: `patchPersonalAccessToken_${version}`,

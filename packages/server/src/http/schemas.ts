@@ -112,10 +112,7 @@ export const AdminCreatePatRequest = Type.Object(
 
 export const JsonPatchOperation = Type.Object(
   {
-    op: Type.Union(
-      ['add', 'remove', 'replace', 'move', 'copy', 'test'].map((op) => Type.Literal(op)),
-      { description: 'RFC 6902 operation' },
-    ),
+    op: StringEnum(['add', 'remove', 'replace', 'move', 'copy', 'test'], 'RFC 6902 operation'),
     path: Type.String({
       description:
         'One of /name, /scope (or /scope/N, /scope/-), /expirationDate, /userAwareTokenNeverExpires',
@@ -185,7 +182,16 @@ export const ERROR_RESPONSES = {
 
 // --- admin API ---
 
-const IdentityStatus = Type.Union([Type.Literal('ACTIVE'), Type.Literal('DISABLED')]);
+/** A string enum as plain JSON Schema `enum`, so a bad value's error can list the allowed ones. */
+export function StringEnum<const T extends readonly string[]>(values: T, description?: string) {
+  return Type.Unsafe<T[number]>({
+    type: 'string',
+    enum: [...values],
+    ...(description && { description }),
+  });
+}
+
+const IdentityStatus = StringEnum(['ACTIVE', 'DISABLED']);
 
 export const IdentityResponse = Type.Object(
   {

@@ -80,6 +80,12 @@ export function validationToError(
         },
       );
     }
+    case 'enum':
+      return new PatinaError(
+        'ILLEGAL_VALUE',
+        `${capital(field(base))} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+        { field: base },
+      );
     case 'format':
       return new PatinaError(
         'ILLEGAL_VALUE',

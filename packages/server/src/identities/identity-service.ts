@@ -96,10 +96,11 @@ export class IdentityService {
         modified: this.deps.clock.now().toISOString(),
       });
       if (!updated) throw notFound(`Identity '${id}' was not found`);
+      const current = await repos.identities.findById(id);
       await this.deps.audit.record(repos, {
         type: 'IDENTITY_UPDATED',
         context,
-        target: { type: 'IDENTITY', id, name: changes.name ?? null },
+        target: { type: 'IDENTITY', id, name: current?.name ?? null },
         details: { changed: Object.keys(changes), ...changes },
       });
     });

@@ -60,7 +60,7 @@ export function resolveExpiry(request: ExpiryRequest): ResolvedExpiry {
   if (date.getTime() > maxExpiry.getTime()) {
     throw illegalValue(
       'expirationDate',
-      `'expirationDate' must be no later than ${maxExpiry.toISOString()} (${policy.maxLifetimeMonths} months after creation)`,
+      `'expirationDate' must be no later than ${maxExpiry.toISOString()} (${policy.maxLifetimeMonths} ${policy.maxLifetimeMonths === 1 ? 'month' : 'months'} after creation)`,
     );
   }
   return { expirationDate: date.toISOString(), userAwareTokenNeverExpires: false };

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { expectSailPointError, startTestApp, type TestApp } from '../helpers.js';
+
+const UNKNOWN_ID = '0123456789abcdef0123456789abcdef';
+
+function createFor(t: TestApp, identityId: string, json: unknown, token = t.admin.token) {
+  return t.request({
+    method: 'POST',
+    url: `/patina/v1/identities/${identityId}/personal-access-tokens`,
+    token,
+    json,
+  });
+}
+
+interface PatBody {
+  id: string;
+  secret: string;
+  name: string;
+  managed?: boolean;
+}
+
+describe('POST /patina/v1/identities/{id}/personal-access-tokens', () => {
+  it('creates a PAT owned by that identity and answers 200 with the create response', async () => {
+    const t = await startTestApp();
+    const bea = await t.user({ name: 'Bea Owner' });
+    t.clock.advance(2000);
+    const res = await createFor(t, bea.identity.id, {
+      name: 'deploy bot',
+      scope: ['orders:read'],
+      accessTokenValiditySeconds: 600,
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<PatBody>();
+    expect(body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
+      secret: expect.stringMatching(/^patina_[0-9A-Za-z]{57}$/) as unknown,
+      scope: ['orders:read'],
+      name: 'deploy bot',
+      owner: { type: 'IDENTITY', id: bea.identity.id, name: 'Bea Owner' },
+      created: '2026-01-15T10:00:02.000Z',
+      accessTokenValiditySeconds: 600,
+      expirationDate: '2026-07-15T10:00:02.000Z',
+    });
+
+    // The PAT acts as its owner, not as the administrator who made it.
+    const exchanged = await t.exchange(body.id, body.secret);
+    expect(exchanged.statusCode).toBe(200);
+    expect(exchanged.json()).toMatchObject({ identity_id: bea.identity.id, expires_in: 600 });
+
+    const owned = await t.request({
+      method: 'GET',
+      url: '/v3/personal-access-tokens?owner-id=me',
+      token: bea.token,
+    });
+    expect(owned.json<PatBody[]>().map((p) => p.name)).toEqual(['login', 'deploy bot']);
+  });
+
+  it('makes a managed PAT that only holders of managed-read see in lists', async () => {
+    const t = await startTestApp();
+    const bea = await t.user({ name: 'Bea Owner' });
+    const auditor = await t.user({ name: 'Audrey', roles: ['AUDITOR'] });
+    t.clock.advance(1000);
+    const res = await createFor(t, bea.identity.id, { name: 'platform sync', managed: true });
+    expect(res.statusCode).toBe(200);
+
+    const names = async (token: string, query: string) => {
+      const list = await t.request({
+        method: 'GET',
+        url: `/v3/personal-access-tokens?${query}`,
+        token,
+      });
+      expect(list.statusCode).toBe(200);
+      return list.json<PatBody[]>().map((p) => [p.name, p.managed]);
+    };
+    // ORG_ADMIN holds managed-read.
+    expect(await names(t.admin.token, `owner-id=${bea.identity.id}`)).toEqual([
+      ['login', false],
+      ['platform sync', true],
+    ]);
+    // all-read alone is not enough; nor is owning it.
+    expect(await names(auditor.token, `owner-id=${bea.identity.id}`)).toEqual([['login', false]]);
+    expect(await names(bea.token, 'owner-id=me')).toEqual([['login', false]]);
+
+    const withRight = await t.user({
+      name: 'Manny',
+      roles: ['AUDITOR'],
+      rights: ['idn:managed-personal-access-tokens:read'],
+    });
+    expect(await names(withRight.token, `owner-id=${bea.identity.id}`)).toEqual([
+      ['login', false],
+      ['platform sync', true],
+    ]);
+  });
+
+  it('answers 404 for an unknown identity and changes nothing', async () => {
+    const t = await startTestApp();
+    const before = await t.snapshot();
+    const res = await createFor(t, UNKNOWN_ID, { name: 'orphan' });
+    expectSailPointError(res, 404, '404 Not found', `Identity '${UNKNOWN_ID}' was not found`);
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it('refuses a USER, even for itself, with 403 and changes nothing', async () => {
+    const t = await startTestApp();
+    const user = await t.user({ name: 'Una User' });
+    const before = await t.snapshot();
+    const res = await createFor(t, user.identity.id, { name: 'mine', managed: true }, user.token);
+    expectSailPointError(
+      res,
+      403,
+      '403 Forbidden',
+      'Creating a personal access token for another identity needs the right sp:all-personal-access-tokens:manage',
+    );
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it.each([
+    {
+      why: 'an owner field',
+      body: { name: 'x', owner: { type: 'IDENTITY', id: UNKNOWN_ID } },
+      code: '400.1 Bad Request Content',
+      text: "Unknown field 'owner': this resource has no such field",
+    },
+    {
+      why: 'a managed flag that is not a boolean',
+      body: { name: 'x', managed: 'yes' },
+      code: '400.1.3 Illegal value',
+      text: "'managed' must be a boolean",
+    },
+    {
+      why: 'no name',
+      body: { managed: true },
+      code: '400.1.0 Required Data Missing Or Empty',
+      text: "Required 'name' is missing",
+    },
+  ])('refuses $why with a 400 and changes nothing', async ({ body, code, text }) => {
+    const t = await startTestApp();
+    const bea = await t.user({ name: 'Bea' });
+    const before = await t.snapshot();
+    expectSailPointError(await createFor(t, bea.identity.id, body), 400, code, text);
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it('does not accept the admin-only managed flag on the owner’s own PAT API', async () => {
+    const t = await startTestApp();
+    const before = await t.snapshot();
+    const res = await t.request({
+      method: 'POST',
+      url: '/v3/personal-access-tokens',
+      token: t.admin.token,
+      json: { name: 'sneaky', managed: true },
+    });
+    expectSailPointError(
+      res,
+      400,
+      '400.1 Bad Request Content',
+      "Unknown field 'managed': this resource has no such field",
+    );
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it('lets a DISABLED identity hold a PAT that cannot be exchanged', async () => {
+    const t = await startTestApp();
+    const created = await t.request({
+      method: 'POST',
+      url: '/patina/v1/identities',
+      token: t.admin.token,
+      json: { name: 'Dormant', status: 'DISABLED' },
+    });
+    expect(created.statusCode).toBe(201);
+    const dormant = created.json<{ id: string }>();
+    const res = await createFor(t, dormant.id, { name: 'kept for later' });
+    expect(res.statusCode).toBe(200);
+    const pat = res.json<PatBody & { owner: { id: string } }>();
+    expect(pat.owner.id).toBe(dormant.id);
+
+    const patsBefore = (await t.snapshot()) as { pats: unknown };
+    const exchanged = await t.exchange(pat.id, pat.secret);
+    expect(exchanged.statusCode).toBe(401);
+    expect(exchanged.headers['www-authenticate']).toBe('Basic realm="patina"');
+    expect(exchanged.json()).toEqual({
+      error: 'invalid_client',
+      error_description: 'Bad client credentials',
+    });
+    // Only the failure is recorded; the PAT itself is untouched.
+    expect(((await t.snapshot()) as { pats: unknown }).pats).toEqual(patsBefore.pats);
+    const failures = await t.auditEvents('PERSONAL_ACCESS_TOKEN_USE_FAILED');
+    expect(failures.map((e) => [e.target_id, JSON.parse(e.details) as unknown])).toEqual([
+      [pat.id, { reason: 'owner_disabled', ownerId: dormant.id }],
+    ]);
+  });
+});

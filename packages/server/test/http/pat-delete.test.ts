@@ -1,0 +1,327 @@
+import { describe, expect, it } from 'vitest';
+import { expectSailPointError, startTestApp, type TestApp } from '../helpers.js';
+
+/** Every base the PAT resource is served under (SPEC §2). */
+const SURFACES = [
+  '/v3/personal-access-tokens',
+  '/beta/personal-access-tokens',
+  '/v2024/personal-access-tokens',
+  '/v2025/personal-access-tokens',
+  '/v2026/personal-access-tokens',
+  '/personal-access-tokens/v1',
+];
+const V3 = '/v3/personal-access-tokens';
+
+function listMine(t: TestApp, token: string) {
+  return t.request({ method: 'GET', url: `${V3}?owner-id=me`, token });
+}
+const ids = (body: { id: string }[]) => body.map((p) => p.id);
+
+describe('DELETE personal-access-tokens/{id}', () => {
+  it.each(SURFACES)('%s answers 204 with no body and the PAT leaves every list', async (base) => {
+    const t = await startTestApp();
+    const ci = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+
+    const res = await t.request({
+      method: 'DELETE',
+      url: `${base}/${ci.id}`,
+      token: t.admin.token,
+    });
+
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+    const mine = await listMine(t, t.admin.token);
+    const all = await t.request({ method: 'GET', url: `${base}?count=true`, token: t.admin.token });
+    expect(ids(mine.json())).toEqual([t.admin.patId]);
+    expect(ids(all.json())).toEqual([t.admin.patId]);
+    expect(all.headers['x-total-count']).toBe('1');
+  });
+
+  it('a second delete of the same PAT is a 404', async () => {
+    const t = await startTestApp();
+    const ci = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+    const url = `${V3}/${ci.id}`;
+    expect((await t.request({ method: 'DELETE', url, token: t.admin.token })).statusCode).toBe(204);
+    const before = await t.snapshot();
+
+    const res = await t.request({ method: 'DELETE', url, token: t.admin.token });
+
+    expectSailPointError(
+      res,
+      404,
+      '404 Not found',
+      `Personal access token '${ci.id}' was not found`,
+    );
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['an unknown id', '0123456789abcdef0123456789abcdef'],
+    ['a malformed id', 'abc'],
+    ['an id in upper case', 'ABCDEF0123456789ABCDEF0123456789'],
+  ])('%s is a 404', async (_label, id) => {
+    const t = await startTestApp();
+    const before = await t.snapshot();
+
+    const res = await t.request({ method: 'DELETE', url: `${V3}/${id}`, token: t.admin.token });
+
+    expectSailPointError(res, 404, '404 Not found', `Personal access token '${id}' was not found`);
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it('a USER deleting another identity’s PAT gets 404, as if it did not exist', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User' });
+    const before = await t.snapshot();
+
+    const res = await t.request({
+      method: 'DELETE',
+      url: `${V3}/${t.admin.patId}`,
+      token: uma.token,
+    });
+
+    expectSailPointError(
+      res,
+      404,
+      '404 Not found',
+      `Personal access token '${t.admin.patId}' was not found`,
+    );
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it('an identity with all-read but not all-manage gets 403 for another’s PAT', async () => {
+    const t = await startTestApp();
+    const auditor = await t.user({ name: 'Aldo Auditor', roles: ['AUDITOR'] });
+    const before = await t.snapshot();
+
+    const res = await t.request({
+      method: 'DELETE',
+      url: `${V3}/${t.admin.patId}`,
+      token: auditor.token,
+    });
+
+    expectSailPointError(
+      res,
+      403,
+      '403 Forbidden',
+      'You may not delete this personal access token: it needs the right sp:all-personal-access-tokens:manage',
+    );
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it('ORG_ADMIN deletes another identity’s PAT', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User' });
+    const ci = await t.mintPat(uma.identity.id, { name: 'ci' });
+
+    const res = await t.request({ method: 'DELETE', url: `${V3}/${ci.id}`, token: t.admin.token });
+
+    expect(res.statusCode).toBe(204);
+    expect(ids((await listMine(t, uma.token)).json())).toEqual([uma.patId]);
+  });
+
+  it('an owner deletes their own PAT with the USER role', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User' });
+    const ci = await t.mintPat(uma.identity.id, { name: 'ci' });
+
+    const res = await t.request({ method: 'DELETE', url: `${V3}/${ci.id}`, token: uma.token });
+
+    expect(res.statusCode).toBe(204);
+    expect(ids((await listMine(t, uma.token)).json())).toEqual([uma.patId]);
+  });
+
+  it('frees the name and the slot of the deleted PAT for its owner', async () => {
+    const t = await startTestApp({ config: { policy: { maxTokensPerOwner: 2 } } });
+    const ci = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+    await t.request({ method: 'DELETE', url: `${V3}/${ci.id}`, token: t.admin.token });
+
+    const res = await t.request({
+      method: 'POST',
+      url: V3,
+      token: t.admin.token,
+      json: { name: 'ci' },
+    });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ name: string }>().name).toBe('ci');
+  });
+});
+
+describe('DELETE personal-access-tokens/{id}: what a delete stops', () => {
+  it('the deleted PAT can no longer be exchanged', async () => {
+    const t = await startTestApp();
+    const ci = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+    await t.request({ method: 'DELETE', url: `${V3}/${ci.id}`, token: t.admin.token });
+
+    const res = await t.exchange(ci.id, ci.secret);
+
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({
+      error: 'invalid_client',
+      error_description: 'Bad client credentials',
+    });
+    expect(res.headers['www-authenticate']).toMatch(/^Basic /);
+    const failures = await t.auditEvents('PERSONAL_ACCESS_TOKEN_USE_FAILED');
+    expect(failures.map((e) => [e.target_id, JSON.parse(e.details) as unknown])).toEqual([
+      [ci.id, { reason: 'deleted', ownerId: t.admin.identity.id }],
+    ]);
+  });
+
+  it('an access token minted before the delete stops working on the PAT API at once', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User' });
+    const ci = await t.mintPat(uma.identity.id, { name: 'ci' });
+    const ciToken = await t.accessToken(ci.id, ci.secret);
+    expect((await listMine(t, ciToken)).statusCode).toBe(200);
+
+    const deleted = await t.request({ method: 'DELETE', url: `${V3}/${ci.id}`, token: uma.token });
+    const before = await t.snapshot();
+    const res = await listMine(t, ciToken);
+
+    expect(deleted.statusCode).toBe(204);
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({
+      error: 'JWT validation failed: the personal access token behind this JWT is no longer valid',
+    });
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer .*error="invalid_token"/);
+    expect(await t.snapshot()).toEqual(before);
+    // The owner's other PAT and its token are untouched.
+    expect((await listMine(t, uma.token)).statusCode).toBe(200);
+  });
+
+  it('a PAT can delete itself, and its own token then stops working', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User' });
+
+    const deleted = await t.request({
+      method: 'DELETE',
+      url: `${V3}/${uma.patId}`,
+      token: uma.token,
+    });
+    const after = await listMine(t, uma.token);
+
+    expect(deleted.statusCode).toBe(204);
+    expect(after.statusCode).toBe(401);
+    expect(after.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+  });
+
+  it('records PERSONAL_ACCESS_TOKEN_DELETED with actor, target, source IP and user agent', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User', login: 'uma' });
+    const ci = await t.mintPat(uma.identity.id, { name: 'nightly build' });
+    t.clock.advance(5000);
+
+    const res = await t.request({
+      method: 'DELETE',
+      url: `${V3}/${ci.id}`,
+      token: t.admin.token,
+      headers: { 'user-agent': 'sailpoint-cli/2.1' },
+    });
+
+    expect(res.statusCode).toBe(204);
+    const events = await t.auditEvents('PERSONAL_ACCESS_TOKEN_DELETED');
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event).toMatchObject({
+      time: '2026-01-15T10:00:05.000Z',
+      type: 'PERSONAL_ACCESS_TOKEN_DELETED',
+      actor_id: t.admin.identity.id,
+      actor_name: 'ada',
+      target_type: 'PERSONAL_ACCESS_TOKEN',
+      target_id: ci.id,
+      target_name: 'nightly build',
+      outcome: 'SUCCESS',
+      source_ip: '127.0.0.1',
+      user_agent: 'sailpoint-cli/2.1',
+    });
+    expect(event?.tracking_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.parse(event?.details ?? '')).toEqual({ ownerId: uma.identity.id });
+    expect(JSON.stringify(events)).not.toContain(ci.secret);
+  });
+
+  it('a refused delete records no event', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User' });
+    const before = await t.snapshot();
+
+    const res = await t.request({
+      method: 'DELETE',
+      url: `${V3}/${t.admin.patId}`,
+      token: uma.token,
+    });
+
+    expect(res.statusCode).toBe(404);
+    expect(await t.auditEvents('PERSONAL_ACCESS_TOKEN_DELETED')).toEqual([]);
+    expect(await t.snapshot()).toEqual(before);
+  });
+});
+
+describe('DELETE personal-access-tokens/{id}: managed PATs', () => {
+  it('a caller without managed-read cannot delete a managed PAT, even their own (404)', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User' });
+    const robot = await t.mintPat(uma.identity.id, { name: 'robot', managed: true });
+    const before = await t.snapshot();
+
+    const res = await t.request({ method: 'DELETE', url: `${V3}/${robot.id}`, token: uma.token });
+
+    expectSailPointError(
+      res,
+      404,
+      '404 Not found',
+      `Personal access token '${robot.id}' was not found`,
+    );
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  it('all-manage without managed-read cannot delete another’s managed PAT (404)', async () => {
+    const t = await startTestApp({
+      config: { roles: { PAT_ADMIN: ['sp:all-personal-access-tokens:manage'] } },
+    });
+    const patAdmin = await t.user({ name: 'Pat Admin', roles: ['PAT_ADMIN'] });
+    const robot = await t.mintPat(t.admin.identity.id, { name: 'robot', managed: true });
+    const ci = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+    const before = await t.snapshot();
+
+    const res = await t.request({
+      method: 'DELETE',
+      url: `${V3}/${robot.id}`,
+      token: patAdmin.token,
+    });
+
+    expectSailPointError(
+      res,
+      404,
+      '404 Not found',
+      `Personal access token '${robot.id}' was not found`,
+    );
+    expect(await t.snapshot()).toEqual(before);
+    const unmanaged = await t.request({
+      method: 'DELETE',
+      url: `${V3}/${ci.id}`,
+      token: patAdmin.token,
+    });
+    expect(unmanaged.statusCode).toBe(204);
+  });
+
+  it('ORG_ADMIN deletes a managed PAT', async () => {
+    const t = await startTestApp();
+    const uma = await t.user({ name: 'Uma User' });
+    const robot = await t.mintPat(uma.identity.id, { name: 'robot', managed: true });
+
+    const res = await t.request({
+      method: 'DELETE',
+      url: `${V3}/${robot.id}`,
+      token: t.admin.token,
+    });
+    const left = await t.request({
+      method: 'GET',
+      url: `${V3}?owner-id=${uma.identity.id}`,
+      token: t.admin.token,
+    });
+
+    expect(res.statusCode).toBe(204);
+    expect(ids(left.json())).toEqual([uma.patId]);
+  });
+});
