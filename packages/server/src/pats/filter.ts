@@ -14,6 +14,7 @@
  * Each resource passes a field table saying which fields and operators it supports. Every error is
  * a BAD_REQUEST on the `filters` field; positions in messages are 1-based character columns.
  */
+import { parseDateTime } from '../date-time.js';
 import { badRequest } from '../errors.js';
 
 export const COMPARE_OPERATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'co', 'sw'] as const;
@@ -105,25 +106,11 @@ function tokenize(input: string): Token[] {
   return tokens;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-](\d{2}):(\d{2}))?$/i;
-
-/** Returns the normalised date-time (UTC, milliseconds), or why `v` is not an RFC 3339 date-time. */
-function parseDateTime(v: string): { ok: string } | { error: string } {
-  const m = RFC3339.exec(v);
-  if (!m) return { error: 'is not an RFC 3339 date-time, e.g. 2023-02-05T10:59:27.214Z' };
-  if (m[2] === undefined) return { error: 'has no timezone; add Z or an offset such as +02:00' };
-  // Date rolls 02-30 over to 03-02 and 24:00 to the next day; a real date-time round-trips.
-  const local = v.slice(0, 19).toUpperCase();
-  const roundTrip = new Date(`${local}Z`);
-  const date = new Date(v.toUpperCase());
-  const real =
-    !Number.isNaN(roundTrip.getTime()) &&
-    roundTrip.toISOString().slice(0, 19) === local &&
-    Number(m[3] ?? 0) <= 23 &&
-    Number(m[4] ?? 0) <= 59 &&
-    !Number.isNaN(date.getTime());
-  return real ? { ok: date.toISOString() } : { error: 'is not a real date-time' };
-}
+const DATE_TIME_ERRORS = {
+  format: 'is not an RFC 3339 date-time, e.g. 2023-02-05T10:59:27.214Z',
+  timezone: 'has no timezone; add Z or an offset such as +02:00',
+  calendar: 'is not a real date-time',
+} as const;
 
 /** Parses a `filters` expression against a resource's field table; throws BAD_REQUEST on any error. */
 export function parseFilter(input: string, fields: FilterFieldTable): FilterExpr {
@@ -238,8 +225,8 @@ export function parseFilter(input: string, fields: FilterFieldTable): FilterExpr
       fail(`value ${show(v.text)} for field '${field}' at position ${v.pos} ${why}`);
     if (type === 'date-time') {
       const d = parseDateTime(v.text);
-      if ('error' in d) throw bad(d.error);
-      return d.ok;
+      if (!d.ok) throw bad(DATE_TIME_ERRORS[d.reason]);
+      return d.iso;
     }
     if (type === 'boolean') {
       const b = v.text.toLowerCase();

@@ -1,4 +1,5 @@
 import fastJsonPatch from 'fast-json-patch';
+import { isDateTime } from '../date-time.js';
 import type { Operation } from 'fast-json-patch';
 import { badRequest, illegalValue, PatinaError, requiredMissing } from '../errors.js';
 
@@ -12,30 +13,6 @@ export interface PatchableView {
 
 const PATCHABLE = ['name', 'scope', 'expirationDate', 'userAwareTokenNeverExpires'] as const;
 const OPS = ['add', 'remove', 'replace', 'move', 'copy', 'test'] as const;
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
-
-/** RFC 3339 with a real calendar date and time: `new Date` would roll 2026-02-30 over to March 2. */
-function isDateTime(text: string): boolean {
-  const m = ISO_DATE_TIME.exec(text);
-  if (!m) return false;
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, zoneH = 0, zoneM = 0] = [
-    1, 2, 3, 4, 5, 6, 9, 10,
-  ].map((i) => Number(m[i] ?? 0));
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return (
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59 &&
-    zoneH <= 23 &&
-    zoneM <= 59
-  );
-}
-
 /**
  * Applies an RFC 6902 patch to the patchable view of a PAT, all or nothing: every operation is
  * checked first (op, path, from), then applied to a copy; any failure leaves the PAT as it was.
