@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { buildApp, createServices, type Services } from '../src/app.js';
 import { SYSTEM_CONTEXT } from '../src/audit/model.js';
 import { ManualClock } from '../src/clock.js';
@@ -16,6 +16,93 @@ import { Storage } from '../src/storage/repositories.js';
 
 export const ISSUER = 'http://patina.test';
 export const START = '2026-01-15T10:00:00.000Z';
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** START + 6 calendar months: the default, and the latest, expiry of a PAT made at START. */
+export const MAX_EXPIRY = '2026-07-15T10:00:00.000Z';
+
+/** The v3 base of the PAT resource, the one most tests use. */
+export const V3 = '/v3/personal-access-tokens';
+
+/**
+ * The PAT surfaces whose POST and PATCH default an absent or null expirationDate to
+ * created + maxLifetime (SPEC §2). Spelled out here, not imported from src, so that a surface
+ * src drops fails the tests.
+ */
+export const DEFAULTED_SURFACES = [
+  '/v3/personal-access-tokens',
+  '/beta/personal-access-tokens',
+  '/v2024/personal-access-tokens',
+  '/v2025/personal-access-tokens',
+] as const;
+
+/** The PAT surfaces that require an expirationDate unless the PAT never expires (SPEC §2). */
+export const EXPLICIT_SURFACES = [
+  '/v2026/personal-access-tokens',
+  '/personal-access-tokens/v1',
+] as const;
+
+/** Every base the PAT resource is served under (SPEC §2): the six surfaces above, in order. */
+export const PAT_SURFACES = [...DEFAULTED_SURFACES, ...EXPLICIT_SURFACES] as const;
+
+/** The members of a PAT in a list (Get) or PATCH response, sorted. */
+export const GET_RESPONSE_KEYS = [
+  'accessTokenValiditySeconds',
+  'created',
+  'expirationDate',
+  'id',
+  'lastUsed',
+  'managed',
+  'name',
+  'owner',
+  'scope',
+  'userAwareTokenNeverExpires',
+];
+
+/** The members of a create response, sorted: the only place a secret appears. */
+export const CREATE_RESPONSE_KEYS = [
+  'accessTokenValiditySeconds',
+  'created',
+  'expirationDate',
+  'id',
+  'name',
+  'owner',
+  'scope',
+  'secret',
+];
+
+/** A well-formed id (32 lower-case hex characters) that no identity or PAT has. */
+export const UNKNOWN_ID = '0123456789abcdef0123456789abcdef';
+
+/** Ids, tracking ids and jtis: 32 lower-case hex characters. */
+export const HEX32 = /^[0-9a-f]{32}$/;
+
+/** The one body /oauth/token answers every kind of bad client credentials with. */
+export const BAD_CREDENTIALS = {
+  error: 'invalid_client',
+  error_description: 'Bad client credentials',
+};
+
+/** Detail codes of the SailPoint error body that several files assert. */
+export const ILLEGAL = '400.1.3 Illegal value';
+export const MISSING = '400.1.0 Required Data Missing Or Empty';
+
+/** The 403 texts of the PAT API for a caller without the right. */
+export const NEEDS_MY_MANAGE = {
+  create: 'Creating a personal access token needs the right sp:my-personal-access-tokens:manage',
+  change:
+    'You may not change this personal access token: it needs the right sp:my-personal-access-tokens:manage',
+  delete:
+    'You may not delete this personal access token: it needs the right sp:my-personal-access-tokens:manage',
+};
+export const NEEDS_ALL_READ =
+  "Listing other identities' personal access tokens needs the right sp:all-personal-access-tokens:read";
+
+/** The expiry refusals POST and PATCH share (SPEC §2). */
+export const NEVER_EXPIRING_REFUSED =
+  'Never-expiring personal access tokens are not allowed by this deployment’s policy; give an expirationDate';
+export const NEVER_EXPIRING_WITH_DATE =
+  "'userAwareTokenNeverExpires' may be true only when 'expirationDate' is absent or null";
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -52,6 +139,13 @@ export async function startTestApp(options: TestAppOptions = {}) {
   onTestFinished(() => t.close());
   t.admin = await t.user({ name: 'Ada Admin', login: 'ada', roles: ['ORG_ADMIN'] });
   return t;
+}
+
+/** Every row of every table, as TestApp.snapshot() reads it. */
+export interface Snapshot {
+  identities: unknown[];
+  pats: unknown[];
+  audit: unknown[];
 }
 
 export interface TestUser {
@@ -121,12 +215,17 @@ export class TestApp {
     return { id: pat.id, secret };
   }
 
-  /** POST /oauth/token with an urlencoded body. */
-  exchange(clientId: string, secret: string, extra: Record<string, string> = {}) {
+  /** POST /oauth/token with an urlencoded body (and any further headers). */
+  exchange(
+    clientId: string,
+    secret: string,
+    extra: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ) {
     return this.app.inject({
       method: 'POST',
       url: '/oauth/token',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       payload: new URLSearchParams({
         grant_type: 'client_credentials',
         client_id: clientId,
@@ -171,8 +270,33 @@ export class TestApp {
     });
   }
 
+  /** POST of a PAT through the v3 API (a JSON body), by default as the admin. */
+  postPat(json: unknown, token: string = this.admin.token): Promise<LightMyRequestResponse> {
+    return this.request({ method: 'POST', url: V3, token, json });
+  }
+
+  /** DELETE of a PAT through the v3 API, by default as the admin. */
+  deletePat(id: string, token: string = this.admin.token): Promise<LightMyRequestResponse> {
+    return this.request({ method: 'DELETE', url: `${V3}/${id}`, token });
+  }
+
+  /** A merge patch of an identity through the admin API, by default as the admin. */
+  patchIdentity(
+    id: string,
+    json: unknown,
+    token: string = this.admin.token,
+  ): Promise<LightMyRequestResponse> {
+    return this.request({
+      method: 'PATCH',
+      url: `/patina/v1/identities/${id}`,
+      token,
+      headers: { 'content-type': 'application/merge-patch+json' },
+      json,
+    });
+  }
+
   /** Every row of every table, to show that a refused request changed nothing. */
-  async snapshot(): Promise<unknown> {
+  async snapshot(): Promise<Snapshot> {
     const db = this.storage.db;
     return {
       identities: await db.selectFrom('identities').selectAll().orderBy('id').execute(),
@@ -210,7 +334,7 @@ export function expectSailPointError(
   if (response.statusCode !== status) problems.push(`status ${response.statusCode} != ${status}`);
   if (body.detailCode !== detailCode)
     problems.push(`detailCode '${body.detailCode}' != '${detailCode}'`);
-  if (!/^[0-9a-f]{32}$/.test(body.trackingId)) problems.push('trackingId is not 32 hex');
+  if (!HEX32.test(body.trackingId)) problems.push('trackingId is not 32 hex');
   const message = body.messages?.[0];
   if (!message || message.locale !== 'en-US' || message.localeOrigin !== 'DEFAULT') {
     problems.push('messages[0] is not an en-US DEFAULT message');
@@ -223,11 +347,60 @@ export function expectSailPointError(
   }
 }
 
+/** The status, detailCode and text of a SailPoint error body, as expectSailPointError takes them. */
+export type SailPointErrorSpec = [status: number, detailCode: string, text: string | RegExp];
+
+/** The 404 of a PAT the caller may not see, or that does not exist. */
+export function patNotFound(id: string): SailPointErrorSpec {
+  return [404, '404 Not found', `Personal access token '${id}' was not found`];
+}
+
+/**
+ * Sends one request that must be refused: asserts its SailPoint error body and that no row of
+ * any table changed. Returns the response for further checks.
+ */
+export async function expectRefused(
+  t: TestApp,
+  send: () => Promise<LightMyRequestResponse>,
+  [status, detailCode, text]: Readonly<SailPointErrorSpec>,
+): Promise<LightMyRequestResponse> {
+  const before = await t.snapshot();
+  const response = await send();
+  expectSailPointError(response, status, detailCode, text);
+  expect(await t.snapshot()).toEqual(before);
+  return response;
+}
+
+/**
+ * Sends one request that may write audit events but must leave every identity and PAT as it
+ * was. Returns the response and the snapshots before and after, for checks of the audit trail.
+ */
+export async function expectIdentitiesAndPatsUnchanged(
+  t: TestApp,
+  send: () => Promise<LightMyRequestResponse>,
+): Promise<{ response: LightMyRequestResponse; before: Snapshot; after: Snapshot }> {
+  const before = await t.snapshot();
+  const response = await send();
+  const after = await t.snapshot();
+  expect(after.identities).toEqual(before.identities);
+  expect(after.pats).toEqual(before.pats);
+  return { response, before, after };
+}
+
+/** The decoded header and payload of a JWT (no verification). */
+export function decodeJwt(token: string): {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+} {
+  const [header, payload] = token.split('.');
+  const decode = (part: string | undefined) =>
+    JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  return { header: decode(header), payload: decode(payload) };
+}
+
 /** A pino logger that writes into an array, to read what the service logs. */
 export function captureLogger(): { logger: Logger; lines: () => string[] } {
   const chunks: string[] = [];
   const logger = pino({ level: 'info' }, { write: (chunk: string) => void chunks.push(chunk) });
   return { logger, lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
-
-export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { expectSailPointError, startTestApp, type TestApp } from '../helpers.js';
-
-const UNKNOWN_ID = '0123456789abcdef0123456789abcdef';
+import {
+  BAD_CREDENTIALS,
+  expectRefused,
+  HEX32,
+  ILLEGAL,
+  MISSING,
+  startTestApp,
+  UNKNOWN_ID,
+  V3,
+  type TestApp,
+} from '../helpers.js';
 
 function createFor(t: TestApp, identityId: string, json: unknown, token = t.admin.token) {
   return t.request({
@@ -32,7 +40,7 @@ describe('POST /patina/v1/identities/{id}/personal-access-tokens', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json<PatBody>();
     expect(body).toEqual({
-      id: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
+      id: expect.stringMatching(HEX32) as unknown,
       secret: expect.stringMatching(/^patina_[0-9A-Za-z]{57}$/) as unknown,
       scope: ['orders:read'],
       name: 'deploy bot',
@@ -49,7 +57,7 @@ describe('POST /patina/v1/identities/{id}/personal-access-tokens', () => {
 
     const owned = await t.request({
       method: 'GET',
-      url: '/v3/personal-access-tokens?owner-id=me',
+      url: `${V3}?owner-id=me`,
       token: bea.token,
     });
     expect(owned.json<PatBody[]>().map((p) => p.name)).toEqual(['login', 'deploy bot']);
@@ -66,7 +74,7 @@ describe('POST /patina/v1/identities/{id}/personal-access-tokens', () => {
     const names = async (token: string, query: string) => {
       const list = await t.request({
         method: 'GET',
-        url: `/v3/personal-access-tokens?${query}`,
+        url: `${V3}?${query}`,
         token,
       });
       expect(list.statusCode).toBe(200);
@@ -94,24 +102,25 @@ describe('POST /patina/v1/identities/{id}/personal-access-tokens', () => {
 
   it('answers 404 for an unknown identity and changes nothing', async () => {
     const t = await startTestApp();
-    const before = await t.snapshot();
-    const res = await createFor(t, UNKNOWN_ID, { name: 'orphan' });
-    expectSailPointError(res, 404, '404 Not found', `Identity '${UNKNOWN_ID}' was not found`);
-    expect(await t.snapshot()).toEqual(before);
+    await expectRefused(t, () => createFor(t, UNKNOWN_ID, { name: 'orphan' }), [
+      404,
+      '404 Not found',
+      `Identity '${UNKNOWN_ID}' was not found`,
+    ]);
   });
 
   it('refuses a USER, even for itself, with 403 and changes nothing', async () => {
     const t = await startTestApp();
     const user = await t.user({ name: 'Una User' });
-    const before = await t.snapshot();
-    const res = await createFor(t, user.identity.id, { name: 'mine', managed: true }, user.token);
-    expectSailPointError(
-      res,
-      403,
-      '403 Forbidden',
-      'Creating a personal access token for another identity needs the right sp:all-personal-access-tokens:manage',
+    await expectRefused(
+      t,
+      () => createFor(t, user.identity.id, { name: 'mine', managed: true }, user.token),
+      [
+        403,
+        '403 Forbidden',
+        'Creating a personal access token for another identity needs the right sp:all-personal-access-tokens:manage',
+      ],
     );
-    expect(await t.snapshot()).toEqual(before);
   });
 
   it.each([
@@ -124,39 +133,28 @@ describe('POST /patina/v1/identities/{id}/personal-access-tokens', () => {
     {
       why: 'a managed flag that is not a boolean',
       body: { name: 'x', managed: 'yes' },
-      code: '400.1.3 Illegal value',
+      code: ILLEGAL,
       text: "'managed' must be a boolean",
     },
     {
       why: 'no name',
       body: { managed: true },
-      code: '400.1.0 Required Data Missing Or Empty',
+      code: MISSING,
       text: "Required 'name' is missing",
     },
   ])('refuses $why with a 400 and changes nothing', async ({ body, code, text }) => {
     const t = await startTestApp();
     const bea = await t.user({ name: 'Bea' });
-    const before = await t.snapshot();
-    expectSailPointError(await createFor(t, bea.identity.id, body), 400, code, text);
-    expect(await t.snapshot()).toEqual(before);
+    await expectRefused(t, () => createFor(t, bea.identity.id, body), [400, code, text]);
   });
 
   it('does not accept the admin-only managed flag on the owner’s own PAT API', async () => {
     const t = await startTestApp();
-    const before = await t.snapshot();
-    const res = await t.request({
-      method: 'POST',
-      url: '/v3/personal-access-tokens',
-      token: t.admin.token,
-      json: { name: 'sneaky', managed: true },
-    });
-    expectSailPointError(
-      res,
+    await expectRefused(t, () => t.postPat({ name: 'sneaky', managed: true }), [
       400,
       '400.1 Bad Request Content',
       "Unknown field 'managed': this resource has no such field",
-    );
-    expect(await t.snapshot()).toEqual(before);
+    ]);
   });
 
   it('lets a DISABLED identity hold a PAT that cannot be exchanged', async () => {
@@ -174,16 +172,13 @@ describe('POST /patina/v1/identities/{id}/personal-access-tokens', () => {
     const pat = res.json<PatBody & { owner: { id: string } }>();
     expect(pat.owner.id).toBe(dormant.id);
 
-    const patsBefore = (await t.snapshot()) as { pats: unknown };
+    const patsBefore = await t.snapshot();
     const exchanged = await t.exchange(pat.id, pat.secret);
     expect(exchanged.statusCode).toBe(401);
     expect(exchanged.headers['www-authenticate']).toBe('Basic realm="patina"');
-    expect(exchanged.json()).toEqual({
-      error: 'invalid_client',
-      error_description: 'Bad client credentials',
-    });
+    expect(exchanged.json()).toEqual(BAD_CREDENTIALS);
     // Only the failure is recorded; the PAT itself is untouched.
-    expect(((await t.snapshot()) as { pats: unknown }).pats).toEqual(patsBefore.pats);
+    expect((await t.snapshot()).pats).toEqual(patsBefore.pats);
     const failures = await t.auditEvents('PERSONAL_ACCESS_TOKEN_USE_FAILED');
     expect(failures.map((e) => [e.target_id, JSON.parse(e.details) as unknown])).toEqual([
       [pat.id, { reason: 'owner_disabled', ownerId: dormant.id }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, startTestApp } from '../helpers.js';
+import { DAY_MS, HEX32, startTestApp } from '../helpers.js';
 
 describe('expiry events', () => {
   it('records PERSONAL_ACCESS_TOKEN_EXPIRED once per PAT, when its expiry has passed', async () => {
@@ -28,7 +28,7 @@ describe('expiry events', () => {
     expect(served.statusCode).toBe(200);
     expect(served.json()).toEqual([
       {
-        id: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
+        id: expect.stringMatching(HEX32) as unknown,
         time: '2026-01-16T10:00:00.000Z',
         type: 'PERSONAL_ACCESS_TOKEN_EXPIRED',
         actor: { id: null, name: 'patina' },

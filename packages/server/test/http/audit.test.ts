@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { captureLogger, DAY_MS, startTestApp, type TestApp } from '../helpers.js';
+import {
+  BAD_CREDENTIALS,
+  captureLogger,
+  DAY_MS,
+  HEX32,
+  startTestApp,
+  V3,
+  type TestApp,
+} from '../helpers.js';
 
 const AGENT = 'patina-audit-test/1.0';
-const HEX32 = /^[0-9a-f]{32}$/;
 
 interface AuditEventBody {
   id: string;
@@ -36,16 +43,7 @@ function requestIdOf(lines: string[], method: string, path: string): string {
 }
 
 function exchange(t: TestApp, id: string, secret: string) {
-  return t.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': AGENT },
-    payload: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: id,
-      client_secret: secret,
-    }).toString(),
-  });
+  return t.exchange(id, secret, {}, { 'user-agent': AGENT });
 }
 
 describe('audit recording (SPEC §7)', () => {
@@ -64,35 +62,35 @@ describe('audit recording (SPEC §7)', () => {
     t.clock.advance(1000);
     const created = await t.request({
       method: 'POST',
-      url: '/v3/personal-access-tokens',
+      url: V3,
       token: t.admin.token,
       headers,
       json: { name: 'CI', scope: ['orders:read'] },
     });
     expect(created.statusCode).toBe(200);
     const pat = created.json<{ id: string; expirationDate: string }>();
-    const createdId = requestIdOf(log.lines(), 'POST', '/v3/personal-access-tokens');
+    const createdId = requestIdOf(log.lines(), 'POST', V3);
 
     t.clock.advance(1000);
     const patched = await t.request({
       method: 'PATCH',
-      url: `/v3/personal-access-tokens/${pat.id}`,
+      url: `${V3}/${pat.id}`,
       token: t.admin.token,
       headers,
       json: [{ op: 'replace', path: '/name', value: 'CI 2' }],
     });
     expect(patched.statusCode).toBe(200);
-    const patchedId = requestIdOf(log.lines(), 'PATCH', `/v3/personal-access-tokens/${pat.id}`);
+    const patchedId = requestIdOf(log.lines(), 'PATCH', `${V3}/${pat.id}`);
 
     t.clock.advance(1000);
     const deleted = await t.request({
       method: 'DELETE',
-      url: `/v3/personal-access-tokens/${pat.id}`,
+      url: `${V3}/${pat.id}`,
       token: t.admin.token,
       headers,
     });
     expect(deleted.statusCode).toBe(204);
-    const deletedId = requestIdOf(log.lines(), 'DELETE', `/v3/personal-access-tokens/${pat.id}`);
+    const deletedId = requestIdOf(log.lines(), 'DELETE', `${V3}/${pat.id}`);
 
     const trail = await events(t, `target-id=${pat.id}`);
     const target = { type: 'PERSONAL_ACCESS_TOKEN', id: pat.id };
@@ -195,21 +193,9 @@ describe('audit recording (SPEC §7)', () => {
       expirationDate: '2026-01-15T11:00:00.000Z',
     });
     const gone = await t.mintPat(bea.identity.id, { name: 'gone' });
-    const deleted = await t.request({
-      method: 'DELETE',
-      url: `/v3/personal-access-tokens/${gone.id}`,
-      token: t.admin.token,
-    });
-    expect(deleted.statusCode).toBe(204);
+    expect((await t.deletePat(gone.id)).statusCode).toBe(204);
     const carl = await t.user({ name: 'Carl' });
-    const patched = await t.request({
-      method: 'PATCH',
-      url: `/patina/v1/identities/${carl.identity.id}`,
-      token: t.admin.token,
-      headers: { 'content-type': 'application/merge-patch+json' },
-      json: { status: 'DISABLED' },
-    });
-    expect(patched.statusCode).toBe(200);
+    expect((await t.patchIdentity(carl.identity.id, { status: 'DISABLED' })).statusCode).toBe(200);
     t.clock.advance(2 * 60 * 60 * 1000);
 
     const unknownId = 'ffffffffffffffffffffffffffffffff';
@@ -223,10 +209,7 @@ describe('audit recording (SPEC §7)', () => {
     for (const [id, secret] of attempts) {
       const res = await exchange(t, id, secret);
       expect(res.statusCode).toBe(401);
-      expect(res.json()).toEqual({
-        error: 'invalid_client',
-        error_description: 'Bad client credentials',
-      });
+      expect(res.json()).toEqual(BAD_CREDENTIALS);
     }
     const failed = await events(t, 'type=PERSONAL_ACCESS_TOKEN_USE_FAILED');
     expect(failed.map((e) => [e.target.id, e.details.reason, e.outcome])).toEqual([
@@ -295,12 +278,10 @@ describe('secrets in the audit trail', () => {
   it('no event ever holds a secret or an access token', async () => {
     const t = await startTestApp();
     const bea = await t.user({ name: 'Bea' });
-    const created = await t.request({
-      method: 'POST',
-      url: '/v3/personal-access-tokens',
-      token: bea.token,
-      json: { name: 'leaky?', expirationDate: '2026-01-20T00:00:00.000Z' },
-    });
+    const created = await t.postPat(
+      { name: 'leaky?', expirationDate: '2026-01-20T00:00:00.000Z' },
+      bea.token,
+    );
     expect(created.statusCode).toBe(200);
     const pat = created.json<{ id: string; secret: string }>();
     const exchanged = await exchange(t, pat.id, pat.secret);
@@ -311,7 +292,7 @@ describe('secrets in the audit trail', () => {
     expect((await exchange(t, pat.secret, pat.secret)).statusCode).toBe(401);
     const patched = await t.request({
       method: 'PATCH',
-      url: `/v3/personal-access-tokens/${pat.id}`,
+      url: `${V3}/${pat.id}`,
       token: accessToken,
       json: [{ op: 'replace', path: '/scope', value: ['orders:read'] }],
     });
@@ -327,12 +308,7 @@ describe('secrets in the audit trail', () => {
     t.clock.advance(10 * DAY_MS);
     expect(await t.services.expirySweeper.runOnce()).toBe(1);
     const adminToken = await t.accessToken(t.admin.patId, t.admin.secret);
-    const deleted = await t.request({
-      method: 'DELETE',
-      url: `/v3/personal-access-tokens/${bea.patId}`,
-      token: adminToken,
-    });
-    expect(deleted.statusCode).toBe(204);
+    expect((await t.deletePat(bea.patId, adminToken)).statusCode).toBe(204);
 
     const served = JSON.stringify(await events(t, '', adminToken));
     const stored = JSON.stringify(await t.auditEvents());

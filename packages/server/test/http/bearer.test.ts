@@ -3,17 +3,12 @@ import type { LightMyRequestResponse } from 'fastify';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { SigningKeys } from '../../src/tokens/signing-keys.js';
-import { DAY_MS, START, startTestApp, type TestApp } from '../helpers.js';
+import { DAY_MS, decodeJwt, START, startTestApp, V3, type TestApp } from '../helpers.js';
 
 const PLAIN_CHALLENGE = 'Bearer realm="patina"';
 
 function invalidTokenChallenge(description: string): string {
   return `Bearer realm="patina", error="invalid_token", error_description="${description}"`;
-}
-
-function decodePart(token: string, index: number): Record<string, unknown> {
-  const part = token.split('.')[index] ?? '';
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
 function b64url(value: unknown): string {
@@ -40,7 +35,7 @@ async function expectRefused(
   const before = await t.snapshot();
   const response = await t.request({
     method: 'POST',
-    url: '/v3/personal-access-tokens',
+    url: V3,
     token,
     headers,
     json: { name: 'should not exist' },
@@ -99,7 +94,7 @@ describe('bearer authentication on the PAT API: the header', () => {
     const t = await startTestApp();
     const response = await t.request({
       method: 'GET',
-      url: '/v3/personal-access-tokens?owner-id=me',
+      url: `${V3}?owner-id=me`,
       token: t.admin.token,
     });
     expect(response.statusCode).toBe(200);
@@ -109,18 +104,18 @@ describe('bearer authentication on the PAT API: the header', () => {
 describe('bearer authentication on the PAT API: the JWT', () => {
   it('refuses an expired token', async () => {
     const t = await startTestApp();
-    const exp = decodePart(t.admin.token, 1).exp as number;
+    const exp = decodeJwt(t.admin.token).payload.exp as number;
     t.clock.set(new Date(exp * 1000 + 1000));
     await expectInvalidToken(t, t.admin.token, 'JWT is expired');
   });
 
   it('accepts a token one second before it expires', async () => {
     const t = await startTestApp();
-    const exp = decodePart(t.admin.token, 1).exp as number;
+    const exp = decodeJwt(t.admin.token).payload.exp as number;
     t.clock.set(new Date(exp * 1000 - 1000));
     const response = await t.request({
       method: 'GET',
-      url: '/v3/personal-access-tokens?owner-id=me',
+      url: `${V3}?owner-id=me`,
       token: t.admin.token,
     });
     expect(response.statusCode).toBe(200);
@@ -128,23 +123,23 @@ describe('bearer authentication on the PAT API: the JWT', () => {
 
   it('refuses alg none', async () => {
     const t = await startTestApp();
-    const payload = decodePart(t.admin.token, 1);
+    const payload = decodeJwt(t.admin.token).payload;
     const token = `${b64url({ alg: 'none', typ: 'at+jwt' })}.${b64url(payload)}.`;
     await expectInvalidToken(t, token, 'JWT algorithm is not allowed');
   });
 
   it('refuses alg none even with the real kid', async () => {
     const t = await startTestApp();
-    const { kid } = decodePart(t.admin.token, 0);
-    const payload = decodePart(t.admin.token, 1);
+    const { kid } = decodeJwt(t.admin.token).header;
+    const payload = decodeJwt(t.admin.token).payload;
     const token = `${b64url({ alg: 'none', typ: 'at+jwt', kid })}.${b64url(payload)}.`;
     await expectInvalidToken(t, token, 'JWT algorithm is not allowed');
   });
 
   it('refuses HS256 signed with a random secret under the real kid', async () => {
     const t = await startTestApp();
-    const { kid } = decodePart(t.admin.token, 0);
-    const payload = decodePart(t.admin.token, 1) as JWTPayload;
+    const { kid } = decodeJwt(t.admin.token).header;
+    const payload = decodeJwt(t.admin.token).payload as JWTPayload;
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: kid as string })
       .sign(new Uint8Array(randomBytes(32)));
@@ -154,7 +149,7 @@ describe('bearer authentication on the PAT API: the JWT', () => {
   it('refuses the real key with typ JWT', async () => {
     const t = await startTestApp();
     const key = signingKey(t);
-    const payload = decodePart(t.admin.token, 1) as JWTPayload;
+    const payload = decodeJwt(t.admin.token).payload as JWTPayload;
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid })
       .sign(key.privateKey);
@@ -164,7 +159,7 @@ describe('bearer authentication on the PAT API: the JWT', () => {
   it('refuses the real key with a foreign issuer or audience', async () => {
     const t = await startTestApp();
     const key = signingKey(t);
-    const payload = decodePart(t.admin.token, 1) as JWTPayload;
+    const payload = decodeJwt(t.admin.token).payload as JWTPayload;
     for (const [claim, value] of [
       ['iss', 'http://evil.test'],
       ['aud', 'http://evil.test'],
@@ -179,7 +174,7 @@ describe('bearer authentication on the PAT API: the JWT', () => {
   it('refuses a key of its own making under an unknown kid', async () => {
     const t = await startTestApp();
     const { privateKey } = await generateKeyPair('ES256');
-    const payload = decodePart(t.admin.token, 1) as JWTPayload;
+    const payload = decodeJwt(t.admin.token).payload as JWTPayload;
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'not-a-patina-key' })
       .sign(privateKey);
@@ -188,9 +183,9 @@ describe('bearer authentication on the PAT API: the JWT', () => {
 
   it('refuses a key of its own making under the real kid', async () => {
     const t = await startTestApp();
-    const { kid } = decodePart(t.admin.token, 0);
+    const { kid } = decodeJwt(t.admin.token).header;
     const { privateKey } = await generateKeyPair('ES256');
-    const payload = decodePart(t.admin.token, 1) as JWTPayload;
+    const payload = decodeJwt(t.admin.token).payload as JWTPayload;
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: kid as string })
       .sign(privateKey);
@@ -201,7 +196,10 @@ describe('bearer authentication on the PAT API: the JWT', () => {
     const t = await startTestApp();
     const bob = await t.user({ name: 'Bob', login: 'bob' });
     const [header, , signature] = t.admin.token.split('.');
-    const payload = { ...decodePart(bob.token, 1), scope: 'sp:all-personal-access-tokens:manage' };
+    const payload = {
+      ...decodeJwt(bob.token).payload,
+      scope: 'sp:all-personal-access-tokens:manage',
+    };
     await expectInvalidToken(
       t,
       `${header}.${b64url(payload)}.${signature}`,
@@ -222,25 +220,14 @@ describe('bearer authentication on the PAT API: the PAT behind the token', () =>
   it('refuses a token at once when its PAT is deleted', async () => {
     const t = await startTestApp();
     const bob = await t.user({ name: 'Bob', login: 'bob' });
-    const deleted = await t.request({
-      method: 'DELETE',
-      url: `/v3/personal-access-tokens/${bob.patId}`,
-      token: t.admin.token,
-    });
-    expect(deleted.statusCode).toBe(204);
+    expect((await t.deletePat(bob.patId)).statusCode).toBe(204);
     await expectInvalidToken(t, bob.token, PAT_GONE);
   });
 
   it('refuses a token at once when its owner is disabled', async () => {
     const t = await startTestApp();
     const bob = await t.user({ name: 'Bob', login: 'bob' });
-    const disabled = await t.request({
-      method: 'PATCH',
-      url: `/patina/v1/identities/${bob.identity.id}`,
-      token: t.admin.token,
-      headers: { 'content-type': 'application/merge-patch+json' },
-      json: { status: 'DISABLED' },
-    });
+    const disabled = await t.patchIdentity(bob.identity.id, { status: 'DISABLED' });
     expect(disabled.statusCode, disabled.body).toBe(200);
     await expectInvalidToken(t, bob.token, 'the identity behind this JWT is disabled');
   });
@@ -250,7 +237,7 @@ describe('bearer authentication on the PAT API: the PAT behind the token', () =>
     const expirationDate = new Date(Date.parse(START) + DAY_MS / 24).toISOString();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'short', expirationDate });
     const token = await t.accessToken(pat.id, pat.secret);
-    expect(decodePart(token, 1).exp).toBe(Date.parse(START) / 1000 + 43_200);
+    expect(decodeJwt(token).payload.exp).toBe(Date.parse(START) / 1000 + 43_200);
     t.clock.set(expirationDate);
     await expectInvalidToken(t, token, PAT_GONE);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { captureLogger, startTestApp } from '../helpers.js';
+import { captureLogger, startTestApp, UNKNOWN_ID, V3 } from '../helpers.js';
 
 interface LogLine {
   level: number;
@@ -21,17 +21,12 @@ describe('request logging', () => {
 
     const responses = [
       await t.request({ method: 'GET', url: '/health' }),
-      await t.request({ method: 'GET', url: '/v3/personal-access-tokens', token: t.admin.token }),
+      await t.request({ method: 'GET', url: V3, token: t.admin.token }),
       await t.request({ method: 'GET', url: '/nowhere' }),
-      await t.request({
-        method: 'POST',
-        url: '/v3/personal-access-tokens',
-        token: t.admin.token,
-        json: { name: 'x', colour: 'red' },
-      }),
+      await t.postPat({ name: 'x', colour: 'red' }),
       await t.request({
         method: 'GET',
-        url: '/patina/v1/identities/0123456789abcdef0123456789abcdef',
+        url: `/patina/v1/identities/${UNKNOWN_ID}`,
         token: t.admin.token,
       }),
     ];
@@ -39,10 +34,10 @@ describe('request logging', () => {
     expect(lines.every((line) => line.msg === 'request')).toBe(true);
     expect(lines.map((line) => [line.method, line.path, line.statusCode])).toEqual([
       ['GET', '/health', 200],
-      ['GET', '/v3/personal-access-tokens', 200],
+      ['GET', V3, 200],
       ['GET', '/nowhere', 404],
-      ['POST', '/v3/personal-access-tokens', 400],
-      ['GET', '/patina/v1/identities/0123456789abcdef0123456789abcdef', 404],
+      ['POST', V3, 400],
+      ['GET', `/patina/v1/identities/${UNKNOWN_ID}`, 404],
     ]);
     const ids = lines.map((line) => line.reqId);
     expect(new Set(ids).size).toBe(responses.length);
@@ -60,7 +55,7 @@ describe('request logging', () => {
     const already = log.lines().length;
     const res = await t.request({
       method: 'GET',
-      url: '/v3/personal-access-tokens',
+      url: V3,
       token: t.admin.token,
     });
     expect(res.statusCode).toBe(500);
@@ -93,7 +88,7 @@ describe('secrets in logs', () => {
     expect(bad.statusCode).toBe(401);
     const used = await t.request({
       method: 'GET',
-      url: '/v3/personal-access-tokens',
+      url: V3,
       token: accessToken,
     });
     expect(used.statusCode).toBe(200);
@@ -113,20 +108,10 @@ describe('secrets in logs', () => {
   it('does not log the secret of a create response or the bearer token of the request', async () => {
     const log = captureLogger();
     const t = await startTestApp({ logger: log.logger });
-    const created = await t.request({
-      method: 'POST',
-      url: '/v3/personal-access-tokens',
-      token: t.admin.token,
-      json: { name: 'fresh' },
-    });
+    const created = await t.postPat({ name: 'fresh' });
     expect(created.statusCode).toBe(200);
     const secret = created.json<{ secret: string }>().secret;
-    const refused = await t.request({
-      method: 'POST',
-      url: '/v3/personal-access-tokens',
-      token: t.admin.token,
-      json: { name: 'fresh' },
-    });
+    const refused = await t.postPat({ name: 'fresh' });
     expect(refused.statusCode).toBe(400);
 
     const lines = log.lines();

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { expectSailPointError, START, startTestApp, type TestApp } from '../helpers.js';
+import {
+  expectRefused,
+  HEX32,
+  ILLEGAL,
+  MISSING,
+  NEEDS_MY_MANAGE,
+  PAT_SURFACES,
+  START,
+  startTestApp,
+  UNKNOWN_ID,
+  V3,
+  type TestApp,
+} from '../helpers.js';
 
-/** Every surface serving the PAT resource (SPEC §2). */
-const SURFACES = [
-  '/v3/personal-access-tokens',
-  '/beta/personal-access-tokens',
-  '/v2024/personal-access-tokens',
-  '/v2025/personal-access-tokens',
-  '/v2026/personal-access-tokens',
-  '/personal-access-tokens/v1',
-] as const;
-const V3 = '/v3/personal-access-tokens';
 /** A valid expiry on every surface (v2026 and v1 require one). */
 const DATE = '2026-03-01T00:00:00.000Z';
 
@@ -23,31 +25,18 @@ function post(t: TestApp, json: unknown, options: { url?: string; token?: string
   });
 }
 
-/** Asserts a refused POST (status, detail code, text) and that it changed nothing. */
-async function expectRefused(
-  t: TestApp,
-  json: unknown,
-  error: [status: number, detailCode: string, text: string],
-  options: { url?: string; token?: string } = {},
-) {
-  const before = await t.snapshot();
-  const response = await post(t, json, options);
-  expectSailPointError(response, ...error);
-  expect(await t.snapshot()).toEqual(before);
-}
-
 function illegal(text: string): [number, string, string] {
-  return [400, '400.1.3 Illegal value', text];
+  return [400, ILLEGAL, text];
 }
 
 describe('POST personal-access-tokens: the create response', () => {
-  it.each(SURFACES)('%s answers 200 with exactly the create fields', async (url) => {
+  it.each(PAT_SURFACES)('%s answers 200 with exactly the create fields', async (url) => {
     const t = await startTestApp();
     t.clock.advance(1234);
     const response = await post(t, { name: '  CI pipeline  ', expirationDate: DATE }, { url });
     expect(response.statusCode).toBe(200);
     const body = response.json<{ id: string; secret: string }>();
-    expect(body.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.id).toMatch(HEX32);
     expect(body.secret).toMatch(/^patina_[0-9A-Za-z]{57}$/);
     expect(body).toStrictEqual({
       id: body.id,
@@ -62,7 +51,7 @@ describe('POST personal-access-tokens: the create response', () => {
     expect(body.secret).toHaveLength(64);
   });
 
-  it.each(SURFACES)('%s: the secret is returned once and stored nowhere', async (url) => {
+  it.each(PAT_SURFACES)('%s: the secret is returned once and stored nowhere', async (url) => {
     const t = await startTestApp();
     const created = await post(t, { name: 'once', expirationDate: DATE }, { url });
     const { id, secret } = created.json<{ id: string; secret: string }>();
@@ -101,7 +90,7 @@ describe('POST personal-access-tokens: the create response', () => {
 });
 
 describe('POST personal-access-tokens: defaults', () => {
-  it.each(SURFACES)('%s: scope absent or null means sp:scopes:all', async (url) => {
+  it.each(PAT_SURFACES)('%s: scope absent or null means sp:scopes:all', async (url) => {
     const t = await startTestApp();
     const absent = await post(t, { name: 'absent', expirationDate: DATE }, { url });
     const nulled = await post(t, { name: 'null', scope: null, expirationDate: DATE }, { url });
@@ -109,7 +98,7 @@ describe('POST personal-access-tokens: defaults', () => {
     expect(nulled.json()).toMatchObject({ scope: ['sp:scopes:all'] });
   });
 
-  it.each(SURFACES)('%s: accessTokenValiditySeconds defaults to 43200', async (url) => {
+  it.each(PAT_SURFACES)('%s: accessTokenValiditySeconds defaults to 43200', async (url) => {
     const t = await startTestApp();
     const response = await post(t, { name: 'default validity', expirationDate: DATE }, { url });
     expect(response.json()).toMatchObject({ accessTokenValiditySeconds: 43200 });
@@ -129,25 +118,25 @@ describe('POST personal-access-tokens: name', () => {
     const t = await startTestApp();
     await expectRefused(
       t,
-      { name: ` ${'n'.repeat(129)} ` },
+      () => post(t, { name: ` ${'n'.repeat(129)} ` }),
       illegal("'name' must be at most 128 characters after trimming"),
     );
   });
 
   it.each(['', '   ', '\t\n'])('refuses an empty or blank name (%j)', async (name) => {
     const t = await startTestApp();
-    await expectRefused(t, { name }, [
+    await expectRefused(t, () => post(t, { name }), [
       400,
-      '400.1.0 Required Data Missing Or Empty',
+      MISSING,
       "'name' is required and must not be empty",
     ]);
   });
 
   it('refuses a missing name', async () => {
     const t = await startTestApp();
-    await expectRefused(t, { scope: ['orders:read'] }, [
+    await expectRefused(t, () => post(t, { scope: ['orders:read'] }), [
       400,
-      '400.1.0 Required Data Missing Or Empty',
+      MISSING,
       "Required 'name' is missing",
     ]);
   });
@@ -155,7 +144,7 @@ describe('POST personal-access-tokens: name', () => {
   it('refuses a second PAT with the same (trimmed) name for one owner', async () => {
     const t = await startTestApp();
     expect((await post(t, { name: 'Deploy' })).statusCode).toBe(200);
-    await expectRefused(t, { name: ' Deploy ' }, [
+    await expectRefused(t, () => post(t, { name: ' Deploy ' }), [
       400,
       '400.1.409 Reference conflict',
       "The owner already has a personal access token named 'Deploy'",
@@ -174,12 +163,7 @@ describe('POST personal-access-tokens: name', () => {
   it("allows a deleted PAT's name to be used again", async () => {
     const t = await startTestApp();
     const first = (await post(t, { name: 'Reused' })).json<{ id: string }>();
-    const deleted = await t.request({
-      method: 'DELETE',
-      url: `${V3}/${first.id}`,
-      token: t.admin.token,
-    });
-    expect(deleted.statusCode).toBe(204);
+    expect((await t.deletePat(first.id)).statusCode).toBe(204);
     const second = await post(t, { name: 'Reused' });
     expect(second.statusCode).toBe(200);
     expect(second.json<{ id: string }>().id).not.toBe(first.id);
@@ -225,7 +209,7 @@ describe('POST personal-access-tokens: scope', () => {
     const t = await startTestApp();
     await expectRefused(
       t,
-      { name: 'bad', scope: ['orders:read', 'payments:refund'] },
+      () => post(t, { name: 'bad', scope: ['orders:read', 'payments:refund'] }),
       illegal("Scope 'payments:refund' is not in the scope catalogue"),
     );
   });
@@ -234,7 +218,7 @@ describe('POST personal-access-tokens: scope', () => {
     const t = await startTestApp();
     await expectRefused(
       t,
-      { name: 'empty', scope: [] },
+      () => post(t, { name: 'empty', scope: [] }),
       illegal("'scope' must name at least one scope, or be null for the default"),
     );
   });
@@ -252,7 +236,7 @@ describe('POST personal-access-tokens: accessTokenValiditySeconds', () => {
     const t = await startTestApp();
     await expectRefused(
       t,
-      { name: 'v', accessTokenValiditySeconds: seconds },
+      () => post(t, { name: 'v', accessTokenValiditySeconds: seconds }),
       illegal("'accessTokenValiditySeconds' must be between 15 and 43200"),
     );
   });
@@ -260,16 +244,16 @@ describe('POST personal-access-tokens: accessTokenValiditySeconds', () => {
 
 describe('POST personal-access-tokens: unknown fields and wrong types', () => {
   it.each([
-    ['owner', { type: 'IDENTITY', id: '0123456789abcdef0123456789abcdef', name: 'Someone' }],
+    ['owner', { type: 'IDENTITY', id: UNKNOWN_ID, name: 'Someone' }],
     ['managed', true],
     ['managed', false],
-    ['id', '0123456789abcdef0123456789abcdef'],
+    ['id', UNKNOWN_ID],
     ['created', START],
     ['lastUsed', null],
     ['ownerId', 'x'],
   ])('refuses the unknown field %s', async (field, value) => {
     const t = await startTestApp();
-    await expectRefused(t, { name: 'x', [field]: value }, [
+    await expectRefused(t, () => post(t, { name: 'x', [field]: value }), [
       400,
       '400.1 Bad Request Content',
       `Unknown field '${field}': this resource has no such field`,
@@ -305,14 +289,14 @@ describe('POST personal-access-tokens: unknown fields and wrong types', () => {
     ],
   ])('refuses %j', async (json, text) => {
     const t = await startTestApp();
-    await expectRefused(t, json, illegal(text));
+    await expectRefused(t, () => post(t, json), illegal(text));
   });
 
   it.each([['a string'], [[{ name: 'x' }]], [null]])(
     'refuses the non-object body %j',
     async (json) => {
       const t = await startTestApp();
-      await expectRefused(t, json, illegal("'body' must be an object"));
+      await expectRefused(t, () => post(t, json), illegal("'body' must be an object"));
     },
   );
 });
@@ -324,7 +308,7 @@ describe('POST personal-access-tokens: per-owner limit', () => {
     expect((await post(t, { name: 'two' })).statusCode).toBe(200);
     const third = await post(t, { name: 'three' });
     expect(third.statusCode).toBe(200);
-    await expectRefused(t, { name: 'four' }, [
+    await expectRefused(t, () => post(t, { name: 'four' }), [
       400,
       '400.1.4 Limit violation',
       'The owner already holds the maximum of 3 personal access tokens',
@@ -335,14 +319,13 @@ describe('POST personal-access-tokens: per-owner limit', () => {
 
     // A deleted PAT no longer counts.
     const id = third.json<{ id: string }>().id;
-    const deleted = await t.request({ method: 'DELETE', url: `${V3}/${id}`, token: t.admin.token });
-    expect(deleted.statusCode).toBe(204);
+    expect((await t.deletePat(id)).statusCode).toBe(204);
     expect((await post(t, { name: 'four' })).statusCode).toBe(200);
   });
 });
 
 describe('POST personal-access-tokens: rights', () => {
-  it.each(SURFACES)('%s: a USER creates a PAT for themself', async (url) => {
+  it.each(PAT_SURFACES)('%s: a USER creates a PAT for themself', async (url) => {
     const t = await startTestApp();
     const user = await t.user({ name: 'Uma User', login: 'uma' });
     const response = await post(
@@ -356,20 +339,18 @@ describe('POST personal-access-tokens: rights', () => {
     });
   });
 
-  it.each(SURFACES)('%s: an identity with only all-read (AUDITOR) may not create', async (url) => {
-    const t = await startTestApp();
-    const auditor = await t.user({ name: 'Otto Auditor', login: 'otto', roles: ['AUDITOR'] });
-    await expectRefused(
-      t,
-      { name: 'nope', expirationDate: DATE },
-      [
-        403,
-        '403 Forbidden',
-        'Creating a personal access token needs the right sp:my-personal-access-tokens:manage',
-      ],
-      { url, token: auditor.token },
-    );
-  });
+  it.each(PAT_SURFACES)(
+    '%s: an identity with only all-read (AUDITOR) may not create',
+    async (url) => {
+      const t = await startTestApp();
+      const auditor = await t.user({ name: 'Otto Auditor', login: 'otto', roles: ['AUDITOR'] });
+      await expectRefused(
+        t,
+        () => post(t, { name: 'nope', expirationDate: DATE }, { url, token: auditor.token }),
+        [403, '403 Forbidden', NEEDS_MY_MANAGE.create],
+      );
+    },
+  );
 
   it('records a PERSONAL_ACCESS_TOKEN_CREATED event without the secret', async () => {
     const t = await startTestApp();

@@ -1,66 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import { expectSailPointError, startTestApp, type TestApp } from '../helpers.js';
+import {
+  decodeJwt,
+  expectRefused,
+  expectSailPointError,
+  HEX32,
+  NEEDS_MY_MANAGE,
+  PAT_SURFACES,
+  patNotFound,
+  startTestApp,
+  UNKNOWN_ID,
+  V3,
+  type TestApp,
+} from '../helpers.js';
 
 /** Who may PATCH which PAT, unknown ids, and the audit trail of a change (SPEC §2, §4, §7). */
-const SURFACES = [
-  '/v3/personal-access-tokens',
-  '/beta/personal-access-tokens',
-  '/v2024/personal-access-tokens',
-  '/v2025/personal-access-tokens',
-  '/v2026/personal-access-tokens',
-  '/personal-access-tokens/v1',
-] as const;
-const V3 = '/v3/personal-access-tokens';
 const RENAME = [{ op: 'replace', path: '/name', value: 'Renamed' }];
 
 function patch(t: TestApp, id: string, token: string, url: string = V3, json: unknown = RENAME) {
   return t.request({ method: 'PATCH', url: `${url}/${id}`, token, json });
 }
 
-async function expectRefused(
-  t: TestApp,
-  request: () => Promise<Parameters<typeof expectSailPointError>[0]>,
-  error: [status: number, detailCode: string, text: string],
-) {
-  const before = await t.snapshot();
-  expectSailPointError(await request(), ...error);
-  expect(await t.snapshot()).toEqual(before);
-}
-
-function jwtPayload(token: string): Record<string, unknown> {
-  const part = token.split('.')[1] ?? '';
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-const notFound = (id: string): [number, string, string] => [
-  404,
-  '404 Not found',
-  `Personal access token '${id}' was not found`,
-];
-
 describe('PATCH personal-access-tokens/{id}: not found', () => {
-  it.each(SURFACES)('%s answers 404 for an unknown id', async (url) => {
+  it.each(PAT_SURFACES)('%s answers 404 for an unknown id', async (url) => {
     const t = await startTestApp();
-    const id = '0123456789abcdef0123456789abcdef';
-    await expectRefused(t, () => patch(t, id, t.admin.token, url), notFound(id));
+    await expectRefused(t, () => patch(t, UNKNOWN_ID, t.admin.token, url), patNotFound(UNKNOWN_ID));
   });
 
   it('answers 404 for an id that is not 32 hex characters', async () => {
     const t = await startTestApp();
-    await expectRefused(t, () => patch(t, 'not-a-pat', t.admin.token), notFound('not-a-pat'));
+    await expectRefused(t, () => patch(t, 'not-a-pat', t.admin.token), patNotFound('not-a-pat'));
   });
 
   it('answers 404 for a deleted PAT', async () => {
     const t = await startTestApp();
     const { id } = await t.mintPat(t.admin.identity.id, { name: 'Gone' });
-    const deleted = await t.request({ method: 'DELETE', url: `${V3}/${id}`, token: t.admin.token });
-    expect(deleted.statusCode).toBe(204);
-    await expectRefused(t, () => patch(t, id, t.admin.token), notFound(id));
+    expect((await t.deletePat(id)).statusCode).toBe(204);
+    await expectRefused(t, () => patch(t, id, t.admin.token), patNotFound(id));
   });
 });
 
 describe('PATCH personal-access-tokens/{id}: rights', () => {
-  it.each(SURFACES)('%s: a USER changes their own PAT', async (url) => {
+  it.each(PAT_SURFACES)('%s: a USER changes their own PAT', async (url) => {
     const t = await startTestApp();
     const user = await t.user({ name: 'Uma User', login: 'uma' });
     const { id } = await t.mintPat(user.identity.id, { name: 'Mine', scope: ['orders:read'] });
@@ -73,13 +53,17 @@ describe('PATCH personal-access-tokens/{id}: rights', () => {
     });
   });
 
-  it.each(SURFACES)("%s: a USER gets 404 for another identity's PAT", async (url) => {
+  it.each(PAT_SURFACES)("%s: a USER gets 404 for another identity's PAT", async (url) => {
     // #findForChange hides PATs the caller may not even read, so their existence does not leak.
     const t = await startTestApp();
     const uma = await t.user({ name: 'Uma User', login: 'uma' });
     const ulf = await t.user({ name: 'Ulf User', login: 'ulf' });
-    await expectRefused(t, () => patch(t, ulf.patId, uma.token, url), notFound(ulf.patId));
-    await expectRefused(t, () => patch(t, t.admin.patId, uma.token, url), notFound(t.admin.patId));
+    await expectRefused(t, () => patch(t, ulf.patId, uma.token, url), patNotFound(ulf.patId));
+    await expectRefused(
+      t,
+      () => patch(t, t.admin.patId, uma.token, url),
+      patNotFound(t.admin.patId),
+    );
   });
 
   it("an all-read (AUDITOR) identity sees another's PAT but gets 403 changing it", async () => {
@@ -99,11 +83,11 @@ describe('PATCH personal-access-tokens/{id}: rights', () => {
     await expectRefused(t, () => patch(t, auditor.patId, auditor.token), [
       403,
       '403 Forbidden',
-      'You may not change this personal access token: it needs the right sp:my-personal-access-tokens:manage',
+      NEEDS_MY_MANAGE.change,
     ]);
   });
 
-  it.each(SURFACES)("%s: an ORG_ADMIN changes another identity's PAT", async (url) => {
+  it.each(PAT_SURFACES)("%s: an ORG_ADMIN changes another identity's PAT", async (url) => {
     const t = await startTestApp();
     const user = await t.user({ name: 'Uma User', login: 'uma' });
     const { id } = await t.mintPat(user.identity.id, { name: 'Theirs', scope: ['orders:read'] });
@@ -124,7 +108,7 @@ describe('PATCH personal-access-tokens/{id}: rights', () => {
     const t = await startTestApp();
     const user = await t.user({ name: 'Uma User', login: 'uma' });
     const { id } = await t.mintPat(user.identity.id, { name: 'Robot', managed: true });
-    await expectRefused(t, () => patch(t, id, user.token), notFound(id));
+    await expectRefused(t, () => patch(t, id, user.token), patNotFound(id));
     const response = await patch(t, id, t.admin.token);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id, name: 'Renamed', managed: true });
@@ -154,7 +138,7 @@ describe('PATCH personal-access-tokens/{id}: audit', () => {
       target_name: 'Renamed',
       outcome: 'SUCCESS',
     });
-    expect(event?.tracking_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(event?.tracking_id).toMatch(HEX32);
     expect(JSON.parse(String(event?.details))).toEqual({
       ownerId: user.identity.id,
       changed: ['name', 'scope'],
@@ -194,25 +178,24 @@ describe('PATCH personal-access-tokens/{id}: scope and access tokens', () => {
       scope: [read, manage],
     });
     const before = await t.accessToken(id, secret);
-    expect(jwtPayload(before).scope).toBe(`${manage} ${read}`);
+    expect(decodeJwt(before).payload.scope).toBe(`${manage} ${read}`);
 
     const narrowed = await patch(t, id, user.token, V3, [
       { op: 'replace', path: '/scope', value: [read] },
     ]);
     expect(narrowed.statusCode).toBe(200);
     const after = await t.accessToken(id, secret);
-    expect(jwtPayload(after).scope).toBe(read);
-    expect(jwtPayload(before).scope).toBe(`${manage} ${read}`);
+    expect(decodeJwt(after).payload.scope).toBe(read);
+    expect(decodeJwt(before).payload.scope).toBe(`${manage} ${read}`);
 
     // The token issued before the change still carries, and may use, the manage right.
-    const create = (token: string, name: string) =>
-      t.request({ method: 'POST', url: V3, token, json: { name } });
+    const create = (token: string, name: string) => t.postPat({ name }, token);
     expect((await create(before, 'with the old token')).statusCode).toBe(200);
     expectSailPointError(
       await create(after, 'with the new token'),
       403,
       '403 Forbidden',
-      'Creating a personal access token needs the right sp:my-personal-access-tokens:manage',
+      NEEDS_MY_MANAGE.create,
     );
   });
 });

@@ -1,34 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, expectSailPointError, startTestApp, type TestApp } from '../helpers.js';
+import {
+  DAY_MS,
+  DEFAULTED_SURFACES,
+  expectRefused,
+  EXPLICIT_SURFACES,
+  ILLEGAL,
+  MAX_EXPIRY,
+  MISSING,
+  NEVER_EXPIRING_REFUSED,
+  NEVER_EXPIRING_WITH_DATE,
+  PAT_SURFACES,
+  startTestApp,
+  type TestApp,
+} from '../helpers.js';
 
-/** PATCH of /expirationDate and /userAwareTokenNeverExpires under each version's rules (SPEC §2). */
-const DEFAULTED = [
-  '/v3/personal-access-tokens',
-  '/beta/personal-access-tokens',
-  '/v2024/personal-access-tokens',
-  '/v2025/personal-access-tokens',
-] as const;
-const EXPLICIT = ['/v2026/personal-access-tokens', '/personal-access-tokens/v1'] as const;
-const SURFACES = [...DEFAULTED, ...EXPLICIT];
-/** The PATs below are made at the start clock, so their maximum expiry is this. */
-const MAX = '2026-07-15T10:00:00.000Z';
+/**
+ * PATCH of /expirationDate and /userAwareTokenNeverExpires under each version's rules (SPEC §2).
+ * The PATs below are made at the start clock, so their maximum expiry is MAX_EXPIRY.
+ */
 const SHORT = '2026-03-01T00:00:00.000Z';
-const ILLEGAL = '400.1.3 Illegal value';
 
 function patch(t: TestApp, url: string, id: string, json: unknown) {
   return t.request({ method: 'PATCH', url: `${url}/${id}`, token: t.admin.token, json });
-}
-
-async function expectRefused(
-  t: TestApp,
-  url: string,
-  id: string,
-  json: unknown,
-  error: [status: number, detailCode: string, text: string],
-) {
-  const before = await t.snapshot();
-  expectSailPointError(await patch(t, url, id, json), ...error);
-  expect(await t.snapshot()).toEqual(before);
 }
 
 /** An admin PAT expiring at SHORT, made at the start clock. */
@@ -49,31 +42,34 @@ const neverExpires = [
 ];
 
 describe('PATCH expiry on v3, beta, v2024, v2025', () => {
-  it.each(DEFAULTED)('%s: null means created + 6 months, not now + 6 months', async (url) => {
-    const t = await startTestApp();
-    const { id } = await shortPat(t);
-    await advance(t, 10 * DAY_MS);
-    for (const operations of [replaceDate(null), [{ op: 'remove', path: '/expirationDate' }]]) {
-      const response = await patch(t, url, id, operations);
-      expect(response.statusCode).toBe(200);
-      expect(response.json()).toMatchObject({
-        expirationDate: MAX,
-        userAwareTokenNeverExpires: false,
-      });
-    }
-  });
+  it.each(DEFAULTED_SURFACES)(
+    '%s: null means created + 6 months, not now + 6 months',
+    async (url) => {
+      const t = await startTestApp();
+      const { id } = await shortPat(t);
+      await advance(t, 10 * DAY_MS);
+      for (const operations of [replaceDate(null), [{ op: 'remove', path: '/expirationDate' }]]) {
+        const response = await patch(t, url, id, operations);
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toMatchObject({
+          expirationDate: MAX_EXPIRY,
+          userAwareTokenNeverExpires: false,
+        });
+      }
+    },
+  );
 });
 
 describe('PATCH expiry on v2026 and v1', () => {
-  it.each(EXPLICIT)(
+  it.each(EXPLICIT_SURFACES)(
     '%s refuses removing the date without userAwareTokenNeverExpires',
     async (url) => {
       const t = await startTestApp();
       const { id } = await shortPat(t);
       for (const operations of [replaceDate(null), [{ op: 'remove', path: '/expirationDate' }]]) {
-        await expectRefused(t, url, id, operations, [
+        await expectRefused(t, () => patch(t, url, id, operations), [
           400,
-          '400.1.0 Required Data Missing Or Empty',
+          MISSING,
           "'expirationDate' is required unless 'userAwareTokenNeverExpires' is true",
         ]);
       }
@@ -82,35 +78,38 @@ describe('PATCH expiry on v2026 and v1', () => {
 });
 
 describe('PATCH expiry in every version', () => {
-  it.each(SURFACES)('%s replaces the date within the bounds counted from creation', async (url) => {
-    const t = await startTestApp();
-    const { id } = await shortPat(t);
-    await advance(t, 30 * DAY_MS);
-    const later = await patch(t, url, id, replaceDate('2026-05-01T00:00:00Z'));
-    expect(later.statusCode).toBe(200);
-    expect(later.json()).toMatchObject({ expirationDate: '2026-05-01T00:00:00.000Z' });
-    const max = await patch(t, url, id, replaceDate(MAX));
-    expect(max.statusCode).toBe(200);
-    expect(max.json()).toMatchObject({ expirationDate: MAX });
-  });
+  it.each(PAT_SURFACES)(
+    '%s replaces the date within the bounds counted from creation',
+    async (url) => {
+      const t = await startTestApp();
+      const { id } = await shortPat(t);
+      await advance(t, 30 * DAY_MS);
+      const later = await patch(t, url, id, replaceDate('2026-05-01T00:00:00Z'));
+      expect(later.statusCode).toBe(200);
+      expect(later.json()).toMatchObject({ expirationDate: '2026-05-01T00:00:00.000Z' });
+      const max = await patch(t, url, id, replaceDate(MAX_EXPIRY));
+      expect(max.statusCode).toBe(200);
+      expect(max.json()).toMatchObject({ expirationDate: MAX_EXPIRY });
+    },
+  );
 
-  it.each(SURFACES)('%s refuses a date past created + 6 months', async (url) => {
+  it.each(PAT_SURFACES)('%s refuses a date past created + 6 months', async (url) => {
     const t = await startTestApp();
     const { id } = await shortPat(t);
     await advance(t, 30 * DAY_MS);
-    await expectRefused(t, url, id, replaceDate('2026-07-15T10:00:00.001Z'), [
+    await expectRefused(t, () => patch(t, url, id, replaceDate('2026-07-15T10:00:00.001Z')), [
       400,
       ILLEGAL,
-      `'expirationDate' must be no later than ${MAX} (6 months after creation)`,
+      `'expirationDate' must be no later than ${MAX_EXPIRY} (6 months after creation)`,
     ]);
   });
 
-  it.each(SURFACES)('%s refuses now and the past', async (url) => {
+  it.each(PAT_SURFACES)('%s refuses now and the past', async (url) => {
     const t = await startTestApp();
     const { id } = await shortPat(t);
     await advance(t, DAY_MS);
     for (const date of ['2026-01-16T10:00:00.000Z', '2026-01-15T12:00:00Z']) {
-      await expectRefused(t, url, id, replaceDate(date), [
+      await expectRefused(t, () => patch(t, url, id, replaceDate(date)), [
         400,
         ILLEGAL,
         "'expirationDate' must be in the future",
@@ -119,7 +118,7 @@ describe('PATCH expiry in every version', () => {
   });
 
   it.each(
-    SURFACES.flatMap((url) =>
+    PAT_SURFACES.flatMap((url) =>
       ['2026-02-30T00:00:00Z', '2026-02-20T24:00:00Z', 'tomorrow', '2026-02-20T00:00:00', 5].map(
         (value) => [url, value] as const,
       ),
@@ -127,20 +126,20 @@ describe('PATCH expiry in every version', () => {
   )('%s refuses the bad date %j, naming expirationDate', async (url, value) => {
     const t = await startTestApp();
     const { id } = await shortPat(t);
-    await expectRefused(t, url, id, replaceDate(value), [
+    await expectRefused(t, () => patch(t, url, id, replaceDate(value)), [
       400,
       ILLEGAL,
       "'expirationDate' must be an RFC 3339 date-time or null",
     ]);
   });
 
-  it.each(SURFACES)('%s honours policy maxLifetimeMonths 1', async (url) => {
+  it.each(PAT_SURFACES)('%s honours policy maxLifetimeMonths 1', async (url) => {
     const t = await startTestApp({ config: { policy: { maxLifetimeMonths: 1 } } });
     const { id } = await t.mintPat(t.admin.identity.id, {
       name: 'Short',
       expirationDate: '2026-02-01T00:00:00Z',
     });
-    await expectRefused(t, url, id, replaceDate('2026-02-15T10:00:00.001Z'), [
+    await expectRefused(t, () => patch(t, url, id, replaceDate('2026-02-15T10:00:00.001Z')), [
       400,
       ILLEGAL,
       "'expirationDate' must be no later than 2026-02-15T10:00:00.000Z (1 month after creation)",
@@ -149,17 +148,17 @@ describe('PATCH expiry in every version', () => {
     expect(ok.statusCode).toBe(200);
   });
 
-  it.each(SURFACES)('%s refuses never-expiring under the default policy', async (url) => {
+  it.each(PAT_SURFACES)('%s refuses never-expiring under the default policy', async (url) => {
     const t = await startTestApp();
     const { id } = await shortPat(t);
-    await expectRefused(t, url, id, neverExpires, [
+    await expectRefused(t, () => patch(t, url, id, neverExpires), [
       400,
       ILLEGAL,
-      'Never-expiring personal access tokens are not allowed by this deployment’s policy; give an expirationDate',
+      NEVER_EXPIRING_REFUSED,
     ]);
   });
 
-  it.each(SURFACES)('%s makes a PAT never-expiring when the policy allows', async (url) => {
+  it.each(PAT_SURFACES)('%s makes a PAT never-expiring when the policy allows', async (url) => {
     const t = await startTestApp({ config: { policy: { allowNeverExpiring: true } } });
     const { id } = await shortPat(t);
     const response = await patch(t, url, id, neverExpires);
@@ -170,23 +169,18 @@ describe('PATCH expiry in every version', () => {
     });
   });
 
-  it.each(SURFACES)('%s refuses userAwareTokenNeverExpires true beside a date', async (url) => {
+  it.each(PAT_SURFACES)('%s refuses userAwareTokenNeverExpires true beside a date', async (url) => {
     const t = await startTestApp({ config: { policy: { allowNeverExpiring: true } } });
     const { id } = await shortPat(t);
     await expectRefused(
       t,
-      url,
-      id,
-      [{ op: 'replace', path: '/userAwareTokenNeverExpires', value: true }],
-      [
-        400,
-        ILLEGAL,
-        "'userAwareTokenNeverExpires' may be true only when 'expirationDate' is absent or null",
-      ],
+      () =>
+        patch(t, url, id, [{ op: 'replace', path: '/userAwareTokenNeverExpires', value: true }]),
+      [400, ILLEGAL, NEVER_EXPIRING_WITH_DATE],
     );
   });
 
-  it.each(SURFACES)('%s gives a never-expiring PAT a date again', async (url) => {
+  it.each(PAT_SURFACES)('%s gives a never-expiring PAT a date again', async (url) => {
     const t = await startTestApp({ config: { policy: { allowNeverExpiring: true } } });
     const { id } = await t.mintPat(t.admin.identity.id, {
       name: 'Forever',
@@ -208,9 +202,10 @@ describe('PATCH expiry in every version', () => {
     const { id } = await shortPat(t);
     await expectRefused(
       t,
-      EXPLICIT[0],
-      id,
-      [{ op: 'replace', path: '/userAwareTokenNeverExpires', value: 'yes' }],
+      () =>
+        patch(t, EXPLICIT_SURFACES[0], id, [
+          { op: 'replace', path: '/userAwareTokenNeverExpires', value: 'yes' },
+        ]),
       [400, ILLEGAL, "'userAwareTokenNeverExpires' must be a boolean"],
     );
   });
@@ -219,7 +214,7 @@ describe('PATCH expiry in every version', () => {
     const t = await startTestApp();
     const { id, secret } = await t.mintPat(t.admin.identity.id, { name: 'Soon' });
     const soon = '2026-01-20T00:00:00.000Z';
-    expect((await patch(t, EXPLICIT[0], id, replaceDate(soon))).statusCode).toBe(200);
+    expect((await patch(t, EXPLICIT_SURFACES[0], id, replaceDate(soon))).statusCode).toBe(200);
     t.clock.set(soon);
     const exchanged = await t.exchange(id, secret);
     expect(exchanged.statusCode).toBe(401);

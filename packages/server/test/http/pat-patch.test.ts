@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { expectSailPointError, startTestApp, type TestApp } from '../helpers.js';
+import {
+  expectRefused,
+  ILLEGAL,
+  MAX_EXPIRY,
+  MISSING,
+  PAT_SURFACES,
+  startTestApp,
+  V3,
+  type TestApp,
+} from '../helpers.js';
 
-/** Every surface serving the PAT resource (SPEC §2). */
-const SURFACES = [
-  '/v3/personal-access-tokens',
-  '/beta/personal-access-tokens',
-  '/v2024/personal-access-tokens',
-  '/v2025/personal-access-tokens',
-  '/v2026/personal-access-tokens',
-  '/personal-access-tokens/v1',
-] as const;
-const V3 = '/v3/personal-access-tokens';
 const PATCHABLE = 'patchable: /name, /scope, /expirationDate, /userAwareTokenNeverExpires';
-const ILLEGAL = '400.1.3 Illegal value';
-const MISSING = '400.1.0 Required Data Missing Or Empty';
 
 type Options = { url?: string; token?: string; headers?: Record<string, string> };
 
@@ -25,19 +22,6 @@ function patch(t: TestApp, id: string, json: unknown, options: Options = {}) {
     json,
     ...(options.headers && { headers: options.headers }),
   });
-}
-
-/** Asserts a refused PATCH (status, detail code, text) and that it changed nothing. */
-async function expectRefused(
-  t: TestApp,
-  id: string,
-  json: unknown,
-  error: [status: number, detailCode: string, text: string],
-  options: Options = {},
-) {
-  const before = await t.snapshot();
-  expectSailPointError(await patch(t, id, json, options), ...error);
-  expect(await t.snapshot()).toEqual(before);
 }
 
 /** The Get response of one PAT, through the list (as an administrator). */
@@ -53,7 +37,7 @@ async function deployPat(t: TestApp) {
 }
 
 describe('PATCH personal-access-tokens/{id}: name', () => {
-  it.each(SURFACES)('%s renames (trimmed) and answers the Get response', async (url) => {
+  it.each(PAT_SURFACES)('%s renames (trimmed) and answers the Get response', async (url) => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
     t.clock.advance(1000);
@@ -70,7 +54,7 @@ describe('PATCH personal-access-tokens/{id}: name', () => {
       lastUsed: null,
       managed: false,
       accessTokenValiditySeconds: 43200,
-      expirationDate: '2026-07-15T10:00:00.000Z',
+      expirationDate: MAX_EXPIRY,
       userAwareTokenNeverExpires: false,
     });
     expect(await getPat(t, id, url)).toStrictEqual(response.json());
@@ -81,8 +65,7 @@ describe('PATCH personal-access-tokens/{id}: name', () => {
     const { id } = await deployPat(t);
     await expectRefused(
       t,
-      id,
-      [{ op: 'replace', path: '/name', value: ' login ' }],
+      () => patch(t, id, [{ op: 'replace', path: '/name', value: ' login ' }]),
       [
         400,
         '400.1.409 Reference conflict',
@@ -104,34 +87,24 @@ describe('PATCH personal-access-tokens/{id}: name', () => {
   });
 
   it.each([
-    [
-      '   ',
-      [400, '400.1.0 Required Data Missing Or Empty', "'name' is required and must not be empty"],
-    ],
-    [
-      'n'.repeat(129),
-      [400, '400.1.3 Illegal value', "'name' must be at most 128 characters after trimming"],
-    ],
-    [5, [400, '400.1.3 Illegal value', "'name' must be a string"]],
-    [
-      null,
-      [400, '400.1.0 Required Data Missing Or Empty', "'name' is required and must not be empty"],
-    ],
+    ['   ', [400, MISSING, "'name' is required and must not be empty"]],
+    ['n'.repeat(129), [400, ILLEGAL, "'name' must be at most 128 characters after trimming"]],
+    [5, [400, ILLEGAL, "'name' must be a string"]],
+    [null, [400, MISSING, "'name' is required and must not be empty"]],
   ] as const)('refuses the name %j', async (value, error) => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(t, id, [{ op: 'replace', path: '/name', value }], [...error]);
+    await expectRefused(t, () => patch(t, id, [{ op: 'replace', path: '/name', value }]), error);
   });
 
   it('refuses removing the name', async () => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(
-      t,
-      id,
-      [{ op: 'remove', path: '/name' }],
-      [400, '400.1.0 Required Data Missing Or Empty', "'name' is required and must not be empty"],
-    );
+    await expectRefused(t, () => patch(t, id, [{ op: 'remove', path: '/name' }]), [
+      400,
+      MISSING,
+      "'name' is required and must not be empty",
+    ]);
   });
 });
 
@@ -179,22 +152,17 @@ describe('PATCH personal-access-tokens/{id}: scope', () => {
   ])('refuses %j', async (operations, text) => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(t, id, operations, [400, '400.1.3 Illegal value', text]);
+    await expectRefused(t, () => patch(t, id, operations), [400, ILLEGAL, text]);
   });
 
   it('refuses removing a scope element that does not exist', async () => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(
-      t,
-      id,
-      [{ op: 'remove', path: '/scope/5' }],
-      [
-        400,
-        '400.1 Bad Request Content',
-        'Patch operation 0 failed: the path cannot be applied to this token',
-      ],
-    );
+    await expectRefused(t, () => patch(t, id, [{ op: 'remove', path: '/scope/5' }]), [
+      400,
+      '400.1 Bad Request Content',
+      'Patch operation 0 failed: the path cannot be applied to this token',
+    ]);
   });
 });
 
@@ -253,7 +221,7 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
         { op: 'replace', path: '/name', value: 'Ship' },
         { op: 'add', path: '/scope/-', value: 'payments:refund' },
       ],
-      [400, '400.1.3 Illegal value', "Scope 'payments:refund' is not in the scope catalogue"],
+      [400, ILLEGAL, "Scope 'payments:refund' is not in the scope catalogue"],
     ],
     [
       'a rename followed by a past expirationDate',
@@ -261,7 +229,7 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
         { op: 'replace', path: '/name', value: 'Ship' },
         { op: 'replace', path: '/expirationDate', value: '2025-01-01T00:00:00Z' },
       ],
-      [400, '400.1.3 Illegal value', "'expirationDate' must be in the future"],
+      [400, ILLEGAL, "'expirationDate' must be in the future"],
     ],
     [
       'a rename followed by an op without value',
@@ -269,16 +237,12 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
         { op: 'replace', path: '/name', value: 'Ship' },
         { op: 'add', path: '/scope/-' },
       ],
-      [
-        400,
-        '400.1.0 Required Data Missing Or Empty',
-        "'[1].value' is required and must not be empty",
-      ],
+      [400, MISSING, "'[1].value' is required and must not be empty"],
     ],
   ] as const)('refuses %s and changes nothing', async (_what, operations, error) => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(t, id, operations, [...error]);
+    await expectRefused(t, () => patch(t, id, operations), error);
     expect(await getPat(t, id)).toMatchObject({ name: 'Deploy', scope: ['orders:read'] });
   });
 
@@ -299,12 +263,11 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
   ])('refuses the path %j, naming it', async (path) => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(
-      t,
-      id,
-      [{ op: 'replace', path, value: 'x' }],
-      [400, '400.1 Bad Request Content', `Patch operation 0 may not touch '${path}'; ${PATCHABLE}`],
-    );
+    await expectRefused(t, () => patch(t, id, [{ op: 'replace', path, value: 'x' }]), [
+      400,
+      '400.1 Bad Request Content',
+      `Patch operation 0 may not touch '${path}'; ${PATCHABLE}`,
+    ]);
   });
 
   it.each([
@@ -315,27 +278,21 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
   ])('refuses %j, naming the path', async (operation, path) => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(
-      t,
-      id,
-      [operation],
-      [400, '400.1 Bad Request Content', `Patch operation 0 may not touch '${path}'; ${PATCHABLE}`],
-    );
+    await expectRefused(t, () => patch(t, id, [operation]), [
+      400,
+      '400.1 Bad Request Content',
+      `Patch operation 0 may not touch '${path}'; ${PATCHABLE}`,
+    ]);
   });
 
   it.each(['add', 'replace', 'test'])('refuses %s without a value', async (op) => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(
-      t,
-      id,
-      [{ op, path: '/name' }],
-      [
-        400,
-        '400.1.0 Required Data Missing Or Empty',
-        "'[0].value' is required and must not be empty",
-      ],
-    );
+    await expectRefused(t, () => patch(t, id, [{ op, path: '/name' }]), [
+      400,
+      MISSING,
+      "'[0].value' is required and must not be empty",
+    ]);
   });
 
   it.each([
@@ -356,18 +313,17 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
   ])('refuses the malformed patch %j', async (json, detailCode, text) => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(t, id, json, [400, detailCode, text]);
+    await expectRefused(t, () => patch(t, id, json), [400, detailCode, text]);
   });
 
   it('refuses an empty patch', async () => {
     const t = await startTestApp();
     const { id } = await deployPat(t);
-    await expectRefused(
-      t,
-      id,
-      [],
-      [400, '400.1.0 Required Data Missing Or Empty', "'body' is required and must not be empty"],
-    );
+    await expectRefused(t, () => patch(t, id, []), [
+      400,
+      MISSING,
+      "'body' is required and must not be empty",
+    ]);
   });
 
   it('refuses a merge-patch content type with 415 and changes nothing', async () => {
@@ -375,14 +331,15 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
     const { id } = await deployPat(t);
     await expectRefused(
       t,
-      id,
-      [{ op: 'replace', path: '/name', value: 'Ship' }],
+      () =>
+        patch(t, id, [{ op: 'replace', path: '/name', value: 'Ship' }], {
+          headers: { 'content-type': 'application/merge-patch+json' },
+        }),
       [
         415,
         '415 Unsupported Media Type',
         'The request Content-Type must be application/json-patch+json or application/json',
       ],
-      { headers: { 'content-type': 'application/merge-patch+json' } },
     );
   });
 
@@ -396,12 +353,10 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ name: 'Ship' });
-    await expectRefused(
-      t,
-      id,
-      { name: 'Merge-patch style' },
-      [400, '400.1.3 Illegal value', "'body' must be an array"],
-      { headers },
-    );
+    await expectRefused(t, () => patch(t, id, { name: 'Merge-patch style' }, { headers }), [
+      400,
+      ILLEGAL,
+      "'body' must be an array",
+    ]);
   });
 });

@@ -1,24 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { expectSailPointError, startTestApp, type TestApp } from '../helpers.js';
+import {
+  expectRefused,
+  expectSailPointError,
+  NEEDS_ALL_READ,
+  NEEDS_MY_MANAGE,
+  patNotFound,
+  startTestApp,
+  V3,
+  type TestApp,
+} from '../helpers.js';
 
-const V3 = '/v3/personal-access-tokens';
 const RENAME = [{ op: 'replace', path: '/name', value: 'renamed' }];
-
-const NEEDS_MY_MANAGE = {
-  create: 'Creating a personal access token needs the right sp:my-personal-access-tokens:manage',
-  change:
-    'You may not change this personal access token: it needs the right sp:my-personal-access-tokens:manage',
-  delete:
-    'You may not delete this personal access token: it needs the right sp:my-personal-access-tokens:manage',
-};
-const NEEDS_ALL_READ =
-  "Listing other identities' personal access tokens needs the right sp:all-personal-access-tokens:read";
 
 /** The four PAT operations on the caller's own PAT `patId`, in order. */
 async function ownOperations(t: TestApp, token: string, patId: string) {
   return {
     list: await t.request({ method: 'GET', url: `${V3}?owner-id=me`, token }),
-    create: await t.request({ method: 'POST', url: V3, token, json: { name: 'new' } }),
+    create: await t.postPat({ name: 'new' }, token),
     patch: await t.request({ method: 'PATCH', url: `${V3}/${patId}`, token, json: RENAME }),
     delete: await t.request({ method: 'DELETE', url: `${V3}/${patId}`, token }),
   };
@@ -38,7 +36,7 @@ async function expectOwnWritesRefused(t: TestApp, token: string, patId: string) 
 /** Expects list, create, patch and delete on one's own PATs to succeed. */
 async function expectOwnWritesAllowed(t: TestApp, token: string) {
   const list = await t.request({ method: 'GET', url: `${V3}?owner-id=me`, token });
-  const create = await t.request({ method: 'POST', url: V3, token, json: { name: 'new' } });
+  const create = await t.postPat({ name: 'new' }, token);
   const { id } = create.json<{ id: string }>();
   const patch = await t.request({ method: 'PATCH', url: `${V3}/${id}`, token, json: RENAME });
   const del = await t.request({ method: 'DELETE', url: `${V3}/${id}`, token });
@@ -52,17 +50,16 @@ describe('rights on the PAT API (SPEC §4)', () => {
   it('without any right, even listing one’s own PATs is 403', async () => {
     const t = await startTestApp();
     const nobody = await t.user({ name: 'No Body', roles: [] });
-    const before = await t.snapshot();
 
-    const res = await t.request({ method: 'GET', url: `${V3}?owner-id=me`, token: nobody.token });
-
-    expectSailPointError(
-      res,
-      403,
-      '403 Forbidden',
-      'Listing your personal access tokens needs the right sp:my-personal-access-tokens:read',
+    await expectRefused(
+      t,
+      () => t.request({ method: 'GET', url: `${V3}?owner-id=me`, token: nobody.token }),
+      [
+        403,
+        '403 Forbidden',
+        'Listing your personal access tokens needs the right sp:my-personal-access-tokens:read',
+      ],
     );
-    expect(await t.snapshot()).toEqual(before);
   });
 
   it.each(['sp:my-personal-access-tokens:read', 'idn:my-personal-access-tokens:read'])(
@@ -105,12 +102,7 @@ describe('rights on the PAT API (SPEC §4)', () => {
     });
 
     expectSailPointError(list, 403, '403 Forbidden', NEEDS_ALL_READ);
-    expectSailPointError(
-      patch,
-      404,
-      '404 Not found',
-      `Personal access token '${t.admin.patId}' was not found`,
-    );
+    expectSailPointError(patch, ...patNotFound(t.admin.patId));
     expect(await t.snapshot()).toEqual(before);
   });
 
@@ -163,10 +155,11 @@ describe('rights carried by an access token', () => {
       const boss = await t.user({ name: 'Bea Boss', roles: ['ORG_ADMIN'], patScope: [scope] });
 
       await expectOwnWritesRefused(t, boss.token, boss.patId);
-      const before = await t.snapshot();
-      const others = await t.request({ method: 'GET', url: V3, token: boss.token });
-      expectSailPointError(others, 403, '403 Forbidden', NEEDS_ALL_READ);
-      expect(await t.snapshot()).toEqual(before);
+      await expectRefused(t, () => t.request({ method: 'GET', url: V3, token: boss.token }), [
+        403,
+        '403 Forbidden',
+        NEEDS_ALL_READ,
+      ]);
     },
   );
 
@@ -187,13 +180,7 @@ describe('rights carried by an access token', () => {
     const listAll = () => t.request({ method: 'GET', url: V3, token: boss.token });
     expect((await listAll()).statusCode).toBe(200);
 
-    const demoted = await t.request({
-      method: 'PATCH',
-      url: `/patina/v1/identities/${boss.identity.id}`,
-      token: t.admin.token,
-      headers: { 'content-type': 'application/merge-patch+json' },
-      json: { roles: ['USER'] },
-    });
+    const demoted = await t.patchIdentity(boss.identity.id, { roles: ['USER'] });
     expect(demoted.statusCode).toBe(200);
     expect(demoted.json<{ roles: string[] }>().roles).toEqual(['USER']);
     const before = await t.snapshot();
@@ -207,12 +194,7 @@ describe('rights carried by an access token', () => {
     const mine = await t.request({ method: 'GET', url: `${V3}?owner-id=me`, token: boss.token });
 
     expectSailPointError(all, 403, '403 Forbidden', NEEDS_ALL_READ);
-    expectSailPointError(
-      deleteOther,
-      404,
-      '404 Not found',
-      `Personal access token '${t.admin.patId}' was not found`,
-    );
+    expectSailPointError(deleteOther, ...patNotFound(t.admin.patId));
     expect(await t.snapshot()).toEqual(before);
     expect(mine.statusCode).toBe(200);
   });
@@ -225,36 +207,26 @@ describe('rights carried by an access token', () => {
     });
     expect((await t.request({ method: 'GET', url: V3, token: reader.token })).statusCode).toBe(200);
 
-    const revoked = await t.request({
-      method: 'PATCH',
-      url: `/patina/v1/identities/${reader.identity.id}`,
-      token: t.admin.token,
-      headers: { 'content-type': 'application/merge-patch+json' },
-      json: { rights: [] },
-    });
+    const revoked = await t.patchIdentity(reader.identity.id, { rights: [] });
     expect(revoked.statusCode).toBe(200);
-    const before = await t.snapshot();
-    const res = await t.request({ method: 'GET', url: V3, token: reader.token });
 
-    expectSailPointError(res, 403, '403 Forbidden', NEEDS_ALL_READ);
-    expect(await t.snapshot()).toEqual(before);
+    await expectRefused(t, () => t.request({ method: 'GET', url: V3, token: reader.token }), [
+      403,
+      '403 Forbidden',
+      NEEDS_ALL_READ,
+    ]);
   });
 
   it('a role added later widens only access tokens minted afterwards', async () => {
     const t = await startTestApp();
     const uma = await t.user({ name: 'Uma User' });
-    await t.request({
-      method: 'PATCH',
-      url: `/patina/v1/identities/${uma.identity.id}`,
-      token: t.admin.token,
-      headers: { 'content-type': 'application/merge-patch+json' },
-      json: { roles: ['ORG_ADMIN'] },
-    });
-    const before = await t.snapshot();
+    await t.patchIdentity(uma.identity.id, { roles: ['ORG_ADMIN'] });
 
-    const old = await t.request({ method: 'GET', url: V3, token: uma.token });
-    expectSailPointError(old, 403, '403 Forbidden', NEEDS_ALL_READ);
-    expect(await t.snapshot()).toEqual(before);
+    await expectRefused(t, () => t.request({ method: 'GET', url: V3, token: uma.token }), [
+      403,
+      '403 Forbidden',
+      NEEDS_ALL_READ,
+    ]);
 
     const fresh = await t.accessToken(uma.patId, uma.secret);
     const res = await t.request({ method: 'GET', url: V3, token: fresh });

@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { startTestApp } from '../helpers.js';
+import { CREATE_RESPONSE_KEYS, startTestApp, V3 } from '../helpers.js';
 
 describe('the app end to end in-process', () => {
   it('creates a PAT for the caller, exchanges it, and lists it', async () => {
     const t = await startTestApp();
     t.clock.advance(1000);
-    const created = await t.request({
-      method: 'POST',
-      url: '/v3/personal-access-tokens',
-      token: t.admin.token,
-      json: { name: '  NodeJS Integration  ' },
-    });
+    const created = await t.postPat({ name: '  NodeJS Integration  ' });
     expect(created.statusCode).toBe(200);
     const body = created.json<Record<string, unknown>>();
-    expect(Object.keys(body).sort()).toEqual(
-      [
-        'accessTokenValiditySeconds',
-        'created',
-        'expirationDate',
-        'id',
-        'name',
-        'owner',
-        'scope',
-        'secret',
-      ].sort(),
-    );
+    expect(Object.keys(body).sort()).toEqual(CREATE_RESPONSE_KEYS);
     expect(body.name).toBe('NodeJS Integration');
     expect(body.secret).toMatch(/^patina_[0-9A-Za-z]{57}$/);
 
@@ -33,7 +17,7 @@ describe('the app end to end in-process', () => {
 
     const listed = await t.request({
       method: 'GET',
-      url: '/v3/personal-access-tokens?owner-id=me',
+      url: `${V3}?owner-id=me`,
       token: t.admin.token,
     });
     expect(listed.statusCode).toBe(200);

@@ -7,7 +7,7 @@ import {
   PersonalAccessTokensV2024Api,
 } from 'sailpoint-api-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { START, startTestApp, type TestApp } from '../helpers.js';
+import { HEX32, MAX_EXPIRY, START, startTestApp, UNKNOWN_ID, type TestApp } from '../helpers.js';
 
 /**
  * SailPoint's own TypeScript SDK (`sailpoint-api-client`, unchanged) against a running Patina:
@@ -148,6 +148,30 @@ async function sdkConfiguration(
 const SDK_USER_AGENT = /^OpenAPI-Generator\/\d+\.\d+\.\d+\/ts$/;
 const MY_READ = 'sp:my-personal-access-tokens:read';
 
+/** The error a rejected SDK call settles with (undefined if it resolved). */
+function rejection(call: Promise<unknown>): Promise<unknown> {
+  return call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** The axios error the SDK rejects with when Patina answers a SailPoint error body. */
+function sailPointRejection(status: number, detailCode: string, text: string, causes: unknown) {
+  return {
+    isAxiosError: true,
+    response: {
+      status,
+      data: {
+        detailCode,
+        trackingId: expect.stringMatching(HEX32) as unknown,
+        messages: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text }],
+        causes,
+      },
+    },
+  };
+}
+
 describe('SailPoint TypeScript SDK (sailpoint-api-client) against a running Patina', () => {
   it.each(VERSIONS)(
     '$version: creates, lists, patches, uses and deletes a PAT',
@@ -165,14 +189,14 @@ describe('SailPoint TypeScript SDK (sailpoint-api-client) against a running Pati
       expect(created.status).toBe(200);
       const pat = created.data as { id: string; secret: string };
       expect(created.data).toEqual({
-        id: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
+        id: expect.stringMatching(HEX32) as unknown,
         secret: expect.stringMatching(/^.{64}$/) as unknown,
         name: 'sdk-pat',
         scope: [MY_READ],
         owner: { type: 'IDENTITY', id: t.admin.identity.id, name: 'Ada Admin' },
         created: START,
         accessTokenValiditySeconds: 600,
-        expirationDate: '2026-07-15T10:00:00.000Z',
+        expirationDate: MAX_EXPIRY,
       });
       const [createdEvent] = await t
         .auditEvents('PERSONAL_ACCESS_TOKEN_CREATED')
@@ -192,7 +216,7 @@ describe('SailPoint TypeScript SDK (sailpoint-api-client) against a running Pati
         lastUsed: null,
         managed: false,
         accessTokenValiditySeconds: 600,
-        expirationDate: '2026-07-15T10:00:00.000Z',
+        expirationDate: MAX_EXPIRY,
         userAwareTokenNeverExpires: false,
       };
       // The admin's own "login" PAT was exchanged, so only the new one is never used.
@@ -262,52 +286,25 @@ describe('SailPoint TypeScript SDK (sailpoint-api-client) against a running Pati
       const admin = api(await sdkConfiguration(base, t.admin.patId, t.admin.secret));
       const before = await t.snapshot();
 
-      const duplicate = await admin.create({ name: 'login' }).then(
-        () => undefined,
-        (error: unknown) => error,
+      const duplicate = await rejection(admin.create({ name: 'login' }));
+      expect(duplicate).toMatchObject(
+        sailPointRejection(
+          400,
+          '400.1.409 Reference conflict',
+          "The owner already has a personal access token named 'login'",
+          expect.any(Array),
+        ),
       );
-      expect(duplicate).toMatchObject({
-        isAxiosError: true,
-        response: {
-          status: 400,
-          data: {
-            detailCode: '400.1.409 Reference conflict',
-            trackingId: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
-            messages: [
-              {
-                locale: 'en-US',
-                localeOrigin: 'DEFAULT',
-                text: "The owner already has a personal access token named 'login'",
-              },
-            ],
-            causes: expect.any(Array) as unknown,
-          },
-        },
-      });
 
-      const unknownId = '0123456789abcdef0123456789abcdef';
-      const missing = await admin.delete(unknownId).then(
-        () => undefined,
-        (error: unknown) => error,
+      const missing = await rejection(admin.delete(UNKNOWN_ID));
+      expect(missing).toMatchObject(
+        sailPointRejection(
+          404,
+          '404 Not found',
+          `Personal access token '${UNKNOWN_ID}' was not found`,
+          [],
+        ),
       );
-      expect(missing).toMatchObject({
-        isAxiosError: true,
-        response: {
-          status: 404,
-          data: {
-            detailCode: '404 Not found',
-            trackingId: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
-            messages: [
-              {
-                locale: 'en-US',
-                localeOrigin: 'DEFAULT',
-                text: `Personal access token '${unknownId}' was not found`,
-              },
-            ],
-            causes: [],
-          },
-        },
-      });
       expect(await t.snapshot()).toEqual(before);
     },
     30_000,

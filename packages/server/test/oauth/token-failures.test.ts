@@ -1,15 +1,15 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, START, startTestApp, type TestApp } from '../helpers.js';
+import {
+  BAD_CREDENTIALS,
+  DAY_MS,
+  expectIdentitiesAndPatsUnchanged,
+  START,
+  startTestApp,
+  type TestApp,
+} from '../helpers.js';
 
-const BAD_CREDENTIALS = { error: 'invalid_client', error_description: 'Bad client credentials' };
 const USER_AGENT = 'patina-tests/1.0';
-
-interface Snapshot {
-  identities: unknown[];
-  pats: unknown[];
-  audit: unknown[];
-}
 
 function post(
   t: TestApp,
@@ -27,12 +27,18 @@ function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
 }
 
+/** The three fields of a valid exchange with the admin's PAT. */
+function adminFields(t: TestApp): Record<string, string> {
+  return {
+    grant_type: 'client_credentials',
+    client_id: t.admin.patId,
+    client_secret: t.admin.secret,
+  };
+}
+
 /** An exchange as a client with a user agent would send it. */
 function exchange(t: TestApp, clientId: string, secret: string): Promise<LightMyRequestResponse> {
-  return post(t, {
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': USER_AGENT },
-    payload: form({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret }),
-  });
+  return t.exchange(clientId, secret, {}, { 'user-agent': USER_AGENT });
 }
 
 function expectOAuthError(
@@ -62,11 +68,7 @@ async function expectFailureRecorded(
   t: TestApp,
   send: () => Promise<LightMyRequestResponse>,
 ): Promise<LightMyRequestResponse> {
-  const before = (await t.snapshot()) as Snapshot;
-  const response = await send();
-  const after = (await t.snapshot()) as Snapshot;
-  expect(after.identities).toEqual(before.identities);
-  expect(after.pats).toEqual(before.pats);
+  const { response, before, after } = await expectIdentitiesAndPatsUnchanged(t, send);
   expect(after.audit.slice(0, before.audit.length)).toEqual(before.audit);
   expect(after.audit).toHaveLength(before.audit.length + 1);
   return response;
@@ -85,11 +87,7 @@ describe('POST /oauth/token: malformed requests (RFC 6749 §5.2)', () => {
     const t = await startTestApp();
     const response = await expectRefusedUnchanged(t, () =>
       post(t, {
-        payload: form({
-          grant_type: 'password',
-          client_id: t.admin.patId,
-          client_secret: t.admin.secret,
-        }),
+        payload: form({ ...adminFields(t), grant_type: 'password' }),
       }),
     );
     expectOAuthError(
@@ -124,11 +122,7 @@ describe('POST /oauth/token: malformed requests (RFC 6749 §5.2)', () => {
     const response = await expectRefusedUnchanged(t, () =>
       post(t, {
         url: `/oauth/token?client_id=${other.id}`,
-        payload: form({
-          grant_type: 'client_credentials',
-          client_id: t.admin.patId,
-          client_secret: t.admin.secret,
-        }),
+        payload: form(adminFields(t)),
       }),
     );
     expectOAuthError(
@@ -141,7 +135,7 @@ describe('POST /oauth/token: malformed requests (RFC 6749 §5.2)', () => {
 
   it('refuses a parameter repeated in the body', async () => {
     const t = await startTestApp();
-    const payload = `${form({ grant_type: 'client_credentials', client_id: t.admin.patId, client_secret: t.admin.secret })}&scope=a&scope=b`;
+    const payload = `${form(adminFields(t))}&scope=a&scope=b`;
     const response = await expectRefusedUnchanged(t, () => post(t, { payload }));
     expectOAuthError(
       response,
@@ -176,11 +170,7 @@ describe('POST /oauth/token: malformed requests (RFC 6749 §5.2)', () => {
     const response = await expectRefusedUnchanged(t, () =>
       post(t, {
         headers: { 'content-type': 'application/json' },
-        payload: JSON.stringify({
-          grant_type: 'client_credentials',
-          client_id: t.admin.patId,
-          client_secret: t.admin.secret,
-        }),
+        payload: JSON.stringify(adminFields(t)),
       }),
     );
     expectOAuthError(
@@ -222,12 +212,7 @@ describe('POST /oauth/token: bad credentials get one answer', () => {
       reason: 'deleted',
       setup: async (t) => {
         const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
-        const deleted = await t.request({
-          method: 'DELETE',
-          url: `/v3/personal-access-tokens/${pat.id}`,
-          token: t.admin.token,
-        });
-        expect(deleted.statusCode).toBe(204);
+        expect((await t.deletePat(pat.id)).statusCode).toBe(204);
         return pat;
       },
     },
@@ -235,13 +220,7 @@ describe('POST /oauth/token: bad credentials get one answer', () => {
       reason: 'owner_disabled',
       setup: async (t) => {
         const bob = await t.user({ name: 'Bob', login: 'bob' });
-        const disabled = await t.request({
-          method: 'PATCH',
-          url: `/patina/v1/identities/${bob.identity.id}`,
-          token: t.admin.token,
-          headers: { 'content-type': 'application/merge-patch+json' },
-          json: { status: 'DISABLED' },
-        });
+        const disabled = await t.patchIdentity(bob.identity.id, { status: 'DISABLED' });
         expect(disabled.statusCode, disabled.body).toBe(200);
         return { id: bob.patId, secret: bob.secret };
       },
@@ -285,20 +264,8 @@ describe('POST /oauth/token: bad credentials get one answer', () => {
     const expiring = await t.mintPat(t.admin.identity.id, { name: 'expiring', expirationDate });
     const live = await t.mintPat(t.admin.identity.id, { name: 'live' });
     const doomed = await t.mintPat(t.admin.identity.id, { name: 'doomed' });
-    const deleted = await t.request({
-      method: 'DELETE',
-      url: `/v3/personal-access-tokens/${doomed.id}`,
-      token: t.admin.token,
-    });
-    expect(deleted.statusCode).toBe(204);
-    const disabled = await t.request({
-      method: 'PATCH',
-      url: `/patina/v1/identities/${bob.identity.id}`,
-      token: t.admin.token,
-      headers: { 'content-type': 'application/merge-patch+json' },
-      json: { status: 'DISABLED' },
-    });
-    expect(disabled.statusCode).toBe(200);
+    expect((await t.deletePat(doomed.id)).statusCode).toBe(204);
+    expect((await t.patchIdentity(bob.identity.id, { status: 'DISABLED' })).statusCode).toBe(200);
     t.clock.advance(DAY_MS + 1);
 
     const responses = [

@@ -1,19 +1,18 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers.js';
+import {
+  BAD_CREDENTIALS,
+  expectIdentitiesAndPatsUnchanged,
+  startTestApp,
+  V3,
+  type TestApp,
+} from '../helpers.js';
 
 const LOCKOUT = { maxFailures: 3, windowSeconds: 300, durationSeconds: 60 };
 const LOCKED = {
   error: 'too_many_attempts',
   error_description: 'Too many failed attempts for this client; try again later',
 };
-const BAD_CREDENTIALS = { error: 'invalid_client', error_description: 'Bad client credentials' };
-
-interface Snapshot {
-  identities: unknown[];
-  pats: unknown[];
-  audit: unknown[];
-}
 
 async function lockoutApp(): Promise<TestApp> {
   return startTestApp({ config: { policy: { lockout: LOCKOUT } } });
@@ -34,25 +33,14 @@ function expectLocked(response: LightMyRequestResponse, retryAfterSeconds: numbe
   expect(response.headers['cache-control']).toBe('no-store');
 }
 
-/** A refused exchange touches no identity or PAT. */
-async function expectNoChange(
-  t: TestApp,
-  send: () => Promise<LightMyRequestResponse>,
-): Promise<LightMyRequestResponse> {
-  const before = (await t.snapshot()) as Snapshot;
-  const response = await send();
-  const after = (await t.snapshot()) as Snapshot;
-  expect(after.identities).toEqual(before.identities);
-  expect(after.pats).toEqual(before.pats);
-  return response;
-}
-
 describe('POST /oauth/token: lockout after repeated failures (SPEC §6)', () => {
   it('refuses even the right secret once maxFailures is reached', async () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
     await fail(t, pat.id, 3);
-    const response = await expectNoChange(t, () => t.exchange(pat.id, pat.secret));
+    const { response } = await expectIdentitiesAndPatsUnchanged(t, () =>
+      t.exchange(pat.id, pat.secret),
+    );
     expectLocked(response, 60);
     expect(response.body).not.toContain(pat.secret);
   });
@@ -95,7 +83,9 @@ describe('POST /oauth/token: lockout after repeated failures (SPEC §6)', () => 
     const t = await lockoutApp();
     const unknown = 'c'.repeat(32);
     await fail(t, unknown, 3);
-    const response = await expectNoChange(t, () => t.exchange(unknown, 'patina_wrong'));
+    const { response } = await expectIdentitiesAndPatsUnchanged(t, () =>
+      t.exchange(unknown, 'patina_wrong'),
+    );
     expectLocked(response, 60);
   });
 
@@ -148,7 +138,9 @@ describe('rate limits (SPEC §2: per client id per API base)', () => {
     for (let i = 0; i < 3; i++) {
       expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);
     }
-    const response = await expectNoChange(t, () => t.exchange(pat.id, pat.secret));
+    const { response } = await expectIdentitiesAndPatsUnchanged(t, () =>
+      t.exchange(pat.id, pat.secret),
+    );
     expectRateLimited(response);
     expect((await t.exchange(other.id, other.secret)).statusCode).toBe(200);
   });
@@ -173,8 +165,7 @@ describe('rate limits (SPEC §2: per client id per API base)', () => {
   it('counts each client id of the PAT API separately', async () => {
     const t = await rateLimitedApp();
     const bob = await t.user({ name: 'Bob', login: 'bob' });
-    const get = (token: string) =>
-      t.request({ method: 'GET', url: '/v3/personal-access-tokens?owner-id=me', token });
+    const get = (token: string) => t.request({ method: 'GET', url: `${V3}?owner-id=me`, token });
     for (let i = 0; i < 3; i++) expect((await get(t.admin.token)).statusCode).toBe(200);
     expectRateLimited(await get(t.admin.token));
     expect((await get(bob.token)).statusCode).toBe(200);

@@ -1,7 +1,16 @@
 import { importJWK, jwtVerify, type JWK } from 'jose';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, ISSUER, START, startTestApp, type TestApp } from '../helpers.js';
+import {
+  DAY_MS,
+  decodeJwt,
+  HEX32,
+  ISSUER,
+  START,
+  startTestApp,
+  V3,
+  type TestApp,
+} from '../helpers.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 const MY_RIGHTS = 'sp:my-personal-access-tokens:manage sp:my-personal-access-tokens:read';
@@ -31,16 +40,6 @@ interface TokenBody {
   [key: string]: unknown;
 }
 
-function decodeJwt(token: string): {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-} {
-  const [header, payload] = token.split('.');
-  const decode = (part: string | undefined) =>
-    JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-  return { header: decode(header), payload: decode(payload) };
-}
-
 /** The response passes as a token response; returns its body. */
 function expectTokenResponse(response: LightMyRequestResponse): TokenBody {
   expect(response.statusCode, response.body).toBe(200);
@@ -54,7 +53,7 @@ function expectTokenResponse(response: LightMyRequestResponse): TokenBody {
 async function expectTokenWorks(t: TestApp, token: string): Promise<void> {
   const listed = await t.request({
     method: 'GET',
-    url: '/v3/personal-access-tokens?owner-id=me',
+    url: `${V3}?owner-id=me`,
     token,
   });
   expect(listed.statusCode, listed.body).toBe(200);
@@ -169,7 +168,7 @@ describe('POST /oauth/token: the response and the access token', () => {
       accessType: 'OFFLINE',
     });
     expect(body.scope.split(' ')).toContain('orders:read');
-    expect(body.jti).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.jti).toMatch(HEX32);
     expect(body).not.toHaveProperty('refresh_token');
   });
 
@@ -275,13 +274,7 @@ describe('POST /oauth/token: granted scopes', () => {
     expect(expectTokenResponse(await t.exchange(bob.patId, bob.secret)).scope).toBe(
       'orders:read sp:my-personal-access-tokens:read',
     );
-    const patched = await t.request({
-      method: 'PATCH',
-      url: `/patina/v1/identities/${bob.identity.id}`,
-      token: t.admin.token,
-      headers: { 'content-type': 'application/merge-patch+json' },
-      json: { rights: [] },
-    });
+    const patched = await t.patchIdentity(bob.identity.id, { rights: [] });
     expect(patched.statusCode, patched.body).toBe(200);
     expect(expectTokenResponse(await t.exchange(bob.patId, bob.secret)).scope).toBe(
       'sp:my-personal-access-tokens:read',
@@ -329,7 +322,7 @@ describe('POST /oauth/token: lastUsed', () => {
     // A fresh token each time: the clock moves past the lifetime of older ones.
     const listed = await t.request({
       method: 'GET',
-      url: '/v3/personal-access-tokens?owner-id=me',
+      url: `${V3}?owner-id=me`,
       token: await t.accessToken(t.admin.patId, t.admin.secret),
     });
     expect(listed.statusCode, listed.body).toBe(200);
@@ -380,6 +373,6 @@ describe('GET /oauth/info', () => {
       tenantName: 'patina',
       tokenEndpoint: 'http://patina.test/oauth/token',
     });
-    expect(body.tenantId).toMatch(/^[0-9a-f]{32}$/);
+    expect(body.tenantId).toMatch(HEX32);
   });
 });

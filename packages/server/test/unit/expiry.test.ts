@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PatinaError } from '../../src/errors.js';
 import { addMonthsUtc, resolveExpiry, type ExpiryRequest } from '../../src/pats/expiry.js';
+import { MAX_EXPIRY, NEVER_EXPIRING_REFUSED, START } from '../helpers.js';
 
-const NOW = new Date('2026-01-15T10:00:00.000Z');
-const MAX = '2026-07-15T10:00:00.000Z'; // NOW + 6 calendar months
+/** The start clock of the HTTP tests, so that MAX_EXPIRY is NOW + 6 calendar months. */
+const NOW = new Date(START);
 
 function request(overrides: Partial<ExpiryRequest> = {}): ExpiryRequest {
   return {
@@ -38,8 +39,7 @@ function expectRefusal(
 const NEVER_EXPIRING_DENIED = {
   code: 'ILLEGAL_VALUE',
   field: 'userAwareTokenNeverExpires',
-  message:
-    'Never-expiring personal access tokens are not allowed by this deployment’s policy; give an expirationDate',
+  message: NEVER_EXPIRING_REFUSED,
 };
 const NOT_IN_FUTURE = {
   code: 'ILLEGAL_VALUE',
@@ -81,7 +81,7 @@ describe('addMonthsUtc', () => {
 
 describe('resolveExpiry without a date', () => {
   it('defaults to created + maxLifetime under the defaulted rule, absent or null', () => {
-    const expected = { expirationDate: MAX, userAwareTokenNeverExpires: false };
+    const expected = { expirationDate: MAX_EXPIRY, userAwareTokenNeverExpires: false };
     expect(resolveExpiry(request({ expirationDate: undefined }))).toEqual(expected);
     expect(resolveExpiry(request({ expirationDate: null }))).toEqual(expected);
   });
@@ -89,7 +89,7 @@ describe('resolveExpiry without a date', () => {
   it('measures the default from creation, not from now', () => {
     const later = new Date('2026-03-01T00:00:00.000Z');
     expect(resolveExpiry(request({ now: later }))).toEqual({
-      expirationDate: MAX,
+      expirationDate: MAX_EXPIRY,
       userAwareTokenNeverExpires: false,
     });
   });
@@ -132,7 +132,7 @@ describe('resolveExpiry without a date', () => {
   it('still defaults the date when never-expiring is allowed but not asked for', () => {
     const policy = { maxLifetimeMonths: 6, allowNeverExpiring: true };
     expect(resolveExpiry(request({ policy }))).toEqual({
-      expirationDate: MAX,
+      expirationDate: MAX_EXPIRY,
       userAwareTokenNeverExpires: false,
     });
   });
@@ -189,8 +189,8 @@ describe('resolveExpiry with a date', () => {
 
   it('accepts exactly the maximum and refuses one millisecond more', () => {
     for (const rule of ['defaulted', 'explicit'] as const) {
-      expect(resolveExpiry(request({ rule, expirationDate: MAX }))).toEqual({
-        expirationDate: MAX,
+      expect(resolveExpiry(request({ rule, expirationDate: MAX_EXPIRY }))).toEqual({
+        expirationDate: MAX_EXPIRY,
         userAwareTokenNeverExpires: false,
       });
       expectRefusal(
@@ -198,7 +198,7 @@ describe('resolveExpiry with a date', () => {
         {
           code: 'ILLEGAL_VALUE',
           field: 'expirationDate',
-          message: `'expirationDate' must be no later than ${MAX} (6 months after creation)`,
+          message: `'expirationDate' must be no later than ${MAX_EXPIRY} (6 months after creation)`,
         },
       );
     }

@@ -14,8 +14,7 @@ import { migrateToLatest } from '../../src/storage/migrate.js';
 import { Storage } from '../../src/storage/repositories.js';
 import { AccessTokenError, AccessTokens, type MintInput } from '../../src/tokens/access-tokens.js';
 import { SigningKeys } from '../../src/tokens/signing-keys.js';
-
-const ISSUER = 'http://patina.test';
+import { HEX32, ISSUER } from '../helpers.js';
 
 /** A fresh in-memory database with the schema, closed when the test ends. */
 async function freshStorage(): Promise<Storage> {
@@ -179,7 +178,7 @@ describe('AccessTokens', () => {
         aud: ISSUER,
         iat: 1_768_471_200,
         exp: 1_768_471_200 + 900,
-        jti: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+        jti: expect.stringMatching(HEX32) as string,
         client_id: INPUT.patId,
         scope: 'sp:my-personal-access-tokens:read orders:read',
         identity_id: INPUT.identityId,
