@@ -27,6 +27,8 @@ export interface PatinaErrorOptions {
   cause?: unknown;
   /** Seconds after which a retry may succeed (rate limits, lockout). */
   retryAfterSeconds?: number;
+  /** For FORBIDDEN: the right (scope) that would have allowed it, for RFC 6750 §3.1. */
+  requiredScope?: string;
 }
 
 export class PatinaError extends Error {
@@ -34,12 +36,14 @@ export class PatinaError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly requiredScope: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: PatinaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options.field;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.requiredScope = options.requiredScope;
   }
 }
 
@@ -50,6 +54,8 @@ export const requiredMissing = (field: string) =>
 export const illegalValue = (field: string, message: string) =>
   new PatinaError('ILLEGAL_VALUE', message, { field });
 export const notFound = (message: string) => new PatinaError('NOT_FOUND', message);
-export const forbidden = (message: string) => new PatinaError('FORBIDDEN', message);
+/** The caller lacks `requiredScope`; the message names it too. */
+export const forbidden = (message: string, requiredScope: string) =>
+  new PatinaError('FORBIDDEN', message, { requiredScope });
 export const conflict = (field: string, message: string) =>
   new PatinaError('REFERENCE_CONFLICT', message, { field });

@@ -4,13 +4,14 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { bootstrapIfEmpty, mintAdminCredentials } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/load.js';
-import type { Config } from './config/schema.js';
+import { SIGNING_ALGORITHMS, type Config, type SigningAlgorithm } from './config/schema.js';
+import { SYSTEM_CONTEXT } from './audit/model.js';
 import { openDatabase } from './storage/database.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { Storage } from './storage/repositories.js';
 import { openRuntime } from './runtime.js';
 
-const EXPIRY_SWEEP_MS = 60_000;
+const HOUSEKEEPING_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 
 interface CommonFlags {
@@ -38,12 +39,12 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
     logger.info({ file: bootstrapFile }, 'first start: administrator credentials written');
   }
   const app = await buildApp(services, { logger });
-  await services.expirySweeper.runOnce();
+  await services.housekeeping.runOnce();
   const sweep = setInterval(() => {
-    services.expirySweeper
+    services.housekeeping
       .runOnce()
-      .catch((err: unknown) => logger.error({ err }, 'expiry sweep failed'));
-  }, EXPIRY_SWEEP_MS);
+      .catch((err: unknown) => logger.error({ err }, 'housekeeping failed'));
+  }, HOUSEKEEPING_MS);
   sweep.unref();
 
   let closing = false;
@@ -108,6 +109,33 @@ async function adminToken(flags: CommonFlags & { identity?: string; name: string
   }
 }
 
+/** Rotates the signing key in the local database; a running node picks it up within a minute. */
+async function rotateKeys(flags: CommonFlags & { algorithm?: string }): Promise<void> {
+  const services = await openRuntime(configFrom(flags));
+  try {
+    const algorithm = flags.algorithm as SigningAlgorithm | undefined;
+    if (algorithm !== undefined && !SIGNING_ALGORITHMS.includes(algorithm)) {
+      throw new Error(`--algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
+    }
+    const key = await services.keyRotation.rotate(
+      { ...SYSTEM_CONTEXT, actorName: 'patina keys rotate' },
+      algorithm,
+    );
+    process.stdout.write(JSON.stringify(key, null, 2) + '\n');
+  } finally {
+    await services.storage.close();
+  }
+}
+
+async function listKeys(flags: CommonFlags): Promise<void> {
+  const services = await openRuntime(configFrom(flags));
+  try {
+    process.stdout.write(JSON.stringify(await services.keyRotation.list(), null, 2) + '\n');
+  } finally {
+    await services.storage.close();
+  }
+}
+
 const program = new Command('patina').description('Self-hosted personal access token service');
 const common = (command: Command) =>
   command
@@ -128,6 +156,13 @@ common(admin.command('token').description('Mint a fresh administrator PAT and pr
   .option('--identity <id>', 'the identity to mint for (default: the first active ORG_ADMIN)')
   .option('--name <name>', 'the PAT name', `recovery-${new Date().toISOString().slice(0, 19)}`)
   .action(adminToken);
+const keys = program.command('keys').description('Signing keys in the local database');
+common(
+  keys.command('rotate').description('Sign with a new key from now on (old tokens stay valid)'),
+)
+  .option('--algorithm <alg>', `ES256, EdDSA or RS256 (default: the configured signing.algorithm)`)
+  .action(rotateKeys);
+common(keys.command('list').description('List signing keys as JSON')).action(listKeys);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -19,7 +19,10 @@ export class AuditQueryService {
 
   async list(ctx: RequestContext, input: AuditQueryInput) {
     if (!ctx.principal || !canReadAll(ctx.principal)) {
-      throw forbidden('Reading audit events needs the right sp:all-personal-access-tokens:read');
+      throw forbidden(
+        'Reading audit events needs the right sp:all-personal-access-tokens:read',
+        'sp:all-personal-access-tokens:read',
+      );
     }
     if (
       input.type !== undefined &&

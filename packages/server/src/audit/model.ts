@@ -7,6 +7,8 @@ export const AUDIT_EVENT_TYPES = [
   'PERSONAL_ACCESS_TOKEN_USE_FAILED',
   'IDENTITY_CREATED',
   'IDENTITY_UPDATED',
+  'ACCESS_TOKEN_REVOKED',
+  'SIGNING_KEY_ROTATED',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -34,7 +36,11 @@ export interface AuditEvent {
   time: string;
   type: AuditEventType;
   actor: { id: string | null; name: string | null };
-  target: { type: 'PERSONAL_ACCESS_TOKEN' | 'IDENTITY'; id: string | null; name: string | null };
+  target: {
+    type: 'PERSONAL_ACCESS_TOKEN' | 'IDENTITY' | 'SIGNING_KEY';
+    id: string | null;
+    name: string | null;
+  };
   outcome: AuditOutcome;
   sourceIp: string | null;
   userAgent: string | null;

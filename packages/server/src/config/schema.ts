@@ -130,17 +130,26 @@ export const ConfigSchema = Type.Object(
         description: 'SailPoint tenant fields echoed in token responses and /oauth/info.',
       },
     ),
+    resources: Type.Array(Type.String({ format: 'uri' }), {
+      default: [],
+      description:
+        'Audiences a client may ask for with the RFC 8707 `resource` parameter, beside the default audience.',
+    }),
     signing: Type.Object(
       {
         algorithm: Type.Union(
           SIGNING_ALGORITHMS.map((a) => Type.Literal(a)),
           { default: 'ES256' },
         ),
+        rotateAfterDays: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
+          default: null,
+        }),
       },
       {
         default: {},
         additionalProperties: false,
-        description: 'Algorithm of the signing key made when none exists.',
+        description:
+          'Algorithm of new signing keys, and optional scheduled rotation: a new key when the signing key is older than rotateAfterDays.',
       },
     ),
     policy: Policy,

@@ -36,13 +36,19 @@ export function registerAdminRoutes(
 
   const needManage = (ctx: RequestContext) => {
     if (!ctx.principal || !canManageAll(ctx.principal)) {
-      throw forbidden('Managing identities needs the right sp:all-personal-access-tokens:manage');
+      throw forbidden(
+        'Managing identities needs the right sp:all-personal-access-tokens:manage',
+        'sp:all-personal-access-tokens:manage',
+      );
     }
     return ctx;
   };
   const needRead = (ctx: RequestContext) => {
     if (!ctx.principal || !canReadAll(ctx.principal)) {
-      throw forbidden('Reading identities needs the right sp:all-personal-access-tokens:read');
+      throw forbidden(
+        'Reading identities needs the right sp:all-personal-access-tokens:read',
+        'sp:all-personal-access-tokens:read',
+      );
     }
     return ctx;
   };

@@ -73,6 +73,13 @@ export function installSailPointErrors(app: FastifyInstance): void {
     }
     if (raw instanceof AccessTokenError) return sendUnauthorized(reply, raw);
     const [status, detailCode] = WIRE[error.code];
+    if (error.requiredScope !== undefined) {
+      // RFC 6750 §3.1: the token is fine but lacks a scope; say which.
+      void reply.header(
+        'www-authenticate',
+        `Bearer realm="patina", error="insufficient_scope", scope="${error.requiredScope}"`,
+      );
+    }
     if (status >= 500) {
       request.log.error({ err: raw }, 'request failed');
     }

@@ -1,12 +1,14 @@
 import type { Config } from '../config/schema.js';
 
-/** The rights the PAT API checks (SPEC §4), in their canonical `sp:` spelling. */
+/** The rights the PAT API checks (SPEC §4), in their canonical `sp:` spelling, and Patina's own. */
 export const RIGHTS = {
   myRead: 'sp:my-personal-access-tokens:read',
   myManage: 'sp:my-personal-access-tokens:manage',
   allRead: 'sp:all-personal-access-tokens:read',
   allManage: 'sp:all-personal-access-tokens:manage',
   managedRead: 'sp:managed-personal-access-tokens:read',
+  /** Patina's own: introspect any access token (RFC 7662), for resource servers. */
+  introspect: 'patina:tokens:introspect',
 } as const;
 export type Right = (typeof RIGHTS)[keyof typeof RIGHTS];
 

@@ -6,19 +6,24 @@ export interface TokenRequestParams {
   clientId: string | undefined;
   clientSecret: string | undefined;
   scope: string | undefined;
+  /** RFC 8707: may be given several times. */
+  resources: string[];
+  /** Introspection and revocation (RFC 7662, RFC 7009). */
+  token: string | undefined;
+  tokenTypeHint: string | undefined;
   /** How the client authenticated, for the audit trail. */
   method: 'client_secret_basic' | 'client_secret_post' | 'none';
 }
 
-type Param = 'grant_type' | 'client_id' | 'client_secret' | 'scope';
+type Param = 'grant_type' | 'client_id' | 'client_secret' | 'scope' | 'token' | 'token_type_hint';
 
 /**
- * Reads the token request as real clients send it (SPEC §3): an urlencoded or multipart body
+ * Reads an OAuth endpoint request (token, introspection, revocation) as real clients send it (SPEC §3): an urlencoded or multipart body
  * (SailPoint's TypeScript SDK), query-string parameters (SailPoint's docs and CLI), and HTTP Basic
  * (`client_secret_basic`, RFC 6749 §2.3.1). A parameter given twice with different values, or
  * credentials in two places, is `invalid_request` (RFC 6749 §3.2, §2.3).
  */
-export function readTokenRequest(request: FastifyRequest): TokenRequestParams {
+export function readOAuthParams(request: FastifyRequest): TokenRequestParams {
   const query = asRecord(request.query);
   const body = asRecord(request.body);
   const value = (name: Param): string | undefined => {
@@ -34,6 +39,9 @@ export function readTokenRequest(request: FastifyRequest): TokenRequestParams {
     clientId: value('client_id'),
     clientSecret: value('client_secret'),
     scope: value('scope'),
+    resources: [...many(query.resource, 'resource'), ...many(body.resource, 'resource')],
+    token: value('token'),
+    tokenTypeHint: value('token_type_hint'),
   };
 
   const basic = readBasic(request.headers.authorization);
@@ -87,4 +95,15 @@ function single(value: unknown, name: string): string | undefined {
     throw new OAuthError('invalid_request', `The parameter '${name}' is given more than once`);
   }
   throw new OAuthError('invalid_request', `The parameter '${name}' must be text`);
+}
+
+function many(value: unknown, name: string): string[] {
+  if (value === undefined) return [];
+  const values = Array.isArray(value) ? (value as unknown[]) : [value];
+  return values.map((v) => {
+    if (typeof v !== 'string') {
+      throw new OAuthError('invalid_request', `The parameter '${name}' must be text`);
+    }
+    return v;
+  });
 }

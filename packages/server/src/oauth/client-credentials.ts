@@ -5,15 +5,16 @@ import { canonicalScope, ALL_SCOPES, type RightsModel } from '../identities/righ
 import type { PatCredentialRecord } from '../pats/model.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
-import type { SecretDigester } from '../tokens/secret.js';
-import { badClientCredentials, OAuthError } from './errors.js';
-import type { Lockout } from './lockout.js';
+import type { ClientAuthenticator } from './client-authenticator.js';
+import { OAuthError } from './errors.js';
 
 export interface ClientCredentialsRequest {
   clientId: string;
   clientSecret: string;
   /** The optional `scope` parameter: space-separated scopes to narrow the grant to. */
   scope: string | undefined;
+  /** RFC 8707 `resource` parameters: the audiences the token is for. */
+  resources: string[];
   context: AuditContext;
 }
 
@@ -36,34 +37,31 @@ export interface TokenResponse {
   accessType: string;
 }
 
-export type FailureReason =
-  'unknown_client' | 'wrong_secret' | 'expired' | 'deleted' | 'owner_disabled' | 'locked_out';
-
 const DAY_MS = 24 * 60 * 60 * 1000;
-const PAT_ID = /^[0-9a-f]{32}$/;
 
 export interface ClientCredentialsDeps {
   storage: Storage;
   rights: RightsModel;
   audit: AuditLog;
   clock: Clock;
-  digester: SecretDigester;
+  clients: ClientAuthenticator;
   accessTokens: AccessTokens;
-  lockout: Lockout;
+  /** Audiences a `resource` parameter may name: the default audience and the configured ones. */
+  allowedAudiences: ReadonlySet<string>;
   tenant: { id: string; org: string; pod: string };
 }
 
 /**
  * The `client_credentials` grant with a PAT as the client, as a pipeline of named steps:
- * check lockout → authenticate the PAT → decide the scopes → mint → note the use.
+ * authenticate the PAT (with lockout) → decide the scopes and audience → mint → note the use.
  */
 export class ClientCredentialsGrant {
   constructor(private readonly deps: ClientCredentialsDeps) {}
 
   async exchange(request: ClientCredentialsRequest): Promise<TokenResponse> {
-    await this.#checkLockout(request);
-    const record = await this.#authenticate(request);
+    const record = await this.deps.clients.authenticate({ ...request, endpoint: 'token' });
     const scopes = this.#grantedScopes(record, request.scope);
+    const audience = this.#audience(request.resources);
     const { token, claims } = await this.deps.accessTokens.mint({
       identityId: record.ownerId,
       userName: record.ownerLogin,
@@ -71,6 +69,7 @@ export class ClientCredentialsGrant {
       patId: record.id,
       scopes,
       validitySeconds: record.accessTokenValiditySeconds,
+      audience,
     });
     await this.#noteUse(record, request.context);
     const { tenant } = this.deps;
@@ -93,73 +92,6 @@ export class ClientCredentialsGrant {
     };
   }
 
-  async #checkLockout(request: ClientCredentialsRequest): Promise<void> {
-    const retryAfter = this.deps.lockout.retryAfterSeconds(request.clientId);
-    if (retryAfter > 0) {
-      // Still a failed exchange (SPEC §7); the rate limit bounds how often this can be written.
-      await this.#recordFailure(request, undefined, 'locked_out');
-      throw new OAuthError(
-        'too_many_attempts',
-        'Too many failed attempts for this client; try again later',
-        retryAfter,
-      );
-    }
-  }
-
-  /**
-   * Every failure does the same work (one read, one HMAC, one audit write) and gets the same
-   * answer; only the audit event says which failure it was.
-   */
-  async #authenticate(request: ClientCredentialsRequest): Promise<PatCredentialRecord> {
-    const { digester, clock } = this.deps;
-    const record = await this.deps.storage.repos.pats.findCredential(request.clientId);
-    const secretMatches = digester.matches(
-      request.clientSecret,
-      record
-        ? { digest: record.secretDigest, version: record.digestVersion }
-        : { digest: digester.placeholderDigest, version: 1 },
-    );
-    if (!record) return this.#fail(request, undefined, 'unknown_client');
-    let reason: FailureReason | undefined;
-    if (record.deletedAt !== null) reason = 'deleted';
-    else if (!secretMatches) reason = 'wrong_secret';
-    else if (record.expirationDate !== null && record.expirationDate <= clock.now().toISOString()) {
-      reason = 'expired';
-    } else if (record.ownerStatus !== 'ACTIVE') reason = 'owner_disabled';
-    if (reason) return this.#fail(request, record, reason);
-    this.deps.lockout.recordSuccess(request.clientId);
-    return record;
-  }
-
-  async #fail(
-    request: ClientCredentialsRequest,
-    record: PatCredentialRecord | undefined,
-    reason: FailureReason,
-  ): Promise<never> {
-    this.deps.lockout.recordFailure(request.clientId);
-    await this.#recordFailure(request, record, reason);
-    throw badClientCredentials();
-  }
-
-  async #recordFailure(
-    request: ClientCredentialsRequest,
-    record: PatCredentialRecord | undefined,
-    reason: FailureReason,
-  ): Promise<void> {
-    const clientId = record?.id ?? (PAT_ID.test(request.clientId) ? request.clientId : null);
-    await this.deps.storage.transaction((repos) =>
-      this.deps.audit.record(repos, {
-        type: 'PERSONAL_ACCESS_TOKEN_USE_FAILED',
-        context: request.context,
-        outcome: 'FAILURE',
-        // An unknown client id is not echoed unless it has an id's shape: people paste secrets
-        // into the wrong field.
-        target: { type: 'PERSONAL_ACCESS_TOKEN', id: clientId, name: record?.name ?? null },
-        details: { reason, ...(record && { ownerId: record.ownerId }) },
-      }),
-    );
-  }
-
   /** SPEC §3: the PAT's scopes ∩ the owner's rights now ∩ the requested scopes. */
   #grantedScopes(record: PatCredentialRecord, requested: string | undefined): string[] {
     const { rights } = this.deps;
@@ -180,6 +112,32 @@ export class ClientCredentialsGrant {
       }
     }
     return [...wanted].sort();
+  }
+
+  /** RFC 8707 §2: each `resource` must be an absolute URI without a fragment, and known here. */
+  #audience(resources: string[]): string[] | undefined {
+    if (resources.length === 0) return undefined;
+    for (const resource of resources) {
+      let url: URL | undefined;
+      try {
+        url = new URL(resource);
+      } catch {
+        url = undefined;
+      }
+      if (!url) {
+        throw new OAuthError('invalid_target', `The resource '${resource}' is not an absolute URI`);
+      }
+      if (url.hash !== '' || resource.includes('#')) {
+        throw new OAuthError(
+          'invalid_target',
+          `The resource '${resource}' must not have a fragment`,
+        );
+      }
+      if (!this.deps.allowedAudiences.has(resource)) {
+        throw new OAuthError('invalid_target', `The resource '${resource}' is not served here`);
+      }
+    }
+    return [...new Set(resources)];
   }
 
   /** lastUsed at most once a day per PAT, with one _USED event when it is written. */

@@ -6,6 +6,8 @@ export const OAUTH_ERROR_STATUS = {
   unauthorized_client: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,
+  // RFC 8707 §2: a `resource` the server does not serve.
+  invalid_target: 400,
   // Not in §5.2: a client id locked out after repeated failures (SPEC §6).
   too_many_attempts: 429,
   server_error: 500,

@@ -75,6 +75,7 @@ export class PatService {
     if (!canManageOwn(principal)) {
       throw forbidden(
         'Creating a personal access token needs the right sp:my-personal-access-tokens:manage',
+        'sp:my-personal-access-tokens:manage',
       );
     }
     return this.#create(ctx, input, {
@@ -94,6 +95,7 @@ export class PatService {
     if (!canManageAll(principal)) {
       throw forbidden(
         'Creating a personal access token for another identity needs the right sp:all-personal-access-tokens:manage',
+        'sp:all-personal-access-tokens:manage',
       );
     }
     return this.#create(ctx, input, {
@@ -197,6 +199,7 @@ export class PatService {
       if (!canReadOwn(principal)) {
         throw forbidden(
           'Listing your personal access tokens needs the right sp:my-personal-access-tokens:read',
+          'sp:my-personal-access-tokens:read',
         );
       }
     } else {
@@ -210,6 +213,7 @@ export class PatService {
       if (!canReadAll(principal)) {
         throw forbidden(
           "Listing other identities' personal access tokens needs the right sp:all-personal-access-tokens:read",
+          'sp:all-personal-access-tokens:read',
         );
       }
     }
@@ -311,6 +315,7 @@ export class PatService {
           : 'sp:all-personal-access-tokens:manage';
       throw forbidden(
         `You may not ${verb} this personal access token: it needs the right ${right}`,
+        right,
       );
     }
     return pat;

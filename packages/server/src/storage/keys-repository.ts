@@ -10,6 +10,20 @@ export class SigningKeysRepository {
 
   /** Every key, newest first. */
   async all(): Promise<SigningKeyRow[]> {
-    return this.db.selectFrom('signing_keys').selectAll().orderBy('created', 'desc').execute();
+    return this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('created', 'desc')
+      .orderBy('kid')
+      .execute();
+  }
+
+  /** Stops the signing key(s) from signing; they still verify until `verifyUntil`. */
+  async retireActive(retiredAt: string, verifyUntil: string): Promise<void> {
+    await this.db
+      .updateTable('signing_keys')
+      .set({ retired: retiredAt, verify_until: verifyUntil })
+      .where('retired', 'is', null)
+      .execute();
   }
 }

@@ -1,10 +1,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './migrations/0001_initial.js';
+import * as m0002 from './migrations/0002_rotation_and_revocation.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_rotation_and_revocation': m0002,
 };
 
 /** Brings the schema to the newest version; runs on start and by `patina migrate`. */

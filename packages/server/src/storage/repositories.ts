@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import { IdentitiesRepository } from './identities-repository.js';
 import { SigningKeysRepository } from './keys-repository.js';
 import { PatsRepository } from './pats-repository.js';
+import { RevocationsRepository } from './revocations-repository.js';
 import { SettingsRepository } from './settings-repository.js';
 
 export interface Repositories {
@@ -11,6 +12,7 @@ export interface Repositories {
   audit: AuditRepository;
   signingKeys: SigningKeysRepository;
   settings: SettingsRepository;
+  revocations: RevocationsRepository;
 }
 
 function bind(db: Db): Repositories {
@@ -20,6 +22,7 @@ function bind(db: Db): Repositories {
     audit: new AuditRepository(db),
     signingKeys: new SigningKeysRepository(db),
     settings: new SettingsRepository(db),
+    revocations: new RevocationsRepository(db),
   };
 }
 

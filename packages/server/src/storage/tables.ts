@@ -60,6 +60,15 @@ export interface SigningKeysTable {
   created: string;
   /** Tokens are signed with the newest key whose retired is null. */
   retired: string | null;
+  /** A retired key verifies (and is published in the JWKS) until then; null while it signs. */
+  verify_until: string | null;
+}
+
+export interface RevokedTokensTable {
+  jti: string;
+  client_id: string;
+  expires_at: string;
+  revoked_at: string;
 }
 
 export interface SettingsTable {
@@ -72,6 +81,7 @@ export interface Database {
   personal_access_tokens: PersonalAccessTokensTable;
   audit_events: AuditEventsTable;
   signing_keys: SigningKeysTable;
+  revoked_tokens: RevokedTokensTable;
   settings: SettingsTable;
 }
 

@@ -28,6 +28,8 @@ export interface MintInput {
   patId: string;
   scopes: string[];
   validitySeconds: number;
+  /** RFC 8707: the resources asked for; the default audience when absent. */
+  audience?: string[] | undefined;
 }
 
 export const ACCESS_TOKEN_ERROR_CODES = [
@@ -36,6 +38,7 @@ export const ACCESS_TOKEN_ERROR_CODES = [
   'TOKEN_SIGNATURE_INVALID',
   'TOKEN_CLAIM_INVALID',
   'TOKEN_KEY_UNKNOWN',
+  'TOKEN_REVOKED',
 ] as const;
 export type AccessTokenErrorCode = (typeof ACCESS_TOKEN_ERROR_CODES)[number];
 
@@ -68,7 +71,12 @@ export class AccessTokens {
     const claims: AccessTokenClaims = {
       iss: this.options.issuer,
       sub: input.identityId,
-      aud: this.options.audience,
+      aud:
+        input.audience === undefined || input.audience.length === 0
+          ? this.options.audience
+          : input.audience.length === 1
+            ? input.audience[0]!
+            : input.audience,
       exp: iat + input.validitySeconds,
       iat,
       jti: randomBytes(16).toString('hex'),
@@ -86,16 +94,22 @@ export class AccessTokens {
     return { token, claims };
   }
 
+  /** The audience Patina's own API accepts. */
+  get defaultAudience(): string {
+    return this.options.audience;
+  }
+
   /**
    * Verifies signature (asymmetric algorithms only: `none` and HMAC are never accepted, RFC 8725
-   * §3.1), `typ: at+jwt` (RFC 9068 §4), issuer, audience and expiry.
+   * §3.1), `typ: at+jwt` (RFC 9068 §4), issuer, expiry and, unless `anyAudience` (introspection
+   * answers for every resource server), that the token is meant for Patina's own API.
    */
-  async verify(token: string): Promise<AccessTokenClaims> {
+  async verify(token: string, options: { anyAudience?: boolean } = {}): Promise<AccessTokenClaims> {
     try {
       const { payload } = await jwtVerify(
         token,
-        (header) => {
-          const key = header.kid ? this.options.keys.find(header.kid) : undefined;
+        async (header) => {
+          const key = header.kid ? await this.options.keys.findOrReload(header.kid) : undefined;
           if (!key) throw new AccessTokenError('TOKEN_KEY_UNKNOWN', 'JWT signing key is unknown');
           if (header.alg !== key.alg) {
             throw new AccessTokenError(
@@ -109,7 +123,7 @@ export class AccessTokens {
           algorithms: [...SIGNING_ALGORITHMS],
           typ: 'at+jwt',
           issuer: this.options.issuer,
-          audience: this.options.audience,
+          ...(!options.anyAudience && { audience: this.options.audience }),
           currentDate: this.options.clock.now(),
           requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
         },

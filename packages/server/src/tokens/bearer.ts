@@ -1,8 +1,10 @@
 import type { Clock } from '../clock.js';
 import type { Principal } from '../identities/principal.js';
+import type { PatCredentialRecord } from '../pats/model.js';
 import { canonicalScope, type RightsModel } from '../identities/rights.js';
 import type { PatsRepository } from '../storage/pats-repository.js';
-import { AccessTokenError, type AccessTokens } from './access-tokens.js';
+import type { RevocationsRepository } from '../storage/revocations-repository.js';
+import { AccessTokenError, type AccessTokenClaims, type AccessTokens } from './access-tokens.js';
 
 /**
  * Bearer authentication for Patina's own API: a valid signature and claims, and then the PAT
@@ -14,13 +16,25 @@ export class BearerAuthenticator {
     private readonly deps: {
       accessTokens: AccessTokens;
       pats: PatsRepository;
+      revocations: RevocationsRepository;
       rights: RightsModel;
       clock: Clock;
     },
   ) {}
 
-  async authenticate(token: string): Promise<Principal> {
-    const claims = await this.deps.accessTokens.verify(token);
+  /**
+   * A token is live when its signature and claims hold, it is not revoked, and the PAT behind it
+   * is live with an active owner. `anyAudience` is for introspection, which answers for every
+   * resource server; Patina's own API accepts only its own audience.
+   */
+  async inspect(
+    token: string,
+    options: { anyAudience?: boolean } = {},
+  ): Promise<{ claims: AccessTokenClaims; record: PatCredentialRecord }> {
+    const claims = await this.deps.accessTokens.verify(token, options);
+    if (await this.deps.revocations.isRevoked(claims.jti)) {
+      throw new AccessTokenError('TOKEN_REVOKED', 'JWT has been revoked');
+    }
     const record = await this.deps.pats.findCredential(claims.client_id);
     const now = this.deps.clock.now().toISOString();
     if (
@@ -37,6 +51,11 @@ export class BearerAuthenticator {
     if (record.ownerStatus !== 'ACTIVE') {
       throw new AccessTokenError('TOKEN_CLAIM_INVALID', 'the identity behind this JWT is disabled');
     }
+    return { claims, record };
+  }
+
+  async authenticate(token: string): Promise<Principal> {
+    const { claims, record } = await this.inspect(token);
     // The token's scopes, limited to what the owner holds now: a removed role takes effect at once.
     const held = this.deps.rights.rightsOf({
       roles: record.ownerRoles,

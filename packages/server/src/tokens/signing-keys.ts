@@ -13,7 +13,10 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import type { SigningAlgorithm } from '../config/schema.js';
 import type { SigningKeysRepository } from '../storage/keys-repository.js';
+import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SigningKeyRow } from '../storage/tables.js';
+
+const RELOAD_COOLDOWN_MS = 10_000;
 
 export interface SigningKey {
   kid: string;
@@ -27,16 +30,23 @@ export interface VerificationKey {
   kid: string;
   alg: SigningAlgorithm;
   publicKey: KeyObject;
+  publicJwk: JWK;
+  created: string;
+  /** null while the key signs; afterwards, the last moment a token it signed can be valid. */
+  verifyUntil: string | null;
 }
 
 /**
  * Signing keys, kept in the database with the private half encrypted (AES-256-GCM) under a key
  * derived from the master key. A key is made on first start; the newest unretired one signs.
+ * Rotation adds a key that signs from then on; the old key stays published and verifies until
+ * every token it signed has expired (`verify_until`), then drops out by itself.
  */
 export class SigningKeys {
   readonly #encryptionKey: Buffer;
   #current: SigningKey | undefined;
   #byKid = new Map<string, VerificationKey>();
+  #lastReloadMs = 0;
 
   constructor(
     private readonly repo: SigningKeysRepository,
@@ -58,13 +68,72 @@ export class SigningKeys {
     this.#load(rows);
   }
 
+  /** Re-reads the keys, e.g. after another process rotated them. */
+  async reload(): Promise<void> {
+    this.#load(await this.repo.all());
+    this.#lastReloadMs = this.clock.now().getTime();
+  }
+
+  /**
+   * A key looked up by `kid` that is not loaded may have been made by another process (the
+   * `patina keys rotate` command, another node): reload, at most once per RELOAD_COOLDOWN_MS so
+   * tokens with made-up kids cannot make every request read the database.
+   */
+  async findOrReload(kid: string): Promise<VerificationKey | undefined> {
+    const key = this.find(kid);
+    if (key || this.#byKid.has(kid)) return key;
+    if (this.clock.now().getTime() - this.#lastReloadMs < RELOAD_COOLDOWN_MS) return undefined;
+    await this.reload();
+    return this.find(kid);
+  }
+
+  /**
+   * A new signing key from now on. The old one stops signing and stays valid for verification
+   * for `overlapSeconds` (the longest access-token lifetime), so no issued token breaks.
+   */
+  async rotate(
+    storage: Storage,
+    options: {
+      algorithm: SigningAlgorithm;
+      overlapSeconds: number;
+      /** Runs in the rotation's transaction, e.g. to record an audit event. */
+      alongside?: (repos: Repositories, kid: string) => Promise<void>;
+    },
+  ): Promise<VerificationKey> {
+    const now = this.clock.now();
+    const row = await this.#makeKey(options.algorithm);
+    await storage.transaction(async (repos) => {
+      const verifyUntil = new Date(now.getTime() + options.overlapSeconds * 1000).toISOString();
+      await repos.signingKeys.retireActive(now.toISOString(), verifyUntil);
+      await repos.signingKeys.insert(row);
+      await options.alongside?.(repos, row.kid);
+    });
+    await this.reload();
+    return this.find(row.kid)!;
+  }
+
   current(): SigningKey {
     if (!this.#current) throw new Error('Signing keys are not loaded');
     return this.#current;
   }
 
+  /** A key that may verify now: the signing key, or a retired one inside its overlap. */
   find(kid: string): VerificationKey | undefined {
-    return this.#byKid.get(kid);
+    const key = this.#byKid.get(kid);
+    if (!key) return undefined;
+    return key.verifyUntil === null || key.verifyUntil > this.clock.now().toISOString()
+      ? key
+      : undefined;
+  }
+
+  /** Every key ever made, newest first, expired ones included. */
+  all(): VerificationKey[] {
+    return [...this.#byKid.values()];
+  }
+
+  /** The keys a resource server needs now (RFC 7517 JWK Set), newest first. */
+  published(): VerificationKey[] {
+    return [...this.#byKid.values()].filter((key) => this.find(key.kid) !== undefined);
   }
 
   #load(rows: SigningKeyRow[]): void {
@@ -72,7 +141,14 @@ export class SigningKeys {
     for (const row of rows) {
       const publicJwk = JSON.parse(row.public_jwk) as JWK;
       const publicKey = createPublicKey({ key: publicJwk as NodeJwk, format: 'jwk' });
-      byKid.set(row.kid, { kid: row.kid, alg: row.alg as SigningAlgorithm, publicKey });
+      byKid.set(row.kid, {
+        kid: row.kid,
+        alg: row.alg as SigningAlgorithm,
+        publicKey,
+        publicJwk,
+        created: row.created,
+        verifyUntil: row.verify_until,
+      });
     }
     // rows come newest first
     const active = rows.find((row) => row.retired === null);
@@ -107,6 +183,7 @@ export class SigningKeys {
       private_jwk_enc: this.#encrypt(JSON.stringify(privateKey.export({ format: 'jwk' })), kid),
       created: this.clock.now().toISOString(),
       retired: null,
+      verify_until: null,
     };
   }
 

@@ -138,7 +138,7 @@ describe('GET /patina/v1/audit-events', () => {
     {
       q: 'type=PERSONAL_ACCESS_TOKEN_STOLEN',
       code: '400.1.3 Illegal value',
-      text: /^Unknown audit event type 'PERSONAL_ACCESS_TOKEN_STOLEN'; known: PERSONAL_ACCESS_TOKEN_CREATED, .*IDENTITY_UPDATED$/,
+      text: /^Unknown audit event type 'PERSONAL_ACCESS_TOKEN_STOLEN'; known: PERSONAL_ACCESS_TOKEN_CREATED, .*IDENTITY_UPDATED, ACCESS_TOKEN_REVOKED, SIGNING_KEY_ROTATED$/,
     },
     {
       q: 'limit=251',

@@ -236,6 +236,7 @@ describe('POST /oauth/token: granted scopes', () => {
       [
         'orders:read',
         'orders:write',
+        'patina:tokens:introspect',
         'sp:all-personal-access-tokens:manage',
         'sp:all-personal-access-tokens:read',
         'sp:managed-personal-access-tokens:read',

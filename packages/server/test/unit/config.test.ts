@@ -38,7 +38,8 @@ describe('configuration defaults', () => {
       logLevel: 'info',
       bodyLimitBytes: 65_536,
       tenant: { name: 'patina', org: 'patina', pod: 'local' },
-      signing: { algorithm: 'ES256' },
+      resources: [],
+      signing: { algorithm: 'ES256', rotateAfterDays: null },
       policy: {
         maxLifetimeMonths: 6,
         allowNeverExpiring: false,

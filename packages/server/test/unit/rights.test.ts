@@ -14,6 +14,9 @@ const PAT_RIGHTS = [
   'sp:my-personal-access-tokens:manage',
   'sp:my-personal-access-tokens:read',
 ];
+/** Patina's own right beside SailPoint's: introspect any token (RFC 7662). */
+const INTROSPECT = 'patina:tokens:introspect';
+const BUILT_IN = [INTROSPECT, ...PAT_RIGHTS];
 
 function model() {
   return new RightsModel({
@@ -32,15 +35,16 @@ function model() {
 const sorted = (values: Iterable<string>) => [...values].sort();
 
 describe('the rights of the PAT API', () => {
-  it('are the five SPEC §4 rights in their sp: spelling', () => {
+  it('are the five SPEC §4 rights in their sp: spelling, and the introspection right', () => {
     expect(RIGHTS).toEqual({
       myRead: 'sp:my-personal-access-tokens:read',
       myManage: 'sp:my-personal-access-tokens:manage',
       allRead: 'sp:all-personal-access-tokens:read',
       allManage: 'sp:all-personal-access-tokens:manage',
       managedRead: 'sp:managed-personal-access-tokens:read',
+      introspect: INTROSPECT,
     });
-    expect(sorted(BUILT_IN_RIGHTS)).toEqual(PAT_RIGHTS);
+    expect(sorted(BUILT_IN_RIGHTS)).toEqual(BUILT_IN);
     expect(ALL_SCOPES).toBe('sp:scopes:all');
   });
 });
@@ -63,7 +67,7 @@ describe('canonicalScope', () => {
 describe('RightsModel', () => {
   it('catalogues the built-in rights and the deployment’s scopes, canonically', () => {
     expect(sorted(model().catalogue)).toEqual(
-      sorted([...PAT_RIGHTS, 'orders:read', 'orders:write', 'sp:legacy:read']),
+      sorted([...BUILT_IN, 'orders:read', 'orders:write', 'sp:legacy:read']),
     );
   });
 

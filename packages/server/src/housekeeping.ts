@@ -1,0 +1,33 @@
+import type { ExpirySweeper } from './audit/expiry-sweeper.js';
+import { SYSTEM_CONTEXT } from './audit/model.js';
+import type { Clock } from './clock.js';
+import type { Storage } from './storage/repositories.js';
+import type { KeyRotation } from './tokens/key-rotation.js';
+import type { SigningKeys } from './tokens/signing-keys.js';
+
+/**
+ * The periodic work of a running node, one pass at a time: record PAT expiries, prune revoked
+ * tokens that have expired anyway, rotate the signing key when it is due, and pick up keys that
+ * another process (`patina keys rotate`) made.
+ */
+export class Housekeeping {
+  constructor(
+    private readonly deps: {
+      expirySweeper: ExpirySweeper;
+      keyRotation: KeyRotation;
+      keys: SigningKeys;
+      storage: Storage;
+      clock: Clock;
+    },
+  ) {}
+
+  async runOnce(): Promise<{ expiriesRecorded: number; revocationsPruned: number }> {
+    const expiriesRecorded = await this.deps.expirySweeper.runOnce();
+    const revocationsPruned = await this.deps.storage.repos.revocations.prune(
+      this.deps.clock.now().toISOString(),
+    );
+    await this.deps.keys.reload();
+    await this.deps.keyRotation.rotateIfDue(SYSTEM_CONTEXT);
+    return { expiriesRecorded, revocationsPruned };
+  }
+}

@@ -1,0 +1,54 @@
+import type { FastifyRequest } from 'fastify';
+import { auditContext } from '../http/request-context.js';
+import type { RightsModel } from '../identities/rights.js';
+import { AccessTokenError } from '../tokens/access-tokens.js';
+import type { BearerAuthenticator } from '../tokens/bearer.js';
+import type { TokenRequestParams } from './client-auth.js';
+import type { ClientAuthenticator } from './client-authenticator.js';
+import { OAuthError } from './errors.js';
+import type { OAuthCaller } from './introspection.js';
+
+/**
+ * Who calls introspection or revocation: a PAT by its client credentials (basic or post), or,
+ * for introspection, the bearer of a Patina access token (RFC 7662 §2.1 allows either).
+ */
+export class OAuthCallerAuthenticator {
+  constructor(
+    private readonly deps: {
+      clients: ClientAuthenticator;
+      bearer: BearerAuthenticator;
+      rights: RightsModel;
+    },
+  ) {}
+
+  async authenticate(
+    request: FastifyRequest,
+    params: TokenRequestParams,
+    options: { endpoint: 'introspect' | 'revoke'; allowBearer: boolean },
+  ): Promise<OAuthCaller> {
+    const header = request.headers.authorization;
+    if (options.allowBearer && header && /^bearer /i.test(header)) {
+      try {
+        const principal = await this.deps.bearer.authenticate(header.slice(7).trim());
+        return { patId: principal.patId, rights: principal.rights };
+      } catch (error) {
+        if (error instanceof AccessTokenError) {
+          throw new OAuthError('invalid_client', 'Bad client credentials');
+        }
+        throw error;
+      }
+    }
+    if (!params.clientId || params.clientSecret === undefined) {
+      throw new OAuthError('invalid_client', 'Client authentication is required');
+    }
+    const record = await this.deps.clients.authenticate({
+      clientId: params.clientId,
+      clientSecret: params.clientSecret,
+      context: { ...auditContext(request), actorId: null, actorName: null },
+      endpoint: options.endpoint,
+    });
+    const { rights } = this.deps;
+    const held = rights.rightsOf({ roles: record.ownerRoles, rights: record.ownerRights });
+    return { patId: record.id, rights: new Set(rights.grantable(record.scope, held)) };
+  }
+}

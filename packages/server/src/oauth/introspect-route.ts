@@ -1,0 +1,59 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { OAuthCallerAuthenticator } from './caller.js';
+import { readOAuthParams } from './client-auth.js';
+import { OAuthError } from './errors.js';
+import type { Introspection } from './introspection.js';
+import { OAuthErrorSchema, TooManySchema } from './schemas.js';
+
+const IntrospectionResponseSchema = Type.Object({
+  active: Type.Boolean(),
+  scope: Type.Optional(Type.String()),
+  client_id: Type.Optional(Type.String()),
+  sub: Type.Optional(Type.String()),
+  exp: Type.Optional(Type.Integer()),
+  iat: Type.Optional(Type.Integer()),
+  iss: Type.Optional(Type.String()),
+  jti: Type.Optional(Type.String()),
+  aud: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+  token_type: Type.Optional(Type.String()),
+  username: Type.Optional(Type.String()),
+});
+
+/** `POST /oauth/introspect` (RFC 7662). */
+export function registerIntrospectRoute(
+  app: FastifyInstance,
+  deps: { callers: OAuthCallerAuthenticator; introspection: Introspection },
+): void {
+  app.post(
+    '/oauth/introspect',
+    {
+      config: { surface: 'oauth' },
+      schema: {
+        tags: ['OAuth 2.0'],
+        operationId: 'introspect',
+        summary: 'Is this access token active? (RFC 7662)',
+        description:
+          'Form parameter `token`. Authenticate with PAT client credentials (Basic or in the body) or a Patina bearer token. Without the right patina:tokens:introspect, only tokens minted from the caller’s own PAT are reported active.',
+        response: {
+          200: IntrospectionResponseSchema,
+          400: OAuthErrorSchema,
+          401: OAuthErrorSchema,
+          429: TooManySchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const params = readOAuthParams(request);
+      const caller = await deps.callers.authenticate(request, params, {
+        endpoint: 'introspect',
+        allowBearer: true,
+      });
+      if (params.token === undefined) {
+        throw new OAuthError('invalid_request', "The parameter 'token' is required");
+      }
+      const result = await deps.introspection.introspect(caller, params.token);
+      return reply.header('cache-control', 'no-store').send(result);
+    },
+  );
+}

@@ -1,0 +1,52 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { auditContext } from '../http/request-context.js';
+import type { OAuthCallerAuthenticator } from './caller.js';
+import { readOAuthParams } from './client-auth.js';
+import { OAuthError } from './errors.js';
+import type { Revocation } from './revocation.js';
+import { OAuthErrorSchema, TooManySchema } from './schemas.js';
+
+/** `POST /oauth/revoke` (RFC 7009). */
+export function registerRevokeRoute(
+  app: FastifyInstance,
+  deps: { callers: OAuthCallerAuthenticator; revocation: Revocation },
+): void {
+  app.post(
+    '/oauth/revoke',
+    {
+      config: { surface: 'oauth' },
+      schema: {
+        tags: ['OAuth 2.0'],
+        operationId: 'revoke',
+        summary: 'Revoke an access token issued to the caller (RFC 7009)',
+        description:
+          'Form parameter `token` (and optional `token_type_hint`), with PAT client credentials (Basic or in the body). 200 also for unknown, invalid or expired tokens.',
+        response: {
+          200: Type.Null(),
+          400: OAuthErrorSchema,
+          401: OAuthErrorSchema,
+          429: TooManySchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const params = readOAuthParams(request);
+      const caller = await deps.callers.authenticate(request, params, {
+        endpoint: 'revoke',
+        allowBearer: false,
+      });
+      if (params.token === undefined) {
+        throw new OAuthError('invalid_request', "The parameter 'token' is required");
+      }
+      // token_type_hint is only a hint (§2.1); Patina issues access tokens alone.
+      await deps.revocation.revoke(caller, params.token, {
+        ...auditContext(request),
+        actorId: null,
+        actorName: null,
+      });
+      // RFC 7009 §2.2: the body is empty; the status alone answers.
+      return reply.code(200).header('cache-control', 'no-store').send();
+    },
+  );
+}

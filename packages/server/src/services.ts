@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { AuditLog } from './audit/audit-log.js';
+import { AuditQueryService } from './audit/audit-query-service.js';
+import { ExpirySweeper } from './audit/expiry-sweeper.js';
+import { systemClock, type Clock } from './clock.js';
+import { publicBaseUrl } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { Housekeeping } from './housekeeping.js';
+import { IdentityService } from './identities/identity-service.js';
+import { RightsModel } from './identities/rights.js';
+import { OAuthCallerAuthenticator } from './oauth/caller.js';
+import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { ClientCredentialsGrant } from './oauth/client-credentials.js';
+import { Introspection } from './oauth/introspection.js';
+import { Lockout } from './oauth/lockout.js';
+import { Revocation } from './oauth/revocation.js';
+import { PatService } from './pats/pat-service.js';
+import type { Storage } from './storage/repositories.js';
+import { AccessTokens } from './tokens/access-tokens.js';
+import { BearerAuthenticator } from './tokens/bearer.js';
+import { KeyRotation } from './tokens/key-rotation.js';
+import { SecretDigester } from './tokens/secret.js';
+import { SigningKeys } from './tokens/signing-keys.js';
+
+export interface ServicesOptions {
+  config: Config;
+  /** Opened and migrated by the caller, which also closes it. */
+  storage: Storage;
+  masterKey: Buffer;
+  clock?: Clock;
+}
+
+/** The services behind the HTTP app, for the CLI, the bootstrap and tests. */
+export interface Services {
+  config: Config;
+  clock: Clock;
+  storage: Storage;
+  rights: RightsModel;
+  tenantId: string;
+  baseUrl: string;
+  issuer: string;
+  keys: SigningKeys;
+  accessTokens: AccessTokens;
+  bearer: BearerAuthenticator;
+  pats: PatService;
+  identities: IdentityService;
+  auditQueries: AuditQueryService;
+  grant: ClientCredentialsGrant;
+  oauthCallers: OAuthCallerAuthenticator;
+  introspection: Introspection;
+  revocation: Revocation;
+  keyRotation: KeyRotation;
+  expirySweeper: ExpirySweeper;
+  housekeeping: Housekeeping;
+}
+
+/** Composes every service from a config, ready storage and the master key. */
+export async function createServices(options: ServicesOptions): Promise<Services> {
+  const { config, storage, masterKey } = options;
+  const clock = options.clock ?? systemClock;
+  const baseUrl = publicBaseUrl(config);
+  const issuer = config.issuer ?? baseUrl;
+  const audience = config.audience ?? issuer;
+  const tenantId = await storage.repos.settings.getOrCreate(
+    'tenant_id',
+    randomBytes(16).toString('hex'),
+  );
+  const keys = new SigningKeys(storage.repos.signingKeys, masterKey, clock);
+  await keys.init(config.signing.algorithm);
+  const rights = new RightsModel(config);
+  const audit = new AuditLog(clock);
+  const digester = new SecretDigester(masterKey);
+  const accessTokens = new AccessTokens({
+    keys,
+    clock,
+    issuer,
+    audience,
+    tenantId,
+    org: config.tenant.org,
+  });
+  const bearer = new BearerAuthenticator({
+    accessTokens,
+    pats: storage.repos.pats,
+    revocations: storage.repos.revocations,
+    rights,
+    clock,
+  });
+  const clients = new ClientAuthenticator({
+    storage,
+    audit,
+    clock,
+    digester,
+    lockout: new Lockout(config.policy.lockout, clock),
+  });
+  const keyRotation = new KeyRotation({ keys, storage, audit, clock, config });
+  const expirySweeper = new ExpirySweeper({ storage, audit, clock });
+  return {
+    config,
+    clock,
+    storage,
+    rights,
+    tenantId,
+    baseUrl,
+    issuer,
+    keys,
+    accessTokens,
+    bearer,
+    pats: new PatService({ storage, rights, audit, clock, policy: config.policy, digester }),
+    identities: new IdentityService({ storage, rights, audit, clock }),
+    auditQueries: new AuditQueryService(storage),
+    grant: new ClientCredentialsGrant({
+      storage,
+      rights,
+      audit,
+      clock,
+      clients,
+      accessTokens,
+      allowedAudiences: new Set([audience, ...config.resources]),
+      tenant: { id: tenantId, org: config.tenant.org, pod: config.tenant.pod },
+    }),
+    oauthCallers: new OAuthCallerAuthenticator({ clients, bearer, rights }),
+    introspection: new Introspection({ bearer }),
+    revocation: new Revocation({ storage, accessTokens, audit, clock }),
+    keyRotation,
+    expirySweeper,
+    housekeeping: new Housekeeping({ expirySweeper, keyRotation, keys, storage, clock }),
+  };
+}

@@ -1,0 +1,78 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditContext } from '../audit/model.js';
+import type { Clock } from '../clock.js';
+import type { Config, SigningAlgorithm } from '../config/schema.js';
+import type { Storage } from '../storage/repositories.js';
+import type { SigningKeys, VerificationKey } from './signing-keys.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Public facts about a signing key, for the admin API and the CLI. */
+export interface SigningKeyInfo {
+  kid: string;
+  alg: SigningAlgorithm;
+  created: string;
+  /** `signing` signs new tokens; `verifying` is retired but still published; `expired` is neither. */
+  status: 'signing' | 'verifying' | 'expired';
+  verifyUntil: string | null;
+}
+
+/**
+ * Key rotation with overlap: a new key signs from now on; the old one stays published until the
+ * longest-lived token it can have signed has expired (policy accessTokenValiditySeconds.max).
+ */
+export class KeyRotation {
+  constructor(
+    private readonly deps: {
+      keys: SigningKeys;
+      storage: Storage;
+      audit: AuditLog;
+      clock: Clock;
+      config: Pick<Config, 'signing' | 'policy'>;
+    },
+  ) {}
+
+  async rotate(context: AuditContext, algorithm?: SigningAlgorithm): Promise<SigningKeyInfo> {
+    const alg = algorithm ?? this.deps.config.signing.algorithm;
+    const previous = this.deps.keys.current().kid;
+    const key = await this.deps.keys.rotate(this.deps.storage, {
+      algorithm: alg,
+      overlapSeconds: this.deps.config.policy.accessTokenValiditySeconds.max,
+      alongside: (repos, kid) =>
+        this.deps.audit.record(repos, {
+          type: 'SIGNING_KEY_ROTATED',
+          context,
+          target: { type: 'SIGNING_KEY', id: kid, name: alg },
+          details: { previousKid: previous, algorithm: alg },
+        }),
+    });
+    return this.#info(key);
+  }
+
+  /** Scheduled rotation: rotates when the signing key is older than `signing.rotateAfterDays`. */
+  async rotateIfDue(context: AuditContext): Promise<SigningKeyInfo | undefined> {
+    const days = this.deps.config.signing.rotateAfterDays;
+    if (days === null) return undefined;
+    const current = this.deps.keys.find(this.deps.keys.current().kid);
+    if (!current) return undefined;
+    const ageMs = this.deps.clock.now().getTime() - new Date(current.created).getTime();
+    return ageMs >= days * DAY_MS ? this.rotate(context) : undefined;
+  }
+
+  async list(): Promise<SigningKeyInfo[]> {
+    await this.deps.keys.reload();
+    return this.deps.keys.all().map((key) => this.#info(key));
+  }
+
+  #info(key: VerificationKey): SigningKeyInfo {
+    const now = this.deps.clock.now().toISOString();
+    return {
+      kid: key.kid,
+      alg: key.alg,
+      created: key.created,
+      status:
+        key.verifyUntil === null ? 'signing' : key.verifyUntil > now ? 'verifying' : 'expired',
+      verifyUntil: key.verifyUntil,
+    };
+  }
+}
