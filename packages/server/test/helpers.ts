@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { expect, onTestFinished } from 'vitest';
@@ -403,4 +404,31 @@ export function captureLogger(): { logger: Logger; lines: () => string[] } {
   const chunks: string[] = [];
   const logger = pino({ level: 'info' }, { write: (chunk: string) => void chunks.push(chunk) });
   return { logger, lines: () => chunks.join('').split('\n').filter(Boolean) };
+}
+
+/** A TCP port free on 127.0.0.1 right now, for tests that need a real listening server. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A test app listening on a real 127.0.0.1 port, its public base URL (and so its issuer) being
+ * where it listens: for real third-party clients that discover and call it over HTTP.
+ */
+export async function startListeningApp(
+  options: TestAppOptions = {},
+): Promise<{ t: TestApp; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const t = await startTestApp({ ...options, config: { publicBaseUrl: base, ...options.config } });
+  await t.app.listen({ host: '127.0.0.1', port });
+  return { t, base };
 }

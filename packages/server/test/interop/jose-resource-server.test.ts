@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import {
   calculateJwkThumbprint,
   createRemoteJWKSet,
@@ -10,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   expectSailPointError,
   START,
-  startTestApp,
+  startListeningApp,
   V3,
   type TestApp,
   type TestUser,
@@ -27,24 +26,9 @@ const KEYS = '/patina/v1/signing-keys';
 const OVERLAP_SECONDS = 43_200;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
 
-/** A port nobody listens on now, so the issuer URL can be known before the app starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /** A Patina listening on 127.0.0.1 whose public base URL (and so issuer) is where it listens. */
 async function listening(): Promise<{ t: TestApp; base: string; jwksUri: URL }> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const t = await startTestApp({ config: { publicBaseUrl: base } });
-  await t.app.listen({ host: '127.0.0.1', port });
+  const { t, base } = await startListeningApp();
   return { t, base, jwksUri: new URL(`${base}/.well-known/jwks.json`) };
 }
 

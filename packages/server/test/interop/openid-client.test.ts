@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import {
   BAD_CREDENTIALS,
   decodeJwt,
   START,
-  startTestApp,
+  startListeningApp,
   V3,
   type TestApp,
   type TestUser,
@@ -24,28 +23,12 @@ const START_SECONDS = Date.parse(START) / 1000;
 const VALIDITY_SECONDS = 43_200;
 const TIMEOUT = { timeout: 30_000 };
 
-/** A port nobody listens on now, so the issuer URL can be known before the app starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /** A Patina listening on 127.0.0.1 whose public base URL (and so issuer) is where it listens. */
 async function listening(config: Record<string, unknown> = {}): Promise<{
   t: TestApp;
   base: string;
 }> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const t = await startTestApp({ config: { publicBaseUrl: base, resources: [ORDERS], ...config } });
-  await t.app.listen({ host: '127.0.0.1', port });
-  return { t, base };
+  return startListeningApp({ config: { resources: [ORDERS], ...config } });
 }
 
 type AuthMethod = 'client_secret_basic' | 'client_secret_post';
