@@ -177,10 +177,58 @@ describe('the patina process', () => {
       expect(fresh).toEqual({
         code: 0,
         signal: null,
-        stdout: 'Applied: 0001_initial\n',
+        // Every migration, in order, on an empty database.
+        stdout: 'Applied: 0001_initial, 0002_rotation_and_revocation\n',
         stderr: '',
       });
       expect(await server.stop()).toEqual({ code: 0, signal: null });
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    'rotates the signing key with `keys rotate` and lists keys with `keys list`',
+    async () => {
+      const sandbox = new Sandbox();
+      const dataDir = join(sandbox.tempDir(), 'keys');
+      expect((await sandbox.run(['migrate', '--data-dir', dataDir])).code).toBe(0);
+      const list = async () => {
+        const result = await sandbox.run(['keys', 'list', '--data-dir', dataDir]);
+        expect(result.code).toBe(0);
+        return JSON.parse(result.stdout) as { kid: string; alg: string; status: string }[];
+      };
+      const [first] = await list();
+      expect(first).toMatchObject({ alg: 'ES256', status: 'signing' });
+
+      const rotated = await sandbox.run([
+        'keys',
+        'rotate',
+        '--data-dir',
+        dataDir,
+        '--algorithm',
+        'EdDSA',
+      ]);
+      expect(rotated.code).toBe(0);
+      const key = JSON.parse(rotated.stdout) as { kid: string; alg: string; status: string };
+      expect(key).toMatchObject({ alg: 'EdDSA', status: 'signing', verifyUntil: null });
+      expect((await list()).map((k) => [k.kid, k.status])).toEqual([
+        [key.kid, 'signing'],
+        [first!.kid, 'verifying'],
+      ]);
+
+      const refused = await sandbox.run([
+        'keys',
+        'rotate',
+        '--data-dir',
+        dataDir,
+        '--algorithm',
+        'HS256',
+      ]);
+      expect(refused).toMatchObject({
+        code: 1,
+        stderr: 'patina: --algorithm must be one of ES256, EdDSA, RS256\n',
+      });
+      expect(await list()).toHaveLength(2);
     },
     E2E_TIMEOUT_MS,
   );
