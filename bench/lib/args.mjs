@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import process from 'node:process';
+
+/**
+ * The command line of bench/run.mjs.
+ *
+ * @typedef {{
+ *   smoke: boolean,
+ *   seconds: number,
+ *   rounds: number,
+ *   warmupSeconds: number,
+ *   connections: number,
+ *   basePats: number,
+ *   scalePats: number,
+ *   skipScale: boolean,
+ *   out: string,
+ *   generator: 'wrk' | 'autocannon' | undefined,
+ *   keep: boolean,
+ * }} BenchOptions
+ */
+
+export const USAGE = `Usage: node bench/run.mjs [options]
+  --seconds N        seconds per measurement (default 10; smoke 1)
+  --rounds N         alternating rounds, medians reported (default 3; smoke 1)
+  --connections N    concurrent connections of the load generator (default 32)
+  --pats N           PATs in the database for the scale phase S5 (default 1000000; smoke 1000)
+  --skip-scale       leave out S5 and the 1,000,000-PAT memory figures
+  --generator G      wrk or autocannon (default: wrk when installed)
+  --smoke            one short round of everything, for npm test: numbers mean nothing
+  --out DIR          where <date>.json, .md and .svg go (default bench/results)
+  --keep             keep the temporary data directory
+`;
+
+/** @param {string[]} argv @returns {BenchOptions} */
+export function readOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seconds: { type: 'string' },
+      rounds: { type: 'string' },
+      connections: { type: 'string' },
+      pats: { type: 'string' },
+      'skip-scale': { type: 'boolean', default: false },
+      generator: { type: 'string' },
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'bench/results' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const smoke = values.smoke === true;
+  const generator = values.generator;
+  if (generator !== undefined && generator !== 'wrk' && generator !== 'autocannon') {
+    throw new Error(`--generator must be wrk or autocannon, not ${generator}`);
+  }
+  const scalePats = positive('pats', values.pats, smoke ? 1_000 : 1_000_000);
+  return {
+    smoke,
+    seconds: positive('seconds', values.seconds, smoke ? 1 : 10),
+    rounds: positive('rounds', values.rounds, smoke ? 1 : 3),
+    warmupSeconds: smoke ? 1 : 3,
+    connections: positive('connections', values.connections, 32),
+    // The 1,000-PAT figures S5 is compared with; a smaller base in smoke mode so the scale step
+    // still seeds something.
+    basePats: Math.min(smoke ? 100 : 1_000, scalePats),
+    scalePats,
+    skipScale: values['skip-scale'] === true,
+    out: values.out ?? 'bench/results',
+    generator,
+    keep: values.keep === true,
+  };
+}
+
+/** @param {string} name @param {string | undefined} value @param {number} fallback */
+function positive(name, value, fallback) {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+  return n;
+}

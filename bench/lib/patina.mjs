@@ -1,0 +1,171 @@
+/* global fetch -- Node's built-in fetch (Node 18+) */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { URL, URLSearchParams, fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { freePort, startPinned, stop, waitForHttp } from './processes.mjs';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MAIN = join(ROOT, 'packages/server/dist/main.js');
+
+/**
+ * The config the benchmark runs Patina with. The defaults throttle a load generator on purpose
+ * (100 requests per client per 10 s, lockout after 10 failures, 10 PATs per owner), so the bench
+ * lifts them; everything else is the default a fresh install gets.
+ */
+export const BENCH_CONFIG = {
+  policy: {
+    rateLimit: { max: 100_000_000, windowSeconds: 10 },
+    lockout: { maxFailures: 1_000_000_000, windowSeconds: 300, durationSeconds: 900 },
+    maxTokensPerOwner: 10_000,
+  },
+};
+
+/**
+ * One Patina process on a data directory, pinned to `cpu`. `start()` and `stop()` may be called
+ * again on the same directory (the scale phase restarts it after seeding).
+ */
+export class Patina {
+  /** @param {{ dataDir: string, cpu?: number }} options */
+  constructor(options) {
+    this.dataDir = options.dataDir;
+    this.cpu = options.cpu;
+    this.configFile = join(options.dataDir, 'bench-config.json');
+    /** @type {ReturnType<typeof startPinned> | undefined} */
+    this.child = undefined;
+    this.port = 0;
+  }
+
+  get baseUrl() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid() {
+    return this.child?.pid;
+  }
+
+  async start() {
+    writeFileSync(this.configFile, JSON.stringify(BENCH_CONFIG, null, 2));
+    this.port = await freePort();
+    const args = [
+      'serve',
+      '--data-dir',
+      this.dataDir,
+      '--port',
+      String(this.port),
+      '--config',
+      this.configFile,
+    ];
+    this.child = startPinned(process.execPath, [MAIN, ...args], {
+      cpu: this.cpu,
+      cwd: ROOT,
+      env: { PATINA_LOG_LEVEL: 'warn' },
+    });
+    await waitForHttp(`${this.baseUrl}/health`, this.child, 60_000);
+  }
+
+  async stop() {
+    if (this.child) await stop(this.child);
+    this.child = undefined;
+  }
+
+  /** The bootstrap administrator's PAT: `{ baseUrl, tokenUrl, clientId, clientSecret }`. */
+  credentials() {
+    return JSON.parse(readFileSync(join(this.dataDir, 'bootstrap-credentials.json'), 'utf8'));
+  }
+
+  /**
+   * Trades a PAT for an access token (client_secret_post, like S1).
+   *
+   * @param {{ clientId: string, clientSecret: string }} pat
+   * @returns {Promise<string>}
+   */
+  async accessToken(pat) {
+    const response = await fetch(`${this.baseUrl}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: tokenRequestBody(pat.clientId, pat.clientSecret),
+    });
+    const body = await response.json();
+    if (response.status !== 200)
+      throw new Error(`token exchange: ${response.status} ${JSON.stringify(body)}`);
+    return body.access_token;
+  }
+
+  /**
+   * A JSON API call with a bearer token; throws unless the status is `expect`.
+   *
+   * @param {string} token
+   * @param {string} method
+   * @param {string} path
+   * @param {unknown} [body]
+   * @param {number} [expect]
+   */
+  async api(token, method, path, body, expect = 200) {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status !== expect)
+      throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  /**
+   * A new identity with role USER and one PAT of its own: the S3 caller, so the PATs S3 creates
+   * (and the few left undeleted when a measurement ends) never show up in the admin's S2 list.
+   *
+   * @param {string} adminToken
+   * @returns {Promise<{ clientId: string, clientSecret: string }>}
+   */
+  async createUserWithPat(adminToken) {
+    const suffix = randomBytes(4).toString('hex');
+    const identity = await this.api(
+      adminToken,
+      'POST',
+      '/patina/v1/identities',
+      {
+        name: `bench user ${suffix}`,
+        login: `bench-user-${suffix}`,
+        roles: ['USER'],
+      },
+      201,
+    );
+    const pat = await this.api(
+      adminToken,
+      'POST',
+      `/patina/v1/identities/${identity.id}/personal-access-tokens`,
+      {
+        name: 'bench S3 caller',
+      },
+    );
+    return { clientId: pat.id, clientSecret: pat.secret };
+  }
+}
+
+/**
+ * The S1/S4 request body: RFC 6749 §4.4 client credentials, client_secret_post (§2.3.1).
+ *
+ * @param {string} clientId
+ * @param {string} clientSecret
+ */
+export function tokenRequestBody(clientId, clientSecret) {
+  return new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: clientSecret,
+  }).toString();
+}
+
+/** A secret with the shape of a real one (`patina_` and 57 alphanumerics) that matches nothing. */
+export function wrongSecret() {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  const bytes = randomBytes(57);
+  return `patina_${Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('')}`;
+}

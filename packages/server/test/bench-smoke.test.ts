@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+/**
+ * The benchmark harness (bench/run.mjs, `npm run bench`) run once in smoke mode, so it cannot rot
+ * unnoticed: a second per scenario, one round, 1,000 PATs for the scale step. Benchmarks are not
+ * tests: nothing here is about speed, only that every scenario ran and the reports were written.
+ */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const RUN = join(ROOT, 'bench/run.mjs');
+const SMOKE_TIMEOUT_MS = 120_000;
+
+/** Spelled out here, not imported from bench/, so a scenario the harness drops fails the test. */
+const SCENARIO_IDS = [
+  'H',
+  'S1',
+  'S1-peer',
+  'S2',
+  'S3',
+  'S4-wrong-secret',
+  'S4-unknown-id',
+  'H-scale',
+  'S5-S1',
+  'S5-S2',
+];
+
+interface SmokeResult {
+  mode: string;
+  scenarios: {
+    id: string;
+    median: { requestsPerSecond: unknown; p50Ms: unknown; p99Ms: unknown };
+  }[];
+  memory: { pats: number; idleRssMb: unknown; underS1RssMb: unknown }[];
+  targets: { target: string }[];
+}
+
+function runHarness(out: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RUN, '--smoke', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), SMOKE_TIMEOUT_MS - 5_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('the benchmark harness', () => {
+  it(
+    'runs every scenario once in smoke mode and writes the JSON, Markdown and SVG reports',
+    async () => {
+      const out = mkdtempSync(join(tmpdir(), 'patina-bench-smoke-'));
+      onTestFinished(() => rmSync(out, { recursive: true, force: true }));
+
+      const { code, output } = await runHarness(out);
+      expect(code, output).toBe(0);
+
+      const files = readdirSync(out).sort();
+      const json = files.find((f) => f.endsWith('.json'));
+      expect(json, files.join(', ')).toBeDefined();
+      const stem = join(out, (json ?? '').replace(/\.json$/, ''));
+      expect(existsSync(`${stem}.md`)).toBe(true);
+      expect(readFileSync(`${stem}.svg`, 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+
+      const result = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as SmokeResult;
+      expect(result.mode).toBe('smoke');
+      expect(result.scenarios.map((s) => s.id).sort()).toEqual([...SCENARIO_IDS].sort());
+      for (const scenario of result.scenarios) {
+        const { requestsPerSecond, p50Ms, p99Ms } = scenario.median;
+        expect(typeof requestsPerSecond, scenario.id).toBe('number');
+        expect(requestsPerSecond as number, scenario.id).toBeGreaterThan(0);
+        expect(typeof p50Ms, scenario.id).toBe('number');
+        expect(typeof p99Ms, scenario.id).toBe('number');
+      }
+      expect(result.memory.map((m) => m.pats)).toEqual([100, 1_000]);
+      for (const memory of result.memory) {
+        expect(memory.idleRssMb as number).toBeGreaterThan(0);
+        expect(memory.underS1RssMb as number).toBeGreaterThan(0);
+      }
+      expect(result.targets.length).toBeGreaterThan(0);
+    },
+    SMOKE_TIMEOUT_MS,
+  );
+});
