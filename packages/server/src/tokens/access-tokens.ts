@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../clock.js';
 import { SIGNING_ALGORITHMS } from '../config/schema.js';
+import { signJwt } from './jws.js';
 import type { SigningKeys } from './signing-keys.js';
 
 /** The claims of a Patina access token (RFC 9068 plus SailPoint's identity claims). */
@@ -62,10 +63,14 @@ export interface AccessTokensOptions {
   org: string;
 }
 
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class AccessTokens {
+  readonly #verified = new Map<string, { claims: AccessTokenClaims; kid: string }>();
+
   constructor(private readonly options: AccessTokensOptions) {}
 
-  async mint(input: MintInput): Promise<{ token: string; claims: AccessTokenClaims }> {
+  mint(input: MintInput): Promise<{ token: string; claims: AccessTokenClaims }> {
     const key = this.options.keys.current();
     const iat = Math.floor(this.options.clock.now().getTime() / 1000);
     const claims: AccessTokenClaims = {
@@ -88,10 +93,8 @@ export class AccessTokens {
       tenant_id: this.options.tenantId,
       org: this.options.org,
     };
-    const token = await new SignJWT(claims as unknown as JWTPayload)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .sign(key.privateKey);
-    return { token, claims };
+    const token = signJwt({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
+    return Promise.resolve({ token, claims });
   }
 
   /** The audience Patina's own API accepts. */
@@ -105,10 +108,39 @@ export class AccessTokens {
    * answers for every resource server), that the token is meant for Patina's own API.
    */
   async verify(token: string, options: { anyAudience?: boolean } = {}): Promise<AccessTokenClaims> {
+    const verified = this.#verified.get(token) ?? (await this.#verifySignature(token));
+    // What can change after a signature was checked is checked on every call: the time, the
+    // key's retirement, and the audience (which depends on the caller).
+    if (!this.options.keys.find(verified.kid)) {
+      this.#verified.delete(token);
+      throw new AccessTokenError('TOKEN_KEY_UNKNOWN', 'JWT signing key is unknown');
+    }
+    const nowSeconds = Math.floor(this.options.clock.now().getTime() / 1000);
+    if (verified.claims.exp <= nowSeconds) {
+      this.#verified.delete(token);
+      throw new AccessTokenError('TOKEN_EXPIRED', 'JWT is expired');
+    }
+    const aud = verified.claims.aud;
+    const audiences = Array.isArray(aud) ? aud : [aud];
+    if (!options.anyAudience && !audiences.includes(this.options.audience)) {
+      throw new AccessTokenError('TOKEN_CLAIM_INVALID', 'JWT claim is invalid: aud');
+    }
+    return verified.claims;
+  }
+
+  /**
+   * The signature check, done once per token: each distinct token's verified claims are kept
+   * (bounded, least recently verified first out), so a client calling with the same token does
+   * not pay for an ES256 verification every time. Revocation and the PAT's liveness are not
+   * cached: the bearer check reads them on every request.
+   */
+  async #verifySignature(token: string): Promise<{ claims: AccessTokenClaims; kid: string }> {
+    let kid = '';
     try {
       const { payload } = await jwtVerify(
         token,
         async (header) => {
+          kid = header.kid ?? '';
           const key = header.kid ? await this.options.keys.findOrReload(header.kid) : undefined;
           if (!key) throw new AccessTokenError('TOKEN_KEY_UNKNOWN', 'JWT signing key is unknown');
           if (header.alg !== key.alg) {
@@ -123,12 +155,16 @@ export class AccessTokens {
           algorithms: [...SIGNING_ALGORITHMS],
           typ: 'at+jwt',
           issuer: this.options.issuer,
-          ...(!options.anyAudience && { audience: this.options.audience }),
           currentDate: this.options.clock.now(),
-          requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id'],
+          requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id', 'aud'],
         },
       );
-      return payload as unknown as AccessTokenClaims;
+      const verified = { claims: payload as unknown as AccessTokenClaims, kid };
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+        this.#verified.delete(this.#verified.keys().next().value!);
+      }
+      this.#verified.set(token, verified);
+      return verified;
     } catch (error) {
       throw toAccessTokenError(error);
     }
