@@ -3,7 +3,7 @@ import { auditContext } from '../http/request-context.js';
 import type { RightsModel } from '../identities/rights.js';
 import { AccessTokenError } from '../tokens/access-tokens.js';
 import type { BearerAuthenticator } from '../tokens/bearer.js';
-import type { TokenRequestParams } from './client-auth.js';
+import { readOAuthParams, type TokenRequestParams } from './client-auth.js';
 import type { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './errors.js';
 import type { OAuthCaller } from './introspection.js';
@@ -20,6 +20,19 @@ export class OAuthCallerAuthenticator {
       rights: RightsModel;
     },
   ) {}
+
+  /** Reads an introspection or revocation request: the caller, and the required `token`. */
+  async readTokenRequest(
+    request: FastifyRequest,
+    options: { endpoint: 'introspect' | 'revoke'; allowBearer: boolean },
+  ): Promise<{ caller: OAuthCaller; token: string }> {
+    const params = readOAuthParams(request);
+    const caller = await this.authenticate(request, params, options);
+    if (params.token === undefined) {
+      throw new OAuthError('invalid_request', "The parameter 'token' is required");
+    }
+    return { caller, token: params.token };
+  }
 
   async authenticate(
     request: FastifyRequest,

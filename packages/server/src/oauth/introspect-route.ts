@@ -1,10 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { OAuthCallerAuthenticator } from './caller.js';
-import { readOAuthParams } from './client-auth.js';
-import { OAuthError } from './errors.js';
 import type { Introspection } from './introspection.js';
-import { OAuthErrorSchema, TooManySchema } from './schemas.js';
+import { OAUTH_ERROR_RESPONSES } from './schemas.js';
 
 const IntrospectionResponseSchema = Type.Object({
   active: Type.Boolean(),
@@ -35,24 +33,15 @@ export function registerIntrospectRoute(
         summary: 'Is this access token active? (RFC 7662)',
         description:
           'Form parameter `token`. Authenticate with PAT client credentials (Basic or in the body) or a Patina bearer token. Without the right patina:tokens:introspect, only tokens minted from the caller’s own PAT are reported active.',
-        response: {
-          200: IntrospectionResponseSchema,
-          400: OAuthErrorSchema,
-          401: OAuthErrorSchema,
-          429: TooManySchema,
-        },
+        response: { 200: IntrospectionResponseSchema, ...OAUTH_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
-      const params = readOAuthParams(request);
-      const caller = await deps.callers.authenticate(request, params, {
+      const { caller, token } = await deps.callers.readTokenRequest(request, {
         endpoint: 'introspect',
         allowBearer: true,
       });
-      if (params.token === undefined) {
-        throw new OAuthError('invalid_request', "The parameter 'token' is required");
-      }
-      const result = await deps.introspection.introspect(caller, params.token);
+      const result = await deps.introspection.introspect(caller, token);
       return reply.header('cache-control', 'no-store').send(result);
     },
   );

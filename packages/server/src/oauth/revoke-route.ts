@@ -2,10 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../http/request-context.js';
 import type { OAuthCallerAuthenticator } from './caller.js';
-import { readOAuthParams } from './client-auth.js';
-import { OAuthError } from './errors.js';
 import type { Revocation } from './revocation.js';
-import { OAuthErrorSchema, TooManySchema } from './schemas.js';
+import { OAUTH_ERROR_RESPONSES } from './schemas.js';
 
 /** `POST /oauth/revoke` (RFC 7009). */
 export function registerRevokeRoute(
@@ -22,25 +20,16 @@ export function registerRevokeRoute(
         summary: 'Revoke an access token issued to the caller (RFC 7009)',
         description:
           'Form parameter `token` (and optional `token_type_hint`), with PAT client credentials (Basic or in the body). 200 also for unknown, invalid or expired tokens.',
-        response: {
-          200: Type.Null(),
-          400: OAuthErrorSchema,
-          401: OAuthErrorSchema,
-          429: TooManySchema,
-        },
+        response: { 200: Type.Null(), ...OAUTH_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
-      const params = readOAuthParams(request);
-      const caller = await deps.callers.authenticate(request, params, {
+      const { caller, token } = await deps.callers.readTokenRequest(request, {
         endpoint: 'revoke',
         allowBearer: false,
       });
-      if (params.token === undefined) {
-        throw new OAuthError('invalid_request', "The parameter 'token' is required");
-      }
       // token_type_hint is only a hint (§2.1); Patina issues access tokens alone.
-      await deps.revocation.revoke(caller, params.token, {
+      await deps.revocation.revoke(caller, token, {
         ...auditContext(request),
         actorId: null,
         actorName: null,

@@ -11,3 +11,10 @@ export const TooManySchema = Type.Object({
   error: Type.Optional(Type.String()),
   error_description: Type.Optional(Type.String()),
 });
+
+/** The error answers every OAuth endpoint may give, for its response schema. */
+export const OAUTH_ERROR_RESPONSES = {
+  400: OAuthErrorSchema,
+  401: OAuthErrorSchema,
+  429: TooManySchema,
+};

@@ -4,7 +4,7 @@ import { auditContext } from '../http/request-context.js';
 import { readOAuthParams } from './client-auth.js';
 import type { ClientCredentialsGrant } from './client-credentials.js';
 import { OAuthError } from './errors.js';
-import { OAuthErrorSchema, TooManySchema } from './schemas.js';
+import { OAUTH_ERROR_RESPONSES } from './schemas.js';
 
 const TokenResponseSchema = Type.Object({
   access_token: Type.String(),
@@ -36,12 +36,7 @@ export function registerTokenRoute(app: FastifyInstance, grant: ClientCredential
         summary: 'Exchange PAT credentials for an access token (client_credentials)',
         description:
           'Credentials as an application/x-www-form-urlencoded or multipart/form-data body, query parameters, or HTTP Basic. Optional `scope` narrows the grant; optional `resource` (RFC 8707) sets the audience.',
-        response: {
-          200: TokenResponseSchema,
-          400: OAuthErrorSchema,
-          401: OAuthErrorSchema,
-          429: TooManySchema,
-        },
+        response: { 200: TokenResponseSchema, ...OAUTH_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
