@@ -223,16 +223,24 @@ export class TestApp {
     extra: Record<string, string> = {},
     headers: Record<string, string> = {},
   ) {
+    return this.postForm(
+      '/oauth/token',
+      { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, ...extra },
+      headers,
+    );
+  }
+
+  /** A POST with an application/x-www-form-urlencoded body, as OAuth endpoints take it. */
+  postForm(
+    url: string,
+    params: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> {
     return this.app.inject({
       method: 'POST',
-      url: '/oauth/token',
+      url,
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      payload: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        client_secret: secret,
-        ...extra,
-      }).toString(),
+      payload: new URLSearchParams(params).toString(),
     });
   }
 

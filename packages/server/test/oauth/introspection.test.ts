@@ -45,12 +45,7 @@ function introspect(
   params: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<LightMyRequestResponse> {
-  return t.app.inject({
-    method: 'POST',
-    url: '/oauth/introspect',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    payload: new URLSearchParams(params).toString(),
-  });
+  return t.postForm('/oauth/introspect', params, headers);
 }
 
 /** Introspection with a PAT's client credentials in the body (client_secret_post). */

@@ -20,12 +20,7 @@ function revoke(
   params: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<LightMyRequestResponse> {
-  return t.app.inject({
-    method: 'POST',
-    url: '/oauth/revoke',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    payload: new URLSearchParams(params).toString(),
-  });
+  return t.postForm('/oauth/revoke', params, headers);
 }
 
 /** Revocation with a PAT's client credentials in the body (client_secret_post). */
