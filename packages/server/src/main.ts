@@ -96,9 +96,9 @@ async function adminToken(flags: CommonFlags & { identity?: string; name: string
   try {
     let identityId = flags.identity;
     if (!identityId) {
-      const admins = (await services.identities.list({ limit: 250, offset: 0 })).items.filter(
-        (i) => i.roles.includes('ORG_ADMIN') && i.status === 'ACTIVE',
-      );
+      const admins = (
+        await services.identities.list({ limit: 250, offset: 0, withTotal: false })
+      ).items.filter((i) => i.roles.includes('ORG_ADMIN') && i.status === 'ACTIVE');
       if (!admins[0]) throw new Error('No active ORG_ADMIN identity; pass --identity <id>');
       identityId = admins[0].id;
     }

@@ -11,6 +11,7 @@ export interface AuditQueryInput {
   to?: string | undefined;
   limit: number;
   offset: number;
+  withTotal: boolean;
 }
 
 /** Reading the audit trail: administrators with the all-read right. */
@@ -41,6 +42,7 @@ export class AuditQueryService {
       ...(input.to !== undefined && { to: new Date(input.to).toISOString() }),
       limit: input.limit,
       offset: input.offset,
+      withTotal: input.withTotal,
     };
     return this.storage.repos.audit.list(query);
   }

@@ -57,4 +57,6 @@ export interface AuditQuery {
   to?: string;
   limit: number;
   offset: number;
+  /** Also count every match, ignoring paging (`count=true`). */
+  withTotal: boolean;
 }

@@ -89,8 +89,9 @@ export function registerAdminRoutes(
       const { items, total } = await deps.identities.list({
         limit: request.query.limit ?? 250,
         offset: request.query.offset ?? 0,
+        withTotal: request.query.count === true,
       });
-      if (request.query.count) void reply.header('x-total-count', total);
+      if (total !== undefined) void reply.header('x-total-count', total);
       return items;
     },
   );
@@ -178,8 +179,9 @@ export function registerAdminRoutes(
         to: q.to,
         limit: q.limit ?? 250,
         offset: q.offset ?? 0,
+        withTotal: q.count === true,
       });
-      if (q.count) void reply.header('x-total-count', total);
+      if (total !== undefined) void reply.header('x-total-count', total);
       return items;
     },
   );

@@ -84,8 +84,9 @@ export function registerPatRoutes(
         sorters: q.sorters,
         limit: q.limit ?? 250,
         offset: q.offset ?? 0,
+        withTotal: q.count === true,
       });
-      if (q.count) void reply.header('x-total-count', total);
+      if (total !== undefined) void reply.header('x-total-count', total);
       return items.map(toGetResponse);
     },
   );

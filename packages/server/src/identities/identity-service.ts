@@ -78,9 +78,10 @@ export class IdentityService {
     return identity;
   }
 
-  async list(page: { limit: number; offset: number }) {
+  async list(page: { limit: number; offset: number; withTotal: boolean }) {
     const repos = this.deps.storage.repos;
-    return { items: await repos.identities.list(page), total: await repos.identities.count() };
+    const items = await repos.identities.list(page);
+    return { items, total: page.withTotal ? await repos.identities.count() : undefined };
   }
 
   async update(id: string, patch: IdentityPatch, context: AuditContext): Promise<Identity> {

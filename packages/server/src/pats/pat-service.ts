@@ -51,6 +51,7 @@ export interface ListPatsInput {
   sorters?: string | undefined;
   limit: number;
   offset: number;
+  withTotal: boolean;
 }
 
 export const DEFAULT_SCOPE = [ALL_SCOPES];
@@ -224,6 +225,7 @@ export class PatService {
       sort: parseSorters(input.sorters),
       limit: input.limit,
       offset: input.offset,
+      withTotal: input.withTotal,
     });
   }
 

@@ -27,7 +27,7 @@ export class AuditRepository {
   }
 
   /** Newest first. */
-  async list(query: AuditQuery): Promise<{ items: AuditEvent[]; total: number }> {
+  async list(query: AuditQuery): Promise<{ items: AuditEvent[]; total: number | undefined }> {
     let base = this.db.selectFrom('audit_events');
     if (query.type) base = base.where('type', '=', query.type);
     if (query.actorId) base = base.where('actor_id', '=', query.actorId);
@@ -40,6 +40,7 @@ export class AuditRepository {
       .limit(query.limit)
       .offset(query.offset)
       .execute();
+    if (!query.withTotal) return { items: rows.map(toEvent), total: undefined };
     const total = await base
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .executeTakeFirstOrThrow();

@@ -34,6 +34,8 @@ export interface PatListQuery {
   sort: PatSort[];
   limit: number;
   offset: number;
+  /** Also count every match, ignoring paging (`count=true`); a second query, so only on request. */
+  withTotal: boolean;
 }
 
 const SORT_COLUMNS = {
@@ -106,7 +108,9 @@ export class PatsRepository {
     return row && toPat(row);
   }
 
-  async list(query: PatListQuery): Promise<{ items: PersonalAccessToken[]; total: number }> {
+  async list(
+    query: PatListQuery,
+  ): Promise<{ items: PersonalAccessToken[]; total: number | undefined }> {
     const where = (eb: PatQueryBuilder) => {
       const conditions: Expression<SqlBool>[] = [eb('p.deleted_at', 'is', null)];
       if (query.ownerId !== undefined) conditions.push(eb('p.owner_id', '=', query.ownerId));
@@ -122,6 +126,7 @@ export class PatsRepository {
       );
     }
     const rows = await select.orderBy('p.id').limit(query.limit).offset(query.offset).execute();
+    if (!query.withTotal) return { items: rows.map(toPat), total: undefined };
     const total = await this.db
       .selectFrom('personal_access_tokens as p')
       .innerJoin('identities as o', 'o.id', 'p.owner_id')
