@@ -17,13 +17,26 @@ export interface TokenRequestParams {
 
 type Param = 'grant_type' | 'client_id' | 'client_secret' | 'scope' | 'token' | 'token_type_hint';
 
+/** Read once per request: the rate limit's key and the handler both need the parameters. */
+const parsed = new WeakMap<FastifyRequest, TokenRequestParams>();
+
 /**
- * Reads an OAuth endpoint request (token, introspection, revocation) as real clients send it (SPEC §3): an urlencoded or multipart body
- * (SailPoint's TypeScript SDK), query-string parameters (SailPoint's docs and CLI), and HTTP Basic
- * (`client_secret_basic`, RFC 6749 §2.3.1). A parameter given twice with different values, or
- * credentials in two places, is `invalid_request` (RFC 6749 §3.2, §2.3).
+ * Reads an OAuth endpoint request (token, introspection, revocation) as real clients send it
+ * (SPEC §3): an urlencoded or multipart body (SailPoint's TypeScript SDK), query-string
+ * parameters (SailPoint's docs and CLI), and HTTP Basic (`client_secret_basic`, RFC 6749
+ * §2.3.1). A parameter given twice with different values, or credentials in two places, is
+ * `invalid_request` (RFC 6749 §3.2, §2.3).
  */
 export function readOAuthParams(request: FastifyRequest): TokenRequestParams {
+  let params = parsed.get(request);
+  if (!params) {
+    params = parseOAuthParams(request);
+    parsed.set(request, params);
+  }
+  return params;
+}
+
+function parseOAuthParams(request: FastifyRequest): TokenRequestParams {
   const query = asRecord(request.query);
   const body = asRecord(request.body);
   const value = (name: Param): string | undefined => {
