@@ -9,6 +9,7 @@ import { installSailPointErrors } from './http/error-handler.js';
 import { registerKeyRoutes } from './http/key-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
 import { rateLimitOptions } from './http/rate-limit.js';
+import { safePath } from './http/safe-path.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { registerInfoRoute } from './oauth/info-route.js';
@@ -48,13 +49,13 @@ export async function buildApp(
   );
   installSailPointErrors(app);
 
-  // One structured line per request, with the request id; the path only, never the query
-  // string (the token endpoint accepts credentials there).
+  // One structured line per request, with the request id; the path made safe (safePath), never
+  // the query string (the token endpoint accepts credentials there).
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        path: safePath(request.url),
         statusCode: reply.statusCode,
         responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
       },

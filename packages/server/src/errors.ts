@@ -54,6 +54,18 @@ export const requiredMissing = (field: string) =>
 export const illegalValue = (field: string, message: string) =>
   new PatinaError('ILLEGAL_VALUE', message, { field });
 export const notFound = (message: string) => new PatinaError('NOT_FOUND', message);
+
+const ID = /^[0-9a-f]{32}$/;
+/**
+ * 404 for an id from the path. The id is quoted only when it has an id's shape: anything else
+ * may be a secret or a token pasted into the wrong place, and is never echoed.
+ */
+export const notFoundById = (kind: string, id: string) =>
+  notFound(
+    ID.test(id)
+      ? `${kind} '${id}' was not found`
+      : `${kind} was not found: the id is not 32 lowercase hex characters`,
+  );
 /** The caller lacks `requiredScope`; the message names it too. */
 export const forbidden = (message: string, requiredScope: string) =>
   new PatinaError('FORBIDDEN', message, { requiredScope });

@@ -364,6 +364,13 @@ export function patNotFound(id: string): SailPointErrorSpec {
   return [404, '404 Not found', `Personal access token '${id}' was not found`];
 }
 
+/** The 404 for a path id that is not id-shaped: it is not echoed (it may be a pasted secret). */
+export const PAT_ID_NOT_AN_ID: SailPointErrorSpec = [
+  404,
+  '404 Not found',
+  'Personal access token was not found: the id is not 32 lowercase hex characters',
+];
+
 /**
  * Sends one request that must be refused: asserts its SailPoint error body and that no row of
  * any table changed. Returns the response for further checks.

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PatinaError, type ErrorCode } from '../errors.js';
 import { AccessTokenError } from '../tokens/access-tokens.js';
+import { safePath } from './safe-path.js';
 import { validationToError } from './validation.js';
 
 /** SailPoint's detail codes and HTTP statuses for each domain error code (SPEC §2). */
@@ -93,7 +94,7 @@ export function installSailPointErrors(app: FastifyInstance): void {
         sailPointBody(
           '404 Not found',
           request.id,
-          `No resource at ${request.method} ${request.url.split('?')[0]}`,
+          `No resource at ${request.method} ${safePath(request.url)}`,
         ),
       ),
   );

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../audit/model.js';
 import type { Clock } from '../clock.js';
-import { conflict, illegalValue, notFound, requiredMissing } from '../errors.js';
+import { conflict, illegalValue, notFoundById, requiredMissing } from '../errors.js';
 import { isUniqueViolation } from '../storage/database.js';
 import type { Storage } from '../storage/repositories.js';
 import type { Identity, IdentityStatus } from './model.js';
@@ -74,7 +74,7 @@ export class IdentityService {
 
   async get(id: string): Promise<Identity> {
     const identity = await this.deps.storage.repos.identities.findById(id);
-    if (!identity) throw notFound(`Identity '${id}' was not found`);
+    if (!identity) throw notFoundById('Identity', id);
     return identity;
   }
 
@@ -96,7 +96,7 @@ export class IdentityService {
         ...changes,
         modified: this.deps.clock.now().toISOString(),
       });
-      if (!updated) throw notFound(`Identity '${id}' was not found`);
+      if (!updated) throw notFoundById('Identity', id);
       const current = await repos.identities.findById(id);
       await this.deps.audit.record(repos, {
         type: 'IDENTITY_UPDATED',

@@ -7,7 +7,7 @@ import {
   conflict,
   forbidden,
   illegalValue,
-  notFound,
+  notFoundById,
   PatinaError,
   requiredMissing,
 } from '../errors.js';
@@ -139,7 +139,7 @@ export class PatService {
       this.deps.storage.transaction(async (repos) => {
         // The owner's row lock serialises creates per owner, so the limit cannot be raced.
         if (!(await repos.identities.lockForUpdate(options.ownerId))) {
-          throw notFound(`Identity '${options.ownerId}' was not found`);
+          throw notFoundById('Identity', options.ownerId);
         }
         const owner = await repos.identities.findById(options.ownerId);
         if ((await repos.pats.countLive(options.ownerId)) >= policy.maxTokensPerOwner) {
@@ -280,7 +280,7 @@ export class PatService {
       }),
     );
     const updated = await this.deps.storage.repos.pats.findLive(pat.id);
-    if (!updated) throw notFound(`Personal access token '${id}' was not found`);
+    if (!updated) throw notFoundById('Personal access token', id);
     return updated;
   }
 
@@ -289,7 +289,7 @@ export class PatService {
     const pat = await this.#findForChange(principal, id, 'delete');
     await this.deps.storage.transaction(async (repos: Repositories) => {
       if (!(await repos.pats.markDeleted(pat.id, this.deps.clock.now().toISOString()))) {
-        throw notFound(`Personal access token '${id}' was not found`);
+        throw notFoundById('Personal access token', id);
       }
       await this.deps.audit.record(repos, {
         type: 'PERSONAL_ACCESS_TOKEN_DELETED',
@@ -307,7 +307,7 @@ export class PatService {
       pat !== undefined &&
       (!pat.managed || canSeeManaged(principal)) &&
       (pat.ownerId === principal.identityId || canReadAll(principal) || canManageAll(principal));
-    if (!visible) throw notFound(`Personal access token '${id}' was not found`);
+    if (!visible) throw notFoundById('Personal access token', id);
     const allowed =
       pat.ownerId === principal.identityId ? canManageOwn(principal) : canManageAll(principal);
     if (!allowed) {

@@ -4,6 +4,8 @@ import {
   expectRefused,
   HEX32,
   PAT_SURFACES,
+  captureLogger,
+  PAT_ID_NOT_AN_ID,
   patNotFound,
   startTestApp,
   UNKNOWN_ID,
@@ -57,17 +59,41 @@ describe('DELETE personal-access-tokens/{id}', () => {
   });
 
   it.each([
-    ['an unknown id', UNKNOWN_ID],
-    ['a malformed id', 'abc'],
-    ['an id in upper case', 'ABCDEF0123456789ABCDEF0123456789'],
-  ])('%s is a 404', async (_label, id) => {
+    ['an unknown id', UNKNOWN_ID, patNotFound(UNKNOWN_ID)],
+    ['a malformed id', 'abc', PAT_ID_NOT_AN_ID],
+    ['an id in upper case', 'ABCDEF0123456789ABCDEF0123456789', PAT_ID_NOT_AN_ID],
+  ])('%s is a 404', async (_label, id, error) => {
     const t = await startTestApp();
 
     await expectRefused(
       t,
       () => t.request({ method: 'DELETE', url: `${V3}/${id}`, token: t.admin.token }),
-      patNotFound(id),
+      error,
     );
+  });
+
+  it('never echoes a secret pasted where the id goes, in the answer or the log', async () => {
+    const { logger, lines } = captureLogger();
+    const t = await startTestApp({ logger });
+    const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+    const response = await expectRefused(
+      t,
+      () => t.request({ method: 'DELETE', url: `${V3}/${pat.secret}`, token: t.admin.token }),
+      PAT_ID_NOT_AN_ID,
+    );
+    expect(response.body).not.toContain(pat.secret);
+    // A GET on that path matches no route: the 404 names the path with the secret cut out.
+    const get = await t.request({
+      method: 'GET',
+      url: `${V3}/${pat.secret}`,
+      token: t.admin.token,
+    });
+    expect(get.json<{ messages: { text: string }[] }>().messages[0]?.text).toBe(
+      'No resource at GET /v3/personal-access-tokens/…',
+    );
+    const log = lines().join('\n');
+    expect(log).toContain('"path":"/v3/personal-access-tokens/…"');
+    expect(log).not.toContain(pat.secret);
   });
 
   it('a USER deleting another identity’s PAT gets 404, as if it did not exist', async () => {

@@ -6,6 +6,7 @@ import {
   HEX32,
   NEEDS_MY_MANAGE,
   PAT_SURFACES,
+  PAT_ID_NOT_AN_ID,
   patNotFound,
   startTestApp,
   UNKNOWN_ID,
@@ -28,7 +29,7 @@ describe('PATCH personal-access-tokens/{id}: not found', () => {
 
   it('answers 404 for an id that is not 32 hex characters', async () => {
     const t = await startTestApp();
-    await expectRefused(t, () => patch(t, 'not-a-pat', t.admin.token), patNotFound('not-a-pat'));
+    await expectRefused(t, () => patch(t, 'not-a-pat', t.admin.token), PAT_ID_NOT_AN_ID);
   });
 
   it('answers 404 for a deleted PAT', async () => {
