@@ -16,6 +16,21 @@ import { migrateToLatest } from '../src/storage/migrate.js';
 import { Storage } from '../src/storage/repositories.js';
 
 export const ISSUER = 'http://patina.test';
+
+/**
+ * The scope catalogue of the test config, sorted: the deployment's two scopes, Patina's
+ * introspection right and SailPoint's five PAT rights. Written out, not derived from src.
+ */
+export const TEST_CATALOGUE = [
+  'orders:read',
+  'orders:write',
+  'patina:tokens:introspect',
+  'sp:all-personal-access-tokens:manage',
+  'sp:all-personal-access-tokens:read',
+  'sp:managed-personal-access-tokens:read',
+  'sp:my-personal-access-tokens:manage',
+  'sp:my-personal-access-tokens:read',
+];
 export const START = '2026-01-15T10:00:00.000Z';
 export const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,23 +1,13 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { decodeJwt, ISSUER, startTestApp, type TestApp } from '../helpers.js';
+import { decodeJwt, ISSUER, startTestApp, TEST_CATALOGUE, type TestApp } from '../helpers.js';
 
 const METADATA = '/.well-known/oauth-authorization-server';
 const JWKS = '/.well-known/jwks.json';
 const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post'];
 
 /** Every scope of the test config: the catch-all, then the catalogue sorted. */
-const SCOPES_SUPPORTED = [
-  'sp:scopes:all',
-  'orders:read',
-  'orders:write',
-  'patina:tokens:introspect',
-  'sp:all-personal-access-tokens:manage',
-  'sp:all-personal-access-tokens:read',
-  'sp:managed-personal-access-tokens:read',
-  'sp:my-personal-access-tokens:manage',
-  'sp:my-personal-access-tokens:read',
-];
+const SCOPES_SUPPORTED = ['sp:scopes:all', ...TEST_CATALOGUE];
 
 async function jwks(t: TestApp): Promise<JSONWebKeySet> {
   const response = await t.app.inject({ method: 'GET', url: JWKS });

@@ -8,6 +8,7 @@ import {
   ISSUER,
   START,
   startTestApp,
+  TEST_CATALOGUE,
   V3,
   type TestApp,
 } from '../helpers.js';
@@ -232,18 +233,7 @@ describe('POST /oauth/token: granted scopes', () => {
   it('expands sp:scopes:all to every catalogued right of an ORG_ADMIN', async () => {
     const t = await startTestApp();
     const body = expectTokenResponse(await t.exchange(t.admin.patId, t.admin.secret));
-    expect(body.scope).toBe(
-      [
-        'orders:read',
-        'orders:write',
-        'patina:tokens:introspect',
-        'sp:all-personal-access-tokens:manage',
-        'sp:all-personal-access-tokens:read',
-        'sp:managed-personal-access-tokens:read',
-        'sp:my-personal-access-tokens:manage',
-        'sp:my-personal-access-tokens:read',
-      ].join(' '),
-    );
+    expect(body.scope).toBe(TEST_CATALOGUE.join(' '));
   });
 
   it('never grants a scope the PAT names but its owner lacks', async () => {
