@@ -91,6 +91,29 @@ export async function buildApp(
       status: 'ok',
     }),
   );
+  app.get(
+    '/ready',
+    {
+      schema: {
+        hide: false,
+        tags: ['Operations'],
+        operationId: 'ready',
+        description:
+          'For load balancers: 200 when this node can reach its database, 503 when it cannot.',
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await services.ping();
+        return { status: 'ready', database: 'up' };
+      } catch {
+        return reply.code(503).header('retry-after', 1).send({
+          status: 'unavailable',
+          database: 'down',
+        });
+      }
+    },
+  );
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   registerInfoRoute(app, {
     tenantId: services.tenantId,
@@ -106,12 +129,17 @@ export async function buildApp(
     keys: services.keys,
     rights: services.rights,
   });
+  const sharedLimits = services.redis && {
+    redis: services.redis,
+    keyPrefix: config.redis.keyPrefix,
+  };
   await app.register(oauthEndpoints, {
     grant: services.grant,
     callers: services.oauthCallers,
     introspection: services.introspection,
     revocation: services.revocation,
     policy: config.policy,
+    sharedLimits: sharedLimits,
   });
 
   await app.register(async (api) => {
@@ -123,6 +151,7 @@ export async function buildApp(
         config.policy,
         (request) =>
           `${request.routeOptions.config.surface ?? 'api'}:${request.principal?.patId ?? request.ip}`,
+        sharedLimits,
       ),
     );
     for (const surface of PAT_SURFACES) {

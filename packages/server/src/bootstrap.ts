@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Services } from './app.js';
 import { SYSTEM_CONTEXT } from './audit/model.js';
+import { PatinaError } from './errors.js';
 import type { Principal } from './identities/principal.js';
 import { RIGHTS } from './identities/rights.js';
 
@@ -21,10 +22,21 @@ export interface AdminCredentials {
  */
 export async function bootstrapIfEmpty(services: Services): Promise<string | undefined> {
   if ((await services.storage.repos.identities.count()) > 0) return undefined;
-  const admin = await services.identities.create(
-    { name: 'Administrator', login: 'admin', roles: ['ORG_ADMIN'] },
-    SYSTEM_CONTEXT,
-  );
+  // The file's directory first: with PostgreSQL nothing else makes it, and credentials that
+  // cannot be written after the admin exists could only be recovered with `patina admin token`.
+  mkdirSync(services.config.dataDir, { recursive: true, mode: 0o700 });
+  let admin;
+  try {
+    admin = await services.identities.create(
+      { name: 'Administrator', login: 'admin', roles: ['ORG_ADMIN'] },
+      SYSTEM_CONTEXT,
+    );
+  } catch (error) {
+    // Several nodes started together on an empty database: the login is unique, so exactly one
+    // made the administrator and wrote its credentials; the others go on without.
+    if (error instanceof PatinaError && error.code === 'REFERENCE_CONFLICT') return undefined;
+    throw error;
+  }
   const credentials = await mintAdminCredentials(services, admin.id, 'bootstrap');
   const file = join(services.config.dataDir, BOOTSTRAP_FILE);
   writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600, flag: 'w' });

@@ -6,10 +6,7 @@ import { bootstrapIfEmpty, mintAdminCredentials } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { SIGNING_ALGORITHMS, type Config, type SigningAlgorithm } from './config/schema.js';
 import { SYSTEM_CONTEXT } from './audit/model.js';
-import { openDatabase } from './storage/database.js';
-import { migrateToLatest } from './storage/migrate.js';
-import { Storage } from './storage/repositories.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, openStorage } from './runtime.js';
 
 const HOUSEKEEPING_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -33,7 +30,7 @@ function configFrom(flags: CommonFlags & { host?: string; port?: string }): Conf
 async function serve(flags: CommonFlags & { host?: string; port?: string }): Promise<void> {
   const config = configFrom(flags);
   const logger = pino({ level: config.logLevel, base: { service: 'patina' } });
-  const services = await openRuntime(config, logger);
+  const services = await openRuntime(config, { logger });
   const bootstrapFile = await bootstrapIfEmpty(services);
   if (bootstrapFile) {
     logger.info({ file: bootstrapFile }, 'first start: administrator credentials written');
@@ -60,7 +57,7 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
     force.unref();
     app
       .close()
-      .then(() => services.storage.close())
+      .then(() => services.close())
       .then(() => {
         logger.info('stopped');
         process.exit(0);
@@ -74,25 +71,28 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   const address = await app.listen({ host: config.host, port: config.port });
-  logger.info({ address, dataDir: config.dataDir }, 'patina listening');
+  logger.info(
+    { address, database: services.storage.dialect, redis: config.redis.url !== null },
+    'patina listening',
+  );
 }
 
 async function migrate(flags: CommonFlags): Promise<void> {
   const config = configFrom(flags);
-  const storage = new Storage(openDatabase({ dataDir: config.dataDir }));
-  try {
-    const applied = await migrateToLatest(storage.db);
-    process.stdout.write(
-      applied.length ? `Applied: ${applied.join(', ')}\n` : 'The schema is up to date.\n',
-    );
-  } finally {
-    await storage.close();
-  }
+  let applied: string[] = [];
+  const storage = await openStorage(config, {
+    listen: false,
+    onMigrated: (names) => (applied = names),
+  });
+  await storage.close();
+  process.stdout.write(
+    applied.length ? `Applied: ${applied.join(', ')}\n` : 'The schema is up to date.\n',
+  );
 }
 
 /** Recovery: a fresh admin PAT straight from the local database, printed as JSON on stdout. */
 async function adminToken(flags: CommonFlags & { identity?: string; name: string }): Promise<void> {
-  const services = await openRuntime(configFrom(flags));
+  const services = await openRuntime(configFrom(flags), { listen: false });
   try {
     let identityId = flags.identity;
     if (!identityId) {
@@ -105,13 +105,13 @@ async function adminToken(flags: CommonFlags & { identity?: string; name: string
     const credentials = await mintAdminCredentials(services, identityId, flags.name);
     process.stdout.write(JSON.stringify(credentials, null, 2) + '\n');
   } finally {
-    await services.storage.close();
+    await services.close();
   }
 }
 
 /** Rotates the signing key in the local database; a running node picks it up within a minute. */
 async function rotateKeys(flags: CommonFlags & { algorithm?: string }): Promise<void> {
-  const services = await openRuntime(configFrom(flags));
+  const services = await openRuntime(configFrom(flags), { listen: false });
   try {
     const algorithm = flags.algorithm as SigningAlgorithm | undefined;
     if (algorithm !== undefined && !SIGNING_ALGORITHMS.includes(algorithm)) {
@@ -123,16 +123,16 @@ async function rotateKeys(flags: CommonFlags & { algorithm?: string }): Promise<
     );
     process.stdout.write(JSON.stringify(key, null, 2) + '\n');
   } finally {
-    await services.storage.close();
+    await services.close();
   }
 }
 
 async function listKeys(flags: CommonFlags): Promise<void> {
-  const services = await openRuntime(configFrom(flags));
+  const services = await openRuntime(configFrom(flags), { listen: false });
   try {
     process.stdout.write(JSON.stringify(await services.keyRotation.list(), null, 2) + '\n');
   } finally {
-    await services.storage.close();
+    await services.close();
   }
 }
 

@@ -12,7 +12,10 @@ import { OAuthCallerAuthenticator } from './oauth/caller.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { ClientCredentialsGrant } from './oauth/client-credentials.js';
 import { Introspection } from './oauth/introspection.js';
-import { Lockout } from './oauth/lockout.js';
+import { Lockout, type LockoutStore } from './oauth/lockout.js';
+import { RedisLockout } from './oauth/redis-lockout.js';
+import { openRedis, redisReady } from './shared/redis.js';
+import type { Redis } from 'ioredis';
 import { Revocation } from './oauth/revocation.js';
 import { PatService } from './pats/pat-service.js';
 import type { Storage } from './storage/repositories.js';
@@ -20,7 +23,10 @@ import { AccessTokens } from './tokens/access-tokens.js';
 import { BearerAuthenticator } from './tokens/bearer.js';
 import { KeyRotation } from './tokens/key-rotation.js';
 import { SecretDigester } from './tokens/secret.js';
+import { ping } from './storage/dialect.js';
+import { LivenessCache } from './tokens/liveness-cache.js';
 import { SigningKeys } from './tokens/signing-keys.js';
+import type { Logger } from 'pino';
 
 export interface ServicesOptions {
   config: Config;
@@ -28,6 +34,8 @@ export interface ServicesOptions {
   storage: Storage;
   masterKey: Buffer;
   clock?: Clock;
+  /** Where background faults (lost connections) are reported. */
+  logger?: Logger | undefined;
 }
 
 /** The services behind the HTTP app, for the CLI, the bootstrap and tests. */
@@ -52,7 +60,15 @@ export interface Services {
   keyRotation: KeyRotation;
   expirySweeper: ExpirySweeper;
   housekeeping: Housekeeping;
+  /** Shared counters for rate limits and the lockout, when `redis.url` is set. */
+  redis: Redis | undefined;
+  /** One round trip to the database; throws when it cannot be reached. */
+  ping(): Promise<void>;
+  /** Stops listening for changes and closes the database pool (and Redis, when used). */
+  close(): Promise<void>;
 }
+
+const REDIS_START_WAIT_MS = 3000;
 
 /** Composes every service from a config, ready storage and the master key. */
 export async function createServices(options: ServicesOptions): Promise<Services> {
@@ -65,7 +81,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'tenant_id',
     randomBytes(16).toString('hex'),
   );
-  const keys = new SigningKeys(storage.repos.signingKeys, masterKey, clock);
+  const keys = new SigningKeys(storage, masterKey, clock);
   await keys.init(config.signing.algorithm);
   const rights = new RightsModel(config);
   const audit = new AuditLog(clock);
@@ -78,19 +94,32 @@ export async function createServices(options: ServicesOptions): Promise<Services
     tenantId,
     org: config.tenant.org,
   });
+  const cache = new LivenessCache(storage.feed);
   const bearer = new BearerAuthenticator({
     accessTokens,
     pats: storage.repos.pats,
     revocations: storage.repos.revocations,
+    cache,
     rights,
     clock,
   });
+  const redisUrl = config.redis.url;
+  const redis = redisUrl
+    ? openRedis({ ...config.redis, url: redisUrl }, options.logger)
+    : undefined;
+  if (redis && !(await redisReady(redis, REDIS_START_WAIT_MS))) {
+    options.logger?.warn('redis not reachable at start: limits count per node until it is');
+  }
+  const localLockout = new Lockout(config.policy.lockout, clock);
+  const lockout: LockoutStore = redis
+    ? new RedisLockout(redis, config.policy.lockout, config.redis.keyPrefix, localLockout)
+    : localLockout;
   const clients = new ClientAuthenticator({
     storage,
     audit,
     clock,
     digester,
-    lockout: new Lockout(config.policy.lockout, clock),
+    lockout,
   });
   const keyRotation = new KeyRotation({ keys, storage, audit, clock, config });
   const expirySweeper = new ExpirySweeper({ storage, audit, clock });
@@ -124,5 +153,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
     keyRotation,
     expirySweeper,
     housekeeping: new Housekeeping({ expirySweeper, keyRotation, keys, storage, clock }),
+    redis,
+    ping: () => ping(storage.db),
+    close: async () => {
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+      cache.close();
+      keys.close();
+      await storage.close();
+    },
   };
 }

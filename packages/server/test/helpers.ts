@@ -11,9 +11,8 @@ import type { Identity } from '../src/identities/model.js';
 import type { Principal } from '../src/identities/principal.js';
 import { RIGHTS } from '../src/identities/rights.js';
 import type { CreatePatInput } from '../src/pats/pat-service.js';
-import { openDatabase } from '../src/storage/database.js';
-import { migrateToLatest } from '../src/storage/migrate.js';
-import { Storage } from '../src/storage/repositories.js';
+import type { Storage } from '../src/storage/repositories.js';
+import { openTestStorage, testDatabaseSettings } from './dialect.js';
 
 export const ISSUER = 'http://patina.test';
 
@@ -129,13 +128,16 @@ export interface TestAppOptions {
 }
 
 /**
- * A real Patina app over a fresh in-memory SQLite database, with a manual clock and an
- * ORG_ADMIN identity. Each test makes its own; nothing is shared between tests, and the app is
- * closed when the test finishes.
+ * A real Patina app over fresh storage on this file's dialect (in-memory SQLite, or a schema of
+ * its own in the run's PostgreSQL database), with a manual clock and an ORG_ADMIN identity. Each
+ * test makes its own; nothing is shared between tests, and the app is closed when the test
+ * finishes.
  */
 export async function startTestApp(options: TestAppOptions = {}) {
   const { policy, ...rest } = options.config ?? {};
+  const database = testDatabaseSettings();
   const config = parseConfig({
+    ...database,
     dataDir: ':memory:',
     publicBaseUrl: ISSUER,
     logLevel: 'silent',
@@ -146,8 +148,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     policy: { rateLimit: { max: 100_000 }, ...policy },
   });
   const clock = new ManualClock(START);
-  const storage = new Storage(openDatabase({ dataDir: ':memory:' }));
-  await migrateToLatest(storage.db);
+  const storage = await openTestStorage(database);
   const services = await createServices({ config, storage, masterKey: randomBytes(32), clock });
   const app = await buildApp(services, { logger: options.logger ?? false });
   await app.ready();
@@ -337,7 +338,7 @@ export class TestApp {
 
   async close(): Promise<void> {
     await this.app.close();
-    await this.storage.close();
+    await this.services.close();
   }
 }
 

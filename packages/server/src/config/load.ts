@@ -8,16 +8,18 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Settings that can come from the environment, as `PATINA_<NAME>`. */
-const ENV_SETTINGS = {
-  PATINA_HOST: 'host',
-  PATINA_PORT: 'port',
-  PATINA_DATA_DIR: 'dataDir',
-  PATINA_PUBLIC_BASE_URL: 'publicBaseUrl',
-  PATINA_ISSUER: 'issuer',
-  PATINA_MASTER_KEY: 'masterKey',
-  PATINA_LOG_LEVEL: 'logLevel',
-} as const;
+/** Settings that can come from the environment, as `PATINA_<NAME>`, and where they go. */
+const ENV_SETTINGS: Record<string, readonly string[]> = {
+  PATINA_HOST: ['host'],
+  PATINA_PORT: ['port'],
+  PATINA_DATA_DIR: ['dataDir'],
+  PATINA_PUBLIC_BASE_URL: ['publicBaseUrl'],
+  PATINA_ISSUER: ['issuer'],
+  PATINA_MASTER_KEY: ['masterKey'],
+  PATINA_LOG_LEVEL: ['logLevel'],
+  PATINA_DATABASE_URL: ['database', 'url'],
+  PATINA_REDIS_URL: ['redis', 'url'],
+};
 
 export interface LoadConfigOptions {
   /** Path of a JSON config file; `PATINA_CONFIG` when not given. */
@@ -36,10 +38,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const file = options.file ?? env.PATINA_CONFIG;
   const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
-  for (const [name, key] of Object.entries(ENV_SETTINGS)) {
+  for (const [name, path] of Object.entries(ENV_SETTINGS)) {
     const value = env[name];
     if (value !== undefined && value !== '') {
-      raw[key] = key === 'port' ? Number(value) : value;
+      setPath(raw, path, path[0] === 'port' ? Number(value) : value);
     }
   }
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
@@ -61,6 +63,17 @@ export function parseConfig(raw: unknown, source = 'settings'): Config {
   return deepFreeze(config);
 }
 
+/** Sets `raw.a.b = value`, making `raw.a` an object when the file did not have one. */
+function setPath(raw: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let target = raw;
+  for (const key of path.slice(0, -1)) {
+    const inner = target[key];
+    if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) target[key] = {};
+    target = target[key] as Record<string, unknown>;
+  }
+  target[path[path.length - 1]!] = value;
+}
+
 function configPath(instancePath: string, params: Record<string, unknown> | undefined): string {
   const parts = instancePath.split('/').filter(Boolean);
   if (params && typeof params.additionalProperty === 'string')
@@ -75,11 +88,21 @@ function checkConsistency(config: Config, source: string): void {
       `Invalid configuration in ${source}: policy.accessTokenValiditySeconds must satisfy min <= default <= max`,
     );
   }
-  if (config.masterKey !== null && Buffer.from(config.masterKey, 'base64').length !== 32) {
+  if (config.masterKey !== null && !isMasterKey(config.masterKey)) {
     throw new ConfigError(
-      `Invalid configuration in ${source}: masterKey must be 32 bytes, base64-encoded`,
+      `Invalid configuration in ${source}: masterKey (PATINA_MASTER_KEY) must be 32 random bytes, base64-encoded`,
     );
   }
+  if (config.database.url !== null && config.masterKey === null) {
+    throw new ConfigError(
+      `Invalid configuration in ${source}: masterKey (PATINA_MASTER_KEY) is required with PostgreSQL, so that every node shares it; make one with: openssl rand -base64 32`,
+    );
+  }
+}
+
+/** Strict base64 (or base64url) of exactly 32 bytes; Buffer.from alone skips bad characters. */
+export function isMasterKey(text: string): boolean {
+  return /^[A-Za-z0-9+/_-]{43}=?$/.test(text) && Buffer.from(text, 'base64').length === 32;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

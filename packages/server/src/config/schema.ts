@@ -103,10 +103,74 @@ export const ConfigSchema = Type.Object(
       default: null,
       description: 'The `aud` of access tokens; default the issuer.',
     }),
+    database: Type.Object(
+      {
+        url: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()], {
+          default: null,
+          description:
+            'A `postgres://` URL selects PostgreSQL (several nodes may share it); null keeps the embedded SQLite database in dataDir.',
+        }),
+        schema: Type.Union([Type.String({ pattern: '^[a-z_][a-z0-9_]{0,47}$' }), Type.Null()], {
+          default: null,
+          description:
+            'PostgreSQL only: the schema Patina keeps its tables in, made when missing; null uses the connection’s search_path (normally `public`).',
+        }),
+        poolMax: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 10,
+          description: 'PostgreSQL only: most connections this node holds open.',
+        }),
+        connectTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 5000,
+          description:
+            'PostgreSQL only: how long a request waits for a connection before it is answered 503.',
+        }),
+        idleTimeoutMs: Type.Integer({
+          minimum: 1000,
+          maximum: 3_600_000,
+          default: 30_000,
+          description: 'PostgreSQL only: an idle pooled connection is closed after this long.',
+        }),
+        statementTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 15_000,
+          description: 'PostgreSQL only: a statement running longer is cancelled.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'Where Patina keeps its data. Environment: PATINA_DATABASE_URL for url.',
+      },
+    ),
+    redis: Type.Object(
+      {
+        url: Type.Union([Type.String({ pattern: '^rediss?://' }), Type.Null()], {
+          default: null,
+          description:
+            'A `redis://` URL makes rate limits and the token-endpoint lockout count across every node sharing it; null counts per node.',
+        }),
+        keyPrefix: Type.String({
+          minLength: 1,
+          maxLength: 64,
+          default: 'patina:',
+          description: 'Prefix of every Redis key Patina writes.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'Shared counters for several nodes. Environment: PATINA_REDIS_URL for url.',
+      },
+    ),
     masterKey: Type.Union([Type.String(), Type.Null()], {
       default: null,
       description:
-        '32 random bytes, base64. Encrypts signing keys at rest and keys the PAT secret digests. Default: made on first start and kept in `<dataDir>/master.key` (mode 0600).',
+        '32 random bytes, base64. Encrypts signing keys at rest and keys the PAT secret digests. Required with PostgreSQL (every node must hold the same key); with SQLite, made on first start and kept in `<dataDir>/master.key` (mode 0600) when not set.',
     }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PatinaError, type ErrorCode } from '../errors.js';
+import { isUnavailable } from '../storage/dialect.js';
 import { AccessTokenError } from '../tokens/access-tokens.js';
 import { safePath } from './safe-path.js';
 import { validationToError } from './validation.js';
@@ -81,7 +82,10 @@ export function installSailPointErrors(app: FastifyInstance): void {
         `Bearer realm="patina", error="insufficient_scope", scope="${error.requiredScope}"`,
       );
     }
-    if (status >= 500) {
+    if (error.code === 'UNAVAILABLE') {
+      request.log.warn({ err: { message: raw.message } }, 'database unavailable');
+      void reply.header('retry-after', error.retryAfterSeconds ?? 1);
+    } else if (status >= 500) {
       request.log.error({ err: raw }, 'request failed');
     }
     return reply.code(status).send(sailPointBody(detailCode, request.id, error.message));
@@ -104,6 +108,7 @@ export function installSailPointErrors(app: FastifyInstance): void {
 export function toPatinaError(raw: FastifyError | Error): PatinaError {
   if (raw instanceof PatinaError) return raw;
   if (raw instanceof AccessTokenError) return new PatinaError('UNAUTHORIZED', raw.message);
+  if (isUnavailable(raw)) return databaseUnavailable(raw);
   const error = raw as FastifyError;
   if (error.validation) {
     return validationToError(error.validation, error.validationContext ?? 'body');
@@ -151,5 +156,14 @@ export function toPatinaError(raw: FastifyError | Error): PatinaError {
   return new PatinaError(
     'INTERNAL',
     'An internal fault occurred; quote the trackingId when reporting it',
+  );
+}
+
+/** A 503 for a database that cannot be reached; the client may retry in a second. */
+export function databaseUnavailable(cause: unknown): PatinaError {
+  return new PatinaError(
+    'UNAVAILABLE',
+    'The service cannot reach its database right now; retry shortly',
+    { cause, retryAfterSeconds: 1 },
   );
 }

@@ -1,5 +1,6 @@
 import type { RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Policy } from '../config/schema.js';
 import { PatinaError } from '../errors.js';
 
@@ -12,8 +13,16 @@ import { PatinaError } from '../errors.js';
 export function rateLimitOptions(
   policy: Policy,
   bucket: (request: FastifyRequest) => string,
+  shared?: { redis: Redis; keyPrefix: string },
 ): RateLimitPluginOptions {
   return {
+    // With Redis the buckets are shared by every node. If Redis cannot be reached the check is
+    // skipped (fail open) rather than refusing every request; the lockout still counts per node.
+    ...(shared && {
+      redis: shared.redis,
+      nameSpace: `${shared.keyPrefix}rate:`,
+      skipOnError: true,
+    }),
     global: true,
     hook: 'preHandler',
     max: policy.rateLimit.max,

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../audit/model.js';
 import type { Clock } from '../clock.js';
 import { conflict, illegalValue, notFoundById, requiredMissing } from '../errors.js';
-import { isUniqueViolation } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/dialect.js';
 import type { Storage } from '../storage/repositories.js';
 import type { Identity, IdentityStatus } from './model.js';
 import { canonicalScope, type RightsModel } from './rights.js';

@@ -5,7 +5,7 @@ import type { PatCredentialRecord } from '../pats/model.js';
 import type { Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
 import { badClientCredentials, OAuthError } from './errors.js';
-import type { Lockout } from './lockout.js';
+import type { LockoutStore } from './lockout.js';
 
 export interface ClientCredentials {
   clientId: string;
@@ -25,7 +25,7 @@ export interface ClientAuthenticatorDeps {
   audit: AuditLog;
   clock: Clock;
   digester: SecretDigester;
-  lockout: Lockout;
+  lockout: LockoutStore;
 }
 
 /**
@@ -37,7 +37,7 @@ export class ClientAuthenticator {
   constructor(private readonly deps: ClientAuthenticatorDeps) {}
 
   async authenticate(credentials: ClientCredentials): Promise<PatCredentialRecord> {
-    const retryAfter = this.deps.lockout.retryAfterSeconds(credentials.clientId);
+    const retryAfter = await this.deps.lockout.retryAfterSeconds(credentials.clientId);
     if (retryAfter > 0) {
       // Still a failed exchange (SPEC §7); the rate limit bounds how often this can be written.
       await this.#recordFailure(credentials, undefined, 'locked_out');
@@ -63,7 +63,7 @@ export class ClientAuthenticator {
       reason = 'expired';
     } else if (record.ownerStatus !== 'ACTIVE') reason = 'owner_disabled';
     if (reason) return this.#fail(credentials, record, reason);
-    this.deps.lockout.recordSuccess(credentials.clientId);
+    await this.deps.lockout.recordSuccess(credentials.clientId);
     return record;
   }
 
@@ -72,7 +72,7 @@ export class ClientAuthenticator {
     record: PatCredentialRecord | undefined,
     reason: FailureReason,
   ): Promise<never> {
-    this.deps.lockout.recordFailure(credentials.clientId);
+    await this.deps.lockout.recordFailure(credentials.clientId);
     await this.#recordFailure(credentials, record, reason);
     throw badClientCredentials();
   }

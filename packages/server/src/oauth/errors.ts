@@ -11,6 +11,8 @@ export const OAUTH_ERROR_STATUS = {
   // Not in §5.2: a client id locked out after repeated failures (SPEC §6).
   too_many_attempts: 429,
   server_error: 500,
+  // RFC 6749 §4.1.2.1 names it for the authorization endpoint; here: the database is down.
+  temporarily_unavailable: 503,
 } as const;
 export type OAuthErrorCode = keyof typeof OAUTH_ERROR_STATUS;
 

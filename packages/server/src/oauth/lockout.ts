@@ -6,6 +6,14 @@ export interface LockoutPolicy {
   durationSeconds: number;
 }
 
+/** Where failed exchanges are counted: this process (Lockout) or Redis (RedisLockout). */
+export interface LockoutStore {
+  /** Seconds until the client id may try again, or 0 when it is not locked. */
+  retryAfterSeconds(clientId: string): number | Promise<number>;
+  recordFailure(clientId: string): void | Promise<void>;
+  recordSuccess(clientId: string): void | Promise<void>;
+}
+
 interface Entry {
   failures: number;
   windowStartMs: number;
@@ -18,7 +26,7 @@ interface Entry {
  * client ids count like known ones, so a lockout reveals nothing. The map is bounded: at
  * `maxEntries` the oldest entries are dropped (Map keeps insertion order).
  */
-export class Lockout {
+export class Lockout implements LockoutStore {
   readonly #entries = new Map<string, Entry>();
 
   constructor(

@@ -5,6 +5,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Policy } from '../config/schema.js';
 import { PatinaError } from '../errors.js';
 import { rateLimitOptions } from '../http/rate-limit.js';
+import { isUnavailable } from '../storage/dialect.js';
+import { keyPart } from '../shared/redis.js';
+import type { Redis } from 'ioredis';
 import type { OAuthCallerAuthenticator } from './caller.js';
 import { readOAuthParams } from './client-auth.js';
 import type { ClientCredentialsGrant } from './client-credentials.js';
@@ -21,6 +24,8 @@ export interface OAuthEndpointsOptions {
   introspection: Introspection;
   revocation: Revocation;
   policy: Policy;
+  /** Shared rate-limit buckets (Redis), when configured. */
+  sharedLimits?: { redis: Redis; keyPrefix: string } | undefined;
 }
 
 /**
@@ -40,7 +45,11 @@ export async function oauthEndpoints(
   });
   await app.register(
     rateLimit,
-    rateLimitOptions(options.policy, (request) => `oauth:${clientIdForLimit(request)}`),
+    rateLimitOptions(
+      options.policy,
+      (request) => `oauth:${clientIdForLimit(request)}`,
+      options.sharedLimits,
+    ),
   );
   app.setErrorHandler(oauthErrorHandler);
   registerTokenRoute(app, options.grant);
@@ -50,7 +59,9 @@ export async function oauthEndpoints(
 
 function clientIdForLimit(request: FastifyRequest): string {
   try {
-    return readOAuthParams(request).clientId ?? `ip:${request.ip}`;
+    const clientId = readOAuthParams(request).clientId;
+    // Client ids are user input and may be a pasted secret: never a key name as they are.
+    return clientId === undefined ? `ip:${request.ip}` : keyPart(clientId);
   } catch {
     return `ip:${request.ip}`;
   }
@@ -80,6 +91,13 @@ function oauthErrorHandler(
         : code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? 'The request body is too large'
           : 'The request body could not be read',
+    );
+  } else if (isUnavailable(raw)) {
+    request.log.warn({ err: { message: raw.message } }, 'database unavailable');
+    error = new OAuthError(
+      'temporarily_unavailable',
+      'The service cannot reach its database right now; retry shortly',
+      1,
     );
   } else {
     request.log.error({ err: raw }, 'OAuth request failed');

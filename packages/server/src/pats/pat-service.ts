@@ -21,7 +21,7 @@ import {
   type RequestContext,
 } from '../identities/principal.js';
 import { ALL_SCOPES, type RightsModel } from '../identities/rights.js';
-import { isUniqueViolation } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/dialect.js';
 import type { PatChanges } from '../storage/pats-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import { makeSecret, type SecretDigester } from '../tokens/secret.js';

@@ -1,7 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { DialectName } from './dialect.js';
 import type { Database } from './tables.js';
 
 export type Db = Kysely<Database>;
@@ -9,6 +13,37 @@ export type Db = Kysely<Database>;
 export interface OpenDatabaseOptions {
   /** Directory holding `patina.db`; created when missing. `:memory:` for a throwaway database. */
   dataDir: string;
+  /** `database.url` null (the default) selects SQLite in dataDir. */
+  database?: Config['database'];
+  /** Where a lost idle connection is reported; PostgreSQL only. */
+  logger?: Pick<Logger, 'warn'> | undefined;
+  /**
+   * PostgreSQL: one connection without statement timeouts, for migrations, which may wait for
+   * another node's migration lock or run long on a large table.
+   */
+  forMigrations?: boolean;
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  dialect: DialectName;
+  /** PostgreSQL only: how to open one more connection, e.g. to LISTEN for other nodes' changes. */
+  clientConfig?: pg.ClientConfig;
+  /** PostgreSQL only: the schema the tables live in, when one is configured. */
+  schema?: string | null;
+}
+
+export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
+  const url = options.database?.url;
+  return url && options.database
+    ? openPostgres(
+        url,
+        options.forMigrations
+          ? { ...options.database, poolMax: 1, statementTimeoutMs: 0 }
+          : options.database,
+        options.logger,
+      )
+    : { db: openSqlite(options.dataDir), dialect: 'sqlite' };
 }
 
 /**
@@ -17,11 +52,11 @@ export interface OpenDatabaseOptions {
  * per commit (NORMAL in WAL mode may lose the last commits on power loss). `busy_timeout` makes a
  * second process (`patina admin`) wait for the lock instead of failing.
  */
-export function openDatabase(options: OpenDatabaseOptions): Db {
+function openSqlite(dataDir: string): Db {
   let file = ':memory:';
-  if (options.dataDir !== ':memory:') {
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    file = join(options.dataDir, 'patina.db');
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    file = join(dataDir, 'patina.db');
   }
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -31,6 +66,50 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
   return new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
+}
+
+/**
+ * Opens a pool of PostgreSQL connections. A commit is acknowledged only after PostgreSQL has
+ * flushed it to its WAL (its default `synchronous_commit = on`), so acknowledged writes survive
+ * the loss of this node and of the database server. A connection that breaks while idle is
+ * dropped from the pool and reported, never thrown: the next request opens a fresh one.
+ */
+function openPostgres(
+  url: string,
+  settings: Config['database'],
+  logger: Pick<Logger, 'warn'> | undefined,
+): OpenedDatabase {
+  const clientConfig: pg.ClientConfig = {
+    connectionString: url,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    // 0: no limit (migrations only; the setting's minimum is 100 ms).
+    ...(settings.statementTimeoutMs > 0 && {
+      statement_timeout: settings.statementTimeoutMs,
+      // A server that vanished without closing the socket is noticed by the client, too.
+      query_timeout: settings.statementTimeoutMs + settings.connectTimeoutMs,
+    }),
+    keepAlive: true,
+    application_name: 'patina',
+    ...(settings.schema !== null && { options: `-c search_path=${settings.schema}` }),
+  };
+  const pool = new pg.Pool({
+    ...clientConfig,
+    max: settings.poolMax,
+    idleTimeoutMillis: settings.idleTimeoutMs,
+  });
+  const lost = (err: Error) =>
+    logger?.warn({ err: { message: err.message } }, 'database connection lost');
+  // The pool reports errors of idle connections; a connection that breaks while checked out with
+  // no query running (the server shut down) emits on the client itself, and an 'error' event
+  // nobody listens to would end the process.
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    dialect: 'postgres',
+    clientConfig,
+    schema: settings.schema,
+  };
 }
 
 const STATEMENT_CACHE_SIZE = 256;
@@ -56,11 +135,4 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
       return statement;
     },
   };
-}
-
-/** Unique-constraint violations differ per driver; this is the one place that knows them. */
-export function isUniqueViolation(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }

@@ -1,5 +1,6 @@
 import type { Identity, IdentityStatus } from '../identities/model.js';
 import type { Db } from './database.js';
+import type { RecordChange } from './repositories.js';
 import { parseStringArray } from './json.js';
 import type { IdentityRow } from './tables.js';
 
@@ -12,7 +13,10 @@ export interface IdentityChanges {
 }
 
 export class IdentitiesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly record: RecordChange,
+  ) {}
 
   async insert(identity: Identity): Promise<void> {
     await this.db
@@ -71,7 +75,9 @@ export class IdentitiesRepository {
       })
       .where('id', '=', id)
       .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    if (result.numUpdatedRows === 0n) return false;
+    await this.record({ kind: 'identity', id });
+    return true;
   }
 
   /**

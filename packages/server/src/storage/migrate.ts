@@ -10,10 +10,17 @@ const MIGRATIONS: Record<string, Migration> = {
 };
 
 /** Brings the schema to the newest version; runs on start and by `patina migrate`. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  options: { schema?: string | null | undefined } = {},
+): Promise<string[]> {
+  // Several nodes may start at once on PostgreSQL: Kysely's Migrator holds an advisory lock
+  // while it reads and applies migrations, so each migration runs exactly once and the other
+  // nodes wait, then find nothing to do. SQLite serves one node; it takes no such lock.
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+    ...(options.schema && { migrationTableSchema: options.schema }),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {

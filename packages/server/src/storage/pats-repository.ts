@@ -2,6 +2,7 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { FilterExpr } from '../pats/filter.js';
 import type { PatCredentialRecord, PatSort, PersonalAccessToken } from '../pats/model.js';
 import type { Db } from './database.js';
+import type { RecordChange } from './repositories.js';
 import { parseStringArray } from './json.js';
 import type { Database } from './tables.js';
 
@@ -54,7 +55,10 @@ type PatQueryBuilder = ExpressionBuilder<
 >;
 
 export class PatsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly record: RecordChange,
+  ) {}
 
   async insert(pat: NewPat): Promise<void> {
     await this.db
@@ -137,7 +141,7 @@ export class PatsRepository {
   }
 
   async update(id: string, changes: PatChanges): Promise<void> {
-    await this.db
+    const result = await this.db
       .updateTable('personal_access_tokens')
       .set({
         ...(changes.name !== undefined && { name: changes.name }),
@@ -153,7 +157,8 @@ export class PatsRepository {
       })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
-      .execute();
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) await this.record({ kind: 'pat', id });
   }
 
   async markDeleted(id: string, now: string): Promise<boolean> {
@@ -163,7 +168,9 @@ export class PatsRepository {
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    if (result.numUpdatedRows === 0n) return false;
+    await this.record({ kind: 'pat', id });
+    return true;
   }
 
   /** The credential check's one read: PAT, digest and owner, deleted or not. */

@@ -1,5 +1,7 @@
 import { AuditRepository } from './audit-repository.js';
+import { encodeChange, type Change, type ChangeFeed } from './change-feed.js';
 import type { Db } from './database.js';
+import { dialectOf, notify, type DialectName } from './dialect.js';
 import { IdentitiesRepository } from './identities-repository.js';
 import { SigningKeysRepository } from './keys-repository.js';
 import { PatsRepository } from './pats-repository.js';
@@ -15,31 +17,70 @@ export interface Repositories {
   revocations: RevocationsRepository;
 }
 
-function bind(db: Db): Repositories {
+/** How a repository reports a write that caches on every node must hear about. */
+export type RecordChange = (change: Change) => Promise<void>;
+
+function bind(db: Db, record: RecordChange): Repositories {
   return {
-    identities: new IdentitiesRepository(db),
-    pats: new PatsRepository(db),
+    identities: new IdentitiesRepository(db, record),
+    pats: new PatsRepository(db, record),
     audit: new AuditRepository(db),
-    signingKeys: new SigningKeysRepository(db),
+    signingKeys: new SigningKeysRepository(db, record),
     settings: new SettingsRepository(db),
-    revocations: new RevocationsRepository(db),
+    revocations: new RevocationsRepository(db, record),
   };
 }
 
-/** The storage the services see: repositories, and a way to run several writes atomically. */
+/** The NOTIFY channel of one deployment: one per schema, so deployments never hear each other. */
+export function changeChannel(schema: string | null | undefined): string {
+  return schema ? `patina:${schema}` : 'patina';
+}
+
+/**
+ * The storage the services see: repositories, a way to run several writes atomically, and the
+ * feed that tells this node's caches (and, through PostgreSQL, every other node's) what changed.
+ */
 export class Storage {
   readonly repos: Repositories;
+  readonly dialect: DialectName;
 
-  constructor(readonly db: Db) {
-    this.repos = bind(db);
+  constructor(
+    readonly db: Db,
+    readonly feed: ChangeFeed,
+    readonly channel: string = changeChannel(undefined),
+  ) {
+    this.dialect = dialectOf(db);
+    // Outside a transaction each write commits by itself: tell everyone at once.
+    this.repos = bind(db, async (change) => {
+      await notify(db, channel, [encodeChange(change)]);
+      feed.publish([change]);
+    });
   }
 
-  /** Runs `work` in one transaction: every write in it lands, or none does. */
+  /**
+   * Runs `work` in one transaction: every write in it lands, or none does. The changes it made
+   * are sent to the other nodes by the commit itself (NOTIFY is transactional) and to this
+   * node's caches right after it, so no cache on any node outlives the commit by more than the
+   * notification's trip.
+   */
   async transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(bind(trx)));
+    const changes: Change[] = [];
+    const result = await this.db.transaction().execute(async (trx) => {
+      const value = await work(
+        bind(trx, (change) => {
+          changes.push(change);
+          return Promise.resolve();
+        }),
+      );
+      await notify(trx, this.channel, changes.map(encodeChange));
+      return value;
+    });
+    this.feed.publish(changes);
+    return result;
   }
 
   async close(): Promise<void> {
+    await this.feed.close();
     await this.db.destroy();
   }
 }

@@ -1,8 +1,12 @@
 import type { Db } from './database.js';
+import type { RecordChange } from './repositories.js';
 
 /** The RFC 7009 deny-list: revoked access tokens by jti, until they would have expired. */
 export class RevocationsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly record: RecordChange,
+  ) {}
 
   /** Idempotent: revoking a revoked token again changes nothing. */
   async revoke(entry: {
@@ -21,6 +25,7 @@ export class RevocationsRepository {
       })
       .onConflict((oc) => oc.column('jti').doNothing())
       .execute();
+    await this.record({ kind: 'revocation', jti: entry.jti });
   }
 
   async isRevoked(jti: string): Promise<boolean> {

@@ -5,11 +5,13 @@ import { canonicalScope, type RightsModel } from '../identities/rights.js';
 import type { PatsRepository } from '../storage/pats-repository.js';
 import type { RevocationsRepository } from '../storage/revocations-repository.js';
 import { AccessTokenError, type AccessTokenClaims, type AccessTokens } from './access-tokens.js';
+import type { LivenessCache } from './liveness-cache.js';
 
 /**
  * Bearer authentication for Patina's own API: a valid signature and claims, and then the PAT
  * behind the token must still be live and its owner active. Checking the PAT on every call is
- * what makes a delete or a disable stop outstanding access tokens at once (SPEC §1).
+ * what makes a delete or a disable stop outstanding access tokens at once (SPEC §1). The reads go
+ * through a cache that every node's changes invalidate (LivenessCache).
  */
 export class BearerAuthenticator {
   constructor(
@@ -17,6 +19,7 @@ export class BearerAuthenticator {
       accessTokens: AccessTokens;
       pats: PatsRepository;
       revocations: RevocationsRepository;
+      cache: LivenessCache;
       rights: RightsModel;
       clock: Clock;
     },
@@ -32,10 +35,13 @@ export class BearerAuthenticator {
     options: { anyAudience?: boolean } = {},
   ): Promise<{ claims: AccessTokenClaims; record: PatCredentialRecord }> {
     const claims = await this.deps.accessTokens.verify(token, options);
-    if (await this.deps.revocations.isRevoked(claims.jti)) {
+    const { cache, revocations, pats } = this.deps;
+    if (await cache.isRevoked(claims.jti, () => revocations.isRevoked(claims.jti))) {
       throw new AccessTokenError('TOKEN_REVOKED', 'JWT has been revoked');
     }
-    const record = await this.deps.pats.findCredential(claims.client_id);
+    const record = await cache.record(claims.client_id, () =>
+      pats.findCredential(claims.client_id),
+    );
     const now = this.deps.clock.now().toISOString();
     if (
       !record ||

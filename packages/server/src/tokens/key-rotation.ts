@@ -33,9 +33,20 @@ export class KeyRotation {
   ) {}
 
   async rotate(context: AuditContext, algorithm?: SigningAlgorithm): Promise<SigningKeyInfo> {
+    const key = await this.#rotate(context, algorithm);
+    if (!key) throw new Error('The new signing key was not stored');
+    return this.#info(key);
+  }
+
+  async #rotate(
+    context: AuditContext,
+    algorithm?: SigningAlgorithm,
+    onlyIfCreatedBy?: string,
+  ): Promise<VerificationKey | undefined> {
     const alg = algorithm ?? this.deps.config.signing.algorithm;
     const previous = this.deps.keys.current().kid;
-    const key = await this.deps.keys.rotate(this.deps.storage, {
+    return this.deps.keys.rotate({
+      onlyIfCreatedBy,
       algorithm: alg,
       overlapSeconds: this.deps.config.policy.accessTokenValiditySeconds.max,
       alongside: (repos, kid) =>
@@ -46,7 +57,6 @@ export class KeyRotation {
           details: { previousKid: previous, algorithm: alg },
         }),
     });
-    return this.#info(key);
   }
 
   /** Scheduled rotation: rotates when the signing key is older than `signing.rotateAfterDays`. */
@@ -55,8 +65,11 @@ export class KeyRotation {
     if (days === null) return undefined;
     const current = this.deps.keys.find(this.deps.keys.current().kid);
     if (!current) return undefined;
-    const ageMs = this.deps.clock.now().getTime() - new Date(current.created).getTime();
-    return ageMs >= days * DAY_MS ? this.rotate(context) : undefined;
+    const cutoff = new Date(this.deps.clock.now().getTime() - days * DAY_MS).toISOString();
+    if (current.created > cutoff) return undefined;
+    // Every node may find it due at once; the check is repeated under the keys' lock.
+    const key = await this.#rotate(context, undefined, cutoff);
+    return key && this.#info(key);
   }
 
   async list(): Promise<SigningKeyInfo[]> {

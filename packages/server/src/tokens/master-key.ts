@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMasterKey } from '../config/load.js';
 
 export const MASTER_KEY_FILE = 'master.key';
 
@@ -29,7 +30,6 @@ export function resolveMasterKey(options: { configured: string | null; dataDir: 
 }
 
 function decode(text: string, source: string): Buffer {
-  const key = Buffer.from(text, 'base64');
-  if (key.length !== 32) throw new Error(`The master key in ${source} is not 32 bytes of base64`);
-  return key;
+  if (!isMasterKey(text)) throw new Error(`The master key in ${source} is not 32 bytes of base64`);
+  return Buffer.from(text, 'base64');
 }

@@ -12,7 +12,6 @@ import {
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import type { SigningAlgorithm } from '../config/schema.js';
-import type { SigningKeysRepository } from '../storage/keys-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SigningKeyRow } from '../storage/tables.js';
 
@@ -47,9 +46,10 @@ export class SigningKeys {
   #current: SigningKey | undefined;
   #byKid = new Map<string, VerificationKey>();
   #lastReloadMs = 0;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly repo: SigningKeysRepository,
+    private readonly storage: Storage,
     masterKey: Buffer,
     private readonly clock: Clock,
   ) {
@@ -58,19 +58,40 @@ export class SigningKeys {
     );
   }
 
-  /** Loads the keys, making the first one with `algorithm` when there is none. */
+  /**
+   * Loads the keys, making the first one with `algorithm` when there is none (once, however many
+   * nodes start together), and from then on reloads them whenever any node changes them.
+   */
   async init(algorithm: SigningAlgorithm): Promise<void> {
-    let rows = await this.repo.all();
+    let rows = await this.storage.repos.signingKeys.all();
     if (!rows.some((row) => row.retired === null)) {
-      await this.repo.insert(await this.#makeKey(algorithm));
-      rows = await this.repo.all();
+      const row = await this.#makeKey(algorithm);
+      await this.storage.transaction(async (repos) => {
+        await repos.signingKeys.lock();
+        const current = await repos.signingKeys.all();
+        if (!current.some((r) => r.retired === null)) await repos.signingKeys.insert(row);
+      });
+      rows = await this.storage.repos.signingKeys.all();
     }
     this.#load(rows);
+    this.#unsubscribe?.();
+    this.#unsubscribe = this.storage.feed.subscribe((event) => {
+      if (event.kind !== 'keys' && event.kind !== 'reset') return;
+      // A failed reload leaves the old keys in place; an unknown kid or the next housekeeping
+      // pass reloads again.
+      // It does not start the unknown-kid cooldown: that bounds reads caused by callers.
+      this.storage.repos.signingKeys.all().then(
+        (rows) => this.#load(rows),
+        () => {
+          this.#lastReloadMs = 0;
+        },
+      );
+    });
   }
 
   /** Re-reads the keys, e.g. after another process rotated them. */
   async reload(): Promise<void> {
-    this.#load(await this.repo.all());
+    this.#load(await this.storage.repos.signingKeys.all());
     this.#lastReloadMs = this.clock.now().getTime();
   }
 
@@ -91,25 +112,39 @@ export class SigningKeys {
    * A new signing key from now on. The old one stops signing and stays valid for verification
    * for `overlapSeconds` (the longest access-token lifetime), so no issued token breaks.
    */
-  async rotate(
-    storage: Storage,
-    options: {
-      algorithm: SigningAlgorithm;
-      overlapSeconds: number;
-      /** Runs in the rotation's transaction, e.g. to record an audit event. */
-      alongside?: (repos: Repositories, kid: string) => Promise<void>;
-    },
-  ): Promise<VerificationKey> {
+  async rotate(options: {
+    algorithm: SigningAlgorithm;
+    overlapSeconds: number;
+    /** Runs in the rotation's transaction, e.g. to record an audit event. */
+    alongside?: (repos: Repositories, kid: string) => Promise<void>;
+    /**
+     * Rotate only if the signing key was made at or before this instant; checked under the keys'
+     * lock, so nodes that all find a rotation due make one new key between them.
+     */
+    onlyIfCreatedBy?: string;
+  }): Promise<VerificationKey | undefined> {
     const now = this.clock.now();
     const row = await this.#makeKey(options.algorithm);
-    await storage.transaction(async (repos) => {
+    const rotated = await this.storage.transaction(async (repos) => {
+      await repos.signingKeys.lock();
+      if (options.onlyIfCreatedBy !== undefined) {
+        const active = (await repos.signingKeys.all()).find((r) => r.retired === null);
+        if (active && active.created > options.onlyIfCreatedBy) return false;
+      }
       const verifyUntil = new Date(now.getTime() + options.overlapSeconds * 1000).toISOString();
       await repos.signingKeys.retireActive(now.toISOString(), verifyUntil);
       await repos.signingKeys.insert(row);
       await options.alongside?.(repos, row.kid);
+      return true;
     });
     await this.reload();
-    return this.find(row.kid)!;
+    return rotated ? this.find(row.kid) : undefined;
+  }
+
+  /** Stops listening for other nodes' key changes. */
+  close(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   current(): SigningKey {

@@ -47,6 +47,7 @@ export interface Exit {
 export class Sandbox {
   readonly #children: RunningProcess[] = [];
   readonly #dirs: string[] = [];
+  #databaseEnv: Record<string, string> = {};
 
   constructor() {
     if (!existsSync(MAIN)) {
@@ -64,8 +65,18 @@ export class Sandbox {
     return dir;
   }
 
+  /**
+   * Puts every process this sandbox starts on a database (test/dialect.ts processDatabaseEnv:
+   * nothing for SQLite, PATINA_DATABASE_URL and PATINA_MASTER_KEY for PostgreSQL). A process's
+   * own env still wins.
+   */
+  useDatabase(env: Record<string, string>): this {
+    this.#databaseEnv = env;
+    return this;
+  }
+
   spawn(args: string[], env: Record<string, string>): RunningProcess {
-    const child = new RunningProcess(args, env);
+    const child = new RunningProcess(args, { ...this.#databaseEnv, ...env });
     this.#children.push(child);
     return child;
   }

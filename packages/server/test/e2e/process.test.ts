@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DIALECT, processDatabaseEnv } from '../dialect.js';
 import { freePort } from '../helpers.js';
 import {
   E2E_TIMEOUT_MS,
@@ -17,7 +18,7 @@ describe('the patina process', () => {
   it(
     'starts, bootstraps an administrator, serves requests, logs them and stops on SIGTERM',
     async () => {
-      const sandbox = new Sandbox();
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
       const dataDir = sandbox.tempDir();
       const port = await freePort();
       const server = await sandbox.serve({ PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port) });
@@ -25,7 +26,12 @@ describe('the patina process', () => {
 
       const file = join(dataDir, 'bootstrap-credentials.json');
       expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+      if (DIALECT === 'sqlite') {
+        expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+      } else {
+        // With PostgreSQL the key is PATINA_MASTER_KEY, shared by every node; no file is made.
+        expect(existsSync(join(dataDir, 'master.key'))).toBe(false);
+      }
       const credentials = readCredentials(file);
       expect(Object.keys(credentials).sort()).toEqual([
         'baseUrl',
@@ -98,7 +104,7 @@ describe('the patina process', () => {
   it(
     'keeps its bootstrap file, master key and signing key across a restart',
     async () => {
-      const sandbox = new Sandbox();
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
       const dataDir = sandbox.tempDir();
       const port = await freePort();
       const first = await sandbox.serve({ PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port) });
@@ -141,7 +147,7 @@ describe('the patina process', () => {
   it(
     'mints recovery credentials with `admin token` and migrates with `migrate`',
     async () => {
-      const sandbox = new Sandbox();
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
       const dataDir = sandbox.tempDir();
       const port = await freePort();
       const server = await sandbox.serve({ PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port) });
@@ -172,8 +178,12 @@ describe('the patina process', () => {
         stderr: '',
       });
 
+      // An empty database: a new data directory, or a new PostgreSQL database.
       const freshDir = join(sandbox.tempDir(), 'fresh');
-      const fresh = await sandbox.run(['migrate', '--data-dir', freshDir]);
+      const fresh = await sandbox.run(
+        ['migrate', '--data-dir', freshDir],
+        await processDatabaseEnv(),
+      );
       expect(fresh).toEqual({
         code: 0,
         signal: null,
@@ -189,7 +199,7 @@ describe('the patina process', () => {
   it(
     'rotates the signing key with `keys rotate` and lists keys with `keys list`',
     async () => {
-      const sandbox = new Sandbox();
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
       const dataDir = join(sandbox.tempDir(), 'keys');
       expect((await sandbox.run(['migrate', '--data-dir', dataDir])).code).toBe(0);
       const list = async () => {
@@ -236,7 +246,7 @@ describe('the patina process', () => {
   it(
     'refuses to start on a bad config file, naming the setting',
     async () => {
-      const sandbox = new Sandbox();
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
       const dir = sandbox.tempDir();
       const config = join(dir, 'patina.json');
       writeFileSync(config, JSON.stringify({ policy: { maxTokensPerOwner: 0 } }));
@@ -257,10 +267,37 @@ describe('the patina process', () => {
     E2E_TIMEOUT_MS,
   );
 
+  it.each([
+    ['missing', {}, 'masterKey (PATINA_MASTER_KEY) is required with PostgreSQL'],
+    [
+      'malformed',
+      { PATINA_MASTER_KEY: 'not-32-bytes' },
+      'masterKey (PATINA_MASTER_KEY) must be 32 random bytes, base64-encoded',
+    ],
+  ])(
+    'refuses to start on PostgreSQL with a %s master key, saying how to fix it',
+    async (_, env, message) => {
+      const sandbox = new Sandbox();
+      const dataDir = join(sandbox.tempDir(), 'data');
+      const result = await sandbox.run(['serve'], {
+        PATINA_DATA_DIR: dataDir,
+        // Never reached: the configuration is refused before any connection is made.
+        PATINA_DATABASE_URL: 'postgres://patina@127.0.0.1:1/patina',
+        ...env,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toContain('not-32-bytes');
+      expect(existsSync(dataDir)).toBe(false);
+    },
+    E2E_TIMEOUT_MS,
+  );
+
   it(
     'refuses to start on a port that is not a number, naming the port',
     async () => {
-      const sandbox = new Sandbox();
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
       const dataDir = join(sandbox.tempDir(), 'data');
       const result = await sandbox.run(['serve'], {
         PATINA_DATA_DIR: dataDir,

@@ -14,6 +14,10 @@ function configFile(content: unknown): string {
   return file;
 }
 
+/** A well-formed master key: 32 random bytes, base64. */
+const KEY = randomBytes(32).toString('base64');
+const BAD_MASTER_KEY = 'masterKey (PATINA_MASTER_KEY) must be 32 random bytes, base64-encoded';
+
 function configError(load: () => unknown): ConfigError {
   try {
     load();
@@ -34,6 +38,15 @@ describe('configuration defaults', () => {
       publicBaseUrl: null,
       issuer: null,
       audience: null,
+      database: {
+        url: null,
+        schema: null,
+        poolMax: 10,
+        connectTimeoutMs: 5000,
+        idleTimeoutMs: 30_000,
+        statementTimeoutMs: 15_000,
+      },
+      redis: { url: null, keyPrefix: 'patina:' },
       masterKey: null,
       logLevel: 'info',
       bodyLimitBytes: 65_536,
@@ -138,6 +151,69 @@ describe('configuration sources', () => {
     expect(config.host).toBe('0.0.0.0');
   });
 
+  it('takes the database and Redis URLs from the environment', () => {
+    const config = loadConfig({
+      env: {
+        PATINA_DATABASE_URL: 'postgres://patina@db.example.com:5432/patina',
+        PATINA_REDIS_URL: 'redis://cache.example.com:6379/2',
+        PATINA_MASTER_KEY: KEY,
+      },
+    });
+    expect(config.database).toEqual({
+      url: 'postgres://patina@db.example.com:5432/patina',
+      schema: null,
+      poolMax: 10,
+      connectTimeoutMs: 5000,
+      idleTimeoutMs: 30_000,
+      statementTimeoutMs: 15_000,
+    });
+    expect(config.redis).toEqual({ url: 'redis://cache.example.com:6379/2', keyPrefix: 'patina:' });
+    expect(config.masterKey).toBe(KEY);
+  });
+
+  it("merges PATINA_DATABASE_URL and PATINA_REDIS_URL into the file's settings", () => {
+    const file = configFile({
+      database: {
+        url: 'postgres://file.example.com/patina',
+        schema: 'patina_prod',
+        poolMax: 25,
+        connectTimeoutMs: 2000,
+      },
+      redis: { url: 'redis://file-cache:6379', keyPrefix: 'prod:' },
+      masterKey: KEY,
+    });
+    const config = loadConfig({
+      file,
+      env: {
+        PATINA_DATABASE_URL: 'postgresql://env.example.com/patina',
+        PATINA_REDIS_URL: 'rediss://env-cache:6380',
+      },
+    });
+    expect(config.database).toEqual({
+      url: 'postgresql://env.example.com/patina',
+      schema: 'patina_prod',
+      poolMax: 25,
+      connectTimeoutMs: 2000,
+      idleTimeoutMs: 30_000,
+      statementTimeoutMs: 15_000,
+    });
+    expect(config.redis).toEqual({ url: 'rediss://env-cache:6380', keyPrefix: 'prod:' });
+    // Without the variables the file's URLs stand.
+    const fileOnly = loadConfig({ file, env: { PATINA_DATABASE_URL: '', PATINA_REDIS_URL: '' } });
+    expect(fileOnly.database.url).toBe('postgres://file.example.com/patina');
+    expect(fileOnly.redis.url).toBe('redis://file-cache:6379');
+  });
+
+  it('names database.url when PATINA_DATABASE_URL is not a PostgreSQL URL', () => {
+    expect(
+      configError(() =>
+        loadConfig({ env: { PATINA_DATABASE_URL: 'mysql://x', PATINA_MASTER_KEY: KEY } }),
+      ).message,
+    ).toBe(
+      'Invalid configuration in settings: database.url must match pattern "^postgres(ql)?://"',
+    );
+  });
+
   it('takes a base64 master key of 32 bytes from the environment', () => {
     const key = randomBytes(32).toString('base64');
     expect(loadConfig({ env: { PATINA_MASTER_KEY: key } }).masterKey).toBe(key);
@@ -186,7 +262,38 @@ describe('bad configuration stops with the exact path', () => {
     [
       'a master key of the wrong size',
       { masterKey: 'abc' },
-      'masterKey must be 32 bytes, base64-encoded',
+      'masterKey (PATINA_MASTER_KEY) must be 32 random bytes, base64-encoded',
+    ],
+    [
+      'a database URL that is not PostgreSQL',
+      { database: { url: 'mysql://x' }, masterKey: KEY },
+      'database.url must match pattern "^postgres(ql)?://"',
+    ],
+    [
+      'a schema name that is not a plain lower-case identifier',
+      { database: { url: 'postgres://db.example.com/patina', schema: 'Bad-Name' }, masterKey: KEY },
+      'database.schema must match pattern "^[a-z_][a-z0-9_]{0,47}$"',
+    ],
+    ['a pool size', { database: { poolMax: 0 } }, 'database.poolMax must be >= 1'],
+    [
+      'a connect timeout',
+      { database: { connectTimeoutMs: 99 } },
+      'database.connectTimeoutMs must be >= 100',
+    ],
+    [
+      'an unknown database key',
+      { database: { host: 'db' } },
+      'database.host must NOT have additional properties',
+    ],
+    [
+      'a Redis URL that is not redis://',
+      { redis: { url: 'http://cache:6379' } },
+      'redis.url must match pattern "^rediss?://"',
+    ],
+    [
+      'an empty Redis key prefix',
+      { redis: { keyPrefix: '' } },
+      'redis.keyPrefix must NOT have fewer than 1 characters',
     ],
     [
       'validity bounds out of order',
@@ -218,8 +325,62 @@ describe('bad configuration stops with the exact path', () => {
   it('refuses a master key from the environment that is not 32 bytes', () => {
     const short = randomBytes(16).toString('base64');
     expect(configError(() => loadConfig({ env: { PATINA_MASTER_KEY: short } })).message).toBe(
-      'Invalid configuration in settings: masterKey must be 32 bytes, base64-encoded',
+      `Invalid configuration in settings: ${BAD_MASTER_KEY}`,
     );
+  });
+
+  it('refuses a master key that is not strict base64 of exactly 32 bytes', () => {
+    const malformed = {
+      'too short': 'abc',
+      // 44 characters, the length of a good key, but none of them base64: Buffer.from would
+      // skip them all rather than fail.
+      'not base64': '!'.repeat(44),
+      '32 bytes with a character that is not base64': `${KEY.slice(0, 10)}!${KEY.slice(11)}`,
+      '31 bytes': randomBytes(31).toString('base64'),
+      '33 bytes': randomBytes(33).toString('base64'),
+      '32 bytes in hex': randomBytes(32).toString('hex'),
+    };
+    for (const [what, masterKey] of Object.entries(malformed)) {
+      expect(configError(() => parseConfig({ masterKey })).message, what).toBe(
+        `Invalid configuration in settings: ${BAD_MASTER_KEY}`,
+      );
+      expect(
+        configError(() => loadConfig({ env: { PATINA_MASTER_KEY: masterKey } })).message,
+        what,
+      ).toBe(`Invalid configuration in settings: ${BAD_MASTER_KEY}`);
+    }
+  });
+
+  it('accepts a 32-byte master key in base64 with or without padding, and in base64url', () => {
+    const bytes = randomBytes(32);
+    for (const masterKey of [
+      bytes.toString('base64'),
+      bytes.toString('base64').replace(/=+$/, ''),
+      bytes.toString('base64url'),
+    ]) {
+      expect(parseConfig({ masterKey }).masterKey).toBe(masterKey);
+    }
+  });
+
+  it('requires a master key with PostgreSQL, naming the setting and its variable', () => {
+    const fromFile = configFile({ database: { url: 'postgres://db.example.com/patina' } });
+    const attempts = [
+      () => parseConfig({ database: { url: 'postgres://db.example.com/patina' } }),
+      () => loadConfig({ env: { PATINA_DATABASE_URL: 'postgresql://db.example.com/patina' } }),
+      () => loadConfig({ file: fromFile, env: {} }),
+    ];
+    for (const attempt of attempts) {
+      const { message } = configError(attempt);
+      expect(message).toMatch(/masterKey \(PATINA_MASTER_KEY\) is required with PostgreSQL/);
+      expect(message).toContain('masterKey');
+      expect(message).toContain('PATINA_MASTER_KEY');
+    }
+    expect(configError(attempts[2]!).message).toContain(fromFile);
+  });
+
+  it('does not require a master key with SQLite or with Redis alone', () => {
+    expect(parseConfig({}).masterKey).toBeNull();
+    expect(parseConfig({ redis: { url: 'redis://cache:6379' } }).masterKey).toBeNull();
   });
 
   it('refuses a config file that is not JSON, not an object, or missing', () => {

@@ -9,18 +9,16 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import type { SigningAlgorithm } from '../../src/config/schema.js';
-import { openDatabase } from '../../src/storage/database.js';
-import { migrateToLatest } from '../../src/storage/migrate.js';
-import { Storage } from '../../src/storage/repositories.js';
+import type { Storage } from '../../src/storage/repositories.js';
 import { AccessTokenError, AccessTokens, type MintInput } from '../../src/tokens/access-tokens.js';
 import { SigningKeys } from '../../src/tokens/signing-keys.js';
+import { openTestStorage } from '../dialect.js';
 import { HEX32, ISSUER } from '../helpers.js';
 
-/** A fresh in-memory database with the schema, closed when the test ends. */
+/** Fresh storage on this file's dialect, closed when the test ends. */
 async function freshStorage(): Promise<Storage> {
-  const storage = new Storage(openDatabase({ dataDir: ':memory:' }));
+  const storage = await openTestStorage();
   onTestFinished(() => storage.close());
-  await migrateToLatest(storage.db);
   return storage;
 }
 
@@ -28,7 +26,7 @@ async function keySet(algorithm: SigningAlgorithm = 'ES256') {
   const storage = await freshStorage();
   const clock = new ManualClock('2026-01-15T10:00:00.000Z');
   const masterKey = randomBytes(32);
-  const keys = new SigningKeys(storage.repos.signingKeys, masterKey, clock);
+  const keys = new SigningKeys(storage, masterKey, clock);
   await keys.init(algorithm);
   const tokens = new AccessTokens({
     keys,
@@ -75,7 +73,7 @@ describe('SigningKeys', () => {
     });
 
     // A second process over the same database, even one configured for another algorithm.
-    const again = new SigningKeys(storage.repos.signingKeys, masterKey, clock);
+    const again = new SigningKeys(storage, masterKey, clock);
     await again.init('EdDSA');
     expect(await storage.repos.signingKeys.all()).toHaveLength(1);
     expect(again.current().kid).toBe(keys.current().kid);
@@ -120,7 +118,7 @@ describe('SigningKeys', () => {
 
   it('cannot load the key under another master key', async () => {
     const { storage, keys, clock } = await keySet();
-    const other = new SigningKeys(storage.repos.signingKeys, randomBytes(32), clock);
+    const other = new SigningKeys(storage, randomBytes(32), clock);
     await expect(other.init('ES256')).rejects.toThrow(
       `Cannot decrypt signing key ${keys.current().kid}: the master key differs from the one it was stored under`,
     );
@@ -136,7 +134,7 @@ describe('SigningKeys', () => {
       .execute();
     clock.advance(1000);
 
-    const rotated = new SigningKeys(storage.repos.signingKeys, masterKey, clock);
+    const rotated = new SigningKeys(storage, masterKey, clock);
     await rotated.init('ES256');
     expect(rotated.current().kid).not.toBe(oldKid);
     expect(await storage.repos.signingKeys.all()).toHaveLength(2);

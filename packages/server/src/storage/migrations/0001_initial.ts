@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { needsAutoIncrement, serialKeyType, varchar } from '../dialect.js';
 
 // Migrations take Kysely<any>: they describe the schema as it was at their time, not as the
 // current table types say.
@@ -6,32 +7,32 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('identities')
-    .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
-    .addColumn('login', 'varchar(128)', (c) => c.notNull().unique())
-    .addColumn('name', 'varchar(256)', (c) => c.notNull())
-    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('id', varchar(db, 32), (c) => c.primaryKey())
+    .addColumn('login', varchar(db, 128), (c) => c.notNull().unique())
+    .addColumn('name', varchar(db, 256), (c) => c.notNull())
+    .addColumn('status', varchar(db, 16), (c) => c.notNull())
     .addColumn('roles', 'text', (c) => c.notNull())
     .addColumn('rights', 'text', (c) => c.notNull())
-    .addColumn('created', 'varchar(24)', (c) => c.notNull())
-    .addColumn('modified', 'varchar(24)', (c) => c.notNull())
+    .addColumn('created', varchar(db, 24), (c) => c.notNull())
+    .addColumn('modified', varchar(db, 24), (c) => c.notNull())
     .execute();
 
   await db.schema
     .createTable('personal_access_tokens')
-    .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
-    .addColumn('owner_id', 'varchar(32)', (c) => c.notNull().references('identities.id'))
-    .addColumn('name', 'varchar(128)', (c) => c.notNull())
+    .addColumn('id', varchar(db, 32), (c) => c.primaryKey())
+    .addColumn('owner_id', varchar(db, 32), (c) => c.notNull().references('identities.id'))
+    .addColumn('name', varchar(db, 128), (c) => c.notNull())
     .addColumn('scope', 'text', (c) => c.notNull())
-    .addColumn('secret_digest', 'varchar(64)', (c) => c.notNull())
+    .addColumn('secret_digest', varchar(db, 64), (c) => c.notNull())
     .addColumn('digest_version', 'integer', (c) => c.notNull())
-    .addColumn('created', 'varchar(24)', (c) => c.notNull())
-    .addColumn('last_used', 'varchar(24)')
+    .addColumn('created', varchar(db, 24), (c) => c.notNull())
+    .addColumn('last_used', varchar(db, 24))
     .addColumn('managed', 'integer', (c) => c.notNull())
     .addColumn('access_token_validity_seconds', 'integer', (c) => c.notNull())
-    .addColumn('expiration_date', 'varchar(24)')
+    .addColumn('expiration_date', varchar(db, 24))
     .addColumn('user_aware_token_never_expires', 'integer', (c) => c.notNull())
-    .addColumn('deleted_at', 'varchar(24)')
-    .addColumn('expiry_recorded_at', 'varchar(24)')
+    .addColumn('deleted_at', varchar(db, 24))
+    .addColumn('expiry_recorded_at', varchar(db, 24))
     .execute();
   // A name is unique among the live PATs of one owner (SPEC §1); deleted rows keep their names.
   await db.schema
@@ -54,19 +55,21 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('audit_events')
-    .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('id', 'varchar(32)', (c) => c.notNull().unique())
-    .addColumn('time', 'varchar(24)', (c) => c.notNull())
-    .addColumn('type', 'varchar(64)', (c) => c.notNull())
-    .addColumn('actor_id', 'varchar(32)')
-    .addColumn('actor_name', 'varchar(256)')
-    .addColumn('target_type', 'varchar(32)', (c) => c.notNull())
-    .addColumn('target_id', 'varchar(32)')
-    .addColumn('target_name', 'varchar(256)')
-    .addColumn('outcome', 'varchar(16)', (c) => c.notNull())
-    .addColumn('source_ip', 'varchar(64)')
-    .addColumn('user_agent', 'varchar(512)')
-    .addColumn('tracking_id', 'varchar(32)')
+    .addColumn('seq', serialKeyType(db), (c) =>
+      needsAutoIncrement(db) ? c.primaryKey().autoIncrement() : c.primaryKey(),
+    )
+    .addColumn('id', varchar(db, 32), (c) => c.notNull().unique())
+    .addColumn('time', varchar(db, 24), (c) => c.notNull())
+    .addColumn('type', varchar(db, 64), (c) => c.notNull())
+    .addColumn('actor_id', varchar(db, 32))
+    .addColumn('actor_name', varchar(db, 256))
+    .addColumn('target_type', varchar(db, 32), (c) => c.notNull())
+    .addColumn('target_id', varchar(db, 64)) // ids, and signing-key thumbprints (43)
+    .addColumn('target_name', varchar(db, 256))
+    .addColumn('outcome', varchar(db, 16), (c) => c.notNull())
+    .addColumn('source_ip', varchar(db, 64))
+    .addColumn('user_agent', varchar(db, 512))
+    .addColumn('tracking_id', varchar(db, 32))
     .addColumn('details', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('audit_time').on('audit_events').column('time').execute();
@@ -74,17 +77,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('signing_keys')
-    .addColumn('kid', 'varchar(64)', (c) => c.primaryKey())
-    .addColumn('alg', 'varchar(16)', (c) => c.notNull())
+    .addColumn('kid', varchar(db, 64), (c) => c.primaryKey())
+    .addColumn('alg', varchar(db, 16), (c) => c.notNull())
     .addColumn('public_jwk', 'text', (c) => c.notNull())
     .addColumn('private_jwk_enc', 'text', (c) => c.notNull())
-    .addColumn('created', 'varchar(24)', (c) => c.notNull())
-    .addColumn('retired', 'varchar(24)')
+    .addColumn('created', varchar(db, 24), (c) => c.notNull())
+    .addColumn('retired', varchar(db, 24))
     .execute();
 
   await db.schema
     .createTable('settings')
-    .addColumn('key', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('key', varchar(db, 64), (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
     .execute();
 }

@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import { keyPart } from '../shared/redis.js';
+import type { Lockout, LockoutPolicy, LockoutStore } from './lockout.js';
+
+/**
+ * One failure, atomically: count it in a window that starts with the first failure, and at
+ * maxFailures set the lock for durationSeconds and start counting afresh.
+ * KEYS: failures, lock. ARGV: window ms, max failures, lock ms.
+ */
+const RECORD_FAILURE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n >= tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  redis.call('DEL', KEYS[1])
+end
+return n`;
+
+/**
+ * The token-endpoint lockout (SPEC §6) counted in Redis, so failures on every node add up and a
+ * lock set by one node holds on all. While Redis cannot be reached, this node counts on its own
+ * (the in-memory Lockout) rather than refusing everyone or letting guesses through uncounted.
+ */
+export class RedisLockout implements LockoutStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly policy: LockoutPolicy,
+    private readonly prefix: string,
+    private readonly fallback: Lockout,
+  ) {}
+
+  async retryAfterSeconds(clientId: string): Promise<number> {
+    try {
+      const ms = await this.redis.pttl(this.#key('lock', clientId));
+      return Math.max(ms > 0 ? Math.ceil(ms / 1000) : 0, this.fallback.retryAfterSeconds(clientId));
+    } catch {
+      return this.fallback.retryAfterSeconds(clientId);
+    }
+  }
+
+  async recordFailure(clientId: string): Promise<void> {
+    try {
+      await this.redis.eval(
+        RECORD_FAILURE,
+        2,
+        this.#key('failures', clientId),
+        this.#key('lock', clientId),
+        this.policy.windowSeconds * 1000,
+        this.policy.maxFailures,
+        this.policy.durationSeconds * 1000,
+      );
+    } catch {
+      this.fallback.recordFailure(clientId);
+    }
+  }
+
+  async recordSuccess(clientId: string): Promise<void> {
+    this.fallback.recordSuccess(clientId);
+    try {
+      await this.redis.del(this.#key('failures', clientId), this.#key('lock', clientId));
+    } catch {
+      // Nothing to undo: the failures expire with their window.
+    }
+  }
+
+  #key(kind: 'failures' | 'lock', clientId: string): string {
+    return `${this.prefix}lockout:${kind}:${keyPart(clientId)}`;
+  }
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { inject, onTestFinished } from 'vitest';
+import { parseConfig } from '../src/config/load.js';
+import { openStorage } from '../src/runtime.js';
+import type { Storage } from '../src/storage/repositories.js';
+import type { TestDialect } from './postgres/probe.js';
+import { createDatabase, dropDatabase, dropSchema } from './postgres/server.js';
+
+/** The database this test file runs on: its Vitest project sets PATINA_TEST_DIALECT. */
+export const DIALECT: TestDialect =
+  process.env.PATINA_TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
+
+/** Settings that put a node on this run's database: none for SQLite, a schema for PostgreSQL. */
+export function testDatabaseSettings(): Record<string, unknown> {
+  if (DIALECT === 'sqlite') return {};
+  const url = inject('postgresUrl');
+  // A schema per app keeps tests apart in one throwaway database without making a database per
+  // test. It is dropped when the test ends, so the catalogue (which every migration run reads)
+  // stays small however many tests run.
+  const schema = `t_${randomBytes(8).toString('hex')}`;
+  onTestFinished(() => dropSchema(url, schema));
+  return {
+    database: { url, schema, poolMax: 4 },
+    masterKey: randomBytes(32).toString('base64'),
+  };
+}
+
+/**
+ * Fresh, migrated storage on this file's dialect: in-memory SQLite, or a new schema in the run's
+ * PostgreSQL database with a live change listener. The caller closes it.
+ */
+export async function openTestStorage(settings = testDatabaseSettings()): Promise<Storage> {
+  return openStorage(parseConfig({ dataDir: ':memory:', ...settings }));
+}
+
+/**
+ * The environment that puts a Patina process on this file's dialect: nothing for SQLite (the
+ * data directory holds the database), a fresh database and a master key for PostgreSQL. The
+ * database is dropped when the test ends.
+ */
+export async function processDatabaseEnv(): Promise<Record<string, string>> {
+  if (DIALECT === 'sqlite') return {};
+  const { url, name } = await createDatabase();
+  onTestFinished(() => dropDatabase(name));
+  return { PATINA_DATABASE_URL: url, PATINA_MASTER_KEY: randomBytes(32).toString('base64') };
+}
