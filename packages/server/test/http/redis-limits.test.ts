@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { BAD_CREDENTIALS, freePort, startTestApp, V3, type TestApp } from '../helpers.js';
+import { REDIS_URL, redisReachable, testRedis } from '../redis.js';
+
+/**
+ * Rate limits and the token-endpoint lockout shared by several nodes through Redis, each node
+ * being an app of its own (its own storage, its own process-local counters).
+ */
+const withRedis = describe.skipIf(!(await redisReachable('the shared-limit tests')));
+
+/**
+ * Redis settings with a key prefix no other test uses, and a way to read the keys under it;
+ * every key under the prefix is deleted when the test ends.
+ */
+function sharedRedis(): {
+  settings: { url: string; keyPrefix: string };
+  keys: () => Promise<string[]>;
+} {
+  const { redis, prefix } = testRedis();
+  return {
+    settings: { url: REDIS_URL, keyPrefix: prefix },
+    keys: () => redis.keys(`${prefix}*`),
+  };
+}
+
+const LOCKOUT = { maxFailures: 4, windowSeconds: 60, durationSeconds: 60 };
+const LOCKED = {
+  error: 'too_many_attempts',
+  error_description: 'Too many failed attempts for this client; try again later',
+};
+const RATE_LIMITED = { message: 'Rate Limit Exceeded' };
+
+/** A client id no PAT has (32 hex characters), fresh per call. */
+function unknownClientId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+async function fail(t: TestApp, clientId: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const response = await t.exchange(clientId, 'patina_wrong');
+    expect(response.statusCode, summary(response)).toBe(401);
+    expect(response.json()).toEqual(BAD_CREDENTIALS);
+  }
+}
+
+/** What a response was, for a failure message: never its body, which may hold a token. */
+function summary(response: LightMyRequestResponse): string {
+  try {
+    const body = response.json<{ error?: string; message?: string }>();
+    return `${response.statusCode} ${body.error ?? body.message ?? ''}`;
+  } catch {
+    return String(response.statusCode);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A test app whose Redis connection is up. Until it is, a node counts on its own (commands fail
+ * at once rather than queue), and these tests are about the shared counting.
+ */
+async function startConnectedApp(config: Record<string, unknown>): Promise<TestApp> {
+  const t = await startTestApp({ config });
+  const redis = t.services.redis;
+  if (!redis) throw new Error('the app has no Redis connection');
+  const deadline = Date.now() + 10_000;
+  while (redis.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error(`Redis did not connect: ${redis.status}`);
+    await sleep(10);
+  }
+  return t;
+}
+
+/** A lockout refusal; Retry-After counts down in Redis in real time, so allow a second. */
+function expectLocked(response: LightMyRequestResponse, durationSeconds: number): void {
+  expect(response.statusCode, summary(response)).toBe(429);
+  expect(response.json()).toEqual(LOCKED);
+  const retryAfter = Number(response.headers['retry-after']);
+  expect(retryAfter).toBeGreaterThanOrEqual(durationSeconds - 1);
+  expect(retryAfter).toBeLessThanOrEqual(durationSeconds);
+  expect(response.headers['cache-control']).toBe('no-store');
+}
+
+function expectRateLimited(response: LightMyRequestResponse, windowSeconds: number): void {
+  expect(response.statusCode, summary(response)).toBe(429);
+  expect(response.json()).toEqual(RATE_LIMITED);
+  expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+  expect(Number(response.headers['retry-after'])).toBeLessThanOrEqual(windowSeconds);
+}
+
+withRedis('lockout shared through Redis (SPEC §6)', () => {
+  async function twoNodes(redis?: { url: string; keyPrefix: string }) {
+    const start = (config: Record<string, unknown>) =>
+      redis ? startConnectedApp({ ...config, redis }) : startTestApp({ config });
+    const config = { policy: { lockout: LOCKOUT } };
+    return [await start(config), await start(config)] as const;
+  }
+
+  it('locks a client id on every node once the failures on all nodes reach maxFailures', async () => {
+    const { settings } = sharedRedis();
+    const [node1, node2] = await twoNodes(settings);
+    const clientId = unknownClientId();
+    await fail(node1, clientId, 2);
+    await fail(node2, clientId, 2);
+    expectLocked(await node1.exchange(clientId, 'patina_wrong'), 60);
+    expectLocked(await node2.exchange(clientId, 'patina_wrong'), 60);
+    // Another client id is not affected.
+    await fail(node1, unknownClientId(), 1);
+  });
+
+  it('refuses even the right secret on the node that knows the PAT', async () => {
+    const { settings } = sharedRedis();
+    const [node1, node2] = await twoNodes(settings);
+    const pat = await node2.mintPat(node2.admin.identity.id, { name: 'ci' });
+    // Unknown to node 1, a wrong secret on node 2: they count the same.
+    await fail(node1, pat.id, 2);
+    await fail(node2, pat.id, 2);
+    const response = await node2.exchange(pat.id, pat.secret);
+    expectLocked(response, 60);
+    expect(response.body).not.toContain(pat.secret);
+    const failed = await node2.auditEvents('PERSONAL_ACCESS_TOKEN_USE_FAILED');
+    expect(failed.map((e) => (JSON.parse(e.details) as { reason: string }).reason)).toEqual([
+      'wrong_secret',
+      'wrong_secret',
+      'locked_out',
+    ]);
+  });
+
+  it('without Redis counts per node: the same failures split 2 + 2 lock no one', async () => {
+    const [node1, node2] = await twoNodes();
+    const clientId = unknownClientId();
+    await fail(node1, clientId, 2);
+    await fail(node2, clientId, 2);
+    await fail(node1, clientId, 1);
+    await fail(node2, clientId, 1);
+
+    const pat = await node2.mintPat(node2.admin.identity.id, { name: 'ci' });
+    await fail(node1, pat.id, 2);
+    await fail(node2, pat.id, 2);
+    const response = await node2.exchange(pat.id, pat.secret);
+    expect(response.statusCode, summary(response)).toBe(200);
+  });
+});
+
+withRedis('rate limit shared through Redis (SPEC §2)', () => {
+  const RATE_LIMIT = { max: 5, windowSeconds: 60 };
+  // The rate limit is under test, not the lockout: failures must not lock here.
+  const NO_LOCKOUT = { maxFailures: 1000, windowSeconds: 60, durationSeconds: 60 };
+
+  async function twoNodes(redis?: { url: string; keyPrefix: string }) {
+    const config = { policy: { rateLimit: RATE_LIMIT, lockout: NO_LOCKOUT } };
+    const start = () =>
+      redis ? startConnectedApp({ ...config, redis }) : startTestApp({ config });
+    const node1 = await start();
+    const node2 = await start();
+    // A PAT node 1 knows; to node 2 its id is unknown (401), but it is the same bucket.
+    const pat = await node1.mintPat(node1.admin.identity.id, { name: 'ci' });
+    return { node1, node2, pat };
+  }
+
+  it('counts /oauth/token requests of one client id on every node together', async () => {
+    const { settings } = sharedRedis();
+    const { node1, node2, pat } = await twoNodes(settings);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const node = i % 2 === 0 ? node1 : node2;
+      statuses.push((await node.exchange(pat.id, pat.secret)).statusCode);
+    }
+    expect(statuses).toEqual([200, 401, 200, 401, 200]);
+    expectRateLimited(await node2.exchange(pat.id, pat.secret), 60);
+    expectRateLimited(await node1.exchange(pat.id, pat.secret), 60);
+
+    // Another client id has a bucket of its own.
+    const other = await node1.mintPat(node1.admin.identity.id, { name: 'other' });
+    expect((await node1.exchange(other.id, other.secret)).statusCode).toBe(200);
+  });
+
+  it('without Redis lets each node allow max requests of its own', async () => {
+    const { node1, node2, pat } = await twoNodes();
+    for (let i = 0; i < 5; i++) {
+      expect((await node1.exchange(pat.id, pat.secret)).statusCode).toBe(200);
+      expect((await node2.exchange(pat.id, pat.secret)).statusCode).toBe(401);
+    }
+    expectRateLimited(await node1.exchange(pat.id, pat.secret), 60);
+    expectRateLimited(await node2.exchange(pat.id, pat.secret), 60);
+  });
+});
+
+describe('Redis that cannot be reached', () => {
+  /** Records unhandled rejections and uncaught exceptions while the test runs. */
+  function watchUnhandled(): unknown[] {
+    const seen: unknown[] = [];
+    const record = (error: unknown) => void seen.push(error);
+    process.on('unhandledRejection', record);
+    process.on('uncaughtException', record);
+    onTestFinished(() => {
+      process.off('unhandledRejection', record);
+      process.off('uncaughtException', record);
+    });
+    return seen;
+  }
+
+  it('fails the rate limit open, counts the lockout per node, and closes cleanly', async () => {
+    const unhandled = watchUnhandled();
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const t = await startTestApp({
+      config: {
+        redis: { url, keyPrefix: 'down:' },
+        policy: {
+          rateLimit: { max: 3, windowSeconds: 60 },
+          lockout: { maxFailures: 3, windowSeconds: 300, durationSeconds: 60 },
+        },
+      },
+    });
+    const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+
+    // More requests than rateLimit.max: the limit is skipped while Redis is away, not enforced
+    // by refusing everyone.
+    for (let i = 0; i < 5; i++) {
+      const response = await t.exchange(pat.id, pat.secret);
+      expect(response.statusCode, summary(response)).toBe(200);
+    }
+    for (let i = 0; i < 5; i++) {
+      const response = await t.request({
+        method: 'GET',
+        url: `${V3}?owner-id=me`,
+        token: t.admin.token,
+      });
+      expect(response.statusCode, summary(response)).toBe(200);
+    }
+
+    // The lockout falls back to counting on this node: it still locks at maxFailures, and its
+    // Retry-After follows this node's clock.
+    await fail(t, pat.id, 3);
+    const locked = await t.exchange(pat.id, pat.secret);
+    expect(locked.statusCode, summary(locked)).toBe(429);
+    expect(locked.json()).toEqual(LOCKED);
+    expect(locked.headers['retry-after']).toBe('60');
+    t.clock.advance(60_000);
+    expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);
+
+    // The node kept trying to reach Redis all along...
+    const redis = t.services.redis;
+    if (!redis) throw new Error('the app has no Redis connection');
+    let attempts = 0;
+    redis.on('connecting', () => void (attempts += 1));
+    const deadline = Date.now() + 10_000;
+    while (attempts === 0 && Date.now() < deadline) await sleep(20);
+    expect(attempts).toBeGreaterThan(0);
+    // ...and closing does not wait for it, and stops those attempts: none for longer than the
+    // longest retry delay (2 s).
+    await t.close();
+    t.close = () => Promise.resolve(); // closed here: nothing left for the finish hook
+    attempts = 0;
+    await sleep(2500);
+    expect(attempts).toBe(0);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+withRedis('Redis keys (no credential as a key name)', () => {
+  it('hashes a client id that is not id-shaped and keeps an id-shaped one as it is', async () => {
+    const { settings, keys } = sharedRedis();
+    const t = await startConnectedApp({ redis: settings });
+    // A secret pasted into the client id field, in the body and in HTTP Basic.
+    const pasted = `patina_${randomBytes(48).toString('base64url').slice(0, 57)}`;
+    const pastedBasic = `patina_${randomBytes(48).toString('base64url').slice(0, 57)}`;
+    const idShaped = unknownClientId();
+    await fail(t, pasted, 1);
+    const basic = await t.postForm(
+      '/oauth/token',
+      { grant_type: 'client_credentials' },
+      { authorization: `Basic ${Buffer.from(`${pastedBasic}:patina_wrong`).toString('base64')}` },
+    );
+    expect(basic.statusCode, summary(basic)).toBe(401);
+    await fail(t, idShaped, 1);
+
+    const all = await keys();
+    const prefix = settings.keyPrefix;
+    for (const secret of [pasted, pastedBasic]) {
+      for (const key of all) {
+        expect(key).not.toContain(secret);
+        expect(key).not.toContain(secret.slice('patina_'.length));
+      }
+    }
+    // Each client id has its failure counter and its rate-limit bucket: the pasted ones under a
+    // hash, the id-shaped one under the id.
+    const hashedFailures = all.filter((k) =>
+      /^lockout:failures:h\.[A-Za-z0-9_-]{22}$/.test(k.slice(prefix.length)),
+    );
+    expect(hashedFailures).toHaveLength(2);
+    expect(all.filter((k) => k.startsWith(`${prefix}rate:`) && /oauth:h\./.test(k))).toHaveLength(
+      2,
+    );
+    expect(all).toContain(`${prefix}lockout:failures:${idShaped}`);
+    expect(
+      all.filter((k) => k.startsWith(`${prefix}rate:`) && k.endsWith(`oauth:${idShaped}`)),
+    ).toHaveLength(1);
+  });
+});
