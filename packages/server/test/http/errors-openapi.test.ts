@@ -44,6 +44,22 @@ describe('operational endpoints', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
   });
+
+  it('GET /ready answers 200 while the database answers and 503 once it cannot', async () => {
+    const t = await startTestApp();
+    const ready = await t.request({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', database: 'up' });
+    // The database goes away under the running app (the PostgreSQL outage tests cut a real
+    // connection; this is the same answer on every dialect).
+    await t.storage.db.destroy();
+    const down = await t.request({ method: 'GET', url: '/ready' });
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe('1');
+    expect(down.json()).toEqual({ status: 'unavailable', database: 'down' });
+    // /health is about the process, not the database: it still answers.
+    expect((await t.request({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
 });
 
 describe('GET /openapi.json', () => {
