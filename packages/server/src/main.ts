@@ -109,7 +109,10 @@ async function adminToken(flags: CommonFlags & { identity?: string; name: string
   }
 }
 
-/** Rotates the signing key in the local database; a running node picks it up within a minute. */
+/**
+ * Rotates the signing key in the database. Running nodes hear of it at once on PostgreSQL (NOTIFY);
+ * on SQLite within a minute, or when a token signed with the new key arrives.
+ */
 async function rotateKeys(flags: CommonFlags & { algorithm?: string }): Promise<void> {
   const services = await openRuntime(configFrom(flags), { listen: false });
   try {

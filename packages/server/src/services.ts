@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditQueryService } from './audit/audit-query-service.js';
 import { ExpirySweeper } from './audit/expiry-sweeper.js';
@@ -14,23 +16,21 @@ import { ClientCredentialsGrant } from './oauth/client-credentials.js';
 import { Introspection } from './oauth/introspection.js';
 import { Lockout, type LockoutStore } from './oauth/lockout.js';
 import { RedisLockout } from './oauth/redis-lockout.js';
-import { openRedis, redisReady } from './shared/redis.js';
-import type { Redis } from 'ioredis';
 import { Revocation } from './oauth/revocation.js';
 import { PatService } from './pats/pat-service.js';
+import { openRedis, redisReady } from './shared/redis.js';
+import { ping } from './storage/dialect.js';
 import type { Storage } from './storage/repositories.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { BearerAuthenticator } from './tokens/bearer.js';
 import { KeyRotation } from './tokens/key-rotation.js';
 import { SecretDigester } from './tokens/secret.js';
-import { ping } from './storage/dialect.js';
 import { LivenessCache } from './tokens/liveness-cache.js';
 import { SigningKeys } from './tokens/signing-keys.js';
-import type { Logger } from 'pino';
 
 export interface ServicesOptions {
   config: Config;
-  /** Opened and migrated by the caller, which also closes it. */
+  /** Opened and migrated by the caller; `Services.close()` closes it. */
   storage: Storage;
   masterKey: Buffer;
   clock?: Clock;
