@@ -134,9 +134,23 @@ export interface TestAppOptions {
  * finishes.
  */
 export async function startTestApp(options: TestAppOptions = {}) {
-  const { policy, ...rest } = options.config ?? {};
   const database = testDatabaseSettings();
-  const config = parseConfig({
+  const config = testConfig(database, options.config);
+  const clock = new ManualClock(START);
+  const storage = await openTestStorage(database);
+  const services = await createServices({ config, storage, masterKey: randomBytes(32), clock });
+  const app = await buildApp(services, { logger: options.logger ?? false });
+  await app.ready();
+  const t = new TestApp(app, services, clock);
+  onTestFinished(() => t.close());
+  t.admin = await t.user({ name: 'Ada Admin', login: 'ada', roles: ['ORG_ADMIN'] });
+  return t;
+}
+
+/** The config of a test app: the test defaults, the database settings and `overrides` on top. */
+export function testConfig(database: Record<string, unknown>, overrides: TestAppOptions['config']) {
+  const { policy, ...rest } = overrides ?? {};
+  return parseConfig({
     ...database,
     dataDir: ':memory:',
     publicBaseUrl: ISSUER,
@@ -147,15 +161,6 @@ export async function startTestApp(options: TestAppOptions = {}) {
     // Tests make many requests with one client; the rate limit has its own tests.
     policy: { rateLimit: { max: 100_000 }, ...policy },
   });
-  const clock = new ManualClock(START);
-  const storage = await openTestStorage(database);
-  const services = await createServices({ config, storage, masterKey: randomBytes(32), clock });
-  const app = await buildApp(services, { logger: options.logger ?? false });
-  await app.ready();
-  const t = new TestApp(app, services, clock);
-  onTestFinished(() => t.close());
-  t.admin = await t.user({ name: 'Ada Admin', login: 'ada', roles: ['ORG_ADMIN'] });
-  return t;
 }
 
 /** Every row of every table, as TestApp.snapshot() reads it. */

@@ -11,6 +11,7 @@ import { freePort } from '../helpers.js';
 import { createDatabase, dropDatabase } from '../postgres/server.js';
 import {
   type Credentials,
+  exchange,
   readCredentials,
   type RunningProcess,
   Sandbox,
@@ -102,16 +103,7 @@ export class ClusterNode {
 
   /** POST /oauth/token with client credentials, on this node. */
   async exchange(clientId: string, clientSecret: string): Promise<Answer> {
-    const response = await fetch(`${this.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        client_secret: clientSecret,
-      }),
-    });
-    return answerOf(response);
+    return answerOf(await exchange(`${this.url}/oauth/token`, clientId, clientSecret));
   }
 
   /** An access token for the client, minted on this node; anything but 200 fails the test. */

@@ -4,10 +4,8 @@ import { sql } from 'kysely';
 import { inject, onTestFinished } from 'vitest';
 import { buildApp, createServices } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
-import { parseConfig } from '../../src/config/load.js';
-import { RIGHTS } from '../../src/identities/rights.js';
 import { DIALECT, openTestStorage, testDatabaseSettings } from '../dialect.js';
-import { ISSUER, START, TestApp, V3, type TestAppOptions, type TestUser } from '../helpers.js';
+import { START, TestApp, testConfig, V3, type TestAppOptions, type TestUser } from '../helpers.js';
 
 /** What testDatabaseSettings() gives: nothing for SQLite, a URL and a schema for PostgreSQL. */
 export interface DatabaseSettings {
@@ -34,23 +32,13 @@ export async function startNodes(
   if (options.count > 1 && DIALECT === 'sqlite') {
     throw new Error('SQLite serves one node: several nodes need PostgreSQL');
   }
-  const { policy, ...rest } = options.config ?? {};
   const settings = testDatabaseSettings() as DatabaseSettings;
   const masterKey = randomBytes(32);
   const clock = new ManualClock(START);
   const nodes: TestApp[] = [];
   for (let index = 0; index < options.count; index++) {
     const own = options.databaseOf?.(index, settings) ?? settings;
-    const config = parseConfig({
-      ...own,
-      dataDir: ':memory:',
-      publicBaseUrl: ISSUER,
-      logLevel: 'silent',
-      scopes: [{ name: 'orders:read' }, { name: 'orders:write' }],
-      roles: { AUDITOR: [RIGHTS.allRead] },
-      ...rest,
-      policy: { rateLimit: { max: 100_000 }, ...policy },
-    });
+    const config = testConfig(own as Record<string, unknown>, options.config);
     const storage = await openTestStorage(own as Record<string, unknown>);
     const services = await createServices({ config, storage, masterKey, clock });
     const app = await buildApp(services, { logger: options.logger ?? false });
