@@ -152,17 +152,3 @@ export function scaleScenarios(t) {
     patList(t, 'S5-S2'),
   ];
 }
-
-/** The scenario ids a full result holds (the smoke test checks them). */
-export const ALL_IDS = [
-  'H',
-  'S1',
-  'S1-peer',
-  'S2',
-  'S3',
-  'S4-wrong-secret',
-  'S4-unknown-id',
-  'H-scale',
-  'S5-S1',
-  'S5-S2',
-];

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { bootstrapIfEmpty, mintAdminCredentials } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { SIGNING_ALGORITHMS, type Config, type SigningAlgorithm } from './config/schema.js';
 import { SYSTEM_CONTEXT } from './audit/model.js';
+import { createLogger } from './log.js';
 import { openRuntime, openStorage } from './runtime.js';
 
 const HOUSEKEEPING_MS = 60_000;
@@ -29,7 +29,7 @@ function configFrom(flags: CommonFlags & { host?: string; port?: string }): Conf
 
 async function serve(flags: CommonFlags & { host?: string; port?: string }): Promise<void> {
   const config = configFrom(flags);
-  const logger = pino({ level: config.logLevel, base: { service: 'patina' } });
+  const logger = createLogger(config.logLevel);
   const services = await openRuntime(config, { logger });
   const bootstrapFile = await bootstrapIfEmpty(services);
   if (bootstrapFile) {

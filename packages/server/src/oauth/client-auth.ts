@@ -10,9 +10,11 @@ export interface TokenRequestParams {
   resources: string[];
   /** Introspection and revocation (RFC 7662, RFC 7009). */
   token: string | undefined;
+  /**
+   * Read (so a conflicting repeat is refused like any parameter) but not acted on: Patina issues
+   * one kind of token, and RFC 7009 §2.1 / RFC 7662 §2.1 let a server ignore the hint.
+   */
   tokenTypeHint: string | undefined;
-  /** How the client authenticated, for the audit trail. */
-  method: 'client_secret_basic' | 'client_secret_post' | 'none';
 }
 
 type Param = 'grant_type' | 'client_id' | 'client_secret' | 'scope' | 'token' | 'token_type_hint';
@@ -65,17 +67,9 @@ function parseOAuthParams(request: FastifyRequest): TokenRequestParams {
     ) {
       throw new OAuthError('invalid_request', 'Use one client authentication method, not several');
     }
-    return {
-      ...params,
-      clientId: basic.id,
-      clientSecret: basic.secret,
-      method: 'client_secret_basic',
-    };
+    return { ...params, clientId: basic.id, clientSecret: basic.secret };
   }
-  return {
-    ...params,
-    method: params.clientSecret !== undefined ? 'client_secret_post' : 'none',
-  };
+  return params;
 }
 
 function readBasic(header: string | undefined): { id: string; secret: string } | undefined {

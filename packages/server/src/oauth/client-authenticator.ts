@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../audit/model.js';
 import type { Clock } from '../clock.js';
-import type { PatCredentialRecord } from '../pats/model.js';
+import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
 import type { Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
 import { badClientCredentials, OAuthError } from './errors.js';
@@ -56,12 +56,10 @@ export class ClientAuthenticator {
         : { digest: digester.placeholderDigest, version: 1 },
     );
     if (!record) return this.#fail(credentials, undefined, 'unknown_client');
-    let reason: FailureReason | undefined;
-    if (record.deletedAt !== null) reason = 'deleted';
-    else if (!secretMatches) reason = 'wrong_secret';
-    else if (record.expirationDate !== null && record.expirationDate <= clock.now().toISOString()) {
-      reason = 'expired';
-    } else if (record.ownerStatus !== 'ACTIVE') reason = 'owner_disabled';
+    // A deleted PAT is reported as deleted whatever the secret; otherwise the secret comes first.
+    const refusal = patRefusal(record, clock.now().toISOString());
+    const reason: FailureReason | null =
+      refusal === 'deleted' ? refusal : !secretMatches ? 'wrong_secret' : refusal;
     if (reason) return this.#fail(credentials, record, reason);
     await this.deps.lockout.recordSuccess(credentials.clientId);
     return record;

@@ -54,13 +54,14 @@ export class RedisLockout implements LockoutStore {
     }
   }
 
-  async recordSuccess(clientId: string): Promise<void> {
+  recordSuccess(clientId: string): void {
     this.fallback.recordSuccess(clientId);
-    try {
-      await this.redis.del(this.#key('failures', clientId), this.#key('lock', clientId));
-    } catch {
-      // Nothing to undo: the failures expire with their window.
-    }
+    // Not awaited: a successful exchange does not wait for Redis. Commands on one connection run
+    // in order, so a later check of this client id sees the counters cleared. If it fails there
+    // is nothing to undo: the failures expire with their window.
+    this.redis
+      .del(this.#key('failures', clientId), this.#key('lock', clientId))
+      .catch(() => undefined);
   }
 
   #key(kind: 'failures' | 'lock', clientId: string): string {

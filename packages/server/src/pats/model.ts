@@ -32,6 +32,17 @@ export interface PatCredentialRecord {
   deletedAt: string | null;
 }
 
+/** Why a PAT cannot be used now, or null when it can: deleted, expired, or its owner disabled. */
+export type PatRefusal = 'deleted' | 'expired' | 'owner_disabled';
+
+/** The one rule for "this PAT may be used now", shared by the token endpoint and bearer check. */
+export function patRefusal(record: PatCredentialRecord, nowIso: string): PatRefusal | null {
+  if (record.deletedAt !== null) return 'deleted';
+  if (record.expirationDate !== null && record.expirationDate <= nowIso) return 'expired';
+  if (record.ownerStatus !== 'ACTIVE') return 'owner_disabled';
+  return null;
+}
+
 export const PAT_SORT_FIELDS = ['name', 'created', 'lastUsed', 'expirationDate'] as const;
 export type PatSortField = (typeof PAT_SORT_FIELDS)[number];
 export interface PatSort {

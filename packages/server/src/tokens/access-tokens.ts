@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { SIGNING_ALGORITHMS } from '../config/schema.js';
 import { signJwt } from './jws.js';
 import type { SigningKeys } from './signing-keys.js';
+import { isUnavailable } from '../storage/dialect.js';
 
 /** The claims of a Patina access token (RFC 9068 plus SailPoint's identity claims). */
 export interface AccessTokenClaims {
@@ -97,11 +98,6 @@ export class AccessTokens {
     return Promise.resolve({ token, claims });
   }
 
-  /** The audience Patina's own API accepts. */
-  get defaultAudience(): string {
-    return this.options.audience;
-  }
-
   /**
    * Verifies signature (asymmetric algorithms only: `none` and HMAC are never accepted, RFC 8725
    * §3.1), `typ: at+jwt` (RFC 9068 §4), issuer, expiry and, unless `anyAudience` (introspection
@@ -166,6 +162,8 @@ export class AccessTokens {
       this.#verified.set(token, verified);
       return verified;
     } catch (error) {
+      // A key reload that could not reach the database is an outage (503), not a bad token.
+      if (isUnavailable(error)) throw error;
       throw toAccessTokenError(error);
     }
   }

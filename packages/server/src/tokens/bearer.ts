@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Principal } from '../identities/principal.js';
-import type { PatCredentialRecord } from '../pats/model.js';
+import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
 import { canonicalScope, type RightsModel } from '../identities/rights.js';
 import type { PatsRepository } from '../storage/pats-repository.js';
 import type { RevocationsRepository } from '../storage/revocations-repository.js';
@@ -42,19 +42,19 @@ export class BearerAuthenticator {
     const record = await cache.record(claims.client_id, () =>
       pats.findCredential(claims.client_id),
     );
-    const now = this.deps.clock.now().toISOString();
+    const refusal = record && patRefusal(record, this.deps.clock.now().toISOString());
     if (
       !record ||
-      record.deletedAt !== null ||
       record.ownerId !== claims.sub ||
-      (record.expirationDate !== null && record.expirationDate <= now)
+      refusal === 'deleted' ||
+      refusal === 'expired'
     ) {
       throw new AccessTokenError(
         'TOKEN_CLAIM_INVALID',
         'the personal access token behind this JWT is no longer valid',
       );
     }
-    if (record.ownerStatus !== 'ACTIVE') {
+    if (refusal === 'owner_disabled') {
       throw new AccessTokenError('TOKEN_CLAIM_INVALID', 'the identity behind this JWT is disabled');
     }
     return { claims, record };

@@ -242,3 +242,24 @@ describe('bearer authentication on the PAT API: the PAT behind the token', () =>
     await expectInvalidToken(t, token, PAT_GONE);
   });
 });
+
+describe('bearer authentication when the database is away', () => {
+  it('answers 503, not 401, when the signing keys cannot be read', async () => {
+    const t = await startTestApp();
+    const pat = await t.mintPat(t.admin.identity.id, { name: 'fresh' });
+    // Minted, never verified: its check must look its key up.
+    const token = await t.accessToken(pat.id, pat.secret);
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    const keys = t.services.keys;
+    const findOrReload = keys.findOrReload.bind(keys);
+    keys.findOrReload = () => Promise.reject(outage);
+    const down = await t.request({ method: 'GET', url: V3, token });
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe('1');
+    expect(down.json<{ detailCode: string }>().detailCode).toBe('503 Service Unavailable');
+    keys.findOrReload = findOrReload;
+    expect((await t.request({ method: 'GET', url: V3, token })).statusCode).toBe(200);
+  });
+});
