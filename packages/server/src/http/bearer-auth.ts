@@ -4,12 +4,19 @@ import { AccessTokenError } from '../tokens/access-tokens.js';
 import type { BearerAuthenticator } from '../tokens/bearer.js';
 import { sendUnauthorized } from './error-handler.js';
 
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or undefined. */
+export function readBearerToken(header: string | undefined): string | undefined {
+  return header ? BEARER.exec(header)?.[1] : undefined;
+}
+
 /** onRequest hook: every API route needs `Authorization: Bearer <access token>` (RFC 6750 §2.1). */
 export function bearerAuthHook(authenticator: BearerAuthenticator) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
-    const match = header ? /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(header) : null;
-    if (!match?.[1]) {
+    const token = readBearerToken(header);
+    if (!token) {
       return sendUnauthorized(
         reply,
         new PatinaError(
@@ -19,7 +26,7 @@ export function bearerAuthHook(authenticator: BearerAuthenticator) {
       );
     }
     try {
-      request.principal = await authenticator.authenticate(match[1]);
+      request.principal = await authenticator.authenticate(token);
     } catch (error) {
       if (error instanceof AccessTokenError) return sendUnauthorized(reply, error);
       throw error;

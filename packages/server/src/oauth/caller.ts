@@ -1,11 +1,12 @@
 import type { FastifyRequest } from 'fastify';
+import { readBearerToken } from '../http/bearer-auth.js';
 import { auditContext } from '../http/request-context.js';
 import type { RightsModel } from '../identities/rights.js';
 import { AccessTokenError } from '../tokens/access-tokens.js';
 import type { BearerAuthenticator } from '../tokens/bearer.js';
 import { readOAuthParams, type TokenRequestParams } from './client-auth.js';
 import type { ClientAuthenticator } from './client-authenticator.js';
-import { OAuthError } from './errors.js';
+import { badClientCredentials, OAuthError } from './errors.js';
 import type { OAuthCaller } from './introspection.js';
 
 /**
@@ -41,13 +42,13 @@ export class OAuthCallerAuthenticator {
   ): Promise<OAuthCaller> {
     const header = request.headers.authorization;
     if (options.allowBearer && header && /^bearer /i.test(header)) {
+      const token = readBearerToken(header);
+      if (!token) throw badClientCredentials();
       try {
-        const principal = await this.deps.bearer.authenticate(header.slice(7).trim());
+        const principal = await this.deps.bearer.authenticate(token);
         return { patId: principal.patId, rights: principal.rights };
       } catch (error) {
-        if (error instanceof AccessTokenError) {
-          throw new OAuthError('invalid_client', 'Bad client credentials');
-        }
+        if (error instanceof AccessTokenError) throw badClientCredentials();
         throw error;
       }
     }
