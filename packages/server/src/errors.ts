@@ -1,3 +1,5 @@
+import { isIdShaped } from './ids.js';
+
 /**
  * Domain errors with stable codes. Services throw these; the HTTP layer maps each code to a status
  * and a wire body (SailPoint's error body for the PAT and admin APIs). Messages say what was wrong
@@ -55,14 +57,13 @@ export const illegalValue = (field: string, message: string) =>
   new PatinaError('ILLEGAL_VALUE', message, { field });
 export const notFound = (message: string) => new PatinaError('NOT_FOUND', message);
 
-const ID = /^[0-9a-f]{32}$/;
 /**
  * 404 for an id from the path. The id is quoted only when it has an id's shape: anything else
  * may be a secret or a token pasted into the wrong place, and is never echoed.
  */
 export const notFoundById = (kind: string, id: string) =>
   notFound(
-    ID.test(id)
+    isIdShaped(id)
       ? `${kind} '${id}' was not found`
       : `${kind} was not found: the id is not 32 lowercase hex characters`,
   );

@@ -6,6 +6,7 @@ import type { Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
 import { badClientCredentials, OAuthError } from './errors.js';
 import type { LockoutStore } from './lockout.js';
+import { isIdShaped } from '../ids.js';
 
 export interface ClientCredentials {
   clientId: string;
@@ -17,8 +18,6 @@ export interface ClientCredentials {
 
 export type FailureReason =
   'unknown_client' | 'wrong_secret' | 'expired' | 'deleted' | 'owner_disabled' | 'locked_out';
-
-const PAT_ID = /^[0-9a-f]{32}$/;
 
 export interface ClientAuthenticatorDeps {
   storage: Storage;
@@ -82,7 +81,7 @@ export class ClientAuthenticator {
   ): Promise<void> {
     // An unknown client id is not echoed unless it has an id's shape: people paste secrets
     // into the wrong field.
-    const id = record?.id ?? (PAT_ID.test(credentials.clientId) ? credentials.clientId : null);
+    const id = record?.id ?? (isIdShaped(credentials.clientId) ? credentials.clientId : null);
     await this.deps.storage.transaction((repos) =>
       this.deps.audit.record(repos, {
         type: 'PERSONAL_ACCESS_TOKEN_USE_FAILED',

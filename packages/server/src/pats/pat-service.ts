@@ -35,6 +35,7 @@ import {
   type PersonalAccessToken,
 } from './model.js';
 import { applyPatPatch, type PatchableView } from './patch.js';
+import { isIdShaped } from '../ids.js';
 
 export interface CreatePatInput {
   name: string;
@@ -56,7 +57,6 @@ export interface ListPatsInput {
 
 export const DEFAULT_SCOPE = [ALL_SCOPES];
 const NAME_MAX = 128;
-const ID_PATTERN = /^[0-9a-f]{32}$/;
 
 export interface PatServiceDeps {
   storage: Storage;
@@ -204,7 +204,7 @@ export class PatService {
         );
       }
     } else {
-      if (input.ownerId !== undefined && !ID_PATTERN.test(input.ownerId)) {
+      if (input.ownerId !== undefined && !isIdShaped(input.ownerId)) {
         throw illegalValue(
           'owner-id',
           "'owner-id' must be 'me' or an identity id (32 hex characters)",
@@ -302,7 +302,7 @@ export class PatService {
 
   /** A PAT the caller may change: own ones with my-manage, others' with all-manage. */
   async #findForChange(principal: Principal, id: string, verb: 'change' | 'delete') {
-    const pat = ID_PATTERN.test(id) ? await this.deps.storage.repos.pats.findLive(id) : undefined;
+    const pat = isIdShaped(id) ? await this.deps.storage.repos.pats.findLive(id) : undefined;
     const visible =
       pat !== undefined &&
       (!pat.managed || canSeeManaged(principal)) &&

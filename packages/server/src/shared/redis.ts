@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { isIdShaped } from '../ids.js';
 
 const ERROR_LOG_INTERVAL_MS = 30_000;
 
@@ -49,14 +50,12 @@ export async function redisReady(redis: Redis, timeoutMs: number): Promise<boole
   });
 }
 
-const ID = /^[0-9a-f]{32}$/;
-
 /**
  * A client id as part of a Redis key. Client ids are user input: anything that is not id-shaped
  * (a pasted secret, a long string) is hashed, so no credential is ever stored as a key name.
  */
 export function keyPart(clientId: string): string {
-  return ID.test(clientId)
+  return isIdShaped(clientId)
     ? clientId
     : `h.${createHash('sha256').update(clientId).digest('base64url').slice(0, 22)}`;
 }
