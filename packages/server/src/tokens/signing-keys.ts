@@ -80,12 +80,14 @@ export class SigningKeys {
       // A failed reload leaves the old keys in place; an unknown kid or the next housekeeping
       // pass reloads again.
       // It does not start the unknown-kid cooldown: that bounds reads caused by callers.
-      this.storage.repos.signingKeys.all().then(
-        (rows) => this.#load(rows),
-        () => {
+      // #load can throw too (no active key in what was read): caught with the read's errors,
+      // or it would escape as an unhandled rejection and end the process.
+      this.storage.repos.signingKeys
+        .all()
+        .then((rows) => this.#load(rows))
+        .catch(() => {
           this.#lastReloadMs = 0;
-        },
-      );
+        });
     });
   }
 
