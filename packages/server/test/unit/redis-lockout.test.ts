@@ -92,7 +92,7 @@ describe.skipIf(!reachable)('RedisLockout (against a real Redis)', () => {
   it('clears the failures on success', async () => {
     const { lockout } = setup(POLICY);
     await fail(lockout, A, 2);
-    await lockout.recordSuccess(A);
+    lockout.recordSuccess(A);
     await fail(lockout, A, 2);
     expect(await lockout.retryAfterSeconds(A)).toBe(0);
     await fail(lockout, A, 1);
@@ -103,7 +103,7 @@ describe.skipIf(!reachable)('RedisLockout (against a real Redis)', () => {
     const { lockout } = setup(POLICY);
     await fail(lockout, A, 2);
     await fail(lockout, B, 2);
-    await lockout.recordSuccess(B);
+    lockout.recordSuccess(B);
     await fail(lockout, A, 1);
     await fail(lockout, B, 1);
     expect(await lockout.retryAfterSeconds(A)).toBeGreaterThan(0);
@@ -145,7 +145,7 @@ describe('RedisLockout while Redis cannot be reached', () => {
   it('clears the per-node failures on success', async () => {
     const { lockout } = await downSetup();
     await fail(lockout, A, 2);
-    await lockout.recordSuccess(A);
+    lockout.recordSuccess(A);
     await fail(lockout, A, 2);
     expect(await lockout.retryAfterSeconds(A)).toBe(0);
     await fail(lockout, A, 1);
