@@ -1,3 +1,4 @@
+import { SHARED_SCHEMAS } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -10,11 +11,10 @@ import { registerKeyRoutes } from './http/key-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';
-import { SHARED_SCHEMAS } from './http/schemas.js';
 import { createValidatorCompiler } from './http/validation.js';
-import { registerInfoRoute } from './oauth/info-route.js';
-import { registerMetadataRoutes } from './oauth/metadata-routes.js';
-import { oauthEndpoints } from './oauth/plugin.js';
+import { registerInfoRoute } from './http/oauth/info-route.js';
+import { registerMetadataRoutes } from './http/oauth/metadata-routes.js';
+import { oauthEndpoints } from './http/oauth/plugin.js';
 import type { Services } from './services.js';
 
 export { createServices, type Services } from './services.js';

@@ -1,10 +1,10 @@
+import { RIGHTS } from '@patina/contract';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Services } from './app.js';
 import { SYSTEM_CONTEXT } from './audit/model.js';
-import { PatinaError } from './errors.js';
-import type { Principal } from './identities/principal.js';
-import { RIGHTS } from './identities/rights.js';
+import { PatinaError } from './core/errors.js';
+import type { Principal } from './access/principal.js';
 
 export const BOOTSTRAP_FILE = 'bootstrap-credentials.json';
 

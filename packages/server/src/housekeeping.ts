@@ -1,6 +1,6 @@
-import type { ExpirySweeper } from './audit/expiry-sweeper.js';
+import type { ExpirySweeper } from './pats/expiry-sweeper.js';
 import { SYSTEM_CONTEXT } from './audit/model.js';
-import type { Clock } from './clock.js';
+import type { Clock } from './core/clock.js';
 import type { Storage } from './storage/repositories.js';
 import type { KeyRotation } from './tokens/key-rotation.js';
 import type { SigningKeys } from './tokens/signing-keys.js';

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '@patina/contract';
 import { Command, Option } from 'commander';
 import { buildApp } from './app.js';
 import { bootstrapIfEmpty, mintAdminCredentials } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/load.js';
-import { SIGNING_ALGORITHMS, type Config, type SigningAlgorithm } from './config/schema.js';
+import { type Config } from './config/schema.js';
 import { SYSTEM_CONTEXT } from './audit/model.js';
-import { createLogger } from './log.js';
+import { createLogger } from './core/log.js';
 import { openRuntime, openStorage } from './runtime.js';
 
 const HOUSEKEEPING_MS = 60_000;

@@ -1,3 +1,4 @@
+import { type Identity, RIGHTS } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -5,11 +6,9 @@ import { pino, type Logger } from 'pino';
 import { expect, onTestFinished } from 'vitest';
 import { buildApp, createServices, type Services } from '../src/app.js';
 import { SYSTEM_CONTEXT } from '../src/audit/model.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../src/core/clock.js';
 import { parseConfig } from '../src/config/load.js';
-import type { Identity } from '../src/identities/model.js';
-import type { Principal } from '../src/identities/principal.js';
-import { RIGHTS } from '../src/identities/rights.js';
+import type { Principal } from '../src/access/principal.js';
 import type { CreatePatInput } from '../src/pats/pat-service.js';
 import type { Storage } from '../src/storage/repositories.js';
 import { openTestStorage, testDatabaseSettings } from './dialect.js';

@@ -1,7 +1,8 @@
+import { type AuditEvent, type AuditEventType, type AuditOutcome } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Repositories } from '../storage/repositories.js';
-import type { AuditContext, AuditEvent, AuditEventType, AuditOutcome } from './model.js';
+import type { AuditContext } from './model.js';
 
 export interface AuditRecord {
   type: AuditEventType;

@@ -1,7 +1,8 @@
-import { forbidden, illegalValue } from '../errors.js';
-import { canReadAll, type RequestContext } from '../identities/principal.js';
+import { AUDIT_EVENT_TYPES, type AuditEventType } from '@patina/contract';
+import { forbidden, illegalValue } from '../core/errors.js';
+import { canReadAll, type RequestContext } from '../access/principal.js';
 import type { Storage } from '../storage/repositories.js';
-import { AUDIT_EVENT_TYPES, type AuditEventType, type AuditQuery } from './model.js';
+import { type AuditQuery } from './model.js';
 
 export interface AuditQueryInput {
   type?: string | undefined;

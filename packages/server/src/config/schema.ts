@@ -1,3 +1,4 @@
+import { SIGNING_ALGORITHMS } from '@patina/contract';
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
@@ -78,9 +79,6 @@ const Policy = Type.Object(
   },
   { default: {}, additionalProperties: false },
 );
-
-export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
-export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 export const ConfigSchema = Type.Object(
   {

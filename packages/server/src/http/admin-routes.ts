@@ -1,26 +1,26 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AuditQueryService } from '../audit/audit-query-service.js';
-import { forbidden } from '../errors.js';
-import type { IdentityService } from '../identities/identity-service.js';
-import { canManageAll, canReadAll, type RequestContext } from '../identities/principal.js';
-import type { PatService } from '../pats/pat-service.js';
-import { toCreateResponse } from './pat-routes.js';
-import { requireMediaType } from './media-type.js';
-import { requestContext } from './request-context.js';
 import {
   AdminCreatePatRequest,
   AuditEventResponse,
   AuditQuery,
   CreateIdentityRequest,
   CreatePatResponse,
-  ERROR_RESPONSES,
+  API_ERROR_RESPONSES,
   IdentityMergePatch,
   IdentityResponse,
   IdParams,
   PageQuery,
-} from './schemas.js';
+} from '@patina/contract';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AuditQueryService } from '../audit/audit-query-service.js';
+import { forbidden } from '../core/errors.js';
+import type { IdentityService } from '../identities/identity-service.js';
+import { canManageAll, canReadAll, type RequestContext } from '../access/principal.js';
+import type { PatService } from '../pats/pat-service.js';
+import { toCreateResponse } from './pat-routes.js';
+import { requireMediaType } from './media-type.js';
+import { requestContext } from './request-context.js';
 
 export const ADMIN_BASE = '/patina/v1';
 
@@ -62,7 +62,7 @@ export function registerAdminRoutes(
         operationId: 'createIdentity',
         summary: 'Create an identity',
         body: Type.Ref(CreateIdentityRequest),
-        response: { 201: Type.Ref(IdentityResponse), ...ERROR_RESPONSES },
+        response: { 201: Type.Ref(IdentityResponse), ...API_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
@@ -81,7 +81,7 @@ export function registerAdminRoutes(
         operationId: 'listIdentities',
         summary: 'List identities',
         querystring: PageQuery,
-        response: { 200: Type.Array(Type.Ref(IdentityResponse)), ...ERROR_RESPONSES },
+        response: { 200: Type.Array(Type.Ref(IdentityResponse)), ...API_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
@@ -105,7 +105,7 @@ export function registerAdminRoutes(
         operationId: 'getIdentity',
         summary: 'Get an identity',
         params: IdParams,
-        response: { 200: Type.Ref(IdentityResponse), ...ERROR_RESPONSES, ...notFound },
+        response: { 200: Type.Ref(IdentityResponse), ...API_ERROR_RESPONSES, ...notFound },
       },
     },
     async (request) => {
@@ -125,7 +125,7 @@ export function registerAdminRoutes(
         summary: 'Change name, roles, rights or status (application/merge-patch+json)',
         params: IdParams,
         body: Type.Ref(IdentityMergePatch),
-        response: { 200: Type.Ref(IdentityResponse), ...ERROR_RESPONSES, ...notFound },
+        response: { 200: Type.Ref(IdentityResponse), ...API_ERROR_RESPONSES, ...notFound },
       },
     },
     async (request) => {
@@ -144,7 +144,7 @@ export function registerAdminRoutes(
         summary: 'Create a personal access token for an identity (optionally managed)',
         params: IdParams,
         body: Type.Ref(AdminCreatePatRequest),
-        response: { 200: Type.Ref(CreatePatResponse), ...ERROR_RESPONSES, ...notFound },
+        response: { 200: Type.Ref(CreatePatResponse), ...API_ERROR_RESPONSES, ...notFound },
       },
     },
     async (request) => {
@@ -166,7 +166,7 @@ export function registerAdminRoutes(
         operationId: 'listAuditEvents',
         summary: 'Audit events, newest first',
         querystring: AuditQuery,
-        response: { 200: Type.Array(Type.Ref(AuditEventResponse)), ...ERROR_RESPONSES },
+        response: { 200: Type.Array(Type.Ref(AuditEventResponse)), ...API_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PatinaError } from '../errors.js';
+import { PatinaError } from '../core/errors.js';
 import { AccessTokenError } from '../tokens/access-tokens.js';
-import type { BearerAuthenticator } from '../tokens/bearer.js';
+import type { BearerAuthenticator } from '../auth/bearer.js';
 import { sendUnauthorized } from './error-handler.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;

@@ -1,31 +1,10 @@
+import { ERROR_WIRE, type SailPointErrorBody } from '@patina/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PatinaError, type ErrorCode } from '../errors.js';
+import { PatinaError } from '../core/errors.js';
 import { isUnavailable } from '../storage/dialect.js';
 import { AccessTokenError } from '../tokens/access-tokens.js';
 import { safePath } from './safe-path.js';
 import { validationToError } from './validation.js';
-
-/** SailPoint's detail codes and HTTP statuses for each domain error code (SPEC §2). */
-const WIRE: Record<Exclude<ErrorCode, 'UNAUTHORIZED' | 'RATE_LIMITED'>, [number, string]> = {
-  BAD_REQUEST: [400, '400.1 Bad Request Content'],
-  REQUIRED_MISSING: [400, '400.1.0 Required Data Missing Or Empty'],
-  ILLEGAL_VALUE: [400, '400.1.3 Illegal value'],
-  LIMIT_VIOLATION: [400, '400.1.4 Limit violation'],
-  REFERENCE_CONFLICT: [400, '400.1.409 Reference conflict'],
-  FORBIDDEN: [403, '403 Forbidden'],
-  NOT_FOUND: [404, '404 Not found'],
-  PAYLOAD_TOO_LARGE: [413, '413 Payload Too Large'],
-  UNSUPPORTED_MEDIA_TYPE: [415, '415 Unsupported Media Type'],
-  UNAVAILABLE: [503, '503 Service Unavailable'],
-  INTERNAL: [500, '500.0 Internal Fault'],
-};
-
-export interface SailPointErrorBody {
-  detailCode: string;
-  trackingId: string;
-  messages: { locale: string; localeOrigin: string; text: string }[];
-  causes: unknown[];
-}
 
 export function sailPointBody(
   detailCode: string,
@@ -74,7 +53,7 @@ export function installSailPointErrors(app: FastifyInstance): void {
       return reply.code(429).send({ message: 'Rate Limit Exceeded' });
     }
     if (raw instanceof AccessTokenError) return sendUnauthorized(reply, raw);
-    const [status, detailCode] = WIRE[error.code];
+    const { status, detailCode } = ERROR_WIRE[error.code];
     if (error.requiredScope !== undefined) {
       // RFC 6750 §3.1: the token is fine but lacks a scope; say which.
       void reply.header(

@@ -1,14 +1,12 @@
+import { SIGNING_ALGORITHMS, RIGHTS, API_ERROR_RESPONSES, StringEnum } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { SIGNING_ALGORITHMS } from '../config/schema.js';
-import { forbidden } from '../errors.js';
-import { canManageAll, canReadAll } from '../identities/principal.js';
-import { RIGHTS } from '../identities/rights.js';
+import { forbidden } from '../core/errors.js';
+import { canManageAll, canReadAll } from '../access/principal.js';
 import type { KeyRotation } from '../tokens/key-rotation.js';
 import { ADMIN_BASE } from './admin-routes.js';
 import { auditContext } from './request-context.js';
-import { ERROR_RESPONSES, StringEnum } from './schemas.js';
 
 const SigningKeyInfo = Type.Object(
   {
@@ -41,7 +39,7 @@ export function registerKeyRoutes(
         tags,
         operationId: 'listSigningKeys',
         summary: 'Signing keys, newest first',
-        response: { 200: Type.Array(SigningKeyInfo), ...ERROR_RESPONSES },
+        response: { 200: Type.Array(SigningKeyInfo), ...API_ERROR_RESPONSES },
       },
     },
     async (request) => {
@@ -66,7 +64,7 @@ export function registerKeyRoutes(
             { additionalProperties: false },
           ),
         ),
-        response: { 200: SigningKeyInfo, ...ERROR_RESPONSES },
+        response: { 200: SigningKeyInfo, ...API_ERROR_RESPONSES },
       },
       // A bare `POST` (no body at all) means the defaults; Fastify would validate it as null.
       preValidation: (request, _reply, done) => {

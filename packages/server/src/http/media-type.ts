@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { PatinaError } from '../errors.js';
+import { PatinaError } from '../core/errors.js';
 
 /**
  * A preValidation hook that admits only the given media types. Content-type parsers are shared

@@ -1,20 +1,20 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ApiVersion } from '../pats/api-versions.js';
-import type { PersonalAccessToken } from '../pats/model.js';
-import type { PatService } from '../pats/pat-service.js';
-import { requireMediaType } from './media-type.js';
-import { requestContext } from './request-context.js';
 import {
+  type ApiVersion,
   CreatePatRequest,
   CreatePatResponse,
-  ERROR_RESPONSES,
+  API_ERROR_RESPONSES,
   GetPatResponse,
   IdParams,
   JsonPatch,
   ListPatsQuery,
-} from './schemas.js';
+} from '@patina/contract';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { PersonalAccessToken } from '../pats/model.js';
+import type { PatService } from '../pats/pat-service.js';
+import { requireMediaType } from './media-type.js';
+import { requestContext } from './request-context.js';
 
 /** Where each API version serves the PAT resource (SPEC §2). */
 export const PAT_SURFACES: readonly { version: ApiVersion; path: string }[] = [
@@ -73,7 +73,7 @@ export function registerPatRoutes(
         operationId: `listPersonalAccessTokens_${version}`,
         summary: 'List personal access tokens',
         querystring: ListPatsQuery,
-        response: { 200: Type.Array(Type.Ref(GetPatResponse)), ...ERROR_RESPONSES },
+        response: { 200: Type.Array(Type.Ref(GetPatResponse)), ...API_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {
@@ -101,7 +101,7 @@ export function registerPatRoutes(
         summary: 'Create a personal access token for the caller',
         description: 'Answers 200 (not 201), as SailPoint does. The secret appears only here.',
         body: Type.Ref(CreatePatRequest),
-        response: { 200: Type.Ref(CreatePatResponse), ...ERROR_RESPONSES },
+        response: { 200: Type.Ref(CreatePatResponse), ...API_ERROR_RESPONSES },
       },
     },
     async (request) => {
@@ -122,7 +122,7 @@ export function registerPatRoutes(
         summary: 'Change name, scope or expiry (application/json-patch+json)',
         params: IdParams,
         body: JsonPatch,
-        response: { 200: Type.Ref(GetPatResponse), ...ERROR_RESPONSES, ...notFound },
+        response: { 200: Type.Ref(GetPatResponse), ...API_ERROR_RESPONSES, ...notFound },
       },
     },
     async (request) => {
@@ -145,7 +145,7 @@ export function registerPatRoutes(
         operationId: `deletePersonalAccessToken_${version}`,
         summary: 'Delete a personal access token',
         params: IdParams,
-        response: { 204: Type.Null(), ...ERROR_RESPONSES, ...notFound },
+        response: { 204: Type.Null(), ...API_ERROR_RESPONSES, ...notFound },
       },
     },
     async (request, reply) => {

@@ -2,7 +2,7 @@ import type { RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Policy } from '../config/schema.js';
-import { PatinaError } from '../errors.js';
+import { PatinaError } from '../core/errors.js';
 
 /**
  * @fastify/rate-limit options for SPEC §2's limit: `policy.rateLimit.max` requests per bucket per

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditContext } from '../audit/model.js';
-import type { Principal, RequestContext } from '../identities/principal.js';
+import type { Principal, RequestContext } from '../access/principal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

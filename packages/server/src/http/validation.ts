@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import FormatRegistry from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
-import { PatinaError } from '../errors.js';
+import { PatinaError } from '../core/errors.js';
 
 /**
  * Two validators: bodies are checked strictly (no type coercion, no silently dropped fields: a

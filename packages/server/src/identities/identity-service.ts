@@ -1,12 +1,12 @@
+import { type Identity, type IdentityStatus, canonicalScope } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../audit/model.js';
-import type { Clock } from '../clock.js';
-import { conflict, illegalValue, notFoundById, requiredMissing } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { conflict, illegalValue, notFoundById, requiredMissing } from '../core/errors.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { Storage } from '../storage/repositories.js';
-import type { Identity, IdentityStatus } from './model.js';
-import { canonicalScope, type RightsModel } from './rights.js';
+import { type RightsModel } from './rights.js';
 
 export interface CreateIdentityInput {
   name: string;

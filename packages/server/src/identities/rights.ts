@@ -1,28 +1,5 @@
+import { ALL_SCOPES, BUILT_IN_RIGHTS, canonicalScope, RIGHTS } from '@patina/contract';
 import type { Config } from '../config/schema.js';
-
-/** The rights the PAT API checks (SPEC §4), in their canonical `sp:` spelling, and Patina's own. */
-export const RIGHTS = {
-  myRead: 'sp:my-personal-access-tokens:read',
-  myManage: 'sp:my-personal-access-tokens:manage',
-  allRead: 'sp:all-personal-access-tokens:read',
-  allManage: 'sp:all-personal-access-tokens:manage',
-  managedRead: 'sp:managed-personal-access-tokens:read',
-  /** Patina's own: introspect any access token (RFC 7662), for resource servers. */
-  introspect: 'patina:tokens:introspect',
-} as const;
-export type Right = (typeof RIGHTS)[keyof typeof RIGHTS];
-
-export const BUILT_IN_RIGHTS: readonly string[] = Object.values(RIGHTS);
-
-/** A PAT naming this scope asks for every right its owner holds. */
-export const ALL_SCOPES = 'sp:scopes:all';
-
-export const BUILT_IN_ROLES = ['ORG_ADMIN', 'USER'] as const;
-
-/** `idn:x` is SailPoint's older spelling of `sp:x`; both are accepted and mean the same. */
-export function canonicalScope(scope: string): string {
-  return scope.startsWith('idn:') ? `sp:${scope.slice(4)}` : scope;
-}
 
 /**
  * The rights model of one deployment: the scope catalogue (built-in PAT rights plus the

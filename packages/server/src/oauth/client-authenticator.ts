@@ -1,12 +1,12 @@
+import { isIdShaped } from '@patina/contract';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../audit/model.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
 import type { Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
 import { badClientCredentials, OAuthError } from './errors.js';
 import type { LockoutStore } from './lockout.js';
-import { isIdShaped } from '../ids.js';
 
 export interface ClientCredentials {
   clientId: string;

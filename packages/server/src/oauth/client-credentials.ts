@@ -1,7 +1,9 @@
+import type { TokenResponse } from '@patina/contract';
+import { canonicalScope, ALL_SCOPES } from '@patina/contract';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../audit/model.js';
-import type { Clock } from '../clock.js';
-import { canonicalScope, ALL_SCOPES, type RightsModel } from '../identities/rights.js';
+import type { Clock } from '../core/clock.js';
+import { type RightsModel } from '../identities/rights.js';
 import type { PatCredentialRecord } from '../pats/model.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
@@ -16,25 +18,6 @@ export interface ClientCredentialsRequest {
   /** RFC 8707 `resource` parameters: the audiences the token is for. */
   resources: string[];
   context: AuditContext;
-}
-
-/** The token response of SPEC §3: RFC 6749 §5.1 plus SailPoint's identity fields. */
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-  scope: string;
-  jti: string;
-  tenant_id: string;
-  org: string;
-  pod: string;
-  identity_id: string;
-  user_name: string;
-  strong_auth: boolean;
-  strong_auth_supported: boolean;
-  enabled: boolean;
-  internal: boolean;
-  accessType: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

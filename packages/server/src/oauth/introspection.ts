@@ -1,28 +1,13 @@
-import { RIGHTS } from '../identities/rights.js';
+import type { IntrospectionResponse } from '@patina/contract';
+import { RIGHTS } from '@patina/contract';
 import { AccessTokenError } from '../tokens/access-tokens.js';
-import type { BearerAuthenticator } from '../tokens/bearer.js';
+import type { BearerAuthenticator } from '../auth/bearer.js';
 
 /** Who asks: the PAT it authenticated as, and the rights that PAT carries. */
 export interface OAuthCaller {
   patId: string;
   rights: ReadonlySet<string>;
 }
-
-export type IntrospectionResponse =
-  | { active: false }
-  | {
-      active: true;
-      scope: string;
-      client_id: string;
-      sub: string;
-      exp: number;
-      iat: number;
-      iss: string;
-      jti: string;
-      aud: string | string[];
-      token_type: 'Bearer';
-      username: string;
-    };
 
 const INACTIVE = { active: false } as const;
 /** Longer than any token Patina signs; not worth parsing. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { keyPart } from '../shared/redis.js';
+import { keyPart } from '../storage/redis.js';
 import type { Lockout, LockoutPolicy, LockoutStore } from './lockout.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../audit/model.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { OAuthError } from './errors.js';

@@ -1,6 +1,6 @@
-import { illegalValue, PatinaError } from '../errors.js';
+import { type ExpiryRule } from '@patina/contract';
+import { illegalValue, PatinaError } from '../core/errors.js';
 import type { Policy } from '../config/schema.js';
-import type { ExpiryRule } from './api-versions.js';
 
 export interface ExpiryRequest {
   rule: ExpiryRule;

@@ -14,8 +14,8 @@
  * Each resource passes a field table saying which fields and operators it supports. Every error is
  * a BAD_REQUEST on the `filters` field; positions in messages are 1-based character columns.
  */
-import { parseDateTime } from '../date-time.js';
-import { badRequest } from '../errors.js';
+import { parseDateTime } from '../core/date-time.js';
+import { badRequest } from '../core/errors.js';
 
 export const COMPARE_OPERATORS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'co', 'sw'] as const;
 export type CompareOperator = (typeof COMPARE_OPERATORS)[number];

@@ -1,3 +1,5 @@
+import type { IdentityStatus, PatSortField } from '@patina/contract';
+
 export interface PersonalAccessToken {
   id: string;
   ownerId: string;
@@ -19,7 +21,7 @@ export interface PatCredentialRecord {
   ownerId: string;
   ownerLogin: string;
   ownerName: string;
-  ownerStatus: 'ACTIVE' | 'DISABLED';
+  ownerStatus: IdentityStatus;
   ownerRoles: string[];
   ownerRights: string[];
   name: string;
@@ -43,8 +45,6 @@ export function patRefusal(record: PatCredentialRecord, nowIso: string): PatRefu
   return null;
 }
 
-export const PAT_SORT_FIELDS = ['name', 'created', 'lastUsed', 'expirationDate'] as const;
-export type PatSortField = (typeof PAT_SORT_FIELDS)[number];
 export interface PatSort {
   field: PatSortField;
   descending: boolean;

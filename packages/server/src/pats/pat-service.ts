@@ -1,6 +1,15 @@
+import {
+  ALL_SCOPES,
+  surfaceOf,
+  type ApiVersion,
+  type ExpiryRule,
+  PAT_SORT_FIELDS,
+  type PatSortField,
+  isIdShaped,
+} from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Policy } from '../config/schema.js';
 import {
   badRequest,
@@ -10,7 +19,7 @@ import {
   notFoundById,
   PatinaError,
   requiredMissing,
-} from '../errors.js';
+} from '../core/errors.js';
 import {
   canManageAll,
   canManageOwn,
@@ -19,23 +28,16 @@ import {
   canSeeManaged,
   type Principal,
   type RequestContext,
-} from '../identities/principal.js';
-import { ALL_SCOPES, type RightsModel } from '../identities/rights.js';
+} from '../access/principal.js';
+import { type RightsModel } from '../identities/rights.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { PatChanges } from '../storage/pats-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import { makeSecret, type SecretDigester } from '../tokens/secret.js';
-import { EXPIRY_RULES, type ApiVersion, type ExpiryRule } from './api-versions.js';
 import { resolveExpiry } from './expiry.js';
 import { parseFilter, PAT_FILTER_FIELDS } from './filter.js';
-import {
-  PAT_SORT_FIELDS,
-  type PatSort,
-  type PatSortField,
-  type PersonalAccessToken,
-} from './model.js';
+import { type PatSort, type PersonalAccessToken } from './model.js';
 import { applyPatPatch, type PatchableView } from './patch.js';
-import { isIdShaped } from '../ids.js';
 
 export interface CreatePatInput {
   name: string;
@@ -82,7 +84,7 @@ export class PatService {
     return this.#create(ctx, input, {
       ownerId: principal.identityId,
       managed: false,
-      rule: EXPIRY_RULES[version],
+      rule: surfaceOf(version).expiryRule,
     });
   }
 
@@ -254,7 +256,7 @@ export class PatService {
       after.userAwareTokenNeverExpires !== before.userAwareTokenNeverExpires
     ) {
       const expiry = resolveExpiry({
-        rule: EXPIRY_RULES[version],
+        rule: surfaceOf(version).expiryRule,
         created: new Date(pat.created),
         now: this.deps.clock.now(),
         expirationDate: after.expirationDate,

@@ -1,7 +1,7 @@
 import fastJsonPatch from 'fast-json-patch';
-import { isDateTime } from '../date-time.js';
+import { isDateTime } from '../core/date-time.js';
 import type { Operation } from 'fast-json-patch';
-import { badRequest, illegalValue, PatinaError, requiredMissing } from '../errors.js';
+import { badRequest, illegalValue, PatinaError, requiredMissing } from '../core/errors.js';
 
 /** The members of a PAT a JSON Patch may touch (SPEC §2); everything else is read-only. */
 export interface PatchableView {

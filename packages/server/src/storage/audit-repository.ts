@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditQuery } from '../audit/model.js';
+import { type AuditEvent } from '@patina/contract';
+import type { AuditQuery } from '../audit/model.js';
 import type { Db } from './database.js';
 import type { AuditEventRow } from './tables.js';
 

@@ -1,4 +1,4 @@
-import type { Identity, IdentityStatus } from '../identities/model.js';
+import { type Identity, type IdentityStatus } from '@patina/contract';
 import type { Db } from './database.js';
 import type { RecordChange } from './repositories.js';
 import { parseStringArray } from './json.js';

@@ -1,3 +1,4 @@
+import type { IdentityStatus } from '@patina/contract';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
@@ -9,7 +10,7 @@ export interface IdentitiesTable {
   id: string;
   login: string;
   name: string;
-  status: 'ACTIVE' | 'DISABLED';
+  status: IdentityStatus;
   roles: string; // JSON array of role names
   rights: string; // JSON array of directly granted rights
   created: string;

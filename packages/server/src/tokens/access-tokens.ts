@@ -1,7 +1,7 @@
+import { SIGNING_ALGORITHMS } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
-import type { Clock } from '../clock.js';
-import { SIGNING_ALGORITHMS } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
 import { signJwt } from './jws.js';
 import type { SigningKeys } from './signing-keys.js';
 import { isUnavailable } from '../storage/dialect.js';

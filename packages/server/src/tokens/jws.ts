@@ -1,5 +1,5 @@
+import { type SigningAlgorithm } from '@patina/contract';
 import { sign, type KeyObject } from 'node:crypto';
-import type { SigningAlgorithm } from '../config/schema.js';
 
 /**
  * JWS Compact Serialization (RFC 7515 §7.1) of a JWT we make ourselves, signed synchronously with

@@ -1,7 +1,8 @@
+import { type SigningAlgorithm } from '@patina/contract';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../audit/model.js';
-import type { Clock } from '../clock.js';
-import type { Config, SigningAlgorithm } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../config/schema.js';
 import type { Storage } from '../storage/repositories.js';
 import type { SigningKeys, VerificationKey } from './signing-keys.js';
 

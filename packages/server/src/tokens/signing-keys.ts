@@ -1,3 +1,4 @@
+import { type SigningAlgorithm } from '@patina/contract';
 import {
   createCipheriv,
   createDecipheriv,
@@ -10,8 +11,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { Clock } from '../clock.js';
-import type { SigningAlgorithm } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SigningKeyRow } from '../storage/tables.js';
 

@@ -1,7 +1,7 @@
+import { RIGHTS } from '@patina/contract';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, SignJWT, type JWK, type JSONWebKeySet } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { RIGHTS } from '../../src/identities/rights.js';
 import {
   DAY_MS,
   decodeJwt,

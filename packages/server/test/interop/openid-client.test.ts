@@ -1,7 +1,7 @@
+import { RIGHTS } from '@patina/contract';
 import { generateKeyPair, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { describe, expect, it } from 'vitest';
-import { RIGHTS } from '../../src/identities/rights.js';
 import {
   BAD_CREDENTIALS,
   decodeJwt,

@@ -1,6 +1,6 @@
+import { RIGHTS } from '@patina/contract';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { RIGHTS } from '../../src/identities/rights.js';
 import {
   BAD_CREDENTIALS,
   decodeJwt,

@@ -1,7 +1,7 @@
+import { RIGHTS } from '@patina/contract';
 import type { LightMyRequestResponse } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { RIGHTS } from '../../src/identities/rights.js';
 import { decodeJwt, ISSUER, startTestApp, V3, type TestApp } from '../helpers.js';
 
 const ORDERS = 'https://orders.example.com';

@@ -1,6 +1,6 @@
 /** Parsers and expectations shared by the filter tests. */
 import { expect } from 'vitest';
-import { PatinaError } from '../../src/errors.js';
+import { PatinaError } from '../../src/core/errors.js';
 import {
   PAT_FILTER_FIELDS,
   parseFilter,

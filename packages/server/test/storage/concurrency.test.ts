@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_CONTEXT } from '../../src/audit/model.js';
-import { PatinaError } from '../../src/errors.js';
+import { PatinaError } from '../../src/core/errors.js';
 import { DIALECT } from '../dialect.js';
 import { DAY_MS, START, type TestApp } from '../helpers.js';
 import { startNodes } from './nodes.js';

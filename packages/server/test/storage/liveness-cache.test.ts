@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PatCredentialRecord } from '../../src/pats/model.js';
 import { ChangeFeed } from '../../src/storage/change-feed.js';
-import { LivenessCache } from '../../src/tokens/liveness-cache.js';
+import { LivenessCache } from '../../src/auth/liveness-cache.js';
 
 /**
  * The cache the bearer check reads through, against a ChangeFeed the test drives by hand. No

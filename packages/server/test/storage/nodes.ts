@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { inject, onTestFinished } from 'vitest';
 import { buildApp, createServices } from '../../src/app.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { DIALECT, openTestStorage, testDatabaseSettings } from '../dialect.js';
 import { START, TestApp, testConfig, V3, type TestAppOptions, type TestUser } from '../helpers.js';
 

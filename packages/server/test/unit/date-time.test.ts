@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDateTime, parseDateTime } from '../../src/date-time.js';
+import { isDateTime, parseDateTime } from '../../src/core/date-time.js';
 
 describe('parseDateTime (RFC 3339 with a real instant and an offset)', () => {
   it.each([

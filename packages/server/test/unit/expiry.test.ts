@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatinaError } from '../../src/errors.js';
+import { PatinaError } from '../../src/core/errors.js';
 import { addMonthsUtc, resolveExpiry, type ExpiryRequest } from '../../src/pats/expiry.js';
 import { MAX_EXPIRY, NEVER_EXPIRING_REFUSED, START } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { Lockout } from '../../src/oauth/lockout.js';
 
 const POLICY = { maxFailures: 3, windowSeconds: 60, durationSeconds: 120 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeError } from '../../src/log.js';
+import { safeError } from '../../src/core/log.js';
 
 describe('the log serialiser of errors', () => {
   it('keeps type, code, message and stack, and drops every other field a driver attaches', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatinaError } from '../../src/errors.js';
+import { PatinaError } from '../../src/core/errors.js';
 import { applyPatPatch, type PatchableView } from '../../src/pats/patch.js';
 
 const DATE = '2026-03-01T00:00:00.000Z';

@@ -1,8 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { Lockout, type LockoutPolicy } from '../../src/oauth/lockout.js';
 import { RedisLockout } from '../../src/oauth/redis-lockout.js';
-import { openRedis } from '../../src/shared/redis.js';
+import { openRedis } from '../../src/storage/redis.js';
 import { freePort } from '../helpers.js';
 import { redisReachable, testRedis } from '../redis.js';
 

@@ -1,11 +1,6 @@
+import { ALL_SCOPES, BUILT_IN_RIGHTS, canonicalScope, RIGHTS } from '@patina/contract';
 import { describe, expect, it } from 'vitest';
-import {
-  ALL_SCOPES,
-  BUILT_IN_RIGHTS,
-  canonicalScope,
-  RIGHTS,
-  RightsModel,
-} from '../../src/identities/rights.js';
+import { RightsModel } from '../../src/identities/rights.js';
 
 const PAT_RIGHTS = [
   'sp:all-personal-access-tokens:manage',

@@ -1,3 +1,4 @@
+import { type SigningAlgorithm } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import {
   calculateJwkThumbprint,
@@ -7,8 +8,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import type { SigningAlgorithm } from '../../src/config/schema.js';
+import { ManualClock } from '../../src/core/clock.js';
 import type { Storage } from '../../src/storage/repositories.js';
 import { AccessTokenError, AccessTokens, type MintInput } from '../../src/tokens/access-tokens.js';
 import { SigningKeys } from '../../src/tokens/signing-keys.js';

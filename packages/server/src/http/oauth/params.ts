@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { OAuthError } from './errors.js';
+import { OAuthError } from '../../oauth/errors.js';
 
 export interface TokenRequestParams {
   grantType: string | undefined;

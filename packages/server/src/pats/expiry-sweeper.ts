@@ -1,7 +1,7 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
-import type { AuditLog } from './audit-log.js';
-import { SYSTEM_CONTEXT } from './model.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { SYSTEM_CONTEXT } from '../audit/model.js';
 
 /**
  * Records PERSONAL_ACCESS_TOKEN_EXPIRED once for each PAT whose expiry has passed (SPEC §7).

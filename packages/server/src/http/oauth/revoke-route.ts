@@ -1,9 +1,9 @@
+import { OAUTH_ERROR_RESPONSES } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../http/request-context.js';
+import { auditContext } from '../request-context.js';
 import type { OAuthCallerAuthenticator } from './caller.js';
-import type { Revocation } from './revocation.js';
-import { OAUTH_ERROR_RESPONSES } from './schemas.js';
+import type { Revocation } from '../../oauth/revocation.js';
 
 /** `POST /oauth/revoke` (RFC 7009). */
 export function registerRevokeRoute(

@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
-import { readBearerToken } from '../http/bearer-auth.js';
-import { auditContext } from '../http/request-context.js';
-import type { RightsModel } from '../identities/rights.js';
-import { AccessTokenError } from '../tokens/access-tokens.js';
-import type { BearerAuthenticator } from '../tokens/bearer.js';
-import { readOAuthParams, type TokenRequestParams } from './client-auth.js';
-import type { ClientAuthenticator } from './client-authenticator.js';
-import { badClientCredentials, OAuthError } from './errors.js';
-import type { OAuthCaller } from './introspection.js';
+import { readBearerToken } from '../bearer-auth.js';
+import { auditContext } from '../request-context.js';
+import type { RightsModel } from '../../identities/rights.js';
+import { AccessTokenError } from '../../tokens/access-tokens.js';
+import type { BearerAuthenticator } from '../../auth/bearer.js';
+import { readOAuthParams, type TokenRequestParams } from './params.js';
+import type { ClientAuthenticator } from '../../oauth/client-authenticator.js';
+import { badClientCredentials, OAuthError } from '../../oauth/errors.js';
+import type { OAuthCaller } from '../../oauth/introspection.js';
 
 /**
  * Who calls introspection or revocation: a PAT by its client credentials (basic or post), or,

@@ -1,28 +1,10 @@
+import { OAUTH_ERROR_RESPONSES, TokenResponse } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { auditContext } from '../http/request-context.js';
-import { readOAuthParams } from './client-auth.js';
-import type { ClientCredentialsGrant } from './client-credentials.js';
-import { OAuthError } from './errors.js';
-import { OAUTH_ERROR_RESPONSES } from './schemas.js';
-
-const TokenResponseSchema = Type.Object({
-  access_token: Type.String(),
-  token_type: Type.Literal('bearer'),
-  expires_in: Type.Integer(),
-  scope: Type.String(),
-  jti: Type.String(),
-  tenant_id: Type.String(),
-  org: Type.String(),
-  pod: Type.String(),
-  identity_id: Type.String(),
-  user_name: Type.String(),
-  strong_auth: Type.Boolean(),
-  strong_auth_supported: Type.Boolean(),
-  enabled: Type.Boolean(),
-  internal: Type.Boolean(),
-  accessType: Type.String(),
-});
+import { auditContext } from '../request-context.js';
+import { readOAuthParams } from './params.js';
+import type { ClientCredentialsGrant } from '../../oauth/client-credentials.js';
+import { OAuthError } from '../../oauth/errors.js';
 
 /** `POST /oauth/token`: the client_credentials grant with PAT credentials (SPEC §3). */
 export function registerTokenRoute(app: FastifyInstance, grant: ClientCredentialsGrant): void {
@@ -36,7 +18,7 @@ export function registerTokenRoute(app: FastifyInstance, grant: ClientCredential
         summary: 'Exchange PAT credentials for an access token (client_credentials)',
         description:
           'Credentials as an application/x-www-form-urlencoded or multipart/form-data body, query parameters, or HTTP Basic. Optional `scope` narrows the grant; optional `resource` (RFC 8707) sets the audience.',
-        response: { 200: TokenResponseSchema, ...OAUTH_ERROR_RESPONSES },
+        response: { 200: Type.Ref(TokenResponse), ...OAUTH_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,7 @@
+import { ALL_SCOPES } from '@patina/contract';
 import type { FastifyInstance } from 'fastify';
-import { ALL_SCOPES, type RightsModel } from '../identities/rights.js';
-import type { SigningKeys } from '../tokens/signing-keys.js';
+import { type RightsModel } from '../../identities/rights.js';
+import type { SigningKeys } from '../../tokens/signing-keys.js';
 
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const JWKS_PATH = '/.well-known/jwks.json';

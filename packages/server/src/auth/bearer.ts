@@ -1,10 +1,15 @@
-import type { Clock } from '../clock.js';
-import type { Principal } from '../identities/principal.js';
+import { canonicalScope } from '@patina/contract';
+import type { Clock } from '../core/clock.js';
+import type { Principal } from '../access/principal.js';
 import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
-import { canonicalScope, type RightsModel } from '../identities/rights.js';
+import { type RightsModel } from '../identities/rights.js';
 import type { PatsRepository } from '../storage/pats-repository.js';
 import type { RevocationsRepository } from '../storage/revocations-repository.js';
-import { AccessTokenError, type AccessTokenClaims, type AccessTokens } from './access-tokens.js';
+import {
+  AccessTokenError,
+  type AccessTokenClaims,
+  type AccessTokens,
+} from '../tokens/access-tokens.js';
 import type { LivenessCache } from './liveness-cache.js';
 
 /**

@@ -1,28 +1,10 @@
-import { isIdShaped } from './ids.js';
+import { isIdShaped, type ErrorCode } from '@patina/contract';
 
 /**
- * Domain errors with stable codes. Services throw these; the HTTP layer maps each code to a status
- * and a wire body (SailPoint's error body for the PAT and admin APIs). Messages say what was wrong
- * and with which field, and never carry a secret, a token or a digest.
+ * Domain errors with stable codes (the codes and their wire form are in @patina/contract).
+ * Services throw these; the HTTP layer renders each code as its status and body. Messages say
+ * what was wrong and with which field, and never carry a secret, a token or a digest.
  */
-export const ERROR_CODES = [
-  'BAD_REQUEST', // 400.1 Bad Request Content: malformed body, unknown field, bad filter
-  'REQUIRED_MISSING', // 400.1.0 Required Data Missing Or Empty
-  'ILLEGAL_VALUE', // 400.1.3 Illegal value: wrong type, out of range, bad date
-  'LIMIT_VIOLATION', // 400.1.4 Limit violation: too many PATs for one owner
-  'REFERENCE_CONFLICT', // 400.1.409 Reference conflict: duplicate name or login
-  'UNAUTHORIZED', // 401: no or bad bearer token
-  'FORBIDDEN', // 403: the caller lacks a right
-  'NOT_FOUND', // 404
-  'PAYLOAD_TOO_LARGE', // 413: the body is over bodyLimitBytes
-  'UNSUPPORTED_MEDIA_TYPE', // 415: a Content-Type the route does not read
-  'RATE_LIMITED', // 429
-  'UNAVAILABLE', // 503: a dependency (the database) is down
-  'INTERNAL', // 500.0 Internal Fault
-] as const;
-
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
 export interface PatinaErrorOptions {
   /** The request field the error is about, e.g. `expirationDate` or `query.limit`. */
   field?: string;

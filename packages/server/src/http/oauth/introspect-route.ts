@@ -1,22 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { IntrospectionResponseWire, OAUTH_ERROR_RESPONSES } from '@patina/contract';
 import type { FastifyInstance } from 'fastify';
 import type { OAuthCallerAuthenticator } from './caller.js';
-import type { Introspection } from './introspection.js';
-import { OAUTH_ERROR_RESPONSES } from './schemas.js';
-
-const IntrospectionResponseSchema = Type.Object({
-  active: Type.Boolean(),
-  scope: Type.Optional(Type.String()),
-  client_id: Type.Optional(Type.String()),
-  sub: Type.Optional(Type.String()),
-  exp: Type.Optional(Type.Integer()),
-  iat: Type.Optional(Type.Integer()),
-  iss: Type.Optional(Type.String()),
-  jti: Type.Optional(Type.String()),
-  aud: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
-  token_type: Type.Optional(Type.String()),
-  username: Type.Optional(Type.String()),
-});
+import type { Introspection } from '../../oauth/introspection.js';
 
 /** `POST /oauth/introspect` (RFC 7662). */
 export function registerIntrospectRoute(
@@ -33,7 +18,7 @@ export function registerIntrospectRoute(
         summary: 'Is this access token active? (RFC 7662)',
         description:
           'Form parameter `token`. Authenticate with PAT client credentials (Basic or in the body) or a Patina bearer token. Without the right patina:tokens:introspect, only tokens minted from the caller’s own PAT are reported active.',
-        response: { 200: IntrospectionResponseSchema, ...OAUTH_ERROR_RESPONSES },
+        response: { 200: IntrospectionResponseWire, ...OAUTH_ERROR_RESPONSES },
       },
     },
     async (request, reply) => {

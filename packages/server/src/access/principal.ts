@@ -1,5 +1,5 @@
+import { RIGHTS, type Right } from '@patina/contract';
 import type { AuditContext } from '../audit/model.js';
-import { RIGHTS, type Right } from './rights.js';
 
 /** The caller of the PAT and admin APIs, as established by bearer authentication. */
 export interface Principal {

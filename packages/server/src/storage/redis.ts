@@ -1,8 +1,8 @@
+import { isIdShaped } from '@patina/contract';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { isIdShaped } from '../ids.js';
 
 const ERROR_LOG_INTERVAL_MS = 30_000;
 

@@ -1,0 +1,58 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DateTime, Nullable, pageQueryFields, StringEnum } from './schema-helpers.js';
+
+/** The audit trail (admin API, `/patina/v1/audit-events`). */
+export const AUDIT_EVENT_TYPES = [
+  'PERSONAL_ACCESS_TOKEN_CREATED',
+  'PERSONAL_ACCESS_TOKEN_UPDATED',
+  'PERSONAL_ACCESS_TOKEN_DELETED',
+  'PERSONAL_ACCESS_TOKEN_EXPIRED',
+  'PERSONAL_ACCESS_TOKEN_USED',
+  'PERSONAL_ACCESS_TOKEN_USE_FAILED',
+  'IDENTITY_CREATED',
+  'IDENTITY_UPDATED',
+  'ACCESS_TOKEN_REVOKED',
+  'SIGNING_KEY_ROTATED',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export const AUDIT_OUTCOMES = ['SUCCESS', 'FAILURE'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+export const AUDIT_TARGET_TYPES = ['PERSONAL_ACCESS_TOKEN', 'IDENTITY', 'SIGNING_KEY'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+export const AuditEventResponse = Type.Object(
+  {
+    id: Type.String(),
+    time: DateTime('When it happened'),
+    type: StringEnum(AUDIT_EVENT_TYPES),
+    actor: Type.Object({ id: Nullable(Type.String()), name: Nullable(Type.String()) }),
+    target: Type.Object({
+      type: StringEnum(AUDIT_TARGET_TYPES),
+      id: Nullable(Type.String()),
+      name: Nullable(Type.String()),
+    }),
+    outcome: StringEnum(AUDIT_OUTCOMES),
+    sourceIp: Nullable(Type.String()),
+    userAgent: Nullable(Type.String()),
+    trackingId: Nullable(Type.String()),
+    details: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'Non-secret particulars: the fields changed, a failure reason',
+    }),
+  },
+  { $id: 'AuditEvent' },
+);
+export type AuditEvent = Static<typeof AuditEventResponse>;
+
+export const AuditQuery = Type.Object({
+  type: Type.Optional(
+    Type.String({ description: 'An event type, e.g. PERSONAL_ACCESS_TOKEN_CREATED' }),
+  ),
+  'actor-id': Type.Optional(Type.String()),
+  'target-id': Type.Optional(Type.String()),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive lower bound' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive upper bound' })),
+  ...pageQueryFields,
+});
+export type AuditQuery = Static<typeof AuditQuery>;

@@ -1,0 +1,16 @@
+/**
+ * @patina/contract: every wire shape of Patina in one place. The server validates and serialises
+ * with these schemas and generates its OpenAPI document from them; the SDK, the CLI and the console
+ * take their types from them. TypeScript types are `Static<>` of the schemas, never written twice.
+ */
+export * from './schema-helpers.js';
+export * from './rights.js';
+export * from './versions.js';
+export * from './errors.js';
+export * from './pats.js';
+export * from './identities.js';
+export * from './audit.js';
+export * from './keys.js';
+export * from './oauth.js';
+export * from './operations.js';
+export { SHARED_SCHEMAS } from './shared-schemas.js';

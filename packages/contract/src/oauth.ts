@@ -1,0 +1,158 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** The OAuth 2.0 endpoints: token (RFC 6749 §4.4), introspection (RFC 7662), revocation (RFC 7009). */
+
+const clientFields = {
+  client_id: Type.Optional(
+    Type.String({ description: 'The PAT id (or send HTTP Basic, RFC 6749 §2.3.1)' }),
+  ),
+  client_secret: Type.Optional(Type.String({ description: 'The PAT secret' })),
+};
+
+/** `POST /oauth/token` form parameters (also accepted as multipart fields or the query string). */
+export const TokenRequest = Type.Object(
+  {
+    grant_type: Type.Literal('client_credentials'),
+    ...clientFields,
+    scope: Type.Optional(
+      Type.String({ description: 'Space-separated scopes narrowing the grant (RFC 6749 §3.3)' }),
+    ),
+    resource: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String())], {
+        description: 'RFC 8707 resource indicator(s): the audience of the token',
+      }),
+    ),
+  },
+  { $id: 'TokenRequest' },
+);
+export type TokenRequest = Static<typeof TokenRequest>;
+
+/** RFC 6749 §5.1 plus SailPoint's identity fields. */
+export const TokenResponse = Type.Object(
+  {
+    access_token: Type.String({ description: 'An RFC 9068 JWT access token' }),
+    token_type: Type.Literal('bearer'),
+    expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
+    scope: Type.String({ description: 'Space-separated rights the token carries' }),
+    jti: Type.String(),
+    tenant_id: Type.String(),
+    org: Type.String(),
+    pod: Type.String(),
+    identity_id: Type.String(),
+    user_name: Type.String(),
+    strong_auth: Type.Boolean(),
+    strong_auth_supported: Type.Boolean(),
+    enabled: Type.Boolean(),
+    internal: Type.Boolean(),
+    accessType: Type.String(),
+  },
+  { $id: 'TokenResponse' },
+);
+export type TokenResponse = Static<typeof TokenResponse>;
+
+export const IntrospectionRequest = Type.Object(
+  {
+    token: Type.String({ description: 'The access token to look at' }),
+    token_type_hint: Type.Optional(Type.String()),
+    ...clientFields,
+  },
+  { $id: 'IntrospectionRequest' },
+);
+export type IntrospectionRequest = Static<typeof IntrospectionRequest>;
+
+const activeFields = {
+  scope: Type.String(),
+  client_id: Type.String(),
+  sub: Type.String(),
+  exp: Type.Integer(),
+  iat: Type.Integer(),
+  iss: Type.String(),
+  jti: Type.String(),
+  aud: Type.Union([Type.String(), Type.Array(Type.String())]),
+  token_type: Type.Literal('Bearer'),
+  username: Type.String(),
+};
+
+/** RFC 7662 §2.2; anything not live right now is `{ "active": false }` and nothing more. */
+export const IntrospectionResponse = Type.Union(
+  [
+    Type.Object({ active: Type.Literal(false) }),
+    Type.Object({ active: Type.Literal(true), ...activeFields }),
+  ],
+  { $id: 'IntrospectionResponse' },
+);
+export type IntrospectionResponse = Static<typeof IntrospectionResponse>;
+
+/**
+ * The same answer as one object, for the serialiser: every member but `active` optional (an
+ * inactive answer has only `active`).
+ */
+export const IntrospectionResponseWire = Type.Object(
+  {
+    active: Type.Boolean(),
+    ...Object.fromEntries(
+      Object.entries(activeFields).map(([name, schema]) => [name, Type.Optional(schema)]),
+    ),
+  },
+  { description: 'RFC 7662 §2.2 introspection response' },
+);
+
+export const RevocationRequest = Type.Object(
+  {
+    token: Type.String({ description: 'The access token to revoke' }),
+    token_type_hint: Type.Optional(Type.String()),
+    ...clientFields,
+  },
+  { $id: 'RevocationRequest' },
+);
+export type RevocationRequest = Static<typeof RevocationRequest>;
+
+/** `GET /oauth/info`: the tenant description SailPoint's CLI reads before it asks for a token. */
+export const OAuthInfo = Type.Object(
+  {
+    tenantId: Type.String(),
+    tenantName: Type.String(),
+    org: Type.String(),
+    pod: Type.String(),
+    tokenEndpoint: Type.String(),
+    issuer: Type.String(),
+    apiBaseUrl: Type.String(),
+  },
+  { $id: 'OAuthInfo' },
+);
+export type OAuthInfo = Static<typeof OAuthInfo>;
+
+/** RFC 8414 §2 metadata, the members Patina publishes. */
+export const AuthorizationServerMetadata = Type.Object(
+  {
+    issuer: Type.String(),
+    token_endpoint: Type.String(),
+    jwks_uri: Type.String(),
+    introspection_endpoint: Type.String(),
+    revocation_endpoint: Type.String(),
+    grant_types_supported: Type.Array(Type.String()),
+    response_types_supported: Type.Array(Type.String()),
+    token_endpoint_auth_methods_supported: Type.Array(Type.String()),
+    introspection_endpoint_auth_methods_supported: Type.Array(Type.String()),
+    revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
+    scopes_supported: Type.Array(Type.String()),
+    access_token_signing_alg_values_supported: Type.Array(Type.String()),
+    service_documentation: Type.String(),
+  },
+  { $id: 'AuthorizationServerMetadata' },
+);
+export type AuthorizationServerMetadata = Static<typeof AuthorizationServerMetadata>;
+
+/** RFC 7517 §5 JWK Set; each key as RFC 7517 §4 and RFC 7518 §6 write it. */
+export const JwkSet = Type.Object(
+  {
+    keys: Type.Array(
+      Type.Object(
+        { kty: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { $id: 'JwkSet' },
+);
+export type JwkSet = Static<typeof JwkSet>;
