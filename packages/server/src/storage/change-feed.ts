@@ -17,6 +17,9 @@ export type Change =
  */
 export type ChangeEvent = Change | { kind: 'reset' };
 
+/** How a repository reports a write that caches on every node must hear about. */
+export type RecordChange = (change: Change) => Promise<void>;
+
 export function encodeChange(change: Change): string {
   switch (change.kind) {
     case 'pat':

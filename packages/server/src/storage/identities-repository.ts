@@ -1,6 +1,6 @@
 import { type Identity, type IdentityStatus } from '@patina/contract';
 import type { Db } from './database.js';
-import type { RecordChange } from './repositories.js';
+import type { RecordChange } from './change-feed.js';
 import { parseStringArray } from './json.js';
 import type { IdentityRow } from './tables.js';
 

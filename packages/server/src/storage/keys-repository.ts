@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 import { lockForTransaction } from './dialect.js';
-import type { RecordChange } from './repositories.js';
+import type { RecordChange } from './change-feed.js';
 import type { SigningKeyRow } from './tables.js';
 
 export class SigningKeysRepository {

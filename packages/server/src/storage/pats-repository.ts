@@ -2,7 +2,7 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { FilterExpr } from '../pats/filter.js';
 import type { PatCredentialRecord, PatSort, PersonalAccessToken } from '../pats/model.js';
 import type { Db } from './database.js';
-import type { RecordChange } from './repositories.js';
+import type { RecordChange } from './change-feed.js';
 import { parseStringArray } from './json.js';
 import type { Database } from './tables.js';
 

@@ -1,5 +1,5 @@
 import { AuditRepository } from './audit-repository.js';
-import { encodeChange, type Change, type ChangeFeed } from './change-feed.js';
+import { encodeChange, type Change, type ChangeFeed, type RecordChange } from './change-feed.js';
 import type { Db } from './database.js';
 import { dialectOf, notify, type DialectName } from './dialect.js';
 import { IdentitiesRepository } from './identities-repository.js';
@@ -16,9 +16,6 @@ export interface Repositories {
   settings: SettingsRepository;
   revocations: RevocationsRepository;
 }
-
-/** How a repository reports a write that caches on every node must hear about. */
-export type RecordChange = (change: Change) => Promise<void>;
 
 function bind(db: Db, record: RecordChange): Repositories {
   return {

@@ -1,5 +1,5 @@
 import type { Db } from './database.js';
-import type { RecordChange } from './repositories.js';
+import type { RecordChange } from './change-feed.js';
 
 /** The RFC 7009 deny-list: revoked access tokens by jti, until they would have expired. */
 export class RevocationsRepository {
