@@ -6,7 +6,7 @@ import { bootstrapIfEmpty, mintAdminCredentials } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { type Config } from './config/schema.js';
 import { SYSTEM_CONTEXT } from './audit/model.js';
-import { createLogger } from './core/log.js';
+import { createLogger, describeError } from './core/log.js';
 import { openRuntime, openStorage } from './runtime.js';
 
 const HOUSEKEEPING_MS = 60_000;
@@ -172,7 +172,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`patina: ${error.message}\n`);
   } else {
-    process.stderr.write(`patina: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`patina: ${describeError(error)}\n`);
   }
   process.exit(1);
 });

@@ -1,16 +1,53 @@
 import { pino, stdSerializers, type Logger } from 'pino';
 
+/** `scheme://user:password@host` → `scheme://user:***@host`: a URL's password never reaches a log. */
+export function redactUrlPasswords(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, '$1:***@');
+}
+
 /**
  * Errors are logged with their type, code, message and stack only. pino's default serialiser
  * copies every enumerable field, and driver errors carry extra ones (a pg error's `detail` and
  * `where` may quote row values; an ioredis error its command's arguments), which could hold a
- * digest or a key name.
+ * digest or a key name. A plain `{ message }` object is taken as it is.
  */
 export function safeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const { type, message, stack } = stdSerializers.err(error);
-  const code = (error as { code?: unknown }).code;
-  return { type, message, stack, ...(typeof code === 'string' && { code }) };
+  const code = codeOf(error);
+  if (!(error instanceof Error)) {
+    const message = (error as { message?: unknown } | null)?.message;
+    return {
+      message: redactUrlPasswords(typeof message === 'string' ? message : String(error)),
+      ...(code && { code }),
+    };
+  }
+  const { type, stack } = stdSerializers.err(error);
+  return {
+    type,
+    message: redactUrlPasswords(error.message),
+    stack: redactUrlPasswords(stack),
+    ...(code && { code }),
+  };
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * One line for a person: the message, the driver's code, and each cause's, e.g.
+ * `Cannot open the database: database "x" does not exist (3D000)`.
+ */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    const { message, code } = safeError(current);
+    const line = `${String(message)}${code ? ` (${String(code)})` : ''}`;
+    if (!parts.some((part) => part.includes(line))) parts.push(line);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ');
 }
 
 /** The service's logger: JSON lines on stdout. */

@@ -25,9 +25,12 @@ export async function migrateToLatest(
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
-    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed`, {
-      cause: result.error,
-    });
+    // No migration ran at all: the database could not be reached or read (wrong host, port,
+    // database name or credentials). Say so, with the driver's own words.
+    throw new Error(
+      failed ? `Migration ${failed.migrationName} failed` : 'Cannot open the database',
+      { cause: result.error },
+    );
   }
   return (result.results ?? []).map((r) => r.migrationName);
 }

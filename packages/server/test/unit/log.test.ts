@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeError } from '../../src/core/log.js';
+import { describeError, safeError } from '../../src/core/log.js';
 
 describe('the log serialiser of errors', () => {
   it('keeps type, code, message and stack, and drops every other field a driver attaches', () => {
@@ -17,5 +17,26 @@ describe('the log serialiser of errors', () => {
 
   it('writes a thrown non-error as its text', () => {
     expect(safeError('boom')).toEqual({ message: 'boom' });
+  });
+});
+
+describe('errors for people and logs', () => {
+  it('takes a plain { message } object as its message, not "[object Object]"', () => {
+    expect(
+      safeError({ message: 'connect ECONNREFUSED 127.0.0.1:5499', code: 'ECONNREFUSED' }),
+    ).toEqual({ message: 'connect ECONNREFUSED 127.0.0.1:5499', code: 'ECONNREFUSED' });
+  });
+
+  it('never writes the password of a URL', () => {
+    const error = new Error('cannot reach postgres://patina:s3cret-pw@db.internal:5432/patina');
+    expect(JSON.stringify(safeError(error))).not.toContain('s3cret-pw');
+    expect(describeError(error)).toBe('cannot reach postgres://patina:***@db.internal:5432/patina');
+  });
+
+  it('describes an error with its code and the causes under it', () => {
+    const cause = Object.assign(new Error('database "x" does not exist'), { code: '3D000' });
+    expect(describeError(new Error('Cannot open the database', { cause }))).toBe(
+      'Cannot open the database: database "x" does not exist (3D000)',
+    );
   });
 });
