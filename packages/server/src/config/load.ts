@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import FormatRegistry from 'ajv-formats';
 import { Ajv } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -38,25 +39,42 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const file = options.file ?? env.PATINA_CONFIG;
   const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
+  /** Which setting came from which variable, so an error can name the variable. */
+  const fromEnv = new Map<string, string>();
   for (const [name, path] of Object.entries(ENV_SETTINGS)) {
     const value = env[name];
     if (value !== undefined && value !== '') {
       setPath(raw, path, path[0] === 'port' ? Number(value) : value);
+      fromEnv.set(path.join('.'), name);
     }
   }
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
-    if (value !== undefined) raw[key] = value;
+    if (value !== undefined) {
+      raw[key] = value;
+      fromEnv.delete(key);
+    }
   }
-  return parseConfig(raw, file ?? 'settings');
+  return parseConfig(raw, file ?? 'settings', fromEnv);
 }
 
 /** Validates a settings object and fills defaults; throws ConfigError naming the bad path. */
-export function parseConfig(raw: unknown, source = 'settings'): Config {
+export function parseConfig(
+  raw: unknown,
+  source = 'settings',
+  fromEnv: ReadonlyMap<string, string> = new Map(),
+): Config {
   const withDefaults: unknown = Value.Default(ConfigSchema, structuredClone(raw ?? {}));
   if (!validate(withDefaults)) {
     const error = validate.errors?.[0];
     const path = configPath(error?.instancePath ?? '', error?.params);
-    throw new ConfigError(`Invalid configuration in ${source}: ${path} ${error?.message ?? ''}`);
+    const variable = fromEnv.get(path);
+    const where = variable ? `${path} (${variable})` : path;
+    const unknownKey = error?.params?.additionalProperty;
+    const message =
+      typeof unknownKey === 'string'
+        ? unknownSettingMessage(error?.instancePath ?? '', unknownKey)
+        : (error?.message ?? '');
+    throw new ConfigError(`Invalid configuration in ${source}: ${where} ${message}`);
   }
   const config = withDefaults;
   checkConsistency(config, source);
@@ -79,6 +97,47 @@ function configPath(instancePath: string, params: Record<string, unknown> | unde
   if (params && typeof params.additionalProperty === 'string')
     parts.push(params.additionalProperty);
   return parts.length > 0 ? parts.join('.') : '(root)';
+}
+
+/** "is not a setting", with the closest known key at that level when one is close. */
+function unknownSettingMessage(instancePath: string, key: string): string {
+  let node: TSchema | undefined = ConfigSchema;
+  for (const part of instancePath.split('/').filter(Boolean)) {
+    node = (node as { properties?: Record<string, TSchema> } | undefined)?.properties?.[part];
+  }
+  const properties = (node as { properties?: object } | undefined)?.properties;
+  // A map keyed by pattern (roles): its own rule says which keys it takes.
+  if (!properties) return 'is not an allowed key here';
+  const known = Object.keys(properties);
+  const closest = closestKey(key, known);
+  return closest
+    ? `is not a setting; did you mean \`${closest}\`?`
+    : `is not a setting; known here: ${known.join(', ')}`;
+}
+
+/** The known key within a small edit distance of `key` (typos, case), if there is one. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { key: candidate, distance };
+  }
+  const allowed = Math.max(1, Math.floor(key.length / 3));
+  return best && best.distance <= allowed ? best.key : undefined;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function checkConsistency(config: Config, source: string): void {

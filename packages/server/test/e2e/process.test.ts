@@ -307,7 +307,7 @@ describe('the patina process', () => {
         code: 1,
         signal: null,
         stdout: '',
-        stderr: 'patina: Invalid configuration in settings: port must be integer\n',
+        stderr: 'patina: Invalid configuration in settings: port (PATINA_PORT) must be integer\n',
       });
       expect(existsSync(dataDir)).toBe(false);
     },

@@ -204,13 +204,13 @@ describe('configuration sources', () => {
     expect(fileOnly.redis.url).toBe('redis://file-cache:6379');
   });
 
-  it('names database.url when PATINA_DATABASE_URL is not a PostgreSQL URL', () => {
+  it('names database.url and PATINA_DATABASE_URL when it is not a PostgreSQL URL', () => {
     expect(
       configError(() =>
         loadConfig({ env: { PATINA_DATABASE_URL: 'mysql://x', PATINA_MASTER_KEY: KEY } }),
       ).message,
     ).toBe(
-      'Invalid configuration in settings: database.url must match pattern "^postgres(ql)?://"',
+      'Invalid configuration in settings: database.url (PATINA_DATABASE_URL) must match pattern "^postgres(ql)?://"',
     );
   });
 
@@ -234,11 +234,16 @@ describe('bad configuration stops with the exact path', () => {
       { policy: { maxTokensPerOwner: 0 } },
       'policy.maxTokensPerOwner must be >= 1',
     ],
-    ['an unknown key', { polcy: {} }, 'polcy must NOT have additional properties'],
+    ['an unknown key', { polcy: {} }, 'polcy is not a setting; did you mean `policy`?'],
+    [
+      'a key in the wrong case',
+      { logLEVEL: 'info' },
+      'logLEVEL is not a setting; did you mean `logLevel`?',
+    ],
     [
       'an unknown nested key',
       { policy: { lockout: { bogus: 1 } } },
-      'policy.lockout.bogus must NOT have additional properties',
+      'policy.lockout.bogus is not a setting; known here: maxFailures, windowSeconds, durationSeconds',
     ],
     [
       'a signing algorithm',
@@ -254,11 +259,7 @@ describe('bad configuration stops with the exact path', () => {
       { scopes: [{ name: 'orders read' }] },
       'scopes.0.name must match pattern "^[^\\s]+$"',
     ],
-    [
-      'a role name',
-      { roles: { auditor: [] } },
-      'roles.auditor must NOT have additional properties',
-    ],
+    ['a role name', { roles: { auditor: [] } }, 'roles.auditor is not an allowed key here'],
     [
       'a master key of the wrong size',
       { masterKey: 'abc' },
@@ -283,7 +284,7 @@ describe('bad configuration stops with the exact path', () => {
     [
       'an unknown database key',
       { database: { host: 'db' } },
-      'database.host must NOT have additional properties',
+      'database.host is not a setting; known here: url, schema, poolMax, connectTimeoutMs, idleTimeoutMs, statementTimeoutMs',
     ],
     [
       'a Redis URL that is not redis://',
@@ -316,10 +317,17 @@ describe('bad configuration stops with the exact path', () => {
     );
   });
 
-  it('names the port when PATINA_PORT is not a number', () => {
+  it('names the variable when PATINA_PORT is not a number', () => {
     expect(configError(() => loadConfig({ env: { PATINA_PORT: 'abc' } })).message).toBe(
-      'Invalid configuration in settings: port must be integer',
+      'Invalid configuration in settings: port (PATINA_PORT) must be integer',
     );
+  });
+
+  it('does not blame the variable when a flag set the value', () => {
+    expect(
+      configError(() => loadConfig({ env: { PATINA_PORT: '7070' }, overrides: { port: 'x' } }))
+        .message,
+    ).toBe('Invalid configuration in settings: port must be integer');
   });
 
   it('refuses a master key from the environment that is not 32 bytes', () => {
