@@ -1,7 +1,7 @@
 import type { TokenResponse } from '@patina/contract';
 import { canonicalScope, ALL_SCOPES } from '@patina/contract';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditContext } from '../audit/model.js';
+import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import { type RightsModel } from '../identities/rights.js';
 import type { PatCredentialRecord } from '../pats/model.js';
@@ -85,6 +85,13 @@ export class ClientCredentialsGrant {
         rights: record.ownerRights,
       }),
     );
+    // An empty grant helps nobody: the PAT names only rights its owner does not hold (now).
+    if (grantable.length === 0) {
+      throw new OAuthError(
+        'invalid_scope',
+        'This PAT grants no rights: its owner holds none of its scopes',
+      );
+    }
     if (requested === undefined || requested.trim() === '') return grantable;
     const wanted = new Set(requested.trim().split(/\s+/).map(canonicalScope));
     if (wanted.has(ALL_SCOPES)) return grantable;

@@ -5,15 +5,15 @@ import {
   DAY_MS,
   decodeJwt,
   HEX32,
+  HOUR_MS,
   ISSUER,
   START,
   startTestApp,
   TEST_CATALOGUE,
-  V3,
   type TestApp,
+  V3,
 } from '../helpers.js';
 
-const HOUR_MS = 60 * 60 * 1000;
 const MY_RIGHTS = 'sp:my-personal-access-tokens:manage sp:my-personal-access-tokens:read';
 
 const RESPONSE_KEYS = [
@@ -305,6 +305,28 @@ describe('POST /oauth/token: granted scopes', () => {
       error_description: "The scope 'orders:read' is not granted to this client",
     });
     expect(await t.snapshot()).toEqual(before);
+  });
+
+  it('refuses with invalid_scope a PAT whose grant would be empty', async () => {
+    const t = await startTestApp();
+    const created = await t.request({
+      method: 'POST',
+      url: '/patina/v1/identities',
+      token: t.admin.token,
+      json: { name: 'Carol', login: 'carol', roles: ['USER'] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    // A PAT naming only rights its owner lacks: SailPoint accepts it, and it grants nothing.
+    const { id, secret } = await t.mintPat(created.json<{ id: string }>().id, {
+      name: 'nothing',
+      scope: ['sp:all-personal-access-tokens:read'],
+    });
+    const response = await t.exchange(id, secret);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error: 'invalid_scope',
+      error_description: 'This PAT grants no rights: its owner holds none of its scopes',
+    });
   });
 });
 
