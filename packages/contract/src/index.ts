@@ -12,5 +12,7 @@ export * from './identities.js';
 export * from './audit.js';
 export * from './keys.js';
 export * from './oauth.js';
+export * from './access-token.js';
 export * from './operations.js';
+export * from './secrets.js';
 export { SHARED_SCHEMAS } from './shared-schemas.js';
