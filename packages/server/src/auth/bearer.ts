@@ -1,15 +1,11 @@
-import { canonicalScope } from '@patina/contract';
+import { canonicalScope, type AccessTokenClaims } from '@patina/contract';
 import type { Clock } from '../core/clock.js';
 import type { Principal } from '../access/principal.js';
 import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
 import { type RightsModel } from '../identities/rights.js';
 import type { PatsRepository } from '../storage/pats-repository.js';
 import type { RevocationsRepository } from '../storage/revocations-repository.js';
-import {
-  AccessTokenError,
-  type AccessTokenClaims,
-  type AccessTokens,
-} from '../tokens/access-tokens.js';
+import { AccessTokenError, type AccessTokens } from '../tokens/access-tokens.js';
 import type { LivenessCache } from './liveness-cache.js';
 
 /**
@@ -78,6 +74,7 @@ export class BearerAuthenticator {
       if (held.has(canonical)) rights.add(canonical);
     }
     return {
+      kind: 'user',
       identityId: record.ownerId,
       identityName: record.ownerName,
       login: record.ownerLogin,

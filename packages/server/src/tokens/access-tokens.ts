@@ -1,27 +1,11 @@
-import { SIGNING_ALGORITHMS } from '@patina/contract';
+import { ACCESS_TOKEN_TYPE, AccessTokenClaims, SIGNING_ALGORITHMS } from '@patina/contract';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { signJwt } from './jws.js';
 import type { SigningKeys } from './signing-keys.js';
 import { isUnavailable } from '../storage/dialect.js';
-
-/** The claims of a Patina access token (RFC 9068 plus SailPoint's identity claims). */
-export interface AccessTokenClaims {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  exp: number;
-  iat: number;
-  jti: string;
-  client_id: string;
-  scope: string;
-  identity_id: string;
-  user_name: string;
-  authorities: string[];
-  tenant_id: string;
-  org: string;
-}
 
 export interface MintInput {
   identityId: string;
@@ -94,7 +78,11 @@ export class AccessTokens {
       tenant_id: this.options.tenantId,
       org: this.options.org,
     };
-    const token = signJwt({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
+    const token = signJwt(
+      { alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE },
+      claims,
+      key.privateKey,
+    );
     return Promise.resolve({ token, claims });
   }
 
@@ -149,13 +137,21 @@ export class AccessTokens {
         },
         {
           algorithms: [...SIGNING_ALGORITHMS],
-          typ: 'at+jwt',
+          typ: ACCESS_TOKEN_TYPE,
           issuer: this.options.issuer,
           currentDate: this.options.clock.now(),
           requiredClaims: ['exp', 'iat', 'sub', 'jti', 'client_id', 'aud'],
         },
       );
-      const verified = { claims: payload as unknown as AccessTokenClaims, kid };
+      const claims = checkClaims(payload);
+      // Issued in the future (beyond clock skew between nodes): not a token this service made
+      // in the normal course; refusing it also keeps "issued before the owner was disabled"
+      // meaningful.
+      const nowSeconds = Math.floor(this.options.clock.now().getTime() / 1000);
+      if (claims.iat > nowSeconds + IAT_SKEW_SECONDS) {
+        throw new AccessTokenError('TOKEN_CLAIM_INVALID', 'JWT claim is invalid: iat');
+      }
+      const verified = { claims, kid };
       if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
         this.#verified.delete(this.#verified.keys().next().value!);
       }
@@ -167,6 +163,22 @@ export class AccessTokens {
       throw toAccessTokenError(error);
     }
   }
+}
+
+const claimsCheck = TypeCompiler.Compile(AccessTokenClaims);
+/** How far in the future an `iat` may be: the clock skew tolerated between nodes. */
+const IAT_SKEW_SECONDS = 60;
+
+/**
+ * A correctly signed token is still refused when a claim has the wrong type (`scope` as an
+ * array, `client_id` as an object): only this node's keys sign, but a key may leak, and code
+ * after this point relies on the types. The error names the claim, never its value.
+ */
+function checkClaims(payload: unknown): AccessTokenClaims {
+  if (claimsCheck.Check(payload)) return payload;
+  const first = claimsCheck.Errors(payload).First();
+  const claim = first?.path.split('/')[1] ?? 'payload';
+  throw new AccessTokenError('TOKEN_CLAIM_INVALID', `JWT claim is invalid: ${claim}`);
 }
 
 function toAccessTokenError(error: unknown): AccessTokenError {

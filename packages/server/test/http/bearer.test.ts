@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { SigningKeys } from '../../src/tokens/signing-keys.js';
 import { DAY_MS, decodeJwt, START, startTestApp, V3, type TestApp } from '../helpers.js';
 
 const PLAIN_CHALLENGE = 'Bearer realm="patina"';
@@ -15,10 +14,9 @@ function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-/** The app's current signing key. Reached through the service on purpose: only a test may. */
+/** The app's current signing key, to forge tokens a real key signed. */
 function signingKey(t: TestApp) {
-  const tokens = t.services.accessTokens as unknown as { options: { keys: SigningKeys } };
-  return tokens.options.keys.current();
+  return t.services.keys.current();
 }
 
 /**
@@ -169,6 +167,40 @@ describe('bearer authentication on the PAT API: the JWT', () => {
         .sign(key.privateKey);
       await expectInvalidToken(t, token, `JWT claim is invalid: ${claim}`);
     }
+  });
+
+  it.each([
+    ['scope', ['sp:all-personal-access-tokens:manage']],
+    ['client_id', { id: 'x' }],
+    ['sub', 42],
+    ['authorities', 'ORG_ADMIN'],
+    ['iat', '1700000000'],
+  ])('refuses the real key with claim %s of the wrong type', async (claim, value) => {
+    const t = await startTestApp();
+    const key = signingKey(t);
+    const payload = decodeJwt(t.admin.token).payload as JWTPayload;
+    const token = await new SignJWT({ ...payload, [claim]: value })
+      .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
+      .sign(key.privateKey);
+    await expectInvalidToken(t, token, `JWT claim is invalid: ${claim}`);
+  });
+
+  it('refuses the real key with an iat beyond the clock skew, and takes one within it', async () => {
+    const t = await startTestApp();
+    const key = signingKey(t);
+    const payload = decodeJwt(t.admin.token).payload as JWTPayload;
+    const now = Math.floor(t.clock.now().getTime() / 1000);
+    const sign = (iat: number) =>
+      new SignJWT({ ...payload, iat, jti: randomBytes(16).toString('hex') })
+        .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
+        .sign(key.privateKey);
+    await expectInvalidToken(t, await sign(now + 120), 'JWT claim is invalid: iat');
+    const within = await t.request({
+      method: 'GET',
+      url: `${V3}?owner-id=me`,
+      token: await sign(now + 30),
+    });
+    expect(within.statusCode, within.body).toBe(200);
   });
 
   it('refuses a key of its own making under an unknown kid', async () => {

@@ -1,0 +1,29 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The claims of a Patina access token: RFC 9068 §2.2 (iss, exp, aud, sub, client_id, iat, jti,
+ * scope) plus SailPoint's identity claims. A resource server may check a token's payload against
+ * this schema after verifying its signature.
+ */
+export const AccessTokenClaims = Type.Object(
+  {
+    iss: Type.String(),
+    sub: Type.String({ description: 'The identity id of the PAT owner' }),
+    aud: Type.Union([Type.String(), Type.Array(Type.String())]),
+    exp: Type.Integer(),
+    iat: Type.Integer(),
+    jti: Type.String(),
+    client_id: Type.String({ description: 'The PAT id' }),
+    scope: Type.String({ description: 'Space-separated rights' }),
+    identity_id: Type.String(),
+    user_name: Type.String(),
+    authorities: Type.Array(Type.String()),
+    tenant_id: Type.String(),
+    org: Type.String(),
+  },
+  { $id: 'AccessTokenClaims' },
+);
+export type AccessTokenClaims = Static<typeof AccessTokenClaims>;
+
+/** RFC 9068 §2.1: the `typ` header of a JWT access token. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
