@@ -1,10 +1,8 @@
-import { RIGHTS } from '@patina/contract';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Services } from './app.js';
-import { SYSTEM_CONTEXT } from './audit/model.js';
+import { SYSTEM_CONTEXT } from './access/context.js';
 import { PatinaError } from './core/errors.js';
-import type { Principal } from './access/principal.js';
 
 export const BOOTSTRAP_FILE = 'bootstrap-credentials.json';
 
@@ -27,10 +25,11 @@ export async function bootstrapIfEmpty(services: Services): Promise<string | und
   mkdirSync(services.config.dataDir, { recursive: true, mode: 0o700 });
   let admin;
   try {
-    admin = await services.identities.create(
-      { name: 'Administrator', login: 'admin', roles: ['ORG_ADMIN'] },
-      SYSTEM_CONTEXT,
-    );
+    admin = await services.identities.create(SYSTEM_CONTEXT, {
+      name: 'Administrator',
+      login: 'admin',
+      roles: ['ORG_ADMIN'],
+    });
   } catch (error) {
     // Several nodes started together on an empty database: the login is unique, so exactly one
     // made the administrator and wrote its credentials; the others go on without.
@@ -43,25 +42,14 @@ export async function bootstrapIfEmpty(services: Services): Promise<string | und
   return file;
 }
 
-/** A fresh PAT for an administrator, made directly through the service (for recovery). */
+/** A fresh PAT for an administrator, made by Patina itself through the service (for recovery). */
 export async function mintAdminCredentials(
   services: Services,
   identityId: string,
   name: string,
 ): Promise<AdminCredentials> {
-  const identity = await services.identities.get(identityId);
-  const system: Principal = {
-    identityId: identity.id,
-    identityName: identity.name,
-    login: identity.login,
-    patId: '',
-    rights: new Set([RIGHTS.allManage]),
-  };
-  const { pat, secret } = await services.pats.createFor(
-    { principal: system, audit: SYSTEM_CONTEXT },
-    identity.id,
-    { name },
-  );
+  const identity = await services.identities.get(SYSTEM_CONTEXT, identityId);
+  const { pat, secret } = await services.pats.createFor(SYSTEM_CONTEXT, identity.id, { name });
   return {
     baseUrl: services.baseUrl,
     tokenUrl: `${services.baseUrl}/oauth/token`,

@@ -1,5 +1,5 @@
 import type { ExpirySweeper } from './pats/expiry-sweeper.js';
-import { SYSTEM_CONTEXT } from './audit/model.js';
+import { SYSTEM_CONTEXT } from './access/context.js';
 import type { Clock } from './core/clock.js';
 import type { Storage } from './storage/repositories.js';
 import type { KeyRotation } from './tokens/key-rotation.js';

@@ -5,7 +5,7 @@ import { buildApp } from './app.js';
 import { bootstrapIfEmpty, mintAdminCredentials } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { type Config } from './config/schema.js';
-import { SYSTEM_CONTEXT } from './audit/model.js';
+import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
 import { createLogger, describeError } from './core/log.js';
 import { openRuntime, openStorage } from './runtime.js';
 
@@ -98,7 +98,7 @@ async function adminToken(flags: CommonFlags & { identity?: string; name: string
     let identityId = flags.identity;
     if (!identityId) {
       const admins = (
-        await services.identities.list({ limit: 250, offset: 0, withTotal: false })
+        await services.identities.list(SYSTEM_CONTEXT, { limit: 250, offset: 0, withTotal: false })
       ).items.filter((i) => i.roles.includes('ORG_ADMIN') && i.status === 'ACTIVE');
       if (!admins[0]) throw new Error('No active ORG_ADMIN identity; pass --identity <id>');
       identityId = admins[0].id;
@@ -121,10 +121,7 @@ async function rotateKeys(flags: CommonFlags & { algorithm?: string }): Promise<
     if (algorithm !== undefined && !SIGNING_ALGORITHMS.includes(algorithm)) {
       throw new Error(`--algorithm must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
     }
-    const key = await services.keyRotation.rotate(
-      { ...SYSTEM_CONTEXT, actorName: 'patina keys rotate' },
-      algorithm,
-    );
+    const key = await services.keyRotation.rotate(systemContext('patina keys rotate'), algorithm);
     process.stdout.write(JSON.stringify(key, null, 2) + '\n');
   } finally {
     await services.close();
@@ -134,7 +131,9 @@ async function rotateKeys(flags: CommonFlags & { algorithm?: string }): Promise<
 async function listKeys(flags: CommonFlags): Promise<void> {
   const services = await openRuntime(configFrom(flags), { listen: false });
   try {
-    process.stdout.write(JSON.stringify(await services.keyRotation.list(), null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(await services.keyRotation.list(SYSTEM_CONTEXT), null, 2) + '\n',
+    );
   } finally {
     await services.close();
   }

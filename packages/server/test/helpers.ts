@@ -5,11 +5,10 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { pino, type Logger } from 'pino';
 import { expect, onTestFinished } from 'vitest';
 import { buildApp, createServices, type Services } from '../src/app.js';
-import { SYSTEM_CONTEXT } from '../src/audit/model.js';
+import { SYSTEM_CONTEXT } from '../src/access/context.js';
 import { ManualClock } from '../src/core/clock.js';
 import { parseConfig } from '../src/config/load.js';
-import type { Principal } from '../src/access/principal.js';
-import type { CreatePatInput } from '../src/pats/pat-service.js';
+import type { CreatePatInput } from '../src/pats/create-input.js';
 import type { Storage } from '../src/storage/repositories.js';
 import { openTestStorage, testDatabaseSettings } from './dialect.js';
 
@@ -199,15 +198,12 @@ export class TestApp {
     rights?: string[];
     patScope?: string[];
   }): Promise<TestUser> {
-    const identity = await this.services.identities.create(
-      {
-        name: input.name,
-        login: input.login,
-        roles: input.roles ?? ['USER'],
-        rights: input.rights,
-      },
-      SYSTEM_CONTEXT,
-    );
+    const identity = await this.services.identities.create(SYSTEM_CONTEXT, {
+      name: input.name,
+      login: input.login,
+      roles: input.roles ?? ['USER'],
+      rights: input.rights,
+    });
     const { id, secret } = await this.mintPat(identity.id, {
       name: 'login',
       scope: input.patScope ?? null,
@@ -216,23 +212,12 @@ export class TestApp {
     return { identity, patId: id, secret, token };
   }
 
-  /** A PAT made directly through the service, as an administrator would. */
+  /** A PAT made directly through the service by Patina itself, as `patina admin token` does. */
   async mintPat(
     ownerId: string,
     input: CreatePatInput & { managed?: boolean },
   ): Promise<{ id: string; secret: string }> {
-    const system: Principal = {
-      identityId: 'system',
-      identityName: 'system',
-      login: 'system',
-      patId: '',
-      rights: new Set([RIGHTS.allManage]),
-    };
-    const { pat, secret } = await this.services.pats.createFor(
-      { principal: system, audit: SYSTEM_CONTEXT },
-      ownerId,
-      input,
-    );
+    const { pat, secret } = await this.services.pats.createFor(SYSTEM_CONTEXT, ownerId, input);
     return { id: pat.id, secret };
   }
 

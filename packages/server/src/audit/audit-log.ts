@@ -2,7 +2,7 @@ import { type AuditEvent, type AuditEventType, type AuditOutcome } from '@patina
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { Repositories } from '../storage/repositories.js';
-import type { AuditContext } from './model.js';
+import type { AuditContext } from '../access/context.js';
 
 export interface AuditRecord {
   type: AuditEventType;

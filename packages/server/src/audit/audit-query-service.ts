@@ -1,6 +1,7 @@
 import { AUDIT_EVENT_TYPES, type AuditEventType } from '@patina/contract';
-import { forbidden, illegalValue } from '../core/errors.js';
-import { canReadAll, type RequestContext } from '../access/principal.js';
+import { authorize } from '../access/authorize.js';
+import type { RequestContext } from '../access/context.js';
+import { illegalValue } from '../core/errors.js';
 import type { Storage } from '../storage/repositories.js';
 import { type AuditQuery } from './model.js';
 
@@ -20,12 +21,7 @@ export class AuditQueryService {
   constructor(private readonly storage: Storage) {}
 
   async list(ctx: RequestContext, input: AuditQueryInput) {
-    if (!ctx.principal || !canReadAll(ctx.principal)) {
-      throw forbidden(
-        'Reading audit events needs the right sp:all-personal-access-tokens:read',
-        'sp:all-personal-access-tokens:read',
-      );
-    }
+    authorize(ctx, 'readAll', 'Reading audit events');
     if (
       input.type !== undefined &&
       !(AUDIT_EVENT_TYPES as readonly string[]).includes(input.type)

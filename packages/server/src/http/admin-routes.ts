@@ -14,9 +14,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuditQueryService } from '../audit/audit-query-service.js';
-import { forbidden } from '../core/errors.js';
 import type { IdentityService } from '../identities/identity-service.js';
-import { canManageAll, canReadAll, type RequestContext } from '../access/principal.js';
 import type { PatService } from '../pats/pat-service.js';
 import { toCreateResponse } from './pat-routes.js';
 import { requireMediaType } from './media-type.js';
@@ -34,25 +32,6 @@ export function registerAdminRoutes(
   const tags = ['Administration'];
   const notFound = { 404: Type.Ref('ErrorResponse') };
 
-  const needManage = (ctx: RequestContext) => {
-    if (!ctx.principal || !canManageAll(ctx.principal)) {
-      throw forbidden(
-        'Managing identities needs the right sp:all-personal-access-tokens:manage',
-        'sp:all-personal-access-tokens:manage',
-      );
-    }
-    return ctx;
-  };
-  const needRead = (ctx: RequestContext) => {
-    if (!ctx.principal || !canReadAll(ctx.principal)) {
-      throw forbidden(
-        'Reading identities needs the right sp:all-personal-access-tokens:read',
-        'sp:all-personal-access-tokens:read',
-      );
-    }
-    return ctx;
-  };
-
   app.post(
     `${ADMIN_BASE}/identities`,
     {
@@ -66,8 +45,7 @@ export function registerAdminRoutes(
       },
     },
     async (request, reply) => {
-      const ctx = needManage(requestContext(request));
-      const identity = await deps.identities.create(request.body, ctx.audit);
+      const identity = await deps.identities.create(requestContext(request), request.body);
       return reply.code(201).send(identity);
     },
   );
@@ -85,8 +63,7 @@ export function registerAdminRoutes(
       },
     },
     async (request, reply) => {
-      needRead(requestContext(request));
-      const { items, total } = await deps.identities.list({
+      const { items, total } = await deps.identities.list(requestContext(request), {
         limit: request.query.limit ?? 250,
         offset: request.query.offset ?? 0,
         withTotal: request.query.count === true,
@@ -109,8 +86,7 @@ export function registerAdminRoutes(
       },
     },
     async (request) => {
-      needRead(requestContext(request));
-      return deps.identities.get(request.params.id);
+      return deps.identities.get(requestContext(request), request.params.id);
     },
   );
 
@@ -129,8 +105,7 @@ export function registerAdminRoutes(
       },
     },
     async (request) => {
-      const ctx = needManage(requestContext(request));
-      return deps.identities.update(request.params.id, request.body, ctx.audit);
+      return deps.identities.update(requestContext(request), request.params.id, request.body);
     },
   );
 

@@ -1,12 +1,10 @@
-import { SIGNING_ALGORITHMS, RIGHTS, API_ERROR_RESPONSES, StringEnum } from '@patina/contract';
+import { SIGNING_ALGORITHMS, API_ERROR_RESPONSES, StringEnum } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { forbidden } from '../core/errors.js';
-import { canManageAll, canReadAll } from '../access/principal.js';
 import type { KeyRotation } from '../tokens/key-rotation.js';
 import { ADMIN_BASE } from './admin-routes.js';
-import { auditContext } from './request-context.js';
+import { requestContext } from './request-context.js';
 
 const SigningKeyInfo = Type.Object(
   {
@@ -43,10 +41,7 @@ export function registerKeyRoutes(
       },
     },
     async (request) => {
-      if (!request.principal || !canReadAll(request.principal)) {
-        throw forbidden('Listing signing keys needs the right ' + RIGHTS.allRead, RIGHTS.allRead);
-      }
-      return deps.keyRotation.list();
+      return deps.keyRotation.list(requestContext(request));
     },
   );
 
@@ -73,13 +68,7 @@ export function registerKeyRoutes(
       },
     },
     async (request) => {
-      if (!request.principal || !canManageAll(request.principal)) {
-        throw forbidden(
-          'Rotating signing keys needs the right ' + RIGHTS.allManage,
-          RIGHTS.allManage,
-        );
-      }
-      return deps.keyRotation.rotate(auditContext(request), request.body?.algorithm);
+      return deps.keyRotation.rotate(requestContext(request), request.body?.algorithm);
     },
   );
 }

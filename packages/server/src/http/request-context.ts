@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { AuditContext } from '../audit/model.js';
-import type { Principal, RequestContext } from '../access/principal.js';
+import type { AuditContext, RequestContext } from '../access/context.js';
+import type { Principal } from '../access/principal.js';
+import { PatinaError } from '../core/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +26,8 @@ export function auditContext(request: FastifyRequest): AuditContext {
   };
 }
 
+/** The caller of an API route, for its service; the bearer hook has authenticated it. */
 export function requestContext(request: FastifyRequest): RequestContext {
-  return { principal: request.principal, audit: auditContext(request) };
+  if (!request.principal) throw new PatinaError('UNAUTHORIZED', 'Authentication is required');
+  return { actor: request.principal, audit: auditContext(request) };
 }

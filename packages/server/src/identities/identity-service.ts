@@ -1,7 +1,8 @@
 import { type Identity, type IdentityStatus, canonicalScope } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
+import { authorize } from '../access/authorize.js';
+import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditContext } from '../audit/model.js';
 import type { Clock } from '../core/clock.js';
 import { conflict, illegalValue, notFoundById, requiredMissing } from '../core/errors.js';
 import { isUniqueViolation } from '../storage/dialect.js';
@@ -26,6 +27,10 @@ export interface IdentityPatch {
 
 const LOGIN_PATTERN = /^[A-Za-z0-9._@+-]{1,128}$/;
 
+const MANAGING = 'Managing identities';
+const READING = 'Reading identities';
+
+/** Identities, their roles and rights: read with the all-read right, changed with all-manage. */
 export class IdentityService {
   constructor(
     private readonly deps: {
@@ -36,7 +41,8 @@ export class IdentityService {
     },
   ) {}
 
-  async create(input: CreateIdentityInput, context: AuditContext): Promise<Identity> {
+  async create(ctx: RequestContext, input: CreateIdentityInput): Promise<Identity> {
+    authorize(ctx, 'manageAll', MANAGING);
     const name = this.#name(input.name);
     const login = input.login === undefined ? loginFromName(name) : input.login.trim();
     if (!LOGIN_PATTERN.test(login)) {
@@ -58,7 +64,7 @@ export class IdentityService {
         await repos.identities.insert(identity);
         await this.deps.audit.record(repos, {
           type: 'IDENTITY_CREATED',
-          context,
+          context: ctx.audit,
           target: { type: 'IDENTITY', id: identity.id, name: identity.name },
           details: { login, roles: identity.roles, status: identity.status },
         });
@@ -72,19 +78,20 @@ export class IdentityService {
     return identity;
   }
 
-  async get(id: string): Promise<Identity> {
-    const identity = await this.deps.storage.repos.identities.findById(id);
-    if (!identity) throw notFoundById('Identity', id);
-    return identity;
+  async get(ctx: RequestContext, id: string): Promise<Identity> {
+    authorize(ctx, 'readAll', READING);
+    return this.#find(id);
   }
 
-  async list(page: { limit: number; offset: number; withTotal: boolean }) {
+  async list(ctx: RequestContext, page: { limit: number; offset: number; withTotal: boolean }) {
+    authorize(ctx, 'readAll', READING);
     const repos = this.deps.storage.repos;
     const items = await repos.identities.list(page);
     return { items, total: page.withTotal ? await repos.identities.count() : undefined };
   }
 
-  async update(id: string, patch: IdentityPatch, context: AuditContext): Promise<Identity> {
+  async update(ctx: RequestContext, id: string, patch: IdentityPatch): Promise<Identity> {
+    authorize(ctx, 'manageAll', MANAGING);
     const changes = {
       ...(patch.name !== undefined && { name: this.#name(patch.name) }),
       ...(patch.roles !== undefined && { roles: this.#roles(patch.roles) }),
@@ -100,12 +107,18 @@ export class IdentityService {
       const current = await repos.identities.findById(id);
       await this.deps.audit.record(repos, {
         type: 'IDENTITY_UPDATED',
-        context,
+        context: ctx.audit,
         target: { type: 'IDENTITY', id, name: current?.name ?? null },
         details: { changed: Object.keys(changes), ...changes },
       });
     });
-    return this.get(id);
+    return this.#find(id);
+  }
+
+  async #find(id: string): Promise<Identity> {
+    const identity = await this.deps.storage.repos.identities.findById(id);
+    if (!identity) throw notFoundById('Identity', id);
+    return identity;
   }
 
   #name(raw: string): string {

@@ -1,6 +1,6 @@
 import { isIdShaped } from '@patina/contract';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditContext } from '../audit/model.js';
+import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
 import type { Storage } from '../storage/repositories.js';

@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditContext } from '../audit/model.js';
+import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';

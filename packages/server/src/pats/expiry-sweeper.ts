@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { SYSTEM_CONTEXT } from '../audit/model.js';
+import { SYSTEM_CONTEXT } from '../access/context.js';
 
 /**
  * Records PERSONAL_ACCESS_TOKEN_EXPIRED once for each PAT whose expiry has passed (SPEC §7).
@@ -24,7 +24,7 @@ export class ExpirySweeper {
           if (!(await repos.pats.claimExpiry(pat.id, now))) return false;
           await this.deps.audit.record(repos, {
             type: 'PERSONAL_ACCESS_TOKEN_EXPIRED',
-            context: SYSTEM_CONTEXT,
+            context: SYSTEM_CONTEXT.audit,
             target: { type: 'PERSONAL_ACCESS_TOKEN', id: pat.id, name: pat.name },
             details: { ownerId: pat.owner_id, expirationDate: pat.expiration_date },
           });

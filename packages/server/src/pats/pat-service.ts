@@ -1,51 +1,27 @@
-import {
-  ALL_SCOPES,
-  surfaceOf,
-  type ApiVersion,
-  type ExpiryRule,
-  PAT_SORT_FIELDS,
-  type PatSortField,
-  isIdShaped,
-} from '@patina/contract';
+import { surfaceOf, type ApiVersion, type ExpiryRule, isIdShaped } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
+import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Policy } from '../config/schema.js';
-import {
-  badRequest,
-  conflict,
-  forbidden,
-  illegalValue,
-  notFoundById,
-  PatinaError,
-  requiredMissing,
-} from '../core/errors.js';
-import {
-  canManageAll,
-  canManageOwn,
-  canReadAll,
-  canReadOwn,
-  canSeeManaged,
-  type Principal,
-  type RequestContext,
-} from '../access/principal.js';
+import { conflict, notFoundById, PatinaError } from '../core/errors.js';
 import { type RightsModel } from '../identities/rights.js';
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { PatChanges } from '../storage/pats-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import { makeSecret, type SecretDigester } from '../tokens/secret.js';
+import { checkCreateInput, checkName, checkScope, type CreatePatInput } from './create-input.js';
 import { resolveExpiry } from './expiry.js';
 import { parseFilter, PAT_FILTER_FIELDS } from './filter.js';
-import { type PatSort, type PersonalAccessToken } from './model.js';
+import { type PersonalAccessToken } from './model.js';
+import {
+  authorizeChange,
+  authorizeCreateFor,
+  authorizeCreateOwn,
+  authorizeList,
+} from './pat-access.js';
 import { applyPatPatch, type PatchableView } from './patch.js';
-
-export interface CreatePatInput {
-  name: string;
-  scope?: string[] | null | undefined;
-  accessTokenValiditySeconds?: number | undefined;
-  expirationDate?: string | null | undefined;
-  userAwareTokenNeverExpires?: boolean | undefined;
-}
+import { parseSorters } from './sorters.js';
 
 export interface ListPatsInput {
   /** `me`, an identity id, or undefined for every owner. */
@@ -57,9 +33,6 @@ export interface ListPatsInput {
   withTotal: boolean;
 }
 
-export const DEFAULT_SCOPE = [ALL_SCOPES];
-const NAME_MAX = 128;
-
 export interface PatServiceDeps {
   storage: Storage;
   rights: RightsModel;
@@ -69,20 +42,15 @@ export interface PatServiceDeps {
   digester: SecretDigester;
 }
 
+/** Creating, listing, changing and deleting PATs; who may do which is in pat-access.ts. */
 export class PatService {
   constructor(private readonly deps: PatServiceDeps) {}
 
   /** POST on a PAT surface: a PAT for the caller. */
   async createOwn(ctx: RequestContext, input: CreatePatInput, version: ApiVersion) {
-    const principal = requirePrincipal(ctx);
-    if (!canManageOwn(principal)) {
-      throw forbidden(
-        'Creating a personal access token needs the right sp:my-personal-access-tokens:manage',
-        'sp:my-personal-access-tokens:manage',
-      );
-    }
+    const ownerId = authorizeCreateOwn(ctx);
     return this.#create(ctx, input, {
-      ownerId: principal.identityId,
+      ownerId,
       managed: false,
       rule: surfaceOf(version).expiryRule,
     });
@@ -94,13 +62,7 @@ export class PatService {
     ownerId: string,
     input: CreatePatInput & { managed?: boolean | undefined },
   ) {
-    const principal = requirePrincipal(ctx);
-    if (!canManageAll(principal)) {
-      throw forbidden(
-        'Creating a personal access token for another identity needs the right sp:all-personal-access-tokens:manage',
-        'sp:all-personal-access-tokens:manage',
-      );
-    }
+    authorizeCreateFor(ctx);
     return this.#create(ctx, input, {
       ownerId,
       managed: input.managed ?? false,
@@ -115,24 +77,13 @@ export class PatService {
   ): Promise<{ pat: PersonalAccessToken; secret: string }> {
     const { policy, clock } = this.deps;
     const now = clock.now();
-    const name = this.#name(input.name);
-    const scope = this.#scope(input.scope);
-    const validity = input.accessTokenValiditySeconds ?? policy.accessTokenValiditySeconds.default;
-    const bounds = policy.accessTokenValiditySeconds;
-    if (validity < bounds.min || validity > bounds.max) {
-      throw illegalValue(
-        'accessTokenValiditySeconds',
-        `'accessTokenValiditySeconds' must be between ${bounds.min} and ${bounds.max}`,
-      );
-    }
-    const expiry = resolveExpiry({
-      rule: options.rule,
-      created: now,
-      now,
-      expirationDate: input.expirationDate,
-      userAwareTokenNeverExpires: input.userAwareTokenNeverExpires ?? false,
+    const fields = checkCreateInput(input, {
+      rights: this.deps.rights,
       policy,
+      expiryRule: options.rule,
+      now,
     });
+    const { name, scope } = fields;
     const secret = makeSecret();
     const { digest, version } = this.deps.digester.digest(secret);
     const id = randomBytes(16).toString('hex');
@@ -160,9 +111,9 @@ export class PatService {
           digestVersion: version,
           created: now.toISOString(),
           managed: options.managed,
-          accessTokenValiditySeconds: validity,
-          expirationDate: expiry.expirationDate,
-          userAwareTokenNeverExpires: expiry.userAwareTokenNeverExpires,
+          accessTokenValiditySeconds: fields.accessTokenValiditySeconds,
+          expirationDate: fields.expirationDate,
+          userAwareTokenNeverExpires: fields.userAwareTokenNeverExpires,
         });
         await this.deps.audit.record(repos, {
           type: 'PERSONAL_ACCESS_TOKEN_CREATED',
@@ -172,7 +123,7 @@ export class PatService {
             ownerId: options.ownerId,
             scope,
             managed: options.managed,
-            expirationDate: expiry.expirationDate,
+            expirationDate: fields.expirationDate,
           },
         });
         return owner?.name ?? '';
@@ -187,42 +138,18 @@ export class PatService {
       created: now.toISOString(),
       lastUsed: null,
       managed: options.managed,
-      accessTokenValiditySeconds: validity,
-      expirationDate: expiry.expirationDate,
-      userAwareTokenNeverExpires: expiry.userAwareTokenNeverExpires,
+      accessTokenValiditySeconds: fields.accessTokenValiditySeconds,
+      expirationDate: fields.expirationDate,
+      userAwareTokenNeverExpires: fields.userAwareTokenNeverExpires,
     };
     return { pat, secret };
   }
 
   async list(ctx: RequestContext, input: ListPatsInput) {
-    const principal = requirePrincipal(ctx);
-    let ownerId: string | undefined;
-    if (input.ownerId === 'me' || input.ownerId === principal.identityId) {
-      ownerId = principal.identityId;
-      if (!canReadOwn(principal)) {
-        throw forbidden(
-          'Listing your personal access tokens needs the right sp:my-personal-access-tokens:read',
-          'sp:my-personal-access-tokens:read',
-        );
-      }
-    } else {
-      if (input.ownerId !== undefined && !isIdShaped(input.ownerId)) {
-        throw illegalValue(
-          'owner-id',
-          "'owner-id' must be 'me' or an identity id (32 hex characters)",
-        );
-      }
-      ownerId = input.ownerId;
-      if (!canReadAll(principal)) {
-        throw forbidden(
-          "Listing other identities' personal access tokens needs the right sp:all-personal-access-tokens:read",
-          'sp:all-personal-access-tokens:read',
-        );
-      }
-    }
+    const { ownerId, includeManaged } = authorizeList(ctx, input.ownerId);
     return this.deps.storage.repos.pats.list({
       ...(ownerId !== undefined && { ownerId }),
-      includeManaged: canSeeManaged(principal),
+      includeManaged,
       ...(input.filters !== undefined && { filter: parseFilter(input.filters, PAT_FILTER_FIELDS) }),
       sort: parseSorters(input.sorters),
       limit: input.limit,
@@ -237,8 +164,7 @@ export class PatService {
     operations: unknown,
     version: ApiVersion,
   ): Promise<PersonalAccessToken> {
-    const principal = requirePrincipal(ctx);
-    const pat = await this.#findForChange(principal, id, 'change');
+    const pat = authorizeChange(ctx, id, await this.#findLive(id), 'change');
     const before: PatchableView = {
       name: pat.name,
       scope: pat.scope,
@@ -247,9 +173,9 @@ export class PatService {
     };
     const after = applyPatPatch(before, operations);
     const changes: PatChanges = {};
-    if (after.name !== before.name) changes.name = this.#name(after.name);
+    if (after.name !== before.name) changes.name = checkName(after.name);
     if (JSON.stringify(after.scope) !== JSON.stringify(before.scope)) {
-      changes.scope = this.#scope(after.scope);
+      changes.scope = checkScope(after.scope, this.deps.rights);
     }
     if (
       after.expirationDate !== before.expirationDate ||
@@ -281,14 +207,13 @@ export class PatService {
         });
       }),
     );
-    const updated = await this.deps.storage.repos.pats.findLive(pat.id);
+    const updated = await this.#findLive(pat.id);
     if (!updated) throw notFoundById('Personal access token', id);
     return updated;
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    const principal = requirePrincipal(ctx);
-    const pat = await this.#findForChange(principal, id, 'delete');
+    const pat = authorizeChange(ctx, id, await this.#findLive(id), 'delete');
     await this.deps.storage.transaction(async (repos: Repositories) => {
       if (!(await repos.pats.markDeleted(pat.id, this.deps.clock.now().toISOString()))) {
         throw notFoundById('Personal access token', id);
@@ -302,52 +227,8 @@ export class PatService {
     });
   }
 
-  /** A PAT the caller may change: own ones with my-manage, others' with all-manage. */
-  async #findForChange(principal: Principal, id: string, verb: 'change' | 'delete') {
-    const pat = isIdShaped(id) ? await this.deps.storage.repos.pats.findLive(id) : undefined;
-    const visible =
-      pat !== undefined &&
-      (!pat.managed || canSeeManaged(principal)) &&
-      (pat.ownerId === principal.identityId || canReadAll(principal) || canManageAll(principal));
-    if (!visible) throw notFoundById('Personal access token', id);
-    const allowed =
-      pat.ownerId === principal.identityId ? canManageOwn(principal) : canManageAll(principal);
-    if (!allowed) {
-      const right =
-        pat.ownerId === principal.identityId
-          ? 'sp:my-personal-access-tokens:manage'
-          : 'sp:all-personal-access-tokens:manage';
-      throw forbidden(
-        `You may not ${verb} this personal access token: it needs the right ${right}`,
-        right,
-      );
-    }
-    return pat;
-  }
-
-  #name(raw: string): string {
-    const name = raw.trim();
-    if (name.length === 0) throw requiredMissing('name');
-    if (name.length > NAME_MAX) {
-      throw illegalValue('name', `'name' must be at most ${NAME_MAX} characters after trimming`);
-    }
-    return name;
-  }
-
-  #scope(raw: string[] | null | undefined): string[] {
-    if (raw === undefined || raw === null) return [...DEFAULT_SCOPE];
-    if (raw.length === 0) {
-      throw illegalValue(
-        'scope',
-        "'scope' must name at least one scope, or be null for the default",
-      );
-    }
-    for (const scope of raw) {
-      if (!this.deps.rights.isGrantableScope(scope)) {
-        throw illegalValue('scope', `Scope '${scope}' is not in the scope catalogue`);
-      }
-    }
-    return [...new Set(raw)];
+  async #findLive(id: string): Promise<PersonalAccessToken | undefined> {
+    return isIdShaped(id) ? this.deps.storage.repos.pats.findLive(id) : undefined;
   }
 
   /** Runs a write that may hit the (owner, name) unique index, and reports that as a conflict. */
@@ -361,28 +242,6 @@ export class PatService {
   }
 }
 
-function requirePrincipal(ctx: RequestContext): Principal {
-  if (!ctx.principal) throw new PatinaError('UNAUTHORIZED', 'Authentication is required');
-  return ctx.principal;
-}
-
 function nameConflict(name: string): PatinaError {
   return conflict('name', `The owner already has a personal access token named '${name}'`);
-}
-
-/** SailPoint's `sorters`: comma-separated fields, `-` for descending. Default: created. */
-export function parseSorters(raw: string | undefined): PatSort[] {
-  if (raw === undefined || raw.trim() === '') return [{ field: 'created', descending: false }];
-  return raw.split(',').map((part) => {
-    const item = part.trim();
-    const descending = item.startsWith('-');
-    const field = descending ? item.slice(1) : item;
-    if (!(PAT_SORT_FIELDS as readonly string[]).includes(field)) {
-      throw badRequest(
-        `Invalid sorters: unknown field '${field}'; sortable: ${PAT_SORT_FIELDS.join(', ')}`,
-        'sorters',
-      );
-    }
-    return { field: field as PatSortField, descending };
-  });
 }

@@ -1,12 +1,14 @@
 import { type SigningAlgorithm } from '@patina/contract';
+import { authorize } from '../access/authorize.js';
+import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditContext } from '../audit/model.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
 import type { Storage } from '../storage/repositories.js';
 import type { SigningKeys, VerificationKey } from './signing-keys.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const ROTATING = 'Rotating signing keys';
 
 /** Public facts about a signing key, for the admin API and the CLI. */
 export interface SigningKeyInfo {
@@ -33,14 +35,15 @@ export class KeyRotation {
     },
   ) {}
 
-  async rotate(context: AuditContext, algorithm?: SigningAlgorithm): Promise<SigningKeyInfo> {
-    const key = await this.#rotate(context, algorithm);
+  async rotate(ctx: RequestContext, algorithm?: SigningAlgorithm): Promise<SigningKeyInfo> {
+    authorize(ctx, 'manageAll', ROTATING);
+    const key = await this.#rotate(ctx, algorithm);
     if (!key) throw new Error('The new signing key was not stored');
     return this.#info(key);
   }
 
   async #rotate(
-    context: AuditContext,
+    ctx: RequestContext,
     algorithm?: SigningAlgorithm,
     onlyIfCreatedBy?: string,
   ): Promise<VerificationKey | undefined> {
@@ -53,7 +56,7 @@ export class KeyRotation {
       alongside: (repos, kid) =>
         this.deps.audit.record(repos, {
           type: 'SIGNING_KEY_ROTATED',
-          context,
+          context: ctx.audit,
           target: { type: 'SIGNING_KEY', id: kid, name: alg },
           details: { previousKid: previous, algorithm: alg },
         }),
@@ -61,7 +64,8 @@ export class KeyRotation {
   }
 
   /** Scheduled rotation: rotates when the signing key is older than `signing.rotateAfterDays`. */
-  async rotateIfDue(context: AuditContext): Promise<SigningKeyInfo | undefined> {
+  async rotateIfDue(ctx: RequestContext): Promise<SigningKeyInfo | undefined> {
+    authorize(ctx, 'manageAll', ROTATING);
     const days = this.deps.config.signing.rotateAfterDays;
     if (days === null) return undefined;
     const current = this.deps.keys.find(this.deps.keys.current().kid);
@@ -69,11 +73,12 @@ export class KeyRotation {
     const cutoff = new Date(this.deps.clock.now().getTime() - days * DAY_MS).toISOString();
     if (current.created > cutoff) return undefined;
     // Every node may find it due at once; the check is repeated under the keys' lock.
-    const key = await this.#rotate(context, undefined, cutoff);
+    const key = await this.#rotate(ctx, undefined, cutoff);
     return key && this.#info(key);
   }
 
-  async list(): Promise<SigningKeyInfo[]> {
+  async list(ctx: RequestContext): Promise<SigningKeyInfo[]> {
+    authorize(ctx, 'readAll', 'Listing signing keys');
     await this.deps.keys.reload();
     return this.deps.keys.all().map((key) => this.#info(key));
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_CONTEXT } from '../../src/audit/model.js';
+import { SYSTEM_CONTEXT } from '../../src/access/context.js';
 import { PatinaError } from '../../src/core/errors.js';
 import { DIALECT } from '../dialect.js';
 import { DAY_MS, START, type TestApp } from '../helpers.js';
@@ -13,10 +13,11 @@ const NODE_COUNT = DIALECT === 'postgres' ? 2 : 1;
 
 /** A fresh identity, made through the first node. */
 async function identity(nodes: TestApp[], login: string) {
-  return nodes[0]!.services.identities.create(
-    { name: login, login, roles: ['USER'] },
-    SYSTEM_CONTEXT,
-  );
+  return nodes[0]!.services.identities.create(SYSTEM_CONTEXT, {
+    name: login,
+    login,
+    roles: ['USER'],
+  });
 }
 
 /** The error code of each refused create; anything but a domain error fails the test. */

@@ -4,7 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { SYSTEM_CONTEXT } from '../../src/audit/model.js';
+import { SYSTEM_CONTEXT } from '../../src/access/context.js';
 import { DIALECT } from '../dialect.js';
 import {
   BAD_CREDENTIALS,

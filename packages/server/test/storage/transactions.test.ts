@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_CONTEXT } from '../../src/audit/model.js';
+import { SYSTEM_CONTEXT } from '../../src/access/context.js';
 import type { ChangeEvent } from '../../src/storage/change-feed.js';
 import { DIALECT } from '../dialect.js';
 import { START, startTestApp } from '../helpers.js';

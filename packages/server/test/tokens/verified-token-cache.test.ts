@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_CONTEXT } from '../../src/audit/model.js';
+import { SYSTEM_CONTEXT } from '../../src/access/context.js';
 import { AccessTokenError } from '../../src/tokens/access-tokens.js';
 import { startTestApp } from '../helpers.js';
 
