@@ -22,6 +22,8 @@ export function testDatabaseSettings(): Record<string, unknown> {
   return {
     database: { url, schema, poolMax: 4 },
     masterKey: randomBytes(32).toString('base64'),
+    // Required with PostgreSQL; test apps put their own on top.
+    publicBaseUrl: 'http://patina.test',
   };
 }
 
@@ -42,5 +44,11 @@ export async function processDatabaseEnv(): Promise<Record<string, string>> {
   if (DIALECT === 'sqlite') return {};
   const { url, name } = await createDatabase();
   onTestFinished(() => dropDatabase(name));
-  return { PATINA_DATABASE_URL: url, PATINA_MASTER_KEY: randomBytes(32).toString('base64') };
+  return {
+    PATINA_DATABASE_URL: url,
+    PATINA_MASTER_KEY: randomBytes(32).toString('base64'),
+    // Required with PostgreSQL. The issuer, not the public URL: a test reaches the process at
+    // whatever port it was given, which the bootstrap file's baseUrl must name.
+    PATINA_ISSUER: 'http://patina.e2e.test',
+  };
 }

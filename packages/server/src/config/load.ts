@@ -157,6 +157,13 @@ function checkConsistency(config: Config, source: string): void {
       `Invalid configuration in ${source}: masterKey (PATINA_MASTER_KEY) is required with PostgreSQL, so that every node shares it; make one with: openssl rand -base64 32`,
     );
   }
+  if (config.database.url !== null && config.publicBaseUrl === null && config.issuer === null) {
+    // Nodes that each default to their own host and port would mint tokens with different
+    // issuers, and every other node would refuse them (401s behind the load balancer).
+    throw new ConfigError(
+      `Invalid configuration in ${source}: publicBaseUrl (PATINA_PUBLIC_BASE_URL) is required with PostgreSQL, so that every node names the same issuer; set it to the URL clients use (the load balancer's)`,
+    );
+  }
 }
 
 /** Strict base64 (or base64url) of exactly 32 bytes; Buffer.from alone skips bad characters. */

@@ -157,6 +157,7 @@ describe('configuration sources', () => {
         PATINA_DATABASE_URL: 'postgres://patina@db.example.com:5432/patina',
         PATINA_REDIS_URL: 'redis://cache.example.com:6379/2',
         PATINA_MASTER_KEY: KEY,
+        PATINA_PUBLIC_BASE_URL: 'https://pat.example.com',
       },
     });
     expect(config.database).toEqual({
@@ -181,6 +182,7 @@ describe('configuration sources', () => {
       },
       redis: { url: 'redis://file-cache:6379', keyPrefix: 'prod:' },
       masterKey: KEY,
+      publicBaseUrl: 'https://pat.example.com',
     });
     const config = loadConfig({
       file,
@@ -384,6 +386,20 @@ describe('bad configuration stops with the exact path', () => {
       expect(message).toContain('PATINA_MASTER_KEY');
     }
     expect(configError(attempts[2]!).message).toContain(fromFile);
+  });
+
+  it('requires a public base URL or an issuer with PostgreSQL, so every node names one issuer', () => {
+    const postgres = { database: { url: 'postgres://db.example.com/patina' }, masterKey: KEY };
+    expect(configError(() => parseConfig(postgres)).message).toBe(
+      "Invalid configuration in settings: publicBaseUrl (PATINA_PUBLIC_BASE_URL) is required with PostgreSQL, so that every node names the same issuer; set it to the URL clients use (the load balancer's)",
+    );
+    expect(
+      parseConfig({ ...postgres, publicBaseUrl: 'https://pat.example.com' }).issuer,
+    ).toBeNull();
+    expect(parseConfig({ ...postgres, issuer: 'https://pat.example.com' }).issuer).toBe(
+      'https://pat.example.com',
+    );
+    expect(parseConfig({}).publicBaseUrl).toBeNull();
   });
 
   it('does not require a master key with SQLite or with Redis alone', () => {
