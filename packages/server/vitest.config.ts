@@ -2,22 +2,21 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
 import { DIALECTS, probePostgres } from './test/postgres/probe.js';
 
 /**
- * Tests that touch storage or HTTP run once per database, in one loop over DIALECTS, so the two
- * can never drift: each dialect is a Vitest project over the same files, told its dialect by
- * PATINA_TEST_DIALECT. Pure unit tests (no database) run once.
+ * Where a test lives says how it runs:
+ * - `test/unit/`: pure tests, no database, network, process or app. They run once (`unit`).
+ * - `test/cluster/`: several real nodes on one PostgreSQL database (and Redis): `cluster` only.
+ * - every other folder (storage, tokens, auth, oauth, http, interop, e2e, ...): tests that touch
+ *   storage, Redis or the app. They run once per database, in one loop over DIALECTS, so the two
+ *   can never drift: each dialect is a Vitest project over the same files, told its dialect by
+ *   PATINA_TEST_DIALECT. A new folder runs on both databases without being listed here.
  *
  * PostgreSQL tests need a server: PATINA_TEST_DATABASE_URL, or the local one at 127.0.0.1:5432.
  * Without one they are left out with a visible warning, unless PATINA_TEST_DATABASE_URL or CI is
  * set, in which case the run fails instead (CI must never skip them).
  */
-const STORAGE_AND_HTTP = [
-  'test/storage/**/*.test.ts',
-  'test/http/**/*.test.ts',
-  'test/oauth/**/*.test.ts',
-  'test/interop/**/*.test.ts',
-  'test/e2e/**/*.test.ts',
-  'test/unit/signing-keys.test.ts',
-];
+const UNIT = ['test/unit/**/*.test.ts'];
+const CLUSTER = ['test/cluster/**/*.test.ts'];
+const ON_EACH_DATABASE = { include: ['test/**/*.test.ts'], exclude: [...UNIT, ...CLUSTER] };
 
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   const postgres = await probePostgres();
@@ -33,8 +32,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
           extends: true,
           test: {
             name: 'unit',
-            include: ['test/**/*.test.ts'],
-            exclude: [...STORAGE_AND_HTTP, 'test/cluster/**'],
+            include: UNIT,
           },
         },
         ...DIALECTS.filter((dialect) => dialect === 'sqlite' || postgres.available).map(
@@ -42,7 +40,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
             extends: true as const,
             test: {
               name: dialect,
-              include: STORAGE_AND_HTTP,
+              ...ON_EACH_DATABASE,
               env: { PATINA_TEST_DIALECT: dialect },
               ...(dialect === 'postgres' && { globalSetup: ['test/postgres/global-setup.ts'] }),
             },
@@ -55,7 +53,7 @@ export default defineConfig(async (): Promise<ViteUserConfig> => {
                 extends: true as const,
                 test: {
                   name: 'cluster',
-                  include: ['test/cluster/**/*.test.ts'],
+                  include: CLUSTER,
                   env: { PATINA_TEST_DIALECT: 'postgres' },
                   globalSetup: ['test/postgres/global-setup.ts'],
                 },

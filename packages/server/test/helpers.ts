@@ -29,7 +29,8 @@ export const TEST_CATALOGUE = [
   'sp:my-personal-access-tokens:read',
 ];
 export const START = '2026-01-15T10:00:00.000Z';
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export const HOUR_MS = 60 * 60 * 1000;
+export const DAY_MS = 24 * HOUR_MS;
 
 /** START + 6 calendar months: the default, and the latest, expiry of a PAT made at START. */
 export const MAX_EXPIRY = '2026-07-15T10:00:00.000Z';
@@ -96,9 +97,17 @@ export const BAD_CREDENTIALS = {
   error_description: 'Bad client credentials',
 };
 
+/** The token endpoint's answer to a client id locked out after repeated failures. */
+export const LOCKED_OUT = {
+  error: 'too_many_attempts',
+  error_description: 'Too many failed attempts for this client; try again later',
+};
+
 /** Detail codes of the SailPoint error body that several files assert. */
 export const ILLEGAL = '400.1.3 Illegal value';
 export const MISSING = '400.1.0 Required Data Missing Or Empty';
+export const REFERENCE_CONFLICT = '400.1.409 Reference conflict';
+export const SERVICE_UNAVAILABLE = '503 Service Unavailable';
 
 /** The 403 texts of the PAT API for a caller without the right. */
 export const NEEDS_MY_MANAGE = {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { V3 } from '../helpers.js';
 import {
   ADMIN,
   Cluster,
   CLUSTER_TIMEOUT_MS,
   type ClusterNode,
   type CreatedPat,
-  V3,
 } from './harness.js';
 
 const BURST = 200;

@@ -1,15 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { SERVICE_UNAVAILABLE, V3 } from '../helpers.js';
+import { pollUntil } from '../poll.js';
 import {
   type Answer,
   Cluster,
   CLUSTER_TIMEOUT_MS,
   type ClusterNode,
   isSailPointError,
-  pollUntil,
   PrivatePostgres,
-  SERVICE_UNAVAILABLE,
-  V3,
 } from './harness.js';
 
 /** How long the database stays down: long enough for every kind of request to meet the outage. */

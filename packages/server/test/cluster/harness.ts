@@ -3,11 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { expect, onTestFinished } from 'vitest';
-import { freePort } from '../helpers.js';
+import { freePort, V3 } from '../helpers.js';
 import { createDatabase, dropDatabase } from '../postgres/server.js';
 import {
   type Credentials,
@@ -26,11 +25,8 @@ import {
 
 export const CLUSTER_TIMEOUT_MS = 120_000;
 export const PUBLIC_BASE_URL = 'http://patina.cluster.test';
-export const V3 = '/v3/personal-access-tokens';
 export const ADMIN = '/patina/v1';
 export const BOOTSTRAP_FILE = 'bootstrap-credentials.json';
-export const REFERENCE_CONFLICT = '400.1.409 Reference conflict';
-export const SERVICE_UNAVAILABLE = '503 Service Unavailable';
 
 /** Limits high enough that bursts of requests from one client are never throttled or capped. */
 export const CLUSTER_CONFIG = {
@@ -361,23 +357,5 @@ export class PrivatePostgres {
         cause: error,
       });
     }
-  }
-}
-
-/**
- * Polls `probe` every `everyMs` until it holds or `deadlineMs` pass. `met` only when a probe sent
- * before the deadline held; `elapsedMs` is when that probe's answer came.
- */
-export async function pollUntil(
-  probe: () => Promise<boolean>,
-  deadlineMs: number,
-  everyMs = 50,
-): Promise<{ met: boolean; elapsedMs: number }> {
-  const start = performance.now();
-  for (;;) {
-    const sentAt = performance.now() - start;
-    if (sentAt > deadlineMs) return { met: false, elapsedMs: sentAt };
-    if (await probe()) return { met: true, elapsedMs: performance.now() - start };
-    await sleep(everyMs);
   }
 }

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { REFERENCE_CONFLICT, V3 } from '../helpers.js';
+import { pollUntil } from '../poll.js';
 import {
   ADMIN,
   BOOTSTRAP_FILE,
@@ -11,9 +13,6 @@ import {
   type CreatedPat,
   isSailPointError,
   migrationCount,
-  pollUntil,
-  REFERENCE_CONFLICT,
-  V3,
 } from './harness.js';
 
 /** Node 1 first (it bootstraps the empty database), then node 2. */

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { BAD_CREDENTIALS, freePort, startTestApp, V3, type TestApp } from '../helpers.js';
+import {
+  BAD_CREDENTIALS,
+  freePort,
+  LOCKED_OUT,
+  startTestApp,
+  type TestApp,
+  V3,
+} from '../helpers.js';
 import { REDIS_URL, redisReachable, testRedis } from '../redis.js';
 
 /**
@@ -26,10 +33,6 @@ function sharedRedis(): {
 }
 
 const LOCKOUT = { maxFailures: 4, windowSeconds: 60, durationSeconds: 60 };
-const LOCKED = {
-  error: 'too_many_attempts',
-  error_description: 'Too many failed attempts for this client; try again later',
-};
 const RATE_LIMITED = { message: 'Rate Limit Exceeded' };
 
 /** A client id no PAT has (32 hex characters), fresh per call. */
@@ -73,7 +76,7 @@ async function startConnectedApp(config: Record<string, unknown>): Promise<TestA
 /** A lockout refusal; Retry-After counts down in Redis in real time, so allow a second. */
 function expectLocked(response: LightMyRequestResponse, durationSeconds: number): void {
   expect(response.statusCode, summary(response)).toBe(429);
-  expect(response.json()).toEqual(LOCKED);
+  expect(response.json()).toEqual(LOCKED_OUT);
   const retryAfter = Number(response.headers['retry-after']);
   expect(retryAfter).toBeGreaterThanOrEqual(durationSeconds - 1);
   expect(retryAfter).toBeLessThanOrEqual(durationSeconds);
@@ -233,7 +236,7 @@ describe('Redis that cannot be reached', () => {
     await fail(t, pat.id, 3);
     const locked = await t.exchange(pat.id, pat.secret);
     expect(locked.statusCode, summary(locked)).toBe(429);
-    expect(locked.json()).toEqual(LOCKED);
+    expect(locked.json()).toEqual(LOCKED_OUT);
     expect(locked.headers['retry-after']).toBe('60');
     t.clock.advance(60_000);
     expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);

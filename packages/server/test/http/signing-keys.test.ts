@@ -6,17 +6,17 @@ import {
   DAY_MS,
   decodeJwt,
   expectSailPointError,
+  HOUR_MS,
   ISSUER,
   NEEDS_ALL_READ,
   START,
   startTestApp,
-  V3,
   type TestApp,
+  V3,
 } from '../helpers.js';
 
 const KEYS = '/patina/v1/signing-keys';
 const ROTATE = `${KEYS}/rotate`;
-const HOUR_MS = 60 * 60 * 1000;
 const OVERLAP_MS = 43_200 * 1000;
 
 interface KeyInfo {

@@ -3,16 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   BAD_CREDENTIALS,
   expectIdentitiesAndPatsUnchanged,
+  LOCKED_OUT,
   startTestApp,
-  V3,
   type TestApp,
+  V3,
 } from '../helpers.js';
 
 const LOCKOUT = { maxFailures: 3, windowSeconds: 300, durationSeconds: 60 };
-const LOCKED = {
-  error: 'too_many_attempts',
-  error_description: 'Too many failed attempts for this client; try again later',
-};
 
 async function lockoutApp(): Promise<TestApp> {
   return startTestApp({ config: { policy: { lockout: LOCKOUT } } });
@@ -28,7 +25,7 @@ async function fail(t: TestApp, clientId: string, times: number): Promise<void> 
 
 function expectLocked(response: LightMyRequestResponse, retryAfterSeconds: number): void {
   expect(response.statusCode).toBe(429);
-  expect(response.json()).toEqual(LOCKED);
+  expect(response.json()).toEqual(LOCKED_OUT);
   expect(response.headers['retry-after']).toBe(String(retryAfterSeconds));
   expect(response.headers['cache-control']).toBe('no-store');
 }

@@ -13,13 +13,8 @@ import {
   type TestApp,
   type TestUser,
 } from '../helpers.js';
-import {
-  eventually,
-  expectServedFromCache,
-  listOwn,
-  postgresAddress,
-  startNodes,
-} from './nodes.js';
+import { eventually } from '../poll.js';
+import { expectServedFromCache, listOwn, postgresAddress, startNodes } from './nodes.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** How long another node may keep accepting what was changed elsewhere (SPEC: at once, ~1 s). */

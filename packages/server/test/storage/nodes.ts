@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { inject, onTestFinished } from 'vitest';
 import { buildApp, createServices } from '../../src/app.js';
@@ -79,35 +78,6 @@ export async function expectServedFromCache(node: TestApp, user: TestUser): Prom
   } finally {
     await setStatus('ACTIVE');
   }
-}
-
-/**
- * Polls `check` every 20 ms until it holds, failing with `what` when it still does not after
- * `deadlineMs`. For correctness deadlines ("within one second"), not for speed.
- */
-export async function eventually<T>(
-  what: string,
-  deadlineMs: number,
-  probe: () => Promise<T>,
-  check: (value: T) => boolean,
-): Promise<T> {
-  const started = performance.now();
-  for (;;) {
-    const value = await probe();
-    if (check(value)) return value;
-    if (performance.now() - started > deadlineMs) {
-      throw new Error(`${what}: not so after ${deadlineMs} ms (last: ${summary(value)})`);
-    }
-    await sleep(20);
-  }
-}
-
-/** What a probe gave, for a failure message: a response's status only (its body may hold a token). */
-function summary(value: unknown): string {
-  if (typeof value === 'object' && value !== null && 'statusCode' in value) {
-    return `status ${String(value.statusCode)}`;
-  }
-  return typeof value === 'boolean' || typeof value === 'number' ? String(value) : typeof value;
 }
 
 /** Host and port of the run's PostgreSQL server (the postgres project only). */

@@ -5,7 +5,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { isUnavailable } from '../../src/storage/dialect.js';
 import { DIALECT } from '../dialect.js';
 import { captureLogger, expectSailPointError, V3, type TestApp } from '../helpers.js';
-import { eventually, postgresAddress, startNodes } from './nodes.js';
+import { eventually } from '../poll.js';
+import { postgresAddress, startNodes } from './nodes.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 /** How long the node may take to notice the database is back (the listener backs off ≤ 2 s). */

@@ -1,12 +1,6 @@
 import { type SigningAlgorithm } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  SignJWT,
-  type JWK,
-  type JWTPayload,
-} from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, SignJWT, type JWK } from 'jose';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Storage } from '../../src/storage/repositories.js';
@@ -233,7 +227,7 @@ describe('AccessTokens', () => {
       code: 'TOKEN_SIGNATURE_INVALID',
       message: 'JWT algorithm is not allowed',
     });
-    const hmac = await new SignJWT(claims as unknown as JWTPayload)
+    const hmac = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' })
       .sign(randomBytes(32));
     expect(await refusal(tokens.verify(hmac))).toEqual({
@@ -246,7 +240,7 @@ describe('AccessTokens', () => {
     const ours = await keySet('ES256');
     const rsa = await keySet('RS256');
     const { claims } = await ours.tokens.mint(INPUT);
-    const other = await new SignJWT(claims as unknown as JWTPayload)
+    const other = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: ours.keys.current().kid, typ: 'at+jwt' })
       .sign(rsa.keys.current().privateKey);
     expect(await refusal(ours.tokens.verify(other))).toEqual({
@@ -281,7 +275,7 @@ describe('AccessTokens', () => {
       code: 'TOKEN_CLAIM_INVALID',
       message: 'JWT claim is invalid: aud',
     });
-    const plainJwt = await new SignJWT(claims as unknown as JWTPayload)
+    const plainJwt = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256', kid: keys.current().kid, typ: 'JWT' })
       .sign(keys.current().privateKey);
     expect(await refusal(tokens.verify(plainJwt))).toEqual({
