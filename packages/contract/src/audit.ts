@@ -9,8 +9,20 @@ export const AUDIT_EVENT_TYPES = [
   'PERSONAL_ACCESS_TOKEN_EXPIRED',
   'PERSONAL_ACCESS_TOKEN_USED',
   'PERSONAL_ACCESS_TOKEN_USE_FAILED',
+  /** A new secret for the same PAT; details: gracePeriodSeconds. */
+  'PERSONAL_ACCESS_TOKEN_ROTATED',
+  /** Revoked by Patina or an operator; details: reason (LEAKED, INACTIVE, OFFBOARDED, REUSED). */
+  'PERSONAL_ACCESS_TOKEN_REVOKED',
+  /** An old secret presented after its grace window ended. */
+  'PERSONAL_ACCESS_TOKEN_SECRET_REUSED',
+  /** The PAT crossed an expiry-warning threshold; details: daysLeft. */
+  'PERSONAL_ACCESS_TOKEN_EXPIRING',
+  /** The PAT will be revoked for inactivity soon; details: revokeAt. */
+  'PERSONAL_ACCESS_TOKEN_INACTIVE_WARNING',
   'IDENTITY_CREATED',
   'IDENTITY_UPDATED',
+  /** Every PAT of the identity revoked, and the identity disabled unless asked not to. */
+  'IDENTITY_OFFBOARDED',
   'ACCESS_TOKEN_REVOKED',
   'SIGNING_KEY_ROTATED',
 ] as const;
