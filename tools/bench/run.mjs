@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Patina's benchmark (issue 5): a node:http hello world (the baseline H), Patina and
+ * Patina's benchmark (docs/benchmarks.md): a node:http hello world (the baseline H), Patina and
  * oidc-provider (the peer) on one CPU, the load generator on the other, scenarios S1–S5 in
  * alternating rounds, medians reported. Writes <out>/<date>.json, .md and .svg.
  *
- * Usage: node bench/run.mjs [--seconds N] [--rounds N] [--skip-scale] [--smoke] [--out DIR]
- * (`node bench/run.mjs --help` lists every option.) `npm run bench` builds first, then runs this.
+ * Usage: node tools/bench/run.mjs [--seconds N] [--rounds N] [--skip-scale] [--smoke] [--out DIR]
+ * (`node tools/bench/run.mjs --help` lists every option.) `npm run bench` builds first, then runs this.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -179,7 +179,7 @@ async function main() {
 }
 
 /**
- * Starts one of bench/servers on a free port and waits until `readyPath` answers.
+ * Starts one of tools/bench/servers on a free port and waits until `readyPath` answers.
  *
  * @returns {Promise<string>} its base URL
  */

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import process from 'node:process';
 
 /**
- * The command line of bench/run.mjs.
+ * The command line of tools/bench/run.mjs.
  *
  * @typedef {{
  *   smoke: boolean,
@@ -19,7 +19,10 @@ import process from 'node:process';
  * }} BenchOptions
  */
 
-export const USAGE = `Usage: node bench/run.mjs [options]
+/** Where results go unless --out says otherwise, from the repository root. */
+const RESULTS = 'tools/bench/results';
+
+export const USAGE = `Usage: node tools/bench/run.mjs [options]   (or: npm run bench -- [options])
   --seconds N        seconds per measurement (default 10; smoke 1)
   --rounds N         alternating rounds, medians reported (default 3; smoke 1)
   --connections N    concurrent connections of the load generator (default 32)
@@ -27,7 +30,8 @@ export const USAGE = `Usage: node bench/run.mjs [options]
   --skip-scale       leave out S5 and the 1,000,000-PAT memory figures
   --generator G      wrk or autocannon (default: wrk when installed)
   --smoke            one short round of everything, for npm test: numbers mean nothing
-  --out DIR          where <date>.json, .md and .svg go (default bench/results)
+  --out DIR          where <date>.json, .md and .svg go, from the repository root
+                     (default tools/bench/results)
   --keep             keep the temporary data directory
 `;
 
@@ -43,7 +47,7 @@ export function readOptions(argv) {
       'skip-scale': { type: 'boolean', default: false },
       generator: { type: 'string' },
       smoke: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'bench/results' },
+      out: { type: 'string', default: RESULTS },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -69,7 +73,7 @@ export function readOptions(argv) {
     basePats: Math.min(smoke ? 100 : 1_000, scalePats),
     scalePats,
     skipScale: values['skip-scale'] === true,
-    out: values.out ?? 'bench/results',
+    out: values.out ?? RESULTS,
     generator,
     keep: values.keep === true,
   };

@@ -3,7 +3,7 @@
  * can be pinned to the load-generator core like wrk. Reads a LoadSpec and options as JSON from
  * argv[2], prints one LoadResult as JSON on stdout.
  *
- * Usage: node bench/lib/autocannon-worker.mjs '{"spec":{...},"seconds":10,"connections":32}'
+ * Usage: node tools/bench/lib/autocannon-worker.mjs '{"spec":{...},"seconds":10,"connections":32}'
  */
 import autocannon from 'autocannon';
 import process from 'node:process';

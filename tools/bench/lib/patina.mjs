@@ -6,7 +6,7 @@ import { URL, URLSearchParams, fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { freePort, startPinned, stop, waitForHttp } from './processes.mjs';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MAIN = join(ROOT, 'packages/server/dist/main.js');
 
 /**

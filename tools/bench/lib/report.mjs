@@ -1,6 +1,6 @@
 /**
- * From measurements to the result document: medians per scenario, the ratios the issue sets as
- * targets, and the Markdown rendering of all of it.
+ * From measurements to the result document: medians per scenario, the ratios set as targets
+ * (docs/benchmarks.md, "Against the targets"), and the Markdown rendering of all of it.
  */
 
 /** @param {number[]} values */
@@ -23,8 +23,8 @@ export function medianOf(rounds) {
 }
 
 /**
- * The issue's targets, each as a measured value against a threshold. `value` is null when a
- * scenario it needs was not run (--skip-scale).
+ * The targets (docs/benchmarks.md), each as a measured value against a threshold. `value` is null
+ * when a scenario it needs was not run (--skip-scale).
  *
  * @param {{ scenarios: { id: string, median: { requestsPerSecond: number } }[], memory: { pats: number, idleRssMb: number, underS1RssMb: number, idleAfterRssMb: number }[] }} results
  * @param {number} scalePats

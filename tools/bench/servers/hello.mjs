@@ -2,7 +2,7 @@
  * Baseline H: the smallest useful `node:http` server, answering every request with a short text.
  * Whatever Patina does per request costs on top of what this costs on the same core.
  *
- * Usage: node bench/servers/hello.mjs <port>
+ * Usage: node tools/bench/servers/hello.mjs <port>
  */
 import { createServer } from 'node:http';
 import process from 'node:process';

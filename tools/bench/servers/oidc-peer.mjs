@@ -4,7 +4,7 @@
  * client authenticates with client_secret_post, as Patina's S1 does; the access token is a JWT
  * for one resource server (RFC 8707 resource indicators with `accessTokenFormat: 'jwt'`).
  *
- * Usage: node bench/servers/oidc-peer.mjs <port> <client_id> <client_secret>
+ * Usage: node tools/bench/servers/oidc-peer.mjs <port> <client_id> <client_secret>
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Provider from 'oidc-provider';

@@ -6,15 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 /**
- * The benchmark harness (bench/run.mjs, `npm run bench`) run once in smoke mode, so it cannot rot
+ * The benchmark harness (run.mjs, `npm run bench`) run once in smoke mode, so it cannot rot
  * unnoticed: a second per scenario, one round, 1,000 PATs for the scale step. Benchmarks are not
  * tests: nothing here is about speed, only that every scenario ran and the reports were written.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const RUN = join(ROOT, 'bench/run.mjs');
+const RUN = fileURLToPath(new URL('../run.mjs', import.meta.url));
 const SMOKE_TIMEOUT_MS = 120_000;
 
-/** Spelled out here, not imported from bench/, so a scenario the harness drops fails the test. */
+/** Spelled out here, not imported from lib/, so a scenario the harness drops fails the test. */
 const SCENARIO_IDS = [
   'H',
   'S1',
