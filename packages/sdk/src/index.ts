@@ -1,0 +1,40 @@
+/**
+ * @patina/sdk: a typed client for Patina, on fetch alone (Node 20.19+ and browsers). Every
+ * request and response type comes from @patina/contract, the schemas the server validates with.
+ */
+export { PatinaClient, type Credentials, type PatinaClientOptions } from './client.js';
+export {
+  PatinaApiError,
+  PatinaConfigurationError,
+  PatinaConnectionError,
+  type PatinaApiErrorCode,
+} from './errors.js';
+export {
+  ENVIRONMENT_NAMES,
+  readEnvironment,
+  type Environment,
+  type EnvironmentSetting,
+  type FromEnvironment,
+} from './environment.js';
+export type { RequestOptions, RetryOptions } from './http.js';
+export { MAX_PAGE_SIZE, type PageOptions } from './paging.js';
+export type { ListPatsOptions, Pats } from './resources/pats.js';
+export type { Identities } from './resources/identities.js';
+export type { Audit, ListAuditOptions } from './resources/audit.js';
+export type { SigningKeys } from './resources/signing-keys.js';
+export type {
+  AdminCreatePatRequest,
+  ApiVersion,
+  AuditEvent,
+  AuditEventType,
+  CreateIdentityRequest,
+  CreatePatRequest,
+  CreatePatResponse,
+  GetPatResponse,
+  Identity,
+  IdentityMergePatch,
+  IntrospectionResponse,
+  JsonPatchOperation,
+  SigningKeyInfo,
+  TokenResponse,
+} from '@patina/contract';

@@ -1,0 +1,208 @@
+import { ERROR_WIRE } from '@patina/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PatinaApiError, PatinaClient } from '../src/index.js';
+import { newUser, recordingFetch, startPatina, type PatinaServer } from './patina-server.js';
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const UNKNOWN_ID = '0123456789abcdef0123456789abcdef';
+
+async function apiError(promise: Promise<unknown>): Promise<PatinaApiError> {
+  const error = await promise.catch((e: unknown) => e);
+  if (!(error instanceof PatinaApiError))
+    throw new Error('expected a PatinaApiError', { cause: error });
+  return error;
+}
+
+describe('resources', () => {
+  let server: PatinaServer;
+  beforeAll(async () => {
+    server = await startPatina({ config: { policy: { maxTokensPerOwner: 50 } } });
+  });
+  afterAll(() => server.stop());
+
+  async function userClient(options: Parameters<typeof newUser>[1] = {}) {
+    const user = await newUser(server, options);
+    const recorder = recordingFetch();
+    const client = new PatinaClient({
+      baseUrl: server.baseUrl,
+      clientId: user.clientId,
+      clientSecret: user.clientSecret,
+      fetch: recorder.fetch,
+    });
+    return { ...user, client, recorder };
+  }
+
+  it('pats: create, list, rename by JSON Patch, delete', async () => {
+    const { client, identity } = await userClient();
+    const created = await client.pats.create({
+      name: 'CI pipeline',
+      scope: ['sp:my-personal-access-tokens:read'],
+      accessTokenValiditySeconds: 600,
+    });
+    expect(created).toMatchObject({
+      name: 'CI pipeline',
+      scope: ['sp:my-personal-access-tokens:read'],
+      owner: { type: 'IDENTITY', id: identity.id, name: identity.name },
+      accessTokenValiditySeconds: 600,
+    });
+    expect(created.secret).toMatch(/^patina_[0-9A-Za-z]{57}$/);
+
+    const renamed = await client.pats.update(created.id, [
+      { op: 'replace', path: '/name', value: 'CI pipeline (prod)' },
+    ]);
+    expect(renamed).toMatchObject({ id: created.id, name: 'CI pipeline (prod)' });
+    expect(renamed).not.toHaveProperty('secret');
+
+    const names = (await client.pats.list({ ownerId: 'me', sorters: 'name' })).map((p) => p.name);
+    expect(names).toEqual(['CI pipeline (prod)', 'login']);
+
+    await client.pats.delete(created.id);
+    expect((await client.pats.list({ ownerId: 'me' })).map((p) => p.name)).toEqual(['login']);
+  });
+
+  it('pats.iterate walks every page, asking for the next only when the loop wants it', async () => {
+    const { client, recorder } = await userClient();
+    for (let i = 1; i <= 4; i++) await client.pats.create({ name: `token ${i}` });
+
+    const names: string[] = [];
+    for await (const pat of client.pats.iterate({ ownerId: 'me', sorters: 'name', limit: 2 })) {
+      names.push(pat.name);
+    }
+    expect(names).toEqual(['login', 'token 1', 'token 2', 'token 3', 'token 4']);
+    // Pages of 2, 2 and 1: the short page is the last.
+    expect(recorder.count('/v3/personal-access-tokens')).toBe(4 + 3);
+
+    const first: string[] = [];
+    for await (const pat of client.pats.iterate({ ownerId: 'me', sorters: 'name', limit: 2 })) {
+      first.push(pat.name);
+      if (first.length === 2) break;
+    }
+    expect(first).toEqual(['login', 'token 1']);
+    expect(recorder.count('/v3/personal-access-tokens')).toBe(4 + 3 + 1);
+
+    await expect(client.pats.iterate({ limit: 0 }).next()).rejects.toThrow(RangeError);
+  });
+
+  it('pats on another API surface use its path', async () => {
+    const user = await newUser(server);
+    const recorder = recordingFetch();
+    const client = new PatinaClient({
+      baseUrl: server.baseUrl,
+      clientId: user.clientId,
+      clientSecret: user.clientSecret,
+      apiVersion: 'v2026',
+      fetch: recorder.fetch,
+    });
+    expect((await client.pats.list({ ownerId: 'me' })).map((p) => p.id)).toEqual([user.pat.id]);
+    expect(recorder.count('/v2026/personal-access-tokens')).toBe(1);
+  });
+
+  it('identities: create, get, list, update by merge patch, a PAT made for one', async () => {
+    const admin = server.adminClient;
+    const made = await admin.identities.create({ name: 'Grace Hopper', login: 'grace' });
+    expect(made).toMatchObject({ name: 'Grace Hopper', login: 'grace', status: 'ACTIVE' });
+    expect(made.roles).toEqual(['USER']);
+    expect(await admin.identities.get(made.id)).toEqual(made);
+
+    const listed = [];
+    for await (const identity of admin.identities.iterate({ limit: 1 })) listed.push(identity.id);
+    expect(listed).toContain(made.id);
+
+    const disabled = await admin.identities.update(made.id, { status: 'DISABLED' });
+    expect(disabled).toMatchObject({ id: made.id, status: 'DISABLED' });
+
+    const other = await admin.identities.create({ name: 'Alan Turing', login: 'alan' });
+    const pat = await admin.identities.createPat(other.id, { name: 'batch', managed: true });
+    expect(pat).toMatchObject({ name: 'batch', owner: { id: other.id, name: 'Alan Turing' } });
+  });
+
+  it('audit.list filters by type, newest first', async () => {
+    const { client, pat } = await userClient();
+    await client.pats.create({ name: 'audited' });
+    const events = await server.adminClient.audit.list({
+      type: 'PERSONAL_ACCESS_TOKEN_CREATED',
+      actorId: pat.owner.id,
+    });
+    expect(events.map((e) => [e.type, e.target.name])).toEqual([
+      ['PERSONAL_ACCESS_TOKEN_CREATED', 'audited'],
+    ]);
+  });
+
+  it('signingKeys: rotate, then list newest first', async () => {
+    const admin = server.adminClient;
+    const rotated = await admin.signingKeys.rotate({ algorithm: 'EdDSA' });
+    expect(rotated).toMatchObject({ alg: 'EdDSA', status: 'signing', verifyUntil: null });
+    const keys = await admin.signingKeys.list();
+    expect(keys[0]).toEqual(rotated);
+    expect(keys[1]).toMatchObject({ status: 'verifying' });
+  });
+
+  it('introspect tells the client about its own token', async () => {
+    const { client, identity, pat } = await userClient();
+    expect(await client.introspect()).toMatchObject({
+      active: true,
+      client_id: pat.id,
+      sub: identity.id,
+      username: identity.login,
+      token_type: 'Bearer',
+    });
+  });
+
+  it('errors are typed: SailPoint bodies, with their trackingId', async () => {
+    const { client } = await userClient();
+    const illegal = await apiError(
+      client.pats.create({ name: 'too short', accessTokenValiditySeconds: 5 }),
+    );
+    expect(illegal).toMatchObject({
+      status: 400,
+      code: 'ILLEGAL_VALUE',
+      detailCode: ERROR_WIRE.ILLEGAL_VALUE.detailCode,
+      messages: [
+        {
+          locale: 'en-US',
+          localeOrigin: 'DEFAULT',
+          text: "'accessTokenValiditySeconds' must be between 15 and 43200",
+        },
+      ],
+      error: undefined,
+    });
+    expect(illegal.trackingId).toMatch(HEX32);
+    expect(illegal.message).toBe(
+      "POST /v3/personal-access-tokens failed with 400 400.1.3 Illegal value: 'accessTokenValiditySeconds' must be between 15 and 43200" +
+        ` (trackingId ${illegal.trackingId})`,
+    );
+
+    const missing = await apiError(client.pats.delete(UNKNOWN_ID));
+    expect(missing).toMatchObject({ status: 404, code: 'NOT_FOUND', detailCode: '404 Not found' });
+    expect(missing.messages?.[0]?.text).toBe(`Personal access token '${UNKNOWN_ID}' was not found`);
+
+    const forbidden = await apiError(client.identities.list());
+    expect(forbidden).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(forbidden.messages?.[0]?.text).toBe(
+      'Reading identities needs the right sp:all-personal-access-tokens:read',
+    );
+  });
+
+  it('errors are typed: OAuth bodies, and no secret in the message', async () => {
+    const { clientId } = await userClient();
+    const wrongSecret = `patina_${'x'.repeat(57)}`;
+    const client = new PatinaClient({
+      baseUrl: server.baseUrl,
+      clientId,
+      clientSecret: wrongSecret,
+    });
+    const refused = await apiError(client.pats.list());
+    expect(refused).toMatchObject({
+      status: 401,
+      code: 'invalid_client',
+      error: 'invalid_client',
+      errorDescription: 'Bad client credentials',
+      detailCode: undefined,
+      isAuthenticationFailure: true,
+    });
+    expect(refused.message).toBe(
+      'POST /oauth/token failed with 401 invalid_client: Bad client credentials',
+    );
+    expect(JSON.stringify(refused)).not.toContain(wrongSecret);
+  });
+});
