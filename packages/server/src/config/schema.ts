@@ -3,8 +3,9 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /**
  * Every setting Patina has, with its default and its documentation. This schema is the
- * configuration reference: the README's configuration table is written from it, and a bad value
- * stops the start with the exact path of the setting (see load.ts).
+ * configuration reference: the README's Configuration table is held to it by
+ * test/unit/readme-config.test.ts (every setting, every default), and a bad value stops the start
+ * with the exact path of the setting (see load.ts).
  */
 const Scope = Type.Object(
   {
