@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { bearerAuthHook } from './http/bearer-auth.js';
-import { installSailPointErrors } from './http/error-handler.js';
+import { installSailPointErrors } from './http/errors/sailpoint.js';
 import { registerKeyRoutes } from './http/key-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
 import { rateLimitOptions } from './http/rate-limit.js';

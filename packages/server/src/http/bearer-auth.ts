@@ -1,8 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { PatinaError } from '../core/errors.js';
-import { AccessTokenError } from '../tokens/access-tokens.js';
 import type { BearerAuthenticator } from '../auth/bearer.js';
-import { sendUnauthorized } from './error-handler.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
@@ -11,25 +9,21 @@ export function readBearerToken(header: string | undefined): string | undefined 
   return header ? BEARER.exec(header)?.[1] : undefined;
 }
 
-/** onRequest hook: every API route needs `Authorization: Bearer <access token>` (RFC 6750 §2.1). */
+/**
+ * onRequest hook: every API route needs `Authorization: Bearer <access token>` (RFC 6750 §2.1).
+ * A refusal is thrown like any error of the route, so the scope's error handler answers a
+ * missing header, a bad token and an outage here exactly as it would inside a route.
+ */
 export function bearerAuthHook(authenticator: BearerAuthenticator) {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const token = readBearerToken(header);
     if (!token) {
-      return sendUnauthorized(
-        reply,
-        new PatinaError(
-          'UNAUTHORIZED',
-          header ? 'The Authorization header is not a Bearer token' : 'A Bearer token is required',
-        ),
+      throw new PatinaError(
+        'UNAUTHORIZED',
+        header ? 'The Authorization header is not a Bearer token' : 'A Bearer token is required',
       );
     }
-    try {
-      request.principal = await authenticator.authenticate(token);
-    } catch (error) {
-      if (error instanceof AccessTokenError) return sendUnauthorized(reply, error);
-      throw error;
-    }
+    request.principal = await authenticator.authenticate(token);
   };
 }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { DialectName } from './dialect.js';
+import { reportingOutages } from './outage.js';
 import type { Database } from './tables.js';
 
 export type Db = Kysely<Database>;
@@ -19,7 +20,8 @@ export interface OpenDatabaseOptions {
   logger?: Pick<Logger, 'warn'> | undefined;
   /**
    * PostgreSQL: one connection without statement timeouts, for migrations, which may wait for
-   * another node's migration lock or run long on a large table.
+   * another node's migration lock or run long on a large table. Its errors stay the driver's:
+   * a migration that cannot connect is a start failure that names the cause, not a 503.
    */
   forMigrations?: boolean;
 }
@@ -42,6 +44,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
           ? { ...options.database, poolMax: 1, statementTimeoutMs: 0 }
           : options.database,
         options.logger,
+        options.forMigrations !== true,
       )
     : { db: openSqlite(options.dataDir), dialect: 'sqlite' };
 }
@@ -63,8 +66,9 @@ function openSqlite(dataDir: string): Db {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // A file locked past busy_timeout is an outage (503), like a lost PostgreSQL connection.
   return new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: reportingOutages(new SqliteDialect({ database: withStatementCache(sqlite) })),
   });
 }
 
@@ -78,6 +82,7 @@ function openPostgres(
   url: string,
   settings: Config['database'],
   logger: Pick<Logger, 'warn'> | undefined,
+  outagesAsErrors: boolean,
 ): OpenedDatabase {
   const clientConfig: pg.ClientConfig = {
     connectionString: url,
@@ -104,8 +109,9 @@ function openPostgres(
   // nobody listens to would end the process.
   pool.on('error', lost);
   pool.on('connect', (client) => client.on('error', lost));
+  const dialect = new PostgresDialect({ pool });
   return {
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    db: new Kysely<Database>({ dialect: outagesAsErrors ? reportingOutages(dialect) : dialect }),
     dialect: 'postgres',
     clientConfig,
     schema: settings.schema,

@@ -3,9 +3,9 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../core/clock.js';
+import { PatinaError } from '../core/errors.js';
 import { signJwt } from './jws.js';
 import type { SigningKeys } from './signing-keys.js';
-import { isUnavailable } from '../storage/dialect.js';
 
 export interface MintInput {
   identityId: string;
@@ -158,8 +158,9 @@ export class AccessTokens {
       this.#verified.set(token, verified);
       return verified;
     } catch (error) {
-      // A key reload that could not reach the database is an outage (503), not a bad token.
-      if (isUnavailable(error)) throw error;
+      // A key reload that could not reach the database is an outage (503), not a bad token:
+      // storage throws it as UNAVAILABLE (storage/outage.ts).
+      if (error instanceof PatinaError) throw error;
       throw toAccessTokenError(error);
     }
   }

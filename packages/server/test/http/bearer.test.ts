@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { databaseUnavailable } from '../../src/storage/outage.js';
 import { DAY_MS, decodeJwt, START, startTestApp, V3, type TestApp } from '../helpers.js';
 
 const PLAIN_CHALLENGE = 'Bearer realm="patina"';
@@ -281,9 +282,10 @@ describe('bearer authentication when the database is away', () => {
     const pat = await t.mintPat(t.admin.identity.id, { name: 'fresh' });
     // Minted, never verified: its check must look its key up.
     const token = await t.accessToken(pat.id, pat.secret);
-    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
-      code: 'ECONNREFUSED',
-    });
+    // As storage throws an outage (storage/outage.ts turns the driver's error into this).
+    const outage = databaseUnavailable(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    );
     const keys = t.services.keys;
     const findOrReload = keys.findOrReload.bind(keys);
     keys.findOrReload = () => Promise.reject(outage);

@@ -1,6 +1,10 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { PatsRepository } from '../../src/storage/pats-repository.js';
+import { databaseUnavailable } from '../../src/storage/outage.js';
+import { AccessTokenError } from '../../src/tokens/access-tokens.js';
 import {
+  captureLogger,
+  decodeJwt,
   expectRefused,
   expectSailPointError,
   ILLEGAL,
@@ -12,6 +16,7 @@ import {
 } from '../helpers.js';
 
 const INTERNAL = 'An internal fault occurred; quote the trackingId when reporting it';
+const UNAVAILABLE = 'The service cannot reach its database right now; retry shortly';
 
 /** A create request as the admin with this content type and raw body. */
 function postRaw(t: TestApp, contentType: string, payload: string) {
@@ -149,5 +154,84 @@ describe('internal faults', () => {
     });
     expectSailPointError(res, 500, '500.0 Internal Fault', INTERNAL);
     expect(res.body).not.toContain('boom');
+  });
+});
+
+describe('one answer per kind of error, wherever it is thrown', () => {
+  const EXPIRED = {
+    status: 401,
+    body: { error: 'JWT validation failed: JWT is expired' },
+    challenge: 'Bearer realm="patina", error="invalid_token", error_description="JWT is expired"',
+  };
+
+  it('answers a bad access token met inside a route exactly as the bearer hook does', async () => {
+    const t = await startTestApp();
+    const list = () => t.request({ method: 'GET', url: V3, token: t.admin.token });
+    const answer = (res: Awaited<ReturnType<typeof list>>) => ({
+      status: res.statusCode,
+      body: res.json<unknown>(),
+      challenge: res.headers['www-authenticate'],
+    });
+
+    // A route that finds a token bad (as a service checking one would): the hook has passed.
+    const spy = vi
+      .spyOn(t.services.pats, 'list')
+      .mockRejectedValue(new AccessTokenError('TOKEN_EXPIRED', 'JWT is expired'));
+    const inRoute = await list();
+    spy.mockRestore();
+
+    // The hook refusing the same token once it has expired.
+    const exp = decodeJwt(t.admin.token).payload.exp as number;
+    t.clock.set(new Date(exp * 1000 + 1000));
+    const inHook = await list();
+
+    expect(answer(inHook)).toEqual(EXPIRED);
+    expect(answer(inRoute)).toEqual(EXPIRED);
+    expect(inRoute.headers['content-type']).toBe(inHook.headers['content-type']);
+  });
+
+  it('answers an outage with 503 and Retry-After on the API and the OAuth endpoints alike', async () => {
+    const log = captureLogger();
+    const t = await startTestApp({ logger: log.logger });
+    const driverError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    // What storage throws when the database is away (storage/outage.ts).
+    const outage = databaseUnavailable(driverError);
+    const already = log.lines().length;
+    vi.spyOn(t.services.storage.repos.pats, 'list').mockRejectedValue(outage);
+    vi.spyOn(t.services.storage.repos.pats, 'findCredential').mockRejectedValue(outage);
+
+    const api = await t.request({ method: 'GET', url: V3, token: t.admin.token });
+    expectSailPointError(api, 503, '503 Service Unavailable', UNAVAILABLE);
+    expect(api.headers['retry-after']).toBe('1');
+
+    const token = await t.exchange(t.admin.patId, t.admin.secret);
+    expect(token.statusCode).toBe(503);
+    expect(token.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: UNAVAILABLE,
+    });
+    expect(token.headers['retry-after']).toBe('1');
+    expect(token.headers['cache-control']).toBe('no-store');
+
+    // Each logged once as a warning in the driver's words; neither as a fault.
+    const DRIVER_WORDS = 'connect ECONNREFUSED 127.0.0.1:5432 (ECONNREFUSED)';
+    const lines = log
+      .lines()
+      .slice(already)
+      .map((line) => JSON.parse(line) as { level: number; msg: string; err?: unknown });
+    expect(lines.filter((line) => line.msg !== 'request')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'database unavailable',
+        err: expect.objectContaining({ message: DRIVER_WORDS }) as unknown,
+      }),
+      expect.objectContaining({
+        level: 40,
+        msg: 'database unavailable',
+        err: expect.objectContaining({ message: DRIVER_WORDS }) as unknown,
+      }),
+    ]);
   });
 });

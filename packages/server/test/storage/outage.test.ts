@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { isUnavailable } from '../../src/storage/dialect.js';
+import { PatinaError } from '../../src/core/errors.js';
 import { DIALECT } from '../dialect.js';
 import { captureLogger, expectSailPointError, V3, type TestApp } from '../helpers.js';
 import { eventually } from '../poll.js';
@@ -112,7 +112,7 @@ async function expectRecovered(t: TestApp): Promise<void> {
 
 /**
  * A statement of the node's pool that is running on the server right now (a request in the
- * middle of its query), and how it ended: `unavailable` is what the 503 mapping needs. Wrapped,
+ * middle of its query), and how it ended: `unavailable` is what the 503 answer needs. Wrapped,
  * so that awaiting this function does not wait for the statement.
  */
 async function statementInFlight(
@@ -122,7 +122,11 @@ async function statementInFlight(
 ): Promise<{ ended: Promise<string> }> {
   const ended = sql`select pg_sleep(3)`.execute(t.storage.db).then(
     () => 'completed',
-    (error: unknown) => (isUnavailable(error) ? 'unavailable' : `other: ${String(error)}`),
+    // Storage (storage/outage.ts) turns the driver's error into the domain's outage.
+    (error: unknown) =>
+      error instanceof PatinaError && error.code === 'UNAVAILABLE'
+        ? 'unavailable'
+        : `other: ${String(error)}`,
   );
   const observer = new pg.Client({ connectionString: directUrl });
   await observer.connect();

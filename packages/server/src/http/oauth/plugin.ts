@@ -1,17 +1,15 @@
 import formBody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Policy } from '../../config/schema.js';
-import { PatinaError } from '../../core/errors.js';
+import { oauthErrorHandler } from '../errors/oauth.js';
 import { rateLimitOptions } from '../rate-limit.js';
-import { isUnavailable } from '../../storage/dialect.js';
 import { keyPart } from '../../storage/redis.js';
 import type { Redis } from 'ioredis';
 import type { OAuthCallerAuthenticator } from './caller.js';
 import { readOAuthParams } from './params.js';
 import type { ClientCredentialsGrant } from '../../oauth/client-credentials.js';
-import { OAuthError } from '../../oauth/errors.js';
 import type { Introspection } from '../../oauth/introspection.js';
 import { registerIntrospectRoute } from './introspect-route.js';
 import type { Revocation } from '../../oauth/revocation.js';
@@ -65,49 +63,4 @@ function clientIdForLimit(request: FastifyRequest): string {
   } catch {
     return `ip:${request.ip}`;
   }
-}
-
-function oauthErrorHandler(
-  raw: FastifyError | Error,
-  request: FastifyRequest,
-  reply: FastifyReply,
-) {
-  void reply.header('cache-control', 'no-store');
-  if (raw instanceof PatinaError && raw.code === 'RATE_LIMITED') {
-    return reply.code(429).send({ message: 'Rate Limit Exceeded' });
-  }
-  let error: OAuthError;
-  if (raw instanceof OAuthError) {
-    error = raw;
-  } else if (
-    (raw as FastifyError).statusCode !== undefined &&
-    (raw as FastifyError).statusCode! < 500
-  ) {
-    const code = (raw as FastifyError).code;
-    error = new OAuthError(
-      'invalid_request',
-      code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? 'The body must be application/x-www-form-urlencoded or multipart/form-data'
-        : code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? 'The request body is too large'
-          : 'The request body could not be read',
-    );
-  } else if (isUnavailable(raw)) {
-    request.log.warn({ err: { message: raw.message } }, 'database unavailable');
-    error = new OAuthError(
-      'temporarily_unavailable',
-      'The service cannot reach its database right now; retry shortly',
-      1,
-    );
-  } else {
-    request.log.error({ err: raw }, 'OAuth request failed');
-    error = new OAuthError('server_error', 'The server could not complete the request');
-  }
-  if (error.error === 'invalid_client')
-    void reply.header('www-authenticate', 'Basic realm="patina"');
-  if (error.retryAfterSeconds !== undefined)
-    void reply.header('retry-after', error.retryAfterSeconds);
-  return reply
-    .code(error.status)
-    .send({ error: error.error, error_description: error.description });
 }

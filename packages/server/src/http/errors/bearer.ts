@@ -1,0 +1,29 @@
+import type { UnauthorizedErrorBody } from '@patina/contract';
+import type { FastifyReply } from 'fastify';
+import type { ClassifiedError } from './classify.js';
+
+type BearerRefusal = Extract<ClassifiedError, { kind: 'bearer' }>;
+
+/**
+ * The 401 of the API, as SailPoint answers it, with the `WWW-Authenticate` challenge of RFC 6750
+ * §3: the one answer for a missing or malformed header (the bearer hook) and for a bad access
+ * token, wherever it was found. Neither the body nor the challenge quotes the token.
+ */
+export function sendBearerRefusal(reply: FastifyReply, refusal: BearerRefusal) {
+  const body: UnauthorizedErrorBody = {
+    error: refusal.invalidToken ? `JWT validation failed: ${refusal.message}` : refusal.message,
+  };
+  return reply.code(401).header('www-authenticate', bearerChallenge(refusal)).send(body);
+}
+
+/** RFC 6750 §3: a bare challenge without a token, `invalid_token` with one. */
+function bearerChallenge(refusal: BearerRefusal): string {
+  if (!refusal.invalidToken) return 'Bearer realm="patina"';
+  const description = refusal.message.replace(/["\\]/g, '');
+  return `Bearer realm="patina", error="invalid_token", error_description="${description}"`;
+}
+
+/** RFC 6750 §3.1: the token is fine but lacks a scope; say which. */
+export function insufficientScopeChallenge(scope: string): string {
+  return `Bearer realm="patina", error="insufficient_scope", scope="${scope}"`;
+}

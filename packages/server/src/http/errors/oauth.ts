@@ -1,0 +1,70 @@
+import { OAUTH_ERROR_STATUS, type OAuthErrorCode, type OAuthErrorResponse } from '@patina/contract';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { classifyError, type BodyProblem, type ClassifiedError } from './classify.js';
+import { logFault, prepareUnavailable, sendRateLimited, UNAVAILABLE_TEXT } from './shared.js';
+
+/** A body the OAuth endpoints could not read is `invalid_request` (RFC 6749 §5.2), so a 400. */
+const BODY_DESCRIPTIONS: Record<BodyProblem, string> = {
+  'unsupported-media-type':
+    'The body must be application/x-www-form-urlencoded or multipart/form-data',
+  'too-large': 'The request body is too large',
+  'empty-json': 'The request body could not be read',
+  'malformed-json': 'The request body could not be read',
+  'bad-content-length': 'The request body could not be read',
+  unreadable: 'The request body could not be read',
+};
+
+/**
+ * A classified error as the OAuth endpoints answer it: an RFC 6749 §5.2 body, never cached
+ * (RFC 6749 §5.1); the rate limit's 429 as on the API.
+ */
+export function renderOAuth(
+  classified: ClassifiedError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  void reply.header('cache-control', 'no-store');
+  switch (classified.kind) {
+    case 'rate-limited':
+      return sendRateLimited(reply, classified.retryAfterSeconds);
+    case 'oauth': {
+      const { error, description, retryAfterSeconds } = classified.error;
+      return sendOAuthError(reply, error, description, retryAfterSeconds);
+    }
+    case 'body':
+      return sendOAuthError(reply, 'invalid_request', BODY_DESCRIPTIONS[classified.problem]);
+    case 'domain':
+      return sendOAuthError(reply, 'invalid_request', classified.error.message);
+    case 'bearer':
+      // The endpoints authenticate clients; a bad bearer token is bad client credentials.
+      return sendOAuthError(reply, 'invalid_client', 'Bad client credentials');
+    case 'unavailable':
+      prepareUnavailable(request, reply, classified);
+      return sendOAuthError(reply, 'temporarily_unavailable', UNAVAILABLE_TEXT);
+    case 'fault':
+      logFault(request, classified.cause);
+      return sendOAuthError(reply, 'server_error', 'The server could not complete the request');
+  }
+}
+
+function sendOAuthError(
+  reply: FastifyReply,
+  error: OAuthErrorCode,
+  description: string,
+  retryAfterSeconds?: number,
+) {
+  // RFC 6749 §5.2: a 401 for client authentication names the scheme the client should use.
+  if (error === 'invalid_client') void reply.header('www-authenticate', 'Basic realm="patina"');
+  if (retryAfterSeconds !== undefined) void reply.header('retry-after', retryAfterSeconds);
+  const body: OAuthErrorResponse = { error, error_description: description };
+  return reply.code(OAUTH_ERROR_STATUS[error]).send(body);
+}
+
+/** The error handler of the OAuth scope. */
+export function oauthErrorHandler(
+  raw: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  return renderOAuth(classifyError(raw), request, reply);
+}
