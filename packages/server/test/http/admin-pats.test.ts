@@ -30,7 +30,8 @@ interface PatBody {
 describe('POST /patina/v1/identities/{id}/personal-access-tokens', () => {
   it('creates a PAT owned by that identity and answers 200 with the create response', async () => {
     const t = await startTestApp();
-    const bea = await t.user({ name: 'Bea Owner' });
+    // Bea holds orders:read, so a PAT scoped to it grants something.
+    const bea = await t.user({ name: 'Bea Owner', rights: ['orders:read'] });
     t.clock.advance(2000);
     const res = await createFor(t, bea.identity.id, {
       name: 'deploy bot',

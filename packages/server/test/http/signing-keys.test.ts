@@ -223,7 +223,10 @@ describe('scheduled rotation (signing.rotateAfterDays)', () => {
 /** An access token for the admin's PAT, signed by a key Patina did not make here. */
 async function foreignToken(t: TestApp, kid: string, privateKey: CryptoKeyLike) {
   const iat = Math.floor(t.clock.now().getTime() / 1000);
+  // Every claim Patina mints (the admin's own token's), with a scope and jti of its own.
+  const minted = decodeJwt(t.admin.token).payload;
   return new SignJWT({
+    ...minted,
     client_id: t.admin.patId,
     scope: RIGHTS.myRead,
     jti: randomBytes(16).toString('hex'),
