@@ -144,7 +144,7 @@ export async function buildApp(
 
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuthHook(services.bearer));
-    // SPEC §2: per client id per API base.
+    // Per client id per API base (docs/rules.md, "Rate limits").
     await api.register(
       rateLimit,
       rateLimitOptions(

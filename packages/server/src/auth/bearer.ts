@@ -9,10 +9,10 @@ import { AccessTokenError, type AccessTokens } from '../tokens/access-tokens.js'
 import type { LivenessCache } from './liveness-cache.js';
 
 /**
- * Bearer authentication for Patina's own API: a valid signature and claims, and then the PAT
- * behind the token must still be live and its owner active. Checking the PAT on every call is
- * what makes a delete or a disable stop outstanding access tokens at once (SPEC §1). The reads go
- * through a cache that every node's changes invalidate (LivenessCache).
+ * Bearer authentication for Patina's own API: a valid signature and claims, and then the PAT behind
+ * the token must still be live and its owner active. Checking the PAT on every call is what makes a
+ * delete or a disable stop outstanding access tokens at once (docs/rules.md, "Access tokens"). The
+ * reads go through a cache that every node's changes invalidate (LivenessCache).
  */
 export class BearerAuthenticator {
   constructor(

@@ -16,7 +16,7 @@ import type { PatService } from '../pats/pat-service.js';
 import { requireMediaType } from './media-type.js';
 import { requestContext } from './request-context.js';
 
-/** Where each API version serves the PAT resource (SPEC §2). */
+/** Where each API version serves the PAT resource (docs/rules.md, "The PAT API"). */
 export const PAT_SURFACES: readonly { version: ApiVersion; path: string }[] = [
   { version: 'v3', path: '/v3/personal-access-tokens' },
   { version: 'beta', path: '/beta/personal-access-tokens' },

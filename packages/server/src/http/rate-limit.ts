@@ -5,10 +5,10 @@ import type { Policy } from '../config/schema.js';
 import { PatinaError } from '../core/errors.js';
 
 /**
- * @fastify/rate-limit options for SPEC §2's limit: `policy.rateLimit.max` requests per bucket per
- * window. It runs as a preHandler, after authentication, so buckets can be client ids. A refusal
- * is thrown as RATE_LIMITED and written as `{ "message": "Rate Limit Exceeded" }` with
- * `Retry-After` by the scope's error handler.
+ * @fastify/rate-limit options for the rate limit of docs/rules.md, "Rate limits":
+ * `policy.rateLimit.max` requests per bucket per window. It runs as a preHandler, after
+ * authentication, so buckets can be client ids. A refusal is thrown as RATE_LIMITED and written as
+ * `{ "message": "Rate Limit Exceeded" }` with `Retry-After` by the scope's error handler.
  */
 export function rateLimitOptions(
   policy: Policy,

@@ -48,7 +48,8 @@ export class RightsModel {
   }
 
   /**
-   * SPEC §3: granted = the PAT's scopes (sp:scopes:all expanded) ∩ the owner's rights now.
+   * Granted = the PAT's scopes (sp:scopes:all expanded) ∩ the owner's rights now (docs/rules.md,
+   * "Granted scopes").
    * The result is canonical and sorted, so the same grant always reads the same.
    */
   grantable(patScopes: readonly string[], ownerRights: ReadonlySet<string>): string[] {

@@ -28,9 +28,10 @@ export interface ClientAuthenticatorDeps {
 }
 
 /**
- * Authenticates a PAT as an OAuth client (token, introspection and revocation endpoints):
- * lockout first, then the PAT itself. Every failure does the same work (one read, one HMAC, one
- * audit write) and gets the same answer (SPEC §3); only the audit event says which it was.
+ * Authenticates a PAT as an OAuth client (token, introspection and revocation endpoints): lockout
+ * first, then the PAT itself. Every failure does the same work (one read, one HMAC, one audit
+ * write) and gets the same answer (docs/rules.md, "The token endpoint"); only the audit event says
+ * which it was.
  */
 export class ClientAuthenticator {
   constructor(private readonly deps: ClientAuthenticatorDeps) {}
@@ -38,7 +39,8 @@ export class ClientAuthenticator {
   async authenticate(credentials: ClientCredentials): Promise<PatCredentialRecord> {
     const retryAfter = await this.deps.lockout.retryAfterSeconds(credentials.clientId);
     if (retryAfter > 0) {
-      // Still a failed exchange (SPEC §7); the rate limit bounds how often this can be written.
+      // Still a failed exchange (docs/rules.md, "Audit"); the rate limit bounds how often this can
+      // be written.
       await this.#recordFailure(credentials, undefined, 'locked_out');
       throw new OAuthError(
         'too_many_attempts',

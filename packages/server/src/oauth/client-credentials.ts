@@ -75,7 +75,10 @@ export class ClientCredentialsGrant {
     };
   }
 
-  /** SPEC §3: the PAT's scopes ∩ the owner's rights now ∩ the requested scopes. */
+  /**
+   * The PAT's scopes ∩ the owner's rights now ∩ the requested scopes (docs/rules.md, "Granted
+   * scopes").
+   */
   #grantedScopes(record: PatCredentialRecord, requested: string | undefined): string[] {
     const { rights } = this.deps;
     const grantable = rights.grantable(

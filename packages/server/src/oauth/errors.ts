@@ -14,6 +14,8 @@ export class OAuthError extends Error {
   }
 }
 
-/** The one answer for every kind of bad client credentials (SPEC §3). */
+/**
+ * The one answer for every kind of bad client credentials (docs/rules.md, "The token endpoint").
+ */
 export const badClientCredentials = () =>
   new OAuthError('invalid_client', 'Bad client credentials');

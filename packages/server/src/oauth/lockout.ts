@@ -21,10 +21,10 @@ interface Entry {
 }
 
 /**
- * Counts failed exchanges per client id in this process (SPEC §6): after `maxFailures` within
- * `windowSeconds` the client id is refused for `durationSeconds`, whatever the secret. Unknown
- * client ids count like known ones, so a lockout reveals nothing. The map is bounded: at
- * `maxEntries` the oldest entries are dropped (Map keeps insertion order).
+ * Counts failed exchanges per client id in this process (docs/rules.md, "Lockout"): after
+ * `maxFailures` within `windowSeconds` the client id is refused for `durationSeconds`, whatever the
+ * secret. Unknown client ids count like known ones, so a lockout reveals nothing. The map is
+ * bounded: at `maxEntries` the oldest entries are dropped (Map keeps insertion order).
  */
 export class Lockout implements LockoutStore {
   readonly #entries = new Map<string, Entry>();

@@ -17,9 +17,10 @@ end
 return n`;
 
 /**
- * The token-endpoint lockout (SPEC §6) counted in Redis, so failures on every node add up and a
- * lock set by one node holds on all. While Redis cannot be reached, this node counts on its own
- * (the in-memory Lockout) rather than refusing everyone or letting guesses through uncounted.
+ * The token-endpoint lockout (docs/rules.md, "Lockout") counted in Redis, so failures on every node
+ * add up and a lock set by one node holds on all. While Redis cannot be reached, this node counts
+ * on its own (the in-memory Lockout) rather than refusing everyone or letting guesses through
+ * uncounted.
  */
 export class RedisLockout implements LockoutStore {
   constructor(

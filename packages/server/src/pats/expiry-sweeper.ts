@@ -4,7 +4,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { SYSTEM_CONTEXT } from '../access/context.js';
 
 /**
- * Records PERSONAL_ACCESS_TOKEN_EXPIRED once for each PAT whose expiry has passed (SPEC §7).
+ * Records PERSONAL_ACCESS_TOKEN_EXPIRED once for each PAT whose expiry has passed (docs/rules.md,
+ * "Audit").
  * Each PAT is claimed with a conditional UPDATE, so several nodes sweeping at once record it once.
  */
 export class ExpirySweeper {

@@ -18,7 +18,10 @@ export interface ResolvedExpiry {
   userAwareTokenNeverExpires: boolean;
 }
 
-/** Applies SPEC §2's expiry rules; throws a 400 naming the field on any violation. */
+/**
+ * Applies the expiry rules (docs/rules.md, "Expiry"); throws a 400 naming the field on any
+ * violation.
+ */
 export function resolveExpiry(request: ExpiryRequest): ResolvedExpiry {
   const { rule, created, now, policy } = request;
   const maxExpiry = addMonthsUtc(created, policy.maxLifetimeMonths);

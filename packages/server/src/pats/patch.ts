@@ -3,7 +3,10 @@ import { isDateTime } from '../core/date-time.js';
 import type { Operation } from 'fast-json-patch';
 import { badRequest, illegalValue, PatinaError, requiredMissing } from '../core/errors.js';
 
-/** The members of a PAT a JSON Patch may touch (SPEC §2); everything else is read-only. */
+/**
+ * The members of a PAT a JSON Patch may touch (docs/rules.md, "Changing a PAT"); the rest is
+ * read-only.
+ */
 export interface PatchableView {
   name: string;
   scope: string[] | null;

@@ -24,9 +24,9 @@ const parsed = new WeakMap<FastifyRequest, TokenRequestParams>();
 
 /**
  * Reads an OAuth endpoint request (token, introspection, revocation) as real clients send it
- * (SPEC §3): an urlencoded or multipart body (SailPoint's TypeScript SDK), query-string
- * parameters (SailPoint's docs and CLI), and HTTP Basic (`client_secret_basic`, RFC 6749
- * §2.3.1). A parameter given twice with different values, or credentials in two places, is
+ * (docs/rules.md, "The token endpoint"): an urlencoded or multipart body (SailPoint's TypeScript
+ * SDK), query-string parameters (SailPoint's docs and CLI), and HTTP Basic (`client_secret_basic`,
+ * RFC 6749 §2.3.1). A parameter given twice with different values, or credentials in two places, is
  * `invalid_request` (RFC 6749 §3.2, §2.3).
  */
 export function readOAuthParams(request: FastifyRequest): TokenRequestParams {

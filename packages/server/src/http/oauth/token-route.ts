@@ -6,7 +6,10 @@ import { readOAuthParams } from './params.js';
 import type { ClientCredentialsGrant } from '../../oauth/client-credentials.js';
 import { OAuthError } from '../../oauth/errors.js';
 
-/** `POST /oauth/token`: the client_credentials grant with PAT credentials (SPEC §3). */
+/**
+ * `POST /oauth/token`: the client_credentials grant with PAT credentials (docs/rules.md, "The token
+ * endpoint").
+ */
 export function registerTokenRoute(app: FastifyInstance, grant: ClientCredentialsGrant): void {
   app.post(
     '/oauth/token',

@@ -34,7 +34,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('deleted_at', varchar(db, 24))
     .addColumn('expiry_recorded_at', varchar(db, 24))
     .execute();
-  // A name is unique among the live PATs of one owner (SPEC §1); deleted rows keep their names.
+  // A name is unique among the live PATs of one owner (docs/rules.md, "Personal access tokens");
+  // deleted rows keep their names.
   await db.schema
     .createIndex('pat_owner_name_live')
     .on('personal_access_tokens')
