@@ -39,8 +39,8 @@ export const MAX_EXPIRY = '2026-07-15T10:00:00.000Z';
 export const V3 = '/v3/personal-access-tokens';
 
 /**
- * The PAT surfaces whose POST and PATCH default an absent or null expirationDate to
- * created + maxLifetime (SPEC §2). Spelled out here, not imported from src, so that a surface
+ * The PAT surfaces whose POST and PATCH default an absent or null expirationDate to created +
+ * maxLifetime (docs/rules.md, "Expiry"). Spelled out here, not imported from src, so that a surface
  * src drops fails the tests.
  */
 export const DEFAULTED_SURFACES = [
@@ -50,13 +50,19 @@ export const DEFAULTED_SURFACES = [
   '/v2025/personal-access-tokens',
 ] as const;
 
-/** The PAT surfaces that require an expirationDate unless the PAT never expires (SPEC §2). */
+/**
+ * The PAT surfaces that require an expirationDate unless the PAT never expires (docs/rules.md,
+ * "Expiry").
+ */
 export const EXPLICIT_SURFACES = [
   '/v2026/personal-access-tokens',
   '/personal-access-tokens/v1',
 ] as const;
 
-/** Every base the PAT resource is served under (SPEC §2): the six surfaces above, in order. */
+/**
+ * Every base the PAT resource is served under (docs/rules.md, "The PAT API"): the six surfaces
+ * above, in order.
+ */
 export const PAT_SURFACES = [...DEFAULTED_SURFACES, ...EXPLICIT_SURFACES] as const;
 
 /** The members of a PAT in a list (Get) or PATCH response, sorted. */
@@ -120,7 +126,7 @@ export const NEEDS_MY_MANAGE = {
 export const NEEDS_ALL_READ =
   "Listing other identities' personal access tokens needs the right sp:all-personal-access-tokens:read";
 
-/** The expiry refusals POST and PATCH share (SPEC §2). */
+/** The expiry refusals POST and PATCH share (docs/rules.md, "Expiry"). */
 export const NEVER_EXPIRING_REFUSED =
   'Never-expiring personal access tokens are not allowed by this deployment’s policy; give an expirationDate';
 export const NEVER_EXPIRING_WITH_DATE =

@@ -46,7 +46,7 @@ function exchange(t: TestApp, id: string, secret: string) {
   return t.exchange(id, secret, {}, { 'user-agent': AGENT });
 }
 
-describe('audit recording (SPEC §7)', () => {
+describe('audit recording', () => {
   it('records create, change and delete of a PAT with actor, target, source and trackingId', async () => {
     const log = captureLogger();
     const t = await startTestApp({ logger: log.logger });

@@ -13,7 +13,10 @@ import {
   type TestApp,
 } from '../helpers.js';
 
-/** The expiry rules of POST, per API version (SPEC §2). The clock starts 2026-01-15T10:00Z. */
+/**
+ * The expiry rules of POST, per API version (docs/rules.md, "Expiry"). The clock starts
+ * 2026-01-15T10:00Z.
+ */
 
 function post(t: TestApp, url: string, json: unknown, token = t.admin.token) {
   return t.request({ method: 'POST', url, token, json });

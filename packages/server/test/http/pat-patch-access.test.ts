@@ -14,7 +14,10 @@ import {
   type TestApp,
 } from '../helpers.js';
 
-/** Who may PATCH which PAT, unknown ids, and the audit trail of a change (SPEC §2, §4, §7). */
+/**
+ * Who may PATCH which PAT, unknown ids, and the audit trail of a change (docs/rules.md, "Rights",
+ * "Audit").
+ */
 const RENAME = [{ op: 'replace', path: '/name', value: 'Renamed' }];
 
 function patch(t: TestApp, id: string, token: string, url: string = V3, json: unknown = RENAME) {

@@ -15,8 +15,9 @@ import {
 } from '../helpers.js';
 
 /**
- * PATCH of /expirationDate and /userAwareTokenNeverExpires under each version's rules (SPEC §2).
- * The PATs below are made at the start clock, so their maximum expiry is MAX_EXPIRY.
+ * PATCH of /expirationDate and /userAwareTokenNeverExpires under each version's rules
+ * (docs/rules.md, "Expiry"). The PATs below are made at the start clock, so their maximum expiry is
+ * MAX_EXPIRY.
  */
 const SHORT = '2026-03-01T00:00:00.000Z';
 

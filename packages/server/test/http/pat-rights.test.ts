@@ -46,7 +46,7 @@ async function expectOwnWritesAllowed(t: TestApp, token: string) {
   expect(patch.json<{ name: string }>().name).toBe('renamed');
 }
 
-describe('rights on the PAT API (SPEC §4)', () => {
+describe('rights on the PAT API', () => {
   it('without any right, even listing one’s own PATs is 403', async () => {
     const t = await startTestApp();
     // A token minted while the owner was a USER; the rights are read again on every call.

@@ -90,7 +90,7 @@ function expectRateLimited(response: LightMyRequestResponse, windowSeconds: numb
   expect(Number(response.headers['retry-after'])).toBeLessThanOrEqual(windowSeconds);
 }
 
-withRedis('lockout shared through Redis (SPEC §6)', () => {
+withRedis('lockout shared through Redis', () => {
   async function twoNodes(redis?: { url: string; keyPrefix: string }) {
     const start = (config: Record<string, unknown>) =>
       redis ? startConnectedApp({ ...config, redis }) : startTestApp({ config });
@@ -144,7 +144,7 @@ withRedis('lockout shared through Redis (SPEC §6)', () => {
   });
 });
 
-withRedis('rate limit shared through Redis (SPEC §2)', () => {
+withRedis('rate limit shared through Redis', () => {
   const RATE_LIMIT = { max: 5, windowSeconds: 60 };
   // The rate limit is under test, not the lockout: failures must not lock here.
   const NO_LOCKOUT = { maxFailures: 1000, windowSeconds: 60, durationSeconds: 60 };

@@ -152,7 +152,8 @@ describe.each(METHODS)('openid-client clientCredentialsGrant with %s', TIMEOUT, 
     expect(challenge.cause).toEqual([{ scheme: 'basic', parameters: { realm: 'patina' } }]);
     expect(await challenge.response.json()).toEqual(BAD_CREDENTIALS);
 
-    // A failed exchange is recorded (SPEC §3); identities and PATs stay as they were.
+    // A failed exchange is recorded (docs/rules.md, "Audit"); identities and PATs stay as they
+    // were.
     const after = await t.snapshot();
     expect(after.identities).toEqual(before.identities);
     expect(after.pats).toEqual(before.pats);

@@ -11,8 +11,8 @@ import { HEX32, MAX_EXPIRY, START, startTestApp, UNKNOWN_ID, type TestApp } from
 
 /**
  * SailPoint's own TypeScript SDK (`sailpoint-api-client`, unchanged) against a running Patina:
- * SPEC §2 (wire compatibility of the PAT API) and §3 (the SDK fetches its token with a
- * multipart/form-data body).
+ * the PAT API's wire shapes (docs/rules.md, "The PAT API") and the token endpoint, which the SDK
+ * calls with a multipart/form-data body (docs/rules.md, "The token endpoint").
  */
 
 interface CreateBody {

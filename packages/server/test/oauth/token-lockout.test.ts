@@ -30,7 +30,7 @@ function expectLocked(response: LightMyRequestResponse, retryAfterSeconds: numbe
   expect(response.headers['cache-control']).toBe('no-store');
 }
 
-describe('POST /oauth/token: lockout after repeated failures (SPEC §6)', () => {
+describe('POST /oauth/token: lockout after repeated failures', () => {
   it('refuses even the right secret once maxFailures is reached', async () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
@@ -42,7 +42,7 @@ describe('POST /oauth/token: lockout after repeated failures (SPEC §6)', () => 
     expect(response.body).not.toContain(pat.secret);
   });
 
-  it('records a locked-out attempt as a failed exchange (SPEC §7), without the secret', async () => {
+  it('records a locked-out attempt as a failed exchange, without the secret', async () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
     await fail(t, pat.id, 3);
@@ -114,7 +114,7 @@ describe('POST /oauth/token: lockout after repeated failures (SPEC §6)', () => 
   });
 });
 
-describe('rate limits (SPEC §2: per client id per API base)', () => {
+describe('rate limits (per client id per API base)', () => {
   const RATE_LIMITED = { message: 'Rate Limit Exceeded' };
 
   async function rateLimitedApp(): Promise<TestApp> {

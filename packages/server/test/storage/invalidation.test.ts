@@ -17,7 +17,10 @@ import { eventually } from '../poll.js';
 import { expectServedFromCache, listOwn, postgresAddress, startNodes } from './nodes.js';
 import { TcpProxy } from './tcp-proxy.js';
 
-/** How long another node may keep accepting what was changed elsewhere (SPEC: at once, ~1 s). */
+/**
+ * How long another node may keep accepting what was changed elsewhere (docs/rules.md, "Several
+ * nodes": within a second).
+ */
 const DEADLINE_MS = 1000;
 /** How long a node may take to notice that its LISTEN connection went silent (~1 s, heartbeat). */
 const FEED_LOST_MS = 1500;

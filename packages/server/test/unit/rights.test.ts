@@ -30,7 +30,7 @@ function model() {
 const sorted = (values: Iterable<string>) => [...values].sort();
 
 describe('the rights of the PAT API', () => {
-  it('are the five SPEC §4 rights in their sp: spelling, and the introspection right', () => {
+  it('are SailPoint’s five PAT rights in their sp: spelling, and the introspection right', () => {
     expect(RIGHTS).toEqual({
       myRead: 'sp:my-personal-access-tokens:read',
       myManage: 'sp:my-personal-access-tokens:manage',
