@@ -42,7 +42,7 @@ export async function bootstrapIfEmpty(services: Services): Promise<string | und
   return file;
 }
 
-/** A fresh PAT for an administrator, made by Patina itself through the service (for recovery). */
+/** A fresh PAT for an administrator, made by Patina itself through the service. */
 export async function mintAdminCredentials(
   services: Services,
   identityId: string,
@@ -50,10 +50,33 @@ export async function mintAdminCredentials(
 ): Promise<AdminCredentials> {
   const identity = await services.identities.get(SYSTEM_CONTEXT, identityId);
   const { pat, secret } = await services.pats.createFor(SYSTEM_CONTEXT, identity.id, { name });
+  return credentialsOf(services, pat.id, secret);
+}
+
+/**
+ * Recovery (`patina-server admin token`): a PAT that replaces the administrator's previous
+ * recovery PAT and does not count against the owner limit, so it works however many PATs the
+ * administrator holds. Says which PAT it replaced, if any.
+ */
+export async function mintRecoveryCredentials(
+  services: Services,
+  identityId: string,
+  name: string,
+): Promise<{ credentials: AdminCredentials; login: string; replaced: string | undefined }> {
+  const identity = await services.identities.get(SYSTEM_CONTEXT, identityId);
+  const { pat, secret, replaced } = await services.pats.createRecovery(
+    SYSTEM_CONTEXT,
+    identity.id,
+    name,
+  );
+  return { credentials: credentialsOf(services, pat.id, secret), login: identity.login, replaced };
+}
+
+function credentialsOf(services: Services, clientId: string, clientSecret: string) {
   return {
     baseUrl: services.baseUrl,
     tokenUrl: `${services.baseUrl}/oauth/token`,
-    clientId: pat.id,
-    clientSecret: secret,
+    clientId,
+    clientSecret,
   };
 }

@@ -2,7 +2,7 @@
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '@patina/contract';
 import { Command, Option } from 'commander';
 import { buildApp } from './app.js';
-import { bootstrapIfEmpty, mintAdminCredentials } from './bootstrap.js';
+import { bootstrapIfEmpty, mintRecoveryCredentials } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { type Config } from './config/schema.js';
 import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
@@ -103,8 +103,18 @@ async function adminToken(flags: CommonFlags & { identity?: string; name: string
       if (!admins[0]) throw new Error('No active ORG_ADMIN identity; pass --identity <id>');
       identityId = admins[0].id;
     }
-    const credentials = await mintAdminCredentials(services, identityId, flags.name);
+    const { credentials, login, replaced } = await mintRecoveryCredentials(
+      services,
+      identityId,
+      flags.name,
+    );
+    // The secret goes to stdout only; what was done goes to stderr, for the person at the shell.
     process.stdout.write(JSON.stringify(credentials, null, 2) + '\n');
+    process.stderr.write(
+      `Made recovery PAT ${credentials.clientId} for ${login}` +
+        (replaced ? `; it replaces the earlier recovery PAT ${replaced}, now deleted.\n` : '.\n') +
+        'Recovery PATs do not count against policy.maxTokensPerOwner; each run replaces the last.\n',
+    );
   } finally {
     await services.close();
   }

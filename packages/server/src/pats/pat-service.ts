@@ -70,11 +70,25 @@ export class PatService {
     });
   }
 
+  /**
+   * A recovery PAT for an administrator (`patina-server admin token`). It replaces the identity's
+   * previous recovery PAT, and it is exempt from the owner limit: recovery must work exactly when
+   * the administrator's PATs are lost or used up, and each run leaves at most one recovery PAT.
+   */
+  async createRecovery(ctx: RequestContext, ownerId: string, name: string) {
+    authorizeCreateFor(ctx);
+    return this.#create(
+      ctx,
+      { name },
+      { ownerId, managed: false, rule: 'defaulted', recovery: true },
+    );
+  }
+
   async #create(
     ctx: RequestContext,
     input: CreatePatInput,
-    options: { ownerId: string; managed: boolean; rule: ExpiryRule },
-  ): Promise<{ pat: PersonalAccessToken; secret: string }> {
+    options: { ownerId: string; managed: boolean; rule: ExpiryRule; recovery?: boolean },
+  ): Promise<{ pat: PersonalAccessToken; secret: string; replaced?: string | undefined }> {
     const { policy, clock } = this.deps;
     const now = clock.now();
     const fields = checkCreateInput(input, {
@@ -88,6 +102,7 @@ export class PatService {
     const { digest, version } = this.deps.digester.digest(secret);
     const id = randomBytes(16).toString('hex');
 
+    let replaced: string | undefined;
     const ownerName = await this.#write(name, () =>
       this.deps.storage.transaction(async (repos) => {
         // The owner's row lock serialises creates per owner, so the limit cannot be raced.
@@ -95,7 +110,9 @@ export class PatService {
           throw notFoundById('Identity', options.ownerId);
         }
         const owner = await repos.identities.findById(options.ownerId);
-        if ((await repos.pats.countLive(options.ownerId)) >= policy.maxTokensPerOwner) {
+        if (options.recovery) {
+          replaced = await this.#retirePreviousRecovery(repos, ctx, options.ownerId);
+        } else if ((await repos.pats.countLive(options.ownerId)) >= policy.maxTokensPerOwner) {
           throw new PatinaError(
             'LIMIT_VIOLATION',
             `The owner already holds the maximum of ${policy.maxTokensPerOwner} personal access tokens`,
@@ -115,6 +132,7 @@ export class PatService {
           expirationDate: fields.expirationDate,
           userAwareTokenNeverExpires: fields.userAwareTokenNeverExpires,
         });
+        if (options.recovery) await repos.settings.set(recoveryKey(options.ownerId), id);
         await this.deps.audit.record(repos, {
           type: 'PERSONAL_ACCESS_TOKEN_CREATED',
           context: ctx.audit,
@@ -124,6 +142,7 @@ export class PatService {
             scope,
             managed: options.managed,
             expirationDate: fields.expirationDate,
+            ...(options.recovery && { recovery: true }),
           },
         });
         return owner?.name ?? '';
@@ -142,7 +161,7 @@ export class PatService {
       expirationDate: fields.expirationDate,
       userAwareTokenNeverExpires: fields.userAwareTokenNeverExpires,
     };
-    return { pat, secret };
+    return { pat, secret, replaced };
   }
 
   async list(ctx: RequestContext, input: ListPatsInput) {
@@ -227,6 +246,25 @@ export class PatService {
     });
   }
 
+  /** Deletes the identity's earlier recovery PAT, if it is still live; returns its id. */
+  async #retirePreviousRecovery(
+    repos: Repositories,
+    ctx: RequestContext,
+    ownerId: string,
+  ): Promise<string | undefined> {
+    const previous = await repos.settings.get(recoveryKey(ownerId));
+    const pat = previous === undefined ? undefined : await repos.pats.findLive(previous);
+    if (!pat || pat.ownerId !== ownerId) return undefined;
+    await repos.pats.markDeleted(pat.id, this.deps.clock.now().toISOString());
+    await this.deps.audit.record(repos, {
+      type: 'PERSONAL_ACCESS_TOKEN_DELETED',
+      context: ctx.audit,
+      target: { type: 'PERSONAL_ACCESS_TOKEN', id: pat.id, name: pat.name },
+      details: { ownerId, reason: 'REPLACED_BY_RECOVERY' },
+    });
+    return pat.id;
+  }
+
   async #findLive(id: string): Promise<PersonalAccessToken | undefined> {
     return isIdShaped(id) ? this.deps.storage.repos.pats.findLive(id) : undefined;
   }
@@ -241,6 +279,9 @@ export class PatService {
     }
   }
 }
+
+/** Where the id of an identity's current recovery PAT is kept. */
+const recoveryKey = (identityId: string) => `recovery_pat:${identityId}`;
 
 function nameConflict(name: string): PatinaError {
   return conflict('name', `The owner already has a personal access token named '${name}'`);

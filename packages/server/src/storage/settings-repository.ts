@@ -22,4 +22,13 @@ export class SettingsRepository {
       .execute();
     return (await this.get(key)) ?? value;
   }
+
+  /** Stores `value` under `key`, replacing any earlier value. */
+  async set(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
 }

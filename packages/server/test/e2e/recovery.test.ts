@@ -1,0 +1,74 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { processDatabaseEnv } from '../dialect.js';
+import { freePort } from '../helpers.js';
+import {
+  accessToken,
+  E2E_TIMEOUT_MS,
+  exchange,
+  readCredentials,
+  Sandbox,
+  type Credentials,
+} from './harness.js';
+
+/**
+ * `admin token` is the way back in when the administrator's credentials are lost: it must work
+ * when the administrator already holds policy.maxTokensPerOwner PATs, and repeated runs must not
+ * pile up PATs.
+ */
+describe('admin recovery at the PAT limit', () => {
+  it(
+    'mints a recovery PAT past the owner limit, and each run replaces the one before',
+    async () => {
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
+      const dataDir = sandbox.tempDir();
+      const config = join(sandbox.tempDir(), 'patina.json');
+      writeFileSync(config, JSON.stringify({ policy: { maxTokensPerOwner: 2 } }));
+      const port = await freePort();
+      const env = { PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port), PATINA_CONFIG: config };
+      const server = await sandbox.serve(env);
+      const bootstrap = readCredentials(join(dataDir, 'bootstrap-credentials.json'));
+
+      // The administrator fills the limit: the bootstrap PAT and one more.
+      const token = await accessToken(bootstrap);
+      const made = await fetch(`${bootstrap.baseUrl}/v3/personal-access-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'second' }),
+      });
+      expect(made.status).toBe(200);
+      const third = await fetch(`${bootstrap.baseUrl}/v3/personal-access-tokens`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'third' }),
+      });
+      expect(third.status).toBe(400);
+
+      const first = await sandbox.run(['admin', 'token'], env);
+      expect(first.code, first.stderr).toBe(0);
+      const recovered = JSON.parse(first.stdout) as Credentials;
+      await accessToken(recovered);
+      expect(first.stderr).toBe(
+        `Made recovery PAT ${recovered.clientId} for admin.\n` +
+          'Recovery PATs do not count against policy.maxTokensPerOwner; each run replaces the last.\n',
+      );
+
+      const second = await sandbox.run(['admin', 'token'], env);
+      expect(second.code, second.stderr).toBe(0);
+      const again = JSON.parse(second.stdout) as Credentials;
+      expect(second.stderr).toContain(
+        `Made recovery PAT ${again.clientId} for admin; it replaces the earlier recovery PAT ${recovered.clientId}, now deleted.`,
+      );
+      await accessToken(again);
+      // The replaced recovery PAT no longer exchanges; the administrator's own PATs still do.
+      expect(
+        (await exchange(recovered.tokenUrl, recovered.clientId, recovered.clientSecret)).status,
+      ).toBe(401);
+      await accessToken(bootstrap);
+      for (const run of [first, second]) expect(run.stderr).not.toContain(recovered.clientSecret);
+      expect(await server.stop()).toEqual({ code: 0, signal: null });
+    },
+    E2E_TIMEOUT_MS,
+  );
+});
