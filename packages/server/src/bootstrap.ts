@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Services } from './app.js';
 import { SYSTEM_CONTEXT } from './access/context.js';
@@ -40,6 +40,37 @@ export async function bootstrapIfEmpty(services: Services): Promise<string | und
   const file = join(services.config.dataDir, BOOTSTRAP_FILE);
   writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600, flag: 'w' });
   return file;
+}
+
+/** What a start did about the administrator's first credentials, for its log line. */
+export type BootstrapOutcome =
+  | { state: 'written'; file: string }
+  | { state: 'updated'; file: string }
+  | { state: 'current'; file: string }
+  | { state: 'elsewhere'; file: string };
+
+/**
+ * Every start: makes the first administrator on an empty database, or keeps an existing
+ * credentials file true to this start's URL (a restart on another port or behind a new public
+ * URL), and says which. With several nodes only one holds the file; the others say where it went.
+ */
+export async function bootstrap(services: Services): Promise<BootstrapOutcome> {
+  const written = await bootstrapIfEmpty(services);
+  if (written) return { state: 'written', file: written };
+  const file = join(services.config.dataDir, BOOTSTRAP_FILE);
+  if (!existsSync(file)) return { state: 'elsewhere', file };
+  let saved: AdminCredentials;
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as AdminCredentials;
+  } catch {
+    return { state: 'current', file };
+  }
+  const current = credentialsOf(services, saved.clientId, saved.clientSecret);
+  if (saved.baseUrl === current.baseUrl && saved.tokenUrl === current.tokenUrl) {
+    return { state: 'current', file };
+  }
+  writeFileSync(file, JSON.stringify(current, null, 2) + '\n', { mode: 0o600, flag: 'w' });
+  return { state: 'updated', file };
 }
 
 /** A fresh PAT for an administrator, made by Patina itself through the service. */

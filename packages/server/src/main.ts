@@ -2,7 +2,7 @@
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '@patina/contract';
 import { Command, Option } from 'commander';
 import { buildApp } from './app.js';
-import { bootstrapIfEmpty, mintRecoveryCredentials } from './bootstrap.js';
+import { bootstrap, mintRecoveryCredentials, type BootstrapOutcome } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { type Config } from './config/schema.js';
 import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
@@ -10,6 +10,15 @@ import { createLogger, describeError } from './core/log.js';
 import { openRuntime, openStorage } from './runtime.js';
 
 const HOUSEKEEPING_MS = 60_000;
+
+/** Every start says once where the administrator's credentials are. */
+const BOOTSTRAP_MESSAGES: Record<BootstrapOutcome['state'], string> = {
+  written: 'first start: administrator credentials written',
+  updated: "administrator credentials file updated to this start's URL",
+  current: 'administrator credentials are in this file',
+  elsewhere:
+    'administrator credentials were made earlier, by another node or start; lost them? run `patina-server admin token`',
+};
 const DRAIN_TIMEOUT_MS = 10_000;
 
 interface CommonFlags {
@@ -32,10 +41,8 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
   const config = configFrom(flags);
   const logger = createLogger(config.logLevel);
   const services = await openRuntime(config, { logger });
-  const bootstrapFile = await bootstrapIfEmpty(services);
-  if (bootstrapFile) {
-    logger.info({ file: bootstrapFile }, 'first start: administrator credentials written');
-  }
+  const outcome = await bootstrap(services);
+  logger.info({ file: outcome.file }, BOOTSTRAP_MESSAGES[outcome.state]);
   const app = await buildApp(services, { logger });
   await services.housekeeping.runOnce();
   const sweep = setInterval(() => {

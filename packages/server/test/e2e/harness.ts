@@ -19,6 +19,9 @@ export const STOP_TIMEOUT_MS = 10_000;
 export const LIFECYCLE_MESSAGES = new Set([
   'database migrated',
   'first start: administrator credentials written',
+  "administrator credentials file updated to this start's URL",
+  'administrator credentials are in this file',
+  'administrator credentials were made earlier, by another node or start; lost them? run `patina-server admin token`',
   'patina listening',
   'shutting down: draining in-flight requests',
   'stopped',

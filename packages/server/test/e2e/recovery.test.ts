@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { processDatabaseEnv } from '../dialect.js';
+import { DIALECT, processDatabaseEnv } from '../dialect.js';
 import { freePort } from '../helpers.js';
 import {
   accessToken,
@@ -68,6 +68,73 @@ describe('admin recovery at the PAT limit', () => {
       await accessToken(bootstrap);
       for (const run of [first, second]) expect(run.stderr).not.toContain(recovered.clientSecret);
       expect(await server.stop()).toEqual({ code: 0, signal: null });
+    },
+    E2E_TIMEOUT_MS,
+  );
+});
+
+describe('the bootstrap credentials file', () => {
+  it(
+    'follows a restart on another port, and each start says where the credentials are',
+    async () => {
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
+      const dataDir = sandbox.tempDir();
+      const file = join(dataDir, 'bootstrap-credentials.json');
+      const first = await sandbox.serve({
+        PATINA_DATA_DIR: dataDir,
+        PATINA_PORT: String(await freePort()),
+      });
+      expect(first.logLines.find((l) => l.file === file)?.msg).toBe(
+        'first start: administrator credentials written',
+      );
+      const before = readCredentials(file);
+      expect(await first.stop()).toEqual({ code: 0, signal: null });
+
+      const port = await freePort();
+      const second = await sandbox.serve({ PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port) });
+      expect(second.logLines.find((l) => l.file === file)?.msg).toBe(
+        "administrator credentials file updated to this start's URL",
+      );
+      const after = readCredentials(file);
+      expect(after).toEqual({
+        ...before,
+        baseUrl: `http://127.0.0.1:${port}`,
+        tokenUrl: `http://127.0.0.1:${port}/oauth/token`,
+      });
+      expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+      await accessToken(after);
+      expect(second.output).not.toContain(after.clientSecret);
+      expect(await second.stop()).toEqual({ code: 0, signal: null });
+
+      const third = await sandbox.serve({ PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port) });
+      expect(third.logLines.find((l) => l.file === file)?.msg).toBe(
+        'administrator credentials are in this file',
+      );
+      expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(after, null, 2) + '\n');
+      expect(await third.stop()).toEqual({ code: 0, signal: null });
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it.runIf(DIALECT === 'postgres')(
+    'is written by the node that made the administrator; another node says where it went',
+    async () => {
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
+      const one = await sandbox.serve({
+        PATINA_DATA_DIR: sandbox.tempDir(),
+        PATINA_PORT: String(await freePort()),
+      });
+      const otherDir = sandbox.tempDir();
+      const two = await sandbox.serve({
+        PATINA_DATA_DIR: otherDir,
+        PATINA_PORT: String(await freePort()),
+      });
+      expect(two.logLines.find((l) => typeof l.file === 'string')).toMatchObject({
+        file: join(otherDir, 'bootstrap-credentials.json'),
+        msg: 'administrator credentials were made earlier, by another node or start; lost them? run `patina-server admin token`',
+      });
+      expect(await two.stop()).toEqual({ code: 0, signal: null });
+      expect(await one.stop()).toEqual({ code: 0, signal: null });
     },
     E2E_TIMEOUT_MS,
   );
