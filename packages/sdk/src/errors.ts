@@ -154,6 +154,12 @@ function causeText(cause: unknown): string {
   if (!(cause instanceof Error)) return 'the request failed';
   // Node's fetch says "fetch failed" and keeps the reason (ECONNREFUSED, …) in its own cause.
   const inner = (cause as { cause?: unknown }).cause;
-  const code = isObject(inner) && typeof inner.code === 'string' ? inner.code : undefined;
-  return code ? `${cause.message} (${code})` : cause.message;
+  const reason = !isObject(inner)
+    ? undefined
+    : typeof inner.code === 'string'
+      ? inner.code
+      : typeof inner.message === 'string'
+        ? inner.message
+        : undefined;
+  return reason ? `${cause.message} (${reason})` : cause.message;
 }

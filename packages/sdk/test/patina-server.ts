@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PatinaClient, type CreatePatResponse, type Identity } from '../src/index.js';
+import { PatinaClient, type CreatePatResponse, type Identity } from '@patina/sdk';
 
 /**
  * A real Patina server for the client packages' tests: `node packages/server/dist/main.js serve`
