@@ -109,7 +109,9 @@ describe("the README's Configuration table", () => {
       .replace(/^\| `redis\.keyPrefix`.*\n/m, '')
       .replace('| `bodyLimitBytes` ', '| `bodyLimit` ')
       .replace('`patina`, `patina`, `local`', '`patina`, `patina`');
-    expect(problems(configurationTable(edited))).toEqual([
+    // Only what the edits broke: the real table's own problems are the test above's business.
+    const before = problems(configurationTable(README));
+    expect(problems(configurationTable(edited)).filter((p) => !before.includes(p))).toEqual([
       'port: default 8080, not 7070',
       'bodyLimit: not a setting',
       'tenant.pod: default missing, not local',
