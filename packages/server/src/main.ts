@@ -156,7 +156,9 @@ async function listKeys(flags: CommonFlags): Promise<void> {
   }
 }
 
-const program = new Command('patina').description('Self-hosted personal access token service');
+const program = new Command('patina-server').description(
+  'Self-hosted personal access token service (the operator’s command; owners use patina)',
+);
 const common = (command: Command) =>
   command
     .option('--config <file>', 'JSON config file (or PATINA_CONFIG)')
