@@ -19,8 +19,13 @@ function built(): string[] {
 /** The module specifiers of static imports and exports, and of dynamic imports. */
 function specifiers(code: string): string[] {
   const found: string[] = [];
-  for (const match of code.matchAll(/(?:\bfrom|^import|\bimport\s*\()\s*['"]([^'"]+)['"]/gm)) {
-    found.push(match[1]!);
+  const forms = [
+    /^\s*(?:import|export)\b[^;'"]*?\bfrom\s*(['"])([^'"]+)\1/gm, // import … from, export … from
+    /^\s*import\s*(['"])([^'"]+)\1/gm, // import 'x' (for its side effects)
+    /\bimport\s*\(\s*(['"])([^'"]+)\1/g, // import('x')
+  ];
+  for (const match of forms.flatMap((form) => [...code.matchAll(form)])) {
+    found.push(match[2]!);
   }
   return found;
 }
@@ -62,6 +67,12 @@ describe('the built @patina/contract', () => {
       './rights.js',
       'fs',
     ]);
+    expect(specifiers("import {\n  a,\n  b,\n} from 'node:path';\nimport 'node:fs';")).toEqual([
+      'node:path',
+      'node:fs',
+    ]);
+    expect(specifiers("const d = { description: 'made from' };")).toEqual([]);
+    expect(specifiers("export const RIGHTS = { read: 'sp:read' };")).toEqual([]);
     expect('node:crypto').not.toMatch(ALLOWED_PACKAGES);
     expect('@sinclair/typebox/value').toMatch(ALLOWED_PACKAGES);
     expect(NODE_ONLY_GLOBALS.test(codeOnly('const b = Buffer.from(x);'))).toBe(true);
