@@ -125,6 +125,8 @@ export const NEEDS_MY_MANAGE = {
 };
 export const NEEDS_ALL_READ =
   "Listing other identities' personal access tokens needs the right sp:all-personal-access-tokens:read";
+/** The same refusal for a list without owner-id, to a caller who may list its own PATs. */
+export const NEEDS_ALL_READ_OR_ME = `${NEEDS_ALL_READ}; add owner-id=me to list your own`;
 
 /** The expiry refusals POST and PATCH share (docs/rules.md, "Expiry"). */
 export const NEVER_EXPIRING_REFUSED =

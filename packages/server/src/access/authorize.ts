@@ -24,10 +24,13 @@ export function may(actor: Actor, ability: Ability): boolean {
   return ABILITIES[ability].some((right) => actor.rights.has(right));
 }
 
-/** The FORBIDDEN error for lacking `ability`: "`action` needs the right `right`". */
-export function missingRight(ability: Ability, action: string): PatinaError {
+/**
+ * The FORBIDDEN error for lacking `ability`: "`action` needs the right `right`", and a hint of
+ * what the caller may do instead, when there is one.
+ */
+export function missingRight(ability: Ability, action: string, hint?: string): PatinaError {
   const right = ABILITIES[ability][0];
-  return forbidden(`${action} needs the right ${right}`, right);
+  return forbidden(`${action} needs the right ${right}${hint ? `; ${hint}` : ''}`, right);
 }
 
 /**

@@ -44,8 +44,52 @@ export function authorizeList(
   if (requestedOwnerId !== undefined && !isIdShaped(requestedOwnerId)) {
     throw illegalValue('owner-id', "'owner-id' must be 'me' or an identity id (32 hex characters)");
   }
+  if (requestedOwnerId === undefined && !may(ctx.actor, 'readAll') && may(ctx.actor, 'readOwn')) {
+    // SailPoint answers a bare 403 here; the hint saves the caller a trip to the docs.
+    throw missingRight(
+      'readAll',
+      "Listing other identities' personal access tokens",
+      'add owner-id=me to list your own',
+    );
+  }
   authorize(ctx, 'readAll', "Listing other identities' personal access tokens");
   return { ...(requestedOwnerId !== undefined && { ownerId: requestedOwnerId }), includeManaged };
+}
+
+/** Whether the caller may see `pat` at all: its own, or everyone's with all-read; managed ones
+ * only with the managed-read right. */
+function isVisible(ctx: RequestContext, pat: PersonalAccessToken | undefined): pat is PersonalAccessToken {
+  if (pat === undefined) return false;
+  const own = pat.ownerId === ownIdentity(ctx.actor);
+  return (!pat.managed || may(ctx.actor, 'seeManaged')) && (own || may(ctx.actor, 'readAll'));
+}
+
+/**
+ * GET of one PAT (the Patina resource): the rights of the list, per PAT. One the caller may not
+ * see answers 404, as if it did not exist.
+ */
+export function authorizeRead(
+  ctx: RequestContext,
+  id: string,
+  pat: PersonalAccessToken | undefined,
+): PersonalAccessToken {
+  if (!isVisible(ctx, pat)) throw notFoundById('Personal access token', id);
+  const own = pat.ownerId === ownIdentity(ctx.actor);
+  if (own) authorize(ctx, 'readOwn', 'Reading your personal access tokens');
+  return pat;
+}
+
+/**
+ * Rotation: as a change, or by the PAT itself. A token minted from the PAT may rotate that PAT
+ * whatever its scopes, so automation can renew its own secret with nothing more than it has.
+ */
+export function authorizeRotate(
+  ctx: RequestContext,
+  id: string,
+  pat: PersonalAccessToken | undefined,
+): PersonalAccessToken {
+  if (pat !== undefined && ctx.actor.kind === 'user' && ctx.actor.patId === pat.id) return pat;
+  return authorizeChange(ctx, id, pat, 'rotate');
 }
 
 /**
@@ -57,14 +101,10 @@ export function authorizeChange(
   ctx: RequestContext,
   id: string,
   pat: PersonalAccessToken | undefined,
-  verb: 'change' | 'delete',
+  verb: 'change' | 'delete' | 'rotate',
 ): PersonalAccessToken {
-  const own = pat !== undefined && pat.ownerId === ownIdentity(ctx.actor);
-  const visible =
-    pat !== undefined &&
-    (!pat.managed || may(ctx.actor, 'seeManaged')) &&
-    (own || may(ctx.actor, 'readAll'));
-  if (!visible) throw notFoundById('Personal access token', id);
+  if (!isVisible(ctx, pat)) throw notFoundById('Personal access token', id);
+  const own = pat.ownerId === ownIdentity(ctx.actor);
   const needed = own ? 'manageOwn' : 'manageAll';
   if (!may(ctx.actor, needed)) {
     throw missingRight(needed, `You may not ${verb} this personal access token: it`);

@@ -26,7 +26,7 @@ const LIST_KEYS = `Listing signing keys needs the right ${RIGHTS.allRead}`;
 const READ_AUDIT = `Reading audit events needs the right ${RIGHTS.allRead}`;
 const PAT_FOR = `Creating a personal access token for another identity needs the right ${RIGHTS.allManage}`;
 const LATER = '2026-01-15T11:00:00.000Z';
-const LIST_ALL_PATS = `Listing other identities' personal access tokens needs the right ${RIGHTS.allRead}`;
+const LIST_ALL_PATS = `Listing other identities' personal access tokens needs the right ${RIGHTS.allRead}; add owner-id=me to list your own`;
 
 /** The context the HTTP layer would build for this user's access token. */
 async function contextOf(t: TestApp, user: TestUser): Promise<RequestContext> {

@@ -6,6 +6,7 @@ import {
   ILLEGAL,
   MAX_EXPIRY,
   NEEDS_ALL_READ,
+  NEEDS_ALL_READ_OR_ME,
   PAT_SURFACES,
   START,
   startTestApp,
@@ -111,7 +112,7 @@ describe('GET personal-access-tokens: owner-id', () => {
     await expectRefused(t, () => t.request({ method: 'GET', url: V3, token: uma.token }), [
       403,
       '403 Forbidden',
-      NEEDS_ALL_READ,
+      NEEDS_ALL_READ_OR_ME,
     ]);
   });
 

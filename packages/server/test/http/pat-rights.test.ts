@@ -3,6 +3,7 @@ import {
   expectRefused,
   expectSailPointError,
   NEEDS_ALL_READ,
+  NEEDS_ALL_READ_OR_ME,
   NEEDS_MY_MANAGE,
   patNotFound,
   startTestApp,
@@ -72,7 +73,7 @@ describe('rights on the PAT API', () => {
 
       await expectOwnWritesRefused(t, reader.token, reader.patId);
       const others = await t.request({ method: 'GET', url: V3, token: reader.token });
-      expectSailPointError(others, 403, '403 Forbidden', NEEDS_ALL_READ);
+      expectSailPointError(others, 403, '403 Forbidden', NEEDS_ALL_READ_OR_ME);
     },
   );
 
@@ -160,7 +161,7 @@ describe('rights carried by an access token', () => {
       await expectRefused(t, () => t.request({ method: 'GET', url: V3, token: boss.token }), [
         403,
         '403 Forbidden',
-        NEEDS_ALL_READ,
+        NEEDS_ALL_READ_OR_ME,
       ]);
     },
   );
@@ -195,7 +196,7 @@ describe('rights carried by an access token', () => {
     });
     const mine = await t.request({ method: 'GET', url: `${V3}?owner-id=me`, token: boss.token });
 
-    expectSailPointError(all, 403, '403 Forbidden', NEEDS_ALL_READ);
+    expectSailPointError(all, 403, '403 Forbidden', NEEDS_ALL_READ_OR_ME);
     expectSailPointError(deleteOther, ...patNotFound(t.admin.patId));
     expect(await t.snapshot()).toEqual(before);
     expect(mine.statusCode).toBe(200);
@@ -215,7 +216,7 @@ describe('rights carried by an access token', () => {
     await expectRefused(t, () => t.request({ method: 'GET', url: V3, token: reader.token }), [
       403,
       '403 Forbidden',
-      NEEDS_ALL_READ,
+      NEEDS_ALL_READ_OR_ME,
     ]);
   });
 
@@ -227,7 +228,7 @@ describe('rights carried by an access token', () => {
     await expectRefused(t, () => t.request({ method: 'GET', url: V3, token: uma.token }), [
       403,
       '403 Forbidden',
-      NEEDS_ALL_READ,
+      NEEDS_ALL_READ_OR_ME,
     ]);
 
     const fresh = await t.accessToken(uma.patId, uma.secret);

@@ -9,6 +9,7 @@ import {
   HOUR_MS,
   ISSUER,
   NEEDS_ALL_READ,
+  NEEDS_ALL_READ_OR_ME,
   START,
   startTestApp,
   type TestApp,
@@ -293,7 +294,7 @@ describe('403 on the PAT API', () => {
     const bob = await t.user({ name: 'Bob', login: 'bob' });
     const before = await t.snapshot();
     const response = await t.request({ method: 'GET', url: V3, token: bob.token });
-    expectSailPointError(response, 403, '403 Forbidden', NEEDS_ALL_READ);
+    expectSailPointError(response, 403, '403 Forbidden', NEEDS_ALL_READ_OR_ME);
     expect(response.headers['www-authenticate']).toBe(
       `Bearer realm="patina", error="insufficient_scope", scope="${RIGHTS.allRead}"`,
     );
