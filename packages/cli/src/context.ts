@@ -29,6 +29,11 @@ export class Run {
     this.err = colours(ctx.stderr, ctx.env);
   }
 
+  /** The terminal's width, for tables; undefined when stdout is not a terminal. */
+  get width(): number | undefined {
+    return this.ctx.stdout.isTTY ? this.ctx.stdout.columns : undefined;
+  }
+
   get json(): boolean {
     return this.options.json === true;
   }

@@ -3,7 +3,7 @@
  * so they can be piped; messages, prompts and errors to stderr.
  */
 export interface Streams {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -43,16 +43,38 @@ export function colours(stream: { isTTY?: boolean }, env: Streams['env']): Colou
 const ESCAPES = /\u001b\[[0-9;]*m/g;
 const visibleLength = (text: string) => text.replace(ESCAPES, '').length;
 
+export interface TableOptions {
+  bold?: Paint;
+  /** The terminal's width: wider tables have their `shrinkable` columns cut, with an ellipsis. */
+  maxWidth?: number | undefined;
+  /** Columns of plain text that may be cut, most expendable first. */
+  shrinkable?: number[];
+}
+
+/** Narrowest a shrinkable column becomes. */
+const MIN_COLUMN = 12;
+
 /** Left-aligned columns under a header, two spaces apart; cells may carry colour. */
-export function table(headers: string[], rows: string[][], bold: Paint = plain): string {
+export function table(headers: string[], rows: string[][], options: TableOptions = {}): string {
+  const bold = options.bold ?? plain;
   const widths = headers.map((header, i) =>
     Math.max(visibleLength(header), ...rows.map((row) => visibleLength(row[i] ?? ''))),
   );
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
+  for (const column of options.shrinkable ?? []) {
+    if (options.maxWidth === undefined) break;
+    const excess = total() - options.maxWidth;
+    if (excess <= 0) break;
+    widths[column] = Math.max(MIN_COLUMN, widths[column]! - excess);
+  }
+  const fit = (cell: string, i: number) =>
+    visibleLength(cell) > widths[i]! ? `${cell.slice(0, widths[i]! - 1)}…` : cell;
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) =>
-        i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell)),
-      )
+      .map((raw, i) => {
+        const cell = fit(raw, i);
+        return i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell));
+      })
       .join('  ')
       .trimEnd();
   return [bold(line(headers)), ...rows.map(line)].join('\n') + '\n';

@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import type { Context } from './context.js';
 
 /** One line typed at the terminal; with `hidden` nothing is echoed (a secret). */
@@ -9,23 +8,53 @@ export function promptLine(
   options: { hidden?: boolean } = {},
 ): Promise<string> {
   ctx.stderr.write(question);
-  // readline echoes what it reads to `output`; for a secret that output goes nowhere.
-  const output = options.hidden
-    ? new Writable({ write: (_chunk, _encoding, done) => done() })
-    : ctx.stderr;
-  const rl = createInterface({ input: ctx.stdin, output, terminal: Boolean(ctx.stdin.isTTY) });
-  return new Promise((resolve, reject) => {
+  if (options.hidden && ctx.stdin.isTTY && ctx.stdin.setRawMode) return readHidden(ctx);
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr, terminal: false });
+  return new Promise((resolve) => {
+    let answered = false;
     rl.once('line', (line) => {
+      answered = true;
       rl.close();
-      if (options.hidden) ctx.stderr.write('\n');
       resolve(line.trim());
     });
-    rl.once('SIGINT', () => {
-      rl.close();
-      ctx.stderr.write('\n');
-      reject(Object.assign(new Error('Cancelled'), { name: 'AbortError' }));
+    rl.once('close', () => {
+      if (!answered) resolve('');
     });
-    rl.once('close', () => resolve(''));
+  });
+}
+
+/**
+ * Keys read one by one in raw mode, echoing nothing: Enter ends, Backspace takes one back,
+ * Ctrl-C cancels, Ctrl-D ends what was typed.
+ */
+function readHidden(ctx: Context): Promise<string> {
+  const stdin = ctx.stdin;
+  stdin.setRawMode?.(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const finish = (done: () => void) => {
+      stdin.removeListener('data', onData);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      ctx.stderr.write('\n');
+      done();
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const char of String(chunk)) {
+        if (char === '\r' || char === '\n' || char === '\u0004') {
+          return finish(() => resolve(typed.trim()));
+        }
+        if (char === '\u0003') {
+          return finish(() =>
+            reject(Object.assign(new Error('Cancelled'), { name: 'AbortError' })),
+          );
+        }
+        if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
+        else typed += char;
+      }
+    };
+    stdin.on('data', onData);
   });
 }
 

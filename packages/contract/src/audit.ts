@@ -25,13 +25,24 @@ export const AUDIT_EVENT_TYPES = [
   'IDENTITY_OFFBOARDED',
   'ACCESS_TOKEN_REVOKED',
   'SIGNING_KEY_ROTATED',
+  'WEBHOOK_CREATED',
+  'WEBHOOK_UPDATED',
+  'WEBHOOK_DELETED',
+  'WEBHOOK_SECRET_ROTATED',
+  /** Patina disabled the endpoint; details: reason (GONE, FAILING), failingSince. */
+  'WEBHOOK_DISABLED',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 export const AUDIT_OUTCOMES = ['SUCCESS', 'FAILURE'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-export const AUDIT_TARGET_TYPES = ['PERSONAL_ACCESS_TOKEN', 'IDENTITY', 'SIGNING_KEY'] as const;
+export const AUDIT_TARGET_TYPES = [
+  'PERSONAL_ACCESS_TOKEN',
+  'IDENTITY',
+  'SIGNING_KEY',
+  'WEBHOOK',
+] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const AuditEventResponse = Type.Object(

@@ -1,11 +1,19 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Id, pageQueryFields, StringEnum } from './schema-helpers.js';
+import { DateTime, Id, Nullable, pageQueryFields, StringEnum } from './schema-helpers.js';
 
 /** Patina's identities: the owners of PATs (admin API, `/patina/v1/identities`). */
 export const IDENTITY_STATUSES = ['ACTIVE', 'DISABLED'] as const;
 export type IdentityStatus = (typeof IDENTITY_STATUSES)[number];
 
 const IdentityStatusSchema = StringEnum(IDENTITY_STATUSES);
+
+/** Where Patina mails the identity about its PATs (expiry, revocation); RFC 5321 bounds. */
+const Email = Type.String({
+  format: 'email',
+  maxLength: 254,
+  description: 'Where notifications about its PATs are mailed',
+  examples: ['ada@example.com'],
+});
 
 export const IdentityResponse = Type.Object(
   {
@@ -15,6 +23,7 @@ export const IdentityResponse = Type.Object(
     status: IdentityStatusSchema,
     roles: Type.Array(Type.String()),
     rights: Type.Array(Type.String(), { description: 'Rights granted directly, beside roles' }),
+    email: Type.Optional(Email),
     created: DateTime('When the identity was created'),
     modified: DateTime('When the identity last changed'),
   },
@@ -29,6 +38,7 @@ export const CreateIdentityRequest = Type.Object(
     roles: Type.Optional(Type.Array(Type.String(), { description: 'Default ["USER"]' })),
     rights: Type.Optional(Type.Array(Type.String())),
     status: Type.Optional(IdentityStatusSchema),
+    email: Type.Optional(Nullable(Email)),
   },
   { additionalProperties: false, $id: 'CreateIdentityRequest' },
 );
@@ -40,8 +50,13 @@ export const IdentityMergePatch = Type.Object(
     roles: Type.Optional(Type.Array(Type.String())),
     rights: Type.Optional(Type.Array(Type.String())),
     status: Type.Optional(IdentityStatusSchema),
+    email: Type.Optional(Nullable(Email)),
   },
-  { additionalProperties: false, $id: 'IdentityMergePatch', description: 'RFC 7396 merge patch' },
+  {
+    additionalProperties: false,
+    $id: 'IdentityMergePatch',
+    description: 'RFC 7396 merge patch; `email: null` removes the address',
+  },
 );
 export type IdentityMergePatch = Static<typeof IdentityMergePatch>;
 

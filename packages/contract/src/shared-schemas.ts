@@ -12,6 +12,7 @@ import {
   TokenResponse,
 } from './oauth.js';
 import { HealthResponse, ReadyResponse } from './operations.js';
+import { PATINA_PAT_SCHEMAS } from './patina-pats.js';
 import {
   AdminCreatePatRequest,
   CreatePatRequest,
@@ -20,6 +21,15 @@ import {
   JsonPatchOperation,
   PatOwner,
 } from './pats.js';
+import {
+  CreateWebhookRequest,
+  CreateWebhookResponse,
+  WebhookDeliveryResponse,
+  WebhookEventBody,
+  WebhookMergePatch,
+  WebhookResponse,
+  WebhookTestResponse,
+} from './webhooks.js';
 
 /** Every schema with an `$id`: registered once (components of the OpenAPI document), used by `$ref`. */
 export const SHARED_SCHEMAS = [
@@ -29,6 +39,7 @@ export const SHARED_SCHEMAS = [
   CreatePatRequest,
   AdminCreatePatRequest,
   JsonPatchOperation,
+  ...PATINA_PAT_SCHEMAS,
   SailPointError,
   UnauthorizedError,
   RateLimitError,
@@ -48,4 +59,11 @@ export const SHARED_SCHEMAS = [
   JwkSet,
   HealthResponse,
   ReadyResponse,
+  WebhookResponse,
+  CreateWebhookResponse,
+  CreateWebhookRequest,
+  WebhookMergePatch,
+  WebhookDeliveryResponse,
+  WebhookTestResponse,
+  WebhookEventBody,
 ];

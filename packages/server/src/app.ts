@@ -8,6 +8,7 @@ import { registerAdminRoutes } from './http/admin-routes.js';
 import { bearerAuthHook } from './http/bearer-auth.js';
 import { installSailPointErrors } from './http/errors/sailpoint.js';
 import { registerKeyRoutes } from './http/key-routes.js';
+import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';
@@ -163,6 +164,10 @@ export async function buildApp(
       audit: services.auditQueries,
     });
     registerKeyRoutes(api, { keyRotation: services.keyRotation });
+    registerWebhookRoutes(api, {
+      webhooks: services.notifications.webhooks,
+      calendar: services.notifications.calendar,
+    });
   });
   return app;
 }

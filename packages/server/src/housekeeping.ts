@@ -1,4 +1,5 @@
 import type { ExpirySweeper } from './pats/expiry-sweeper.js';
+import type { ExpiryWarnings } from './notifications/expiry-warnings.js';
 import { SYSTEM_CONTEXT } from './access/context.js';
 import type { Clock } from './core/clock.js';
 import type { Storage } from './storage/repositories.js';
@@ -6,7 +7,8 @@ import type { KeyRotation } from './tokens/key-rotation.js';
 import type { SigningKeys } from './tokens/signing-keys.js';
 
 /**
- * The periodic work of a running node, one pass at a time: record PAT expiries, prune revoked
+ * The periodic work of a running node, one pass at a time: record PAT expiries, warn of coming
+ * ones (notifications.expiryWarningDays), prune revoked
  * tokens that have expired anyway, rotate the signing key when it is due, and pick up keys that
  * another process (`patina keys rotate`) made.
  */
@@ -14,6 +16,7 @@ export class Housekeeping {
   constructor(
     private readonly deps: {
       expirySweeper: ExpirySweeper;
+      expiryWarnings: ExpiryWarnings;
       keyRotation: KeyRotation;
       keys: SigningKeys;
       storage: Storage;
@@ -21,13 +24,18 @@ export class Housekeeping {
     },
   ) {}
 
-  async runOnce(): Promise<{ expiriesRecorded: number; revocationsPruned: number }> {
+  async runOnce(): Promise<{
+    expiriesRecorded: number;
+    expiryWarningsRaised: number;
+    revocationsPruned: number;
+  }> {
     const expiriesRecorded = await this.deps.expirySweeper.runOnce();
+    const expiryWarningsRaised = await this.deps.expiryWarnings.runOnce();
     const revocationsPruned = await this.deps.storage.repos.revocations.prune(
       this.deps.clock.now().toISOString(),
     );
     await this.deps.keys.reload();
     await this.deps.keyRotation.rotateIfDue(SYSTEM_CONTEXT);
-    return { expiriesRecorded, revocationsPruned };
+    return { expiriesRecorded, expiryWarningsRaised, revocationsPruned };
   }
 }

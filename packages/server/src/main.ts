@@ -9,8 +9,6 @@ import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
 import { createLogger, describeError } from './core/log.js';
 import { openRuntime, openStorage } from './runtime.js';
 
-const HOUSEKEEPING_MS = 60_000;
-
 /** Every start says once where the administrator's credentials are. */
 const BOOTSTRAP_MESSAGES: Record<BootstrapOutcome['state'], string> = {
   written: 'first start: administrator credentials written',
@@ -49,8 +47,10 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
     services.housekeeping
       .runOnce()
       .catch((err: unknown) => logger.error({ err }, 'housekeeping failed'));
-  }, HOUSEKEEPING_MS);
+  }, config.housekeeping.intervalSeconds * 1000);
   sweep.unref();
+  // Every node sends what the outbox holds; claims keep two nodes off the same delivery.
+  services.notifications.worker.start();
 
   let closing = false;
   const shutdown = (signal: string) => {

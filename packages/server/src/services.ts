@@ -26,6 +26,8 @@ import { BearerAuthenticator } from './auth/bearer.js';
 import { KeyRotation } from './tokens/key-rotation.js';
 import { SecretDigester } from './tokens/secret.js';
 import { LivenessCache } from './auth/liveness-cache.js';
+import { createNotifications, type Notifications } from './notifications/notifications.js';
+import type { Resolve } from './notifications/ssrf-guard.js';
 import { SigningKeys } from './tokens/signing-keys.js';
 
 export interface ServicesOptions {
@@ -36,6 +38,8 @@ export interface ServicesOptions {
   clock?: Clock;
   /** Where background faults (lost connections) are reported. */
   logger?: Logger | undefined;
+  /** Tests: how webhook hosts resolve (the SSRF guard checks every address). */
+  resolve?: Resolve;
 }
 
 /** The services behind the HTTP app, for the CLI, the bootstrap and tests. */
@@ -60,6 +64,8 @@ export interface Services {
   keyRotation: KeyRotation;
   expirySweeper: ExpirySweeper;
   housekeeping: Housekeeping;
+  /** Webhooks, mail, the outbox and its delivery worker, expiry warnings, the calendar feed. */
+  notifications: Notifications;
   /** Shared counters for rate limits and the lockout, when `redis.url` is set. */
   redis: Redis | undefined;
   /** One round trip to the database; throws when it cannot be reached. */
@@ -85,6 +91,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
   await keys.init(config.signing.algorithm);
   const rights = new RightsModel(config);
   const audit = new AuditLog(clock);
+  const notifications = createNotifications({
+    config,
+    storage,
+    audit,
+    clock,
+    masterKey,
+    baseUrl,
+    logger: options.logger,
+    ...(options.resolve && { resolve: options.resolve }),
+  });
   const digester = new SecretDigester(masterKey);
   const accessTokens = new AccessTokens({
     keys,
@@ -152,10 +168,19 @@ export async function createServices(options: ServicesOptions): Promise<Services
     revocation: new Revocation({ storage, accessTokens, audit, clock }),
     keyRotation,
     expirySweeper,
-    housekeeping: new Housekeeping({ expirySweeper, keyRotation, keys, storage, clock }),
+    housekeeping: new Housekeeping({
+      expirySweeper,
+      expiryWarnings: notifications.expiryWarnings,
+      keyRotation,
+      keys,
+      storage,
+      clock,
+    }),
+    notifications,
     redis,
     ping: () => ping(storage.db),
     close: async () => {
+      await notifications.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       cache.close();
       keys.close();

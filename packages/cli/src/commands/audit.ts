@@ -65,7 +65,7 @@ export function auditCommand(ctx: Context): Command {
             e.target.name ?? e.target.id ?? '-',
             e.outcome === 'SUCCESS' ? e.outcome : run.out.red(e.outcome),
           ]),
-          run.out.bold,
+          { bold: run.out.bold, maxWidth: run.width, shrinkable: [3, 2] },
         ),
       );
     });

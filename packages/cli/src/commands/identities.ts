@@ -21,7 +21,7 @@ export function identitiesCommand(ctx: Context): Command {
       const all: Identity[] = [];
       for await (const identity of run.client().identities.iterate()) all.push(identity);
       if (run.json) return run.printJson(all);
-      run.print(identityTable(all, run.out));
+      run.print(identityTable(all, run.out, run.width));
     });
 
   identities
@@ -66,7 +66,11 @@ export function identitiesCommand(ctx: Context): Command {
   return identities;
 }
 
-function identityTable(identities: Identity[], paint: Colours): string {
+function identityTable(
+  identities: Identity[],
+  paint: Colours,
+  maxWidth: number | undefined,
+): string {
   return table(
     ['LOGIN', 'NAME', 'STATUS', 'ROLES', 'ID'],
     identities.map((i) => [
@@ -76,6 +80,6 @@ function identityTable(identities: Identity[], paint: Colours): string {
       i.roles.join(' '),
       paint.dim(i.id),
     ]),
-    paint.bold,
+    { bold: paint.bold, maxWidth, shrinkable: [1, 3] },
   );
 }

@@ -44,7 +44,7 @@ export function patCommand(ctx: Context): Command {
       for await (const item of run.client().pats.iterate(query)) pats.push(item);
       if (run.json) return run.printJson(pats);
       if (pats.length === 0) return run.say('No personal access tokens.');
-      run.print(patTable(pats, run.ctx.nowMs(), run.out, Boolean(flags.all)));
+      run.print(patTable(pats, run.ctx.nowMs(), run.out, Boolean(flags.all), run.width));
     });
 
   pat
@@ -199,7 +199,13 @@ async function findPat(client: PatinaClient, id: string): Promise<GetPatResponse
   throw new CliError(`No personal access token ${id} among those you can see`);
 }
 
-function patTable(pats: GetPatResponse[], nowMs: number, paint: Colours, withOwner: boolean) {
+function patTable(
+  pats: GetPatResponse[],
+  nowMs: number,
+  paint: Colours,
+  withOwner: boolean,
+  maxWidth: number | undefined,
+) {
   const headers = [
     'NAME',
     'ID',
@@ -218,7 +224,8 @@ function patTable(pats: GetPatResponse[], nowMs: number, paint: Colours, withOwn
     pat.lastUsed ? relativeTime(pat.lastUsed, nowMs) : 'never',
     expiry(pat.expirationDate, nowMs, paint),
   ]);
-  return table(headers, rows, paint.bold);
+  // Scopes give way first, then names: the id, dates and expiry are what the table is for.
+  return table(headers, rows, { bold: paint.bold, maxWidth, shrinkable: [withOwner ? 3 : 2, 0] });
 }
 
 /** `in 5 months`, `expired 2 days ago` (red), `in 3 days` (yellow), `never`. */

@@ -78,7 +78,7 @@ export function whoamiCommand(ctx: Context): Command {
               value,
               out.dim(source),
             ]),
-            out.bold,
+            { bold: out.bold },
           ),
       );
     });

@@ -13,15 +13,27 @@ export interface AuditRecord {
 }
 
 /**
+ * Hears every event as it is recorded, in the same transaction: the notifications outbox, whose
+ * rows must commit with the change they tell of.
+ */
+export type AuditSubscriber = (repos: Repositories, event: AuditEvent) => Promise<void>;
+
+/**
  * Records audit events. Callers pass the repositories of their own transaction, so an event is
  * written together with the change it describes, or not at all.
  */
 export class AuditLog {
+  readonly #subscribers: AuditSubscriber[] = [];
+
   constructor(private readonly clock: Clock) {}
+
+  subscribe(subscriber: AuditSubscriber): void {
+    this.#subscribers.push(subscriber);
+  }
 
   async record(repos: Repositories, record: AuditRecord): Promise<void> {
     const ctx = record.context;
-    await repos.audit.insert({
+    const event: AuditEvent = {
       id: randomBytes(16).toString('hex'),
       time: this.clock.now().toISOString(),
       type: record.type,
@@ -32,6 +44,8 @@ export class AuditLog {
       userAgent: ctx.userAgent?.slice(0, 512) ?? null,
       trackingId: ctx.trackingId,
       details: record.details ?? {},
-    });
+    };
+    await repos.audit.insert(event);
+    for (const subscriber of this.#subscribers) await subscriber(repos, event);
   }
 }

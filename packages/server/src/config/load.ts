@@ -20,6 +20,7 @@ const ENV_SETTINGS: Record<string, readonly string[]> = {
   PATINA_LOG_LEVEL: ['logLevel'],
   PATINA_DATABASE_URL: ['database', 'url'],
   PATINA_REDIS_URL: ['redis', 'url'],
+  PATINA_SMTP_URL: ['email', 'smtp', 'url'],
 };
 
 export interface LoadConfigOptions {
@@ -155,6 +156,11 @@ function checkConsistency(config: Config, source: string): void {
   if (config.database.url !== null && config.masterKey === null) {
     throw new ConfigError(
       `Invalid configuration in ${source}: masterKey (PATINA_MASTER_KEY) is required with PostgreSQL, so that every node shares it; make one with: openssl rand -base64 32`,
+    );
+  }
+  if (config.email.smtp.url !== null && config.email.smtp.from === null) {
+    throw new ConfigError(
+      `Invalid configuration in ${source}: email.smtp.from is required with email.smtp.url, so that mail names its sender`,
     );
   }
   if (config.database.url !== null && config.publicBaseUrl === null && config.issuer === null) {

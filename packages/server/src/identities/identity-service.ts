@@ -15,6 +15,7 @@ export interface CreateIdentityInput {
   roles?: string[] | undefined;
   rights?: string[] | undefined;
   status?: IdentityStatus | undefined;
+  email?: string | null | undefined;
 }
 
 /** RFC 7396 merge patch of an identity: only these members, each optional. */
@@ -23,9 +24,18 @@ export interface IdentityPatch {
   roles?: string[] | undefined;
   rights?: string[] | undefined;
   status?: IdentityStatus | undefined;
+  /** null removes the address. */
+  email?: string | null | undefined;
 }
 
 const LOGIN_PATTERN = /^[A-Za-z0-9._@+-]{1,128}$/;
+/**
+ * A mailbox as mail servers take it: local part, one @, a dotted domain; no spaces, quotes or
+ * angle brackets (which could smuggle a second recipient into a header). RFC 5321 §4.5.3.1
+ * bounds the whole at 254 characters and the local part at 64.
+ */
+const EMAIL_PATTERN =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 const MANAGING = 'Managing identities';
 const READING = 'Reading identities';
@@ -56,6 +66,7 @@ export class IdentityService {
       status: input.status ?? 'ACTIVE',
       roles: this.#roles(input.roles ?? ['USER']),
       rights: this.#rights(input.rights ?? []),
+      ...(input.email != null && { email: this.#email(input.email) }),
       created: now,
       modified: now,
     };
@@ -66,7 +77,12 @@ export class IdentityService {
           type: 'IDENTITY_CREATED',
           context: ctx.audit,
           target: { type: 'IDENTITY', id: identity.id, name: identity.name },
-          details: { login, roles: identity.roles, status: identity.status },
+          details: {
+            login,
+            roles: identity.roles,
+            status: identity.status,
+            ...(identity.email !== undefined && { email: identity.email }),
+          },
         });
       });
     } catch (error) {
@@ -97,6 +113,9 @@ export class IdentityService {
       ...(patch.roles !== undefined && { roles: this.#roles(patch.roles) }),
       ...(patch.rights !== undefined && { rights: this.#rights(patch.rights) }),
       ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.email !== undefined && {
+        email: patch.email === null ? null : this.#email(patch.email),
+      }),
     };
     await this.deps.storage.transaction(async (repos) => {
       const updated = await repos.identities.update(id, {
@@ -126,6 +145,14 @@ export class IdentityService {
     if (name.length === 0) throw requiredMissing('name');
     if (name.length > 256) throw illegalValue('name', "'name' must be at most 256 characters");
     return name;
+  }
+
+  #email(raw: string): string {
+    const email = raw.trim();
+    if (email.length > 254 || !EMAIL_PATTERN.test(email)) {
+      throw illegalValue('email', "'email' must be a mail address such as ada@example.com");
+    }
+    return email;
   }
 
   #roles(roles: string[]): string[] {

@@ -105,3 +105,12 @@ export async function notify(db: AnyDb, channel: string, payloads: string[]): Pr
 export async function ping(db: AnyDb): Promise<void> {
   await sql`select 1`.execute(db);
 }
+
+/**
+ * Whether claims lock rows (`FOR UPDATE SKIP LOCKED`): PostgreSQL does, so nodes sharing the
+ * database never claim the same row twice at once. SQLite cannot and need not: it serves one
+ * node, and takes the whole database's write lock for any write.
+ */
+export function supportsRowLocks(db: AnyDb): boolean {
+  return dialectOf(db) === 'postgres';
+}

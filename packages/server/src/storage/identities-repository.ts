@@ -9,6 +9,8 @@ export interface IdentityChanges {
   status?: IdentityStatus;
   roles?: string[];
   rights?: string[];
+  /** null removes the address. */
+  email?: string | null;
   modified: string;
 }
 
@@ -28,6 +30,7 @@ export class IdentitiesRepository {
         status: identity.status,
         roles: JSON.stringify(identity.roles),
         rights: JSON.stringify(identity.rights),
+        email: identity.email ?? null,
         created: identity.created,
         modified: identity.modified,
       })
@@ -71,6 +74,7 @@ export class IdentitiesRepository {
         ...(changes.status !== undefined && { status: changes.status }),
         ...(changes.roles !== undefined && { roles: JSON.stringify(changes.roles) }),
         ...(changes.rights !== undefined && { rights: JSON.stringify(changes.rights) }),
+        ...(changes.email !== undefined && { email: changes.email }),
         modified: changes.modified,
       })
       .where('id', '=', id)
@@ -103,6 +107,7 @@ function toIdentity(row: IdentityRow): Identity {
     status: row.status,
     roles: parseStringArray(row.roles),
     rights: parseStringArray(row.rights),
+    ...(row.email !== null && { email: row.email }),
     created: row.created,
     modified: row.modified,
   };

@@ -1,12 +1,14 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_rotation_and_revocation.js';
+import * as m0004 from './migrations/0004_notifications.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_rotation_and_revocation': m0002,
+  '0004_notifications': m0004,
 };
 
 /** Brings the schema to the newest version; runs on start and by `patina migrate`. */

@@ -1,4 +1,8 @@
 import { AuditRepository } from './audit-repository.js';
+import { DeliveriesRepository } from './deliveries-repository.js';
+import { ExpiryWarningsRepository } from './expiry-warnings-repository.js';
+import { NotificationSubjectsRepository } from './notification-subjects-repository.js';
+import { WebhooksRepository } from './webhooks-repository.js';
 import { encodeChange, type Change, type ChangeFeed, type RecordChange } from './change-feed.js';
 import type { Db } from './database.js';
 import { dialectOf, notify, type DialectName } from './dialect.js';
@@ -19,6 +23,10 @@ export interface Repositories {
 
 function bind(db: Db, record: RecordChange): Repositories {
   return {
+  webhooks: WebhooksRepository;
+  deliveries: DeliveriesRepository;
+  expiryWarnings: ExpiryWarningsRepository;
+  notificationSubjects: NotificationSubjectsRepository;
     identities: new IdentitiesRepository(db, record),
     pats: new PatsRepository(db, record),
     audit: new AuditRepository(db),
@@ -31,6 +39,10 @@ function bind(db: Db, record: RecordChange): Repositories {
 /** The NOTIFY channel of one deployment: one per schema, so deployments never hear each other. */
 export function changeChannel(schema: string | null | undefined): string {
   return schema ? `patina:${schema}` : 'patina';
+    webhooks: new WebhooksRepository(db),
+    deliveries: new DeliveriesRepository(db),
+    expiryWarnings: new ExpiryWarningsRepository(db),
+    notificationSubjects: new NotificationSubjectsRepository(db),
 }
 
 /**

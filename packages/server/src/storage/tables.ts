@@ -13,6 +13,7 @@ export interface IdentitiesTable {
   status: IdentityStatus;
   roles: string; // JSON array of role names
   rights: string; // JSON array of directly granted rights
+  email: string | null;
   created: string;
   modified: string;
 }
@@ -94,3 +95,63 @@ export type NewPatRow = Insertable<PersonalAccessTokensTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEventRow = Insertable<AuditEventsTable>;
 export type SigningKeyRow = Selectable<SigningKeysTable>;
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  description: string;
+  events: string; // JSON array of webhook event types
+  enabled: number;
+  /** The signing secret, AES-256-GCM under the master key; never in the clear. */
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: string | null;
+  disabled_reason: 'GONE' | 'FAILING' | null;
+  failing_since: string | null;
+  /** The identity that made it: told when Patina disables it. */
+  created_by: string | null;
+  created: string;
+  modified: string;
+}
+
+/** The outbox: a message to one webhook endpoint or one mailbox. */
+export interface NotificationDeliveriesTable {
+  seq: Generated<number>;
+  id: string;
+  channel: 'webhook' | 'email';
+  webhook_id: string | null;
+  recipient: string | null;
+  /** The `webhook-id` header (Standard Webhooks), the same on every retry. */
+  event_id: string;
+  event_type: string;
+  /** Webhook: the exact request body. Mail: JSON { subject, text, html }. No secret, ever. */
+  payload: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  next_attempt_at: string | null;
+  created: string;
+  delivered_at: string | null;
+}
+
+export interface NotificationAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface ExpiryWarningsTable {
+  pat_id: string;
+  expiration_date: string;
+  threshold_days: number;
+  warned_at: string;
+}
+
+  webhooks: WebhooksTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  notification_attempts: NotificationAttemptsTable;
+  expiry_warnings: ExpiryWarningsTable;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type DeliveryRow = Selectable<NotificationDeliveriesTable>;
+export type NewDeliveryRow = Insertable<NotificationDeliveriesTable>;

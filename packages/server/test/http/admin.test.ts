@@ -111,9 +111,9 @@ describe('POST /patina/v1/identities', () => {
     },
     {
       why: 'an unknown field',
-      body: { name: 'Eve', email: 'eve@example.com' },
+      body: { name: 'Eve', phone: '+44 20 7946 0000' },
       code: '400.1 Bad Request Content',
-      text: "Unknown field 'email': this resource has no such field",
+      text: "Unknown field 'phone': this resource has no such field",
     },
     {
       why: 'an unknown status',
