@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
@@ -46,7 +46,27 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
         options.logger,
         options.forMigrations !== true,
       )
-    : { db: openSqlite(options.dataDir), dialect: 'sqlite' };
+    : { db: openSqlite(options.dataDir, options.logger), dialect: 'sqlite' };
+}
+
+/**
+ * The database holds digests and encrypted keys: only the service's user may read it. The file
+ * is made 0600 before SQLite opens it (SQLite gives its -wal and -shm files the database file's
+ * mode), and files an older version left wider are narrowed. A data directory others can read
+ * is the operator's to fix; it is named in a warning.
+ */
+function keepPrivate(dataDir: string, file: string, logger?: Pick<Logger, 'warn'>): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
+  const mode = statSync(dataDir).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    logger?.warn(
+      { dataDir, mode: mode.toString(8) },
+      'the data directory is readable by other users; chmod 700 it',
+    );
+  }
 }
 
 /**
@@ -55,11 +75,12 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
  * per commit (NORMAL in WAL mode may lose the last commits on power loss). `busy_timeout` makes a
  * second process (`patina admin`) wait for the lock instead of failing.
  */
-function openSqlite(dataDir: string): Db {
+function openSqlite(dataDir: string, logger?: Pick<Logger, 'warn'>): Db {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     file = join(dataDir, 'patina.db');
+    keepPrivate(dataDir, file, logger);
   }
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
