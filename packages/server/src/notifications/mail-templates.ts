@@ -40,14 +40,14 @@ function inDays(daysLeft: number): string {
   return `in ${daysLeft} days`;
 }
 
-function renewSteps(ctx: MailContext, pat: MailPat): Block[] {
+function renewSteps(ctx: MailContext, patId: string): Block[] {
   return [
     'How to renew it: a PAT cannot outlive its maximum lifetime, so make a new one and swap it in before this one lapses:',
     {
       list: [
         `Create a new PAT with the same scopes: POST ${ctx.baseUrl}/v3/personal-access-tokens (or ask your administrator).`,
         'Put its client id and secret wherever this one is configured (a pipeline, a script, an integration) and check that it works.',
-        `Delete the old one: DELETE ${ctx.baseUrl}/v3/personal-access-tokens/${pat.id}`,
+        `Delete the old one: DELETE ${ctx.baseUrl}/v3/personal-access-tokens/${patId}`,
       ],
     },
   ];
@@ -80,7 +80,7 @@ export function expiringDigestMail(
       (later.length > 0
         ? ` You will be reminded again ${later.map((d) => (d === 0 ? 'on the day' : `${d} day${d === 1 ? '' : 's'} before`)).join(', ')}.`
         : ''),
-    ...renewSteps(ctx, pats[0]!).map((block, i) =>
+    ...renewSteps(ctx, count === 1 ? pats[0]!.id : '<id>').map((block, i) =>
       i === 0 && count > 1
         ? 'How to renew them: a PAT cannot outlive its maximum lifetime, so for each make a new one and swap it in before the old one lapses:'
         : block,
