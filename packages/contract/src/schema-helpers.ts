@@ -35,13 +35,23 @@ export const Id = (description: string) =>
     examples: ['86f1dc6fe8f54414950454cbb11278fa'],
   });
 
+/** The largest `offset` a list takes: 2^31 - 1. */
+export const MAX_OFFSET = 2_147_483_647;
+
 /** Paging of every list: `limit` 0..250 (default 250), `offset`, `count=true` for X-Total-Count. */
 export const pageQueryFields = {
   limit: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 250, default: 250, description: 'Page size, 0..250' }),
   ),
+  // Bounded: ajv takes `Infinity` and `1e20` for integers, and a value past a 64-bit integer
+  // reaches the database as a float (SQLite: "datatype mismatch"). No list is that long.
   offset: Type.Optional(
-    Type.Integer({ minimum: 0, default: 0, description: 'Items to skip before the page' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: MAX_OFFSET,
+      default: 0,
+      description: `Items to skip before the page, 0..${MAX_OFFSET}`,
+    }),
   ),
   count: Type.Optional(
     Type.Boolean({ description: 'true: the total number of matches in X-Total-Count' }),

@@ -2,6 +2,7 @@ import fastJsonPatch from 'fast-json-patch';
 import { isDateTime } from '../core/date-time.js';
 import type { Operation } from 'fast-json-patch';
 import { badRequest, illegalValue, PatinaError, requiredMissing } from '../core/errors.js';
+import { echo } from '../core/redact.js';
 
 /**
  * The members of a PAT a JSON Patch may touch (docs/rules.md, "Changing a PAT"); the rest is
@@ -16,6 +17,14 @@ export interface PatchableView {
 
 const PATCHABLE = ['name', 'scope', 'expirationDate', 'userAwareTokenNeverExpires'] as const;
 const OPS = ['add', 'remove', 'replace', 'move', 'copy', 'test'] as const;
+/**
+ * Bounds of an operation's `value`. The patchable members are a string, a boolean or an array of
+ * strings (depth 2); the patch library walks values recursively, so a value nested thousands
+ * deep would overflow its stack. Values are measured, without recursion, before anything is
+ * applied.
+ */
+const MAX_VALUE_DEPTH = 8;
+const MAX_VALUE_NODES = 1000;
 /**
  * Applies an RFC 6902 patch to the patchable view of a PAT, all or nothing: every operation is
  * checked first (op, path, from), then applied to a copy; any failure leaves the PAT as it was.
@@ -67,7 +76,7 @@ function checkOperation(raw: unknown, index: number): Operation {
   for (const key of Object.keys(op)) {
     if (!['op', 'path', 'value', 'from'].includes(key)) {
       throw badRequest(
-        `Patch operation ${index} has an unknown member '${key}'`,
+        `Patch operation ${index} has an unknown member '${echo(key)}'`,
         `[${index}].${key}`,
       );
     }
@@ -83,6 +92,7 @@ function checkOperation(raw: unknown, index: number): Operation {
   if (['add', 'replace', 'test'].includes(op.op) && !('value' in op)) {
     throw requiredMissing(`[${index}].value`);
   }
+  if ('value' in op) checkValueSize(op.value, index);
   return op as unknown as Operation;
 }
 
@@ -96,9 +106,29 @@ function checkPath(path: unknown, index: number, member: 'path' | 'from'): void 
     (rest.length === 0 || (top === 'scope' && rest.length === 1 && /^(\d+|-)$/.test(rest[0]!)));
   if (!allowed) {
     throw badRequest(
-      `Patch operation ${index} may not touch '${path}'; patchable: ${PATCHABLE.map((p) => '/' + p).join(', ')}`,
+      `Patch operation ${index} may not touch '${echo(path)}'; patchable: ${PATCHABLE.map((p) => '/' + p).join(', ')}`,
       field,
     );
+  }
+}
+
+/** Refuses a value deeper than MAX_VALUE_DEPTH or with more than MAX_VALUE_NODES parts. */
+function checkValueSize(value: unknown, index: number): void {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  let nodes = 0;
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    nodes += 1;
+    if (next.depth > MAX_VALUE_DEPTH || nodes > MAX_VALUE_NODES) {
+      throw illegalValue(
+        `[${index}].value`,
+        `Patch operation ${index} has a 'value' nested more than ${MAX_VALUE_DEPTH} deep or with more than ${MAX_VALUE_NODES} parts`,
+      );
+    }
+    if (typeof next.value === 'object' && next.value !== null) {
+      for (const child of Object.values(next.value)) {
+        pending.push({ value: child, depth: next.depth + 1 });
+      }
+    }
   }
 }
 
