@@ -20,6 +20,12 @@ export const AccessTokenClaims = Type.Object(
     authorities: Type.Array(Type.String()),
     tenant_id: Type.String(),
     org: Type.String(),
+    allowed_cidrs: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          "Only on tokens of a PAT with allowedCidrs: the IPv4/IPv6 CIDRs the PAT may be used from. Patina's own API refuses the token from elsewhere; a resource server should too (docs/protecting-your-api.md)",
+      }),
+    ),
   },
   { $id: 'AccessTokenClaims' },
 );
