@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /**
  * Patina's error codes. Each is one kind of failure with one HTTP status; on the PAT and admin
@@ -103,33 +103,82 @@ export const OAuthErrorBody = Type.Object(
 );
 export type OAuthErrorResponse = Static<typeof OAuthErrorBody>;
 
-const ref = (id: string, description: string) => Type.Ref(id, { description });
+/** RFC 9110 §10.2.3 `Retry-After`: whole seconds. */
+const RETRY_AFTER = {
+  'retry-after': Type.Integer({ minimum: 0, description: 'Seconds until a retry may succeed' }),
+};
 
-/** The error answers an API route (bearer-authenticated, SailPoint bodies) may give. */
+/**
+ * A documented answer: the body schema by its `$id`, what the status means here, and the headers
+ * that come with it. `headers` is read by the OpenAPI generator only.
+ */
+const answer = (id: string, description: string, headers?: Record<string, TSchema>) =>
+  Type.Ref(id, { description, ...(headers && { headers }) });
+
+/**
+ * What every bearer-authenticated API operation may answer, whatever else it does: the bearer
+ * check's 401 (RFC 6750 §3.1), the 403 of a missing right (RFC 6750 §3.1 `insufficient_scope`),
+ * the rate limit's 429, a fault's 500 and an outage's 503.
+ */
 export const API_ERROR_RESPONSES = {
-  400: ref('ErrorResponse', 'Bad request: the message names the field'),
-  401: ref('UnauthorizedError', 'No, expired or invalid bearer token'),
-  403: ref('ErrorResponse', 'The caller lacks the right the message names'),
-  429: ref('RateLimitError', 'Rate limit exceeded; see Retry-After'),
-  500: ref('ErrorResponse', 'Internal fault; quote the trackingId'),
-  503: ref('ErrorResponse', 'The database cannot be reached; retry after Retry-After'),
+  401: answer('UnauthorizedError', 'No bearer token, or one that is expired or invalid', {
+    'www-authenticate': Type.String({
+      description: 'RFC 6750 §3: Bearer realm="patina", with error="invalid_token" for a bad token',
+    }),
+  }),
+  403: answer('ErrorResponse', 'The caller lacks the right the message names', {
+    'www-authenticate': Type.String({
+      description: 'RFC 6750 §3.1: Bearer error="insufficient_scope" and the scope that would do',
+    }),
+  }),
+  429: answer('RateLimitError', 'Rate limit exceeded; retry after Retry-After', RETRY_AFTER),
+  500: answer('ErrorResponse', 'Internal fault; quote the trackingId when reporting it'),
+  503: answer(
+    'ErrorResponse',
+    'The database cannot be reached; retry after Retry-After',
+    RETRY_AFTER,
+  ),
 };
-/** The further answers of routes with a body, and of routes with an id in the path. */
-export const BODY_ERROR_RESPONSES = {
-  413: ref('ErrorResponse', 'The body is larger than the server accepts'),
-  415: ref('ErrorResponse', 'The Content-Type is not one this route reads'),
-};
-export const NOT_FOUND_RESPONSE = { 404: ref('ErrorResponse', 'No such resource') };
 
-/** The error answers every OAuth endpoint may give. */
+/** The answer of an operation that validates its query string, path or body. */
+export const BAD_REQUEST_RESPONSE = {
+  400: answer('ErrorResponse', 'Bad request: the message names the field'),
+};
+
+/**
+ * The answers of every operation whose method carries a body (POST, PATCH and DELETE are read,
+ * whether or not the operation wants one): a body that cannot be read, one over the size limit,
+ * and a Content-Type the operation does not read.
+ */
+export const BODY_ERROR_RESPONSES = {
+  ...BAD_REQUEST_RESPONSE,
+  413: answer('ErrorResponse', 'The body is larger than the server accepts'),
+  415: answer('ErrorResponse', 'The Content-Type is not one this operation reads'),
+};
+
+/** The answer of an operation on one resource named by the id in its path. */
+export const NOT_FOUND_RESPONSE = { 404: answer('ErrorResponse', 'No resource with this id') };
+
+/**
+ * The error answers every OAuth endpoint may give. A body the endpoint cannot read (not a form,
+ * too large, malformed) is `invalid_request`, so a 400 like any other bad request.
+ */
 export const OAUTH_ERROR_RESPONSES = {
-  400: ref('OAuthError', 'invalid_request, invalid_scope, invalid_target, …'),
-  401: ref('OAuthError', 'invalid_client: one answer for every kind of bad credentials'),
-  413: ref('OAuthError', 'invalid_request: the body is too large'),
-  415: ref('OAuthError', 'invalid_request: not a form or multipart body'),
+  400: answer(
+    'OAuthError',
+    'invalid_request (also for an unreadable, too large or non-form body), unsupported_grant_type, invalid_scope, invalid_target or unauthorized_client',
+  ),
+  401: answer('OAuthError', 'invalid_client: one answer for every kind of bad credentials', {
+    'www-authenticate': Type.String({ description: 'RFC 6749 §5.2: Basic realm="patina"' }),
+  }),
   429: Type.Union([Type.Ref('RateLimitError'), Type.Ref('OAuthError')], {
     description: 'Rate Limit Exceeded, or too_many_attempts after repeated failures',
+    headers: RETRY_AFTER,
   }),
-  500: ref('OAuthError', 'server_error'),
-  503: ref('OAuthError', 'temporarily_unavailable: the database cannot be reached'),
+  500: answer('OAuthError', 'server_error: a fault, logged by the server'),
+  503: answer(
+    'OAuthError',
+    'temporarily_unavailable: the database cannot be reached; retry after Retry-After',
+    RETRY_AFTER,
+  ),
 };

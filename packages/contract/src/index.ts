@@ -17,4 +17,5 @@ export * from './access-token.js';
 export * from './operations.js';
 export * from './secrets.js';
 export * from './webhooks.js';
+export * from './ssf.js';
 export { SHARED_SCHEMAS } from './shared-schemas.js';

@@ -10,6 +10,10 @@ export const RIGHTS = {
   managedRead: 'sp:managed-personal-access-tokens:read',
   /** Patina's own: introspect any access token (RFC 7662), for resource servers. */
   introspect: 'patina:tokens:introspect',
+  /** Patina's own: open and manage a Shared Signals stream (docs/protecting-your-api.md). */
+  ssfManage: 'ssf.manage',
+  /** Patina's own: read Shared Signals streams, their status, and poll their events. */
+  ssfRead: 'ssf.read',
 } as const;
 export type Right = (typeof RIGHTS)[keyof typeof RIGHTS];
 

@@ -58,6 +58,14 @@ export const pageQueryFields = {
   ),
 };
 
+/** The header of a list asked with `count=true` (documented on each list's 200). */
+export const TOTAL_COUNT_HEADERS = {
+  'x-total-count': Type.Integer({
+    minimum: 0,
+    description: 'With count=true: how many items match, over all pages',
+  }),
+};
+
 export const IdParams = Type.Object({
   id: Type.String({ description: 'The id of the resource' }),
 });

@@ -181,6 +181,35 @@ export const ConfigSchema = Type.Object(
       default: 65_536,
       description: 'Largest request body accepted.',
     }),
+    http: Type.Object(
+      {
+        requestTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 30_000,
+          description:
+            'A request whose headers and body have not all arrived after this long is answered 408 and its connection closed.',
+        }),
+        connectionTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 60_000,
+          description: 'A connection on which nothing is sent or received for this long is closed.',
+        }),
+        keepAliveTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 5000,
+          description:
+            'An idle keep-alive connection is closed after this long; behind a load balancer, make it longer than the balancer’s idle timeout.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'How long a client may take: slow senders must not hold connections open.',
+      },
+    ),
     tenant: Type.Object(
       {
         name: Type.String({ minLength: 1, default: 'patina' }),

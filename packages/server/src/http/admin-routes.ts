@@ -5,10 +5,14 @@ import {
   CreateIdentityRequest,
   CreatePatResponse,
   API_ERROR_RESPONSES,
+  BAD_REQUEST_RESPONSE,
+  BODY_ERROR_RESPONSES,
   IdentityMergePatch,
   IdentityResponse,
   IdParams,
+  NOT_FOUND_RESPONSE,
   PageQuery,
+  TOTAL_COUNT_HEADERS,
 } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -22,6 +26,9 @@ import { requestContext } from './request-context.js';
 
 export const ADMIN_BASE = '/patina/v1';
 
+/** An identity is changed by an RFC 7396 merge patch; plain JSON is taken too. */
+const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/json'];
+
 /** Patina's own administration API: identities, PATs for others, the audit trail. */
 export function registerAdminRoutes(
   parent: FastifyInstance,
@@ -30,7 +37,6 @@ export function registerAdminRoutes(
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const config = { surface: 'admin' };
   const tags = ['Administration'];
-  const notFound = { 404: Type.Ref('ErrorResponse') };
 
   app.post(
     `${ADMIN_BASE}/identities`,
@@ -41,7 +47,11 @@ export function registerAdminRoutes(
         operationId: 'createIdentity',
         summary: 'Create an identity',
         body: Type.Ref(CreateIdentityRequest),
-        response: { 201: Type.Ref(IdentityResponse), ...API_ERROR_RESPONSES },
+        response: {
+          201: Type.Ref(IdentityResponse, { description: 'The new identity' }),
+          ...BODY_ERROR_RESPONSES,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
@@ -59,7 +69,14 @@ export function registerAdminRoutes(
         operationId: 'listIdentities',
         summary: 'List identities',
         querystring: PageQuery,
-        response: { 200: Type.Array(Type.Ref(IdentityResponse)), ...API_ERROR_RESPONSES },
+        response: {
+          200: Type.Array(Type.Ref(IdentityResponse), {
+            description: 'The page of identities asked for',
+            headers: TOTAL_COUNT_HEADERS,
+          }),
+          ...BAD_REQUEST_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
@@ -82,7 +99,11 @@ export function registerAdminRoutes(
         operationId: 'getIdentity',
         summary: 'Get an identity',
         params: IdParams,
-        response: { 200: Type.Ref(IdentityResponse), ...API_ERROR_RESPONSES, ...notFound },
+        response: {
+          200: Type.Ref(IdentityResponse, { description: 'The identity' }),
+          ...NOT_FOUND_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request) => {
@@ -94,14 +115,20 @@ export function registerAdminRoutes(
     `${ADMIN_BASE}/identities/:id`,
     {
       config,
-      preValidation: requireMediaType('application/merge-patch+json', 'application/json'),
+      preValidation: requireMediaType(...MERGE_PATCH_TYPES),
       schema: {
         tags,
         operationId: 'updateIdentity',
         summary: 'Change name, roles, rights or status (application/merge-patch+json)',
         params: IdParams,
+        consumes: MERGE_PATCH_TYPES,
         body: Type.Ref(IdentityMergePatch),
-        response: { 200: Type.Ref(IdentityResponse), ...API_ERROR_RESPONSES, ...notFound },
+        response: {
+          200: Type.Ref(IdentityResponse, { description: 'The identity as changed' }),
+          ...BODY_ERROR_RESPONSES,
+          ...NOT_FOUND_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request) => {
@@ -119,7 +146,14 @@ export function registerAdminRoutes(
         summary: 'Create a personal access token for an identity (optionally managed)',
         params: IdParams,
         body: Type.Ref(AdminCreatePatRequest),
-        response: { 200: Type.Ref(CreatePatResponse), ...API_ERROR_RESPONSES, ...notFound },
+        response: {
+          200: Type.Ref(CreatePatResponse, {
+            description: 'The new personal access token, with its secret (shown only here)',
+          }),
+          ...BODY_ERROR_RESPONSES,
+          ...NOT_FOUND_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request) => {
@@ -141,7 +175,14 @@ export function registerAdminRoutes(
         operationId: 'listAuditEvents',
         summary: 'Audit events, newest first',
         querystring: AuditQuery,
-        response: { 200: Type.Array(Type.Ref(AuditEventResponse)), ...API_ERROR_RESPONSES },
+        response: {
+          200: Type.Array(Type.Ref(AuditEventResponse), {
+            description: 'The page of audit events asked for, newest first',
+            headers: TOTAL_COUNT_HEADERS,
+          }),
+          ...BAD_REQUEST_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {

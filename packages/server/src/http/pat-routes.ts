@@ -1,12 +1,16 @@
 import {
   type ApiVersion,
+  API_ERROR_RESPONSES,
+  BAD_REQUEST_RESPONSE,
+  BODY_ERROR_RESPONSES,
   CreatePatRequest,
   CreatePatResponse,
-  API_ERROR_RESPONSES,
   GetPatResponse,
   IdParams,
   JsonPatch,
   ListPatsQuery,
+  NOT_FOUND_RESPONSE,
+  TOTAL_COUNT_HEADERS,
 } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +29,9 @@ export const PAT_SURFACES: readonly { version: ApiVersion; path: string }[] = [
   { version: 'v2026', path: '/v2026/personal-access-tokens' },
   { version: 'v1', path: '/personal-access-tokens/v1' },
 ];
+
+/** SailPoint's clients send application/json-patch+json (RFC 6902); plain JSON is taken too. */
+const JSON_PATCH_TYPES = ['application/json-patch+json', 'application/json'];
 
 export function toGetResponse(pat: PersonalAccessToken) {
   return {
@@ -62,7 +69,6 @@ export function registerPatRoutes(
   const { pats, version, path } = options;
   const tags = [`Personal access tokens (${version})`];
   const config = { surface: version };
-  const notFound = { 404: Type.Ref('ErrorResponse') };
 
   app.get(
     path,
@@ -73,7 +79,14 @@ export function registerPatRoutes(
         operationId: `listPersonalAccessTokens_${version}`,
         summary: 'List personal access tokens',
         querystring: ListPatsQuery,
-        response: { 200: Type.Array(Type.Ref(GetPatResponse)), ...API_ERROR_RESPONSES },
+        response: {
+          200: Type.Array(Type.Ref(GetPatResponse), {
+            description: 'The page of personal access tokens asked for',
+            headers: TOTAL_COUNT_HEADERS,
+          }),
+          ...BAD_REQUEST_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
@@ -101,7 +114,13 @@ export function registerPatRoutes(
         summary: 'Create a personal access token for the caller',
         description: 'Answers 200 (not 201), as SailPoint does. The secret appears only here.',
         body: Type.Ref(CreatePatRequest),
-        response: { 200: Type.Ref(CreatePatResponse), ...API_ERROR_RESPONSES },
+        response: {
+          200: Type.Ref(CreatePatResponse, {
+            description: 'The new personal access token, with its secret (shown only here)',
+          }),
+          ...BODY_ERROR_RESPONSES,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request) => {
@@ -114,15 +133,20 @@ export function registerPatRoutes(
     `${path}/:id`,
     {
       config,
-      // SailPoint's clients send application/json-patch+json; plain JSON is accepted too.
-      preValidation: requireMediaType('application/json-patch+json', 'application/json'),
+      preValidation: requireMediaType(...JSON_PATCH_TYPES),
       schema: {
         tags,
         operationId: `patchPersonalAccessToken_${version}`,
         summary: 'Change name, scope or expiry (application/json-patch+json)',
         params: IdParams,
+        consumes: JSON_PATCH_TYPES,
         body: JsonPatch,
-        response: { 200: Type.Ref(GetPatResponse), ...API_ERROR_RESPONSES, ...notFound },
+        response: {
+          200: Type.Ref(GetPatResponse, { description: 'The personal access token as changed' }),
+          ...BODY_ERROR_RESPONSES,
+          ...NOT_FOUND_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request) => {
@@ -145,7 +169,13 @@ export function registerPatRoutes(
         operationId: `deletePersonalAccessToken_${version}`,
         summary: 'Delete a personal access token',
         params: IdParams,
-        response: { 204: Type.Null(), ...API_ERROR_RESPONSES, ...notFound },
+        response: {
+          204: Type.Null({ description: 'Deleted; its access tokens stop working at once' }),
+          // Fastify reads a DELETE's body too, so an unreadable one is refused like any other.
+          ...BODY_ERROR_RESPONSES,
+          ...NOT_FOUND_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {

@@ -1,3 +1,5 @@
+import { OAuthInfo } from '@patina/contract';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 
 export interface InfoOptions {
@@ -27,6 +29,11 @@ export function registerInfoRoute(app: FastifyInstance, info: InfoOptions): void
         tags: ['OAuth 2.0'],
         operationId: 'oauthInfo',
         summary: 'Tenant and token endpoint',
+        response: {
+          200: Type.Ref(OAuthInfo, {
+            description: 'Where to ask for a token, and for which tenant',
+          }),
+        },
       },
     },
     () => body,

@@ -1,6 +1,12 @@
-import { IntrospectionResponseWire, OAUTH_ERROR_RESPONSES } from '@patina/contract';
+import {
+  IntrospectionRequest,
+  IntrospectionResponseWire,
+  OAUTH_ERROR_RESPONSES,
+} from '@patina/contract';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { OAuthCallerAuthenticator } from './caller.js';
+import { documentedFormBody } from './form-body.js';
 import type { Introspection } from '../../oauth/introspection.js';
 
 /** `POST /oauth/introspect` (RFC 7662). */
@@ -11,7 +17,10 @@ export function registerIntrospectRoute(
   app.post(
     '/oauth/introspect',
     {
-      config: { surface: 'oauth' },
+      config: {
+        surface: 'oauth',
+        swaggerTransform: documentedFormBody(Type.Ref(IntrospectionRequest)),
+      },
       schema: {
         tags: ['OAuth 2.0'],
         operationId: 'introspect',

@@ -1,4 +1,5 @@
-import { ALL_SCOPES } from '@patina/contract';
+import { ALL_SCOPES, AuthorizationServerMetadata, JwkSet } from '@patina/contract';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { type RightsModel } from '../../identities/rights.js';
 import type { SigningKeys } from '../../tokens/signing-keys.js';
@@ -7,6 +8,9 @@ export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const JWKS_PATH = '/.well-known/jwks.json';
 /** Resource servers refetch on an unknown kid anyway; a minute bounds how stale a set can be. */
 const JWKS_MAX_AGE_SECONDS = 60;
+const CACHE_HEADERS = {
+  'cache-control': Type.String({ description: `public, max-age=${JWKS_MAX_AGE_SECONDS}` }),
+};
 
 /**
  * RFC 8414 authorization server metadata and the RFC 7517 JWK Set: what a resource server needs
@@ -25,6 +29,12 @@ export function registerMetadataRoutes(
         tags: ['OAuth 2.0'],
         operationId: 'authorizationServerMetadata',
         summary: 'Authorization server metadata (RFC 8414)',
+        response: {
+          200: Type.Ref(AuthorizationServerMetadata, {
+            description: 'RFC 8414 §3.2: the endpoints, methods and algorithms of this server',
+            headers: CACHE_HEADERS,
+          }),
+        },
       },
     },
     (_request, reply) => {
@@ -55,6 +65,12 @@ export function registerMetadataRoutes(
         tags: ['OAuth 2.0'],
         operationId: 'jwks',
         summary: 'Public keys that verify access tokens (RFC 7517 JWK Set)',
+        response: {
+          200: Type.Ref(JwkSet, {
+            description: 'The public keys whose tokens may still be valid, newest first',
+            headers: CACHE_HEADERS,
+          }),
+        },
       },
     },
     (_request, reply) =>

@@ -1,7 +1,8 @@
-import { OAUTH_ERROR_RESPONSES, TokenResponse } from '@patina/contract';
+import { OAUTH_ERROR_RESPONSES, TokenRequest, TokenResponse } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { auditContext } from '../request-context.js';
+import { documentedFormBody } from './form-body.js';
 import { readOAuthParams } from './params.js';
 import type { ClientCredentialsGrant } from '../../oauth/client-credentials.js';
 import { OAuthError } from '../../oauth/errors.js';
@@ -14,14 +15,17 @@ export function registerTokenRoute(app: FastifyInstance, grant: ClientCredential
   app.post(
     '/oauth/token',
     {
-      config: { surface: 'oauth' },
+      config: { surface: 'oauth', swaggerTransform: documentedFormBody(Type.Ref(TokenRequest)) },
       schema: {
         tags: ['OAuth 2.0'],
         operationId: 'token',
         summary: 'Exchange PAT credentials for an access token (client_credentials)',
         description:
           'Credentials as an application/x-www-form-urlencoded or multipart/form-data body, query parameters, or HTTP Basic. Optional `scope` narrows the grant; optional `resource` (RFC 8707) sets the audience.',
-        response: { 200: Type.Ref(TokenResponse), ...OAUTH_ERROR_RESPONSES },
+        response: {
+          200: Type.Ref(TokenResponse, { description: 'An access token (RFC 6749 §5.1)' }),
+          ...OAUTH_ERROR_RESPONSES,
+        },
       },
     },
     async (request, reply) => {
