@@ -9,11 +9,11 @@ import { bearerAuthHook } from './http/bearer-auth.js';
 import { installSailPointErrors } from './http/errors/sailpoint.js';
 import { registerKeyRoutes } from './http/key-routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
+import { documentBearerSecurity, openApiOptions } from './http/openapi.js';
+import { registerOperationRoutes } from './http/operation-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';
-import { installSecurityHeaders } from './http/security-headers.js';
-import { serverTimeouts } from './http/server-timeouts.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { registerInfoRoute } from './http/oauth/info-route.js';
 import { registerMetadataRoutes } from './http/oauth/metadata-routes.js';
@@ -39,7 +39,6 @@ export async function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
-    ...serverTimeouts(config.http),
   });
   app.setValidatorCompiler(createValidatorCompiler(SHARED_SCHEMAS));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
@@ -52,7 +51,6 @@ export async function buildApp(
     app.getDefaultJsonParser('error', 'error'),
   );
   installSailPointErrors(app);
-  installSecurityHeaders(app, services.baseUrl);
 
   // One structured line per request, with the request id; the path made safe (safePath), never
   // the query string (the token endpoint accepts credentials there).
@@ -68,58 +66,8 @@ export async function buildApp(
     );
   });
 
-  await app.register(swagger, {
-    // Components are named by their $id, so the document reads `#/components/schemas/Identity`.
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) =>
-        typeof json.$id === 'string' ? json.$id : `def-${i}`,
-    },
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Patina',
-        version: '0.1.0',
-        description:
-          'Self-hosted personal access tokens, wire-compatible with the SailPoint Identity Security Cloud PAT API.',
-      },
-      servers: [{ url: services.baseUrl }],
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
-    },
-  });
-
-  app.get(
-    '/health',
-    { schema: { hide: false, tags: ['Operations'], operationId: 'health' } },
-    () => ({
-      status: 'ok',
-    }),
-  );
-  app.get(
-    '/ready',
-    {
-      schema: {
-        hide: false,
-        tags: ['Operations'],
-        operationId: 'ready',
-        description:
-          'For load balancers: 200 when this node can reach its database, 503 when it cannot.',
-      },
-    },
-    async (_request, reply) => {
-      try {
-        await services.ping();
-        return { status: 'ready', database: 'up' };
-      } catch {
-        return reply.code(503).header('retry-after', 1).send({
-          status: 'unavailable',
-          database: 'down',
-        });
-      }
-    },
-  );
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  await app.register(swagger, openApiOptions(services.baseUrl));
+  registerOperationRoutes(app, { ping: () => services.ping() });
   registerInfoRoute(app, {
     tenantId: services.tenantId,
     tenantName: config.tenant.name,
@@ -149,6 +97,7 @@ export async function buildApp(
 
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuthHook(services.bearer));
+    api.addHook('onRoute', documentBearerSecurity);
     // Per client id per API base (docs/rules.md, "Rate limits").
     await api.register(
       rateLimit,

@@ -28,6 +28,7 @@ import { SecretDigester } from './tokens/secret.js';
 import { LivenessCache } from './auth/liveness-cache.js';
 import { createNotifications, type Notifications } from './notifications/notifications.js';
 import type { Resolve } from './notifications/ssrf-guard.js';
+import { createTransmitter, type Transmitter } from './ssf/transmitter.js';
 import { SigningKeys } from './tokens/signing-keys.js';
 
 export interface ServicesOptions {
@@ -66,6 +67,8 @@ export interface Services {
   housekeeping: Housekeeping;
   /** Webhooks, mail, the outbox and its delivery worker, expiry warnings, the calendar feed. */
   notifications: Notifications;
+  /** The Shared Signals transmitter: streams, SETs, poll and push delivery. */
+  ssf: Transmitter;
   /** Shared counters for rate limits and the lockout, when `redis.url` is set. */
   redis: Redis | undefined;
   /** One round trip to the database; throws when it cannot be reached. */
@@ -97,6 +100,17 @@ export async function createServices(options: ServicesOptions): Promise<Services
     audit,
     clock,
     masterKey,
+    baseUrl,
+    logger: options.logger,
+    ...(options.resolve && { resolve: options.resolve }),
+  });
+  const ssf = await createTransmitter({
+    config,
+    storage,
+    audit,
+    clock,
+    masterKey,
+    issuer,
     baseUrl,
     logger: options.logger,
     ...(options.resolve && { resolve: options.resolve }),
@@ -177,9 +191,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
       clock,
     }),
     notifications,
+    ssf,
     redis,
     ping: () => ping(storage.db),
     close: async () => {
+      await ssf.close();
       await notifications.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       cache.close();

@@ -16,7 +16,7 @@ export const ISSUER = 'http://patina.test';
 
 /**
  * The scope catalogue of the test config, sorted: the deployment's two scopes, Patina's
- * introspection right and SailPoint's five PAT rights. Written out, not derived from src.
+ * introspection right, its two Shared Signals rights and SailPoint's five PAT rights. Written out, not derived from src.
  */
 export const TEST_CATALOGUE = [
   'orders:read',
@@ -27,6 +27,8 @@ export const TEST_CATALOGUE = [
   'sp:managed-personal-access-tokens:read',
   'sp:my-personal-access-tokens:manage',
   'sp:my-personal-access-tokens:read',
+  'ssf.manage',
+  'ssf.read',
 ];
 export const START = '2026-01-15T10:00:00.000Z';
 export const HOUR_MS = 60 * 60 * 1000;

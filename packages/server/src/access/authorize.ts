@@ -14,6 +14,9 @@ export const ABILITIES = {
   readOwn: [RIGHTS.myRead, RIGHTS.myManage, RIGHTS.allRead, RIGHTS.allManage],
   manageOwn: [RIGHTS.myManage, RIGHTS.allManage],
   seeManaged: [RIGHTS.managedRead],
+  /** Shared Signals streams (docs/protecting-your-api.md): manage implies read. */
+  readStreams: [RIGHTS.ssfRead, RIGHTS.ssfManage],
+  manageStreams: [RIGHTS.ssfManage],
 } as const satisfies Record<string, readonly [Right, ...Right[]]>;
 
 export type Ability = keyof typeof ABILITIES;

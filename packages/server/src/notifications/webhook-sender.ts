@@ -26,6 +26,8 @@ export interface WebhookRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** application/json unless said (Shared Signals pushes are application/secevent+jwt). */
+  contentType?: string;
 }
 
 /** Sends one webhook request; injectable so the worker can be driven without a network. */
@@ -95,7 +97,7 @@ export class HttpWebhookTransport implements WebhookTransport {
         lookup: pinned,
         headers: {
           ...request.headers,
-          'content-type': 'application/json',
+          'content-type': request.contentType ?? 'application/json',
           'content-length': String(body.length),
           'user-agent': 'Patina-Webhooks/1',
         },

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_rotation_and_revocation.js';
 import * as m0004 from './migrations/0004_notifications.js';
+import * as m0006 from './migrations/0006_ssf.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
@@ -9,6 +10,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_rotation_and_revocation': m0002,
   '0004_notifications': m0004,
+  '0006_ssf': m0006,
 };
 
 /** Brings the schema to the newest version; runs on start and by `patina migrate`. */

@@ -11,6 +11,7 @@ import { SigningKeysRepository } from './keys-repository.js';
 import { PatsRepository } from './pats-repository.js';
 import { RevocationsRepository } from './revocations-repository.js';
 import { SettingsRepository } from './settings-repository.js';
+import { SsfRepository } from './ssf-repository.js';
 
 export interface Repositories {
   identities: IdentitiesRepository;
@@ -27,12 +28,16 @@ function bind(db: Db, record: RecordChange): Repositories {
   deliveries: DeliveriesRepository;
   expiryWarnings: ExpiryWarningsRepository;
   notificationSubjects: NotificationSubjectsRepository;
+  ssf: SsfRepository;
+  ssfSigningKeys: SigningKeysRepository;
     identities: new IdentitiesRepository(db, record),
     pats: new PatsRepository(db, record),
     audit: new AuditRepository(db),
     signingKeys: new SigningKeysRepository(db, record),
     settings: new SettingsRepository(db),
     revocations: new RevocationsRepository(db, record),
+    ssf: new SsfRepository(db),
+    ssfSigningKeys: new SigningKeysRepository(db, record, 'ssf_signing_keys'),
   };
 }
 

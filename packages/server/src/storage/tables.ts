@@ -1,5 +1,6 @@
 import type { IdentityStatus } from '@patina/contract';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { SsfTables } from './ssf-tables.js';
 
 /**
  * Table types. Portable on purpose, so SQLite and PostgreSQL run the same queries: date-times are
@@ -78,7 +79,8 @@ export interface SettingsTable {
   value: string;
 }
 
-export interface Database {
+/** Every table; the Shared Signals tables are declared in ssf-tables.ts. */
+export interface Database extends SsfTables {
   identities: IdentitiesTable;
   personal_access_tokens: PersonalAccessTokensTable;
   audit_events: AuditEventsTable;

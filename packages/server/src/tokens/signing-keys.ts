@@ -12,6 +12,7 @@ import {
 } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../core/clock.js';
+import type { SigningKeysRepository } from '../storage/keys-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SigningKeyRow } from '../storage/tables.js';
 
@@ -43,19 +44,31 @@ export interface VerificationKey {
  */
 export class SigningKeys {
   readonly #encryptionKey: Buffer;
+  readonly #keysOf: (repos: Repositories) => SigningKeysRepository;
   #current: SigningKey | undefined;
   #byKid = new Map<string, VerificationKey>();
   #lastReloadMs = 0;
   #unsubscribe: (() => void) | undefined;
 
+  /**
+   * `set` picks the key set: the access-token keys by default, or another set kept the same way
+   * (the Shared Signals transmitter's own keys), each in its table and under its own derived
+   * encryption key, so no key of one set can be read or used as a key of the other.
+   */
   constructor(
     private readonly storage: Storage,
     masterKey: Buffer,
     private readonly clock: Clock,
+    set: {
+      keysOf: (repos: Repositories) => SigningKeysRepository;
+      encryptionLabel: string;
+    } = {
+      keysOf: (repos) => repos.signingKeys,
+      encryptionLabel: 'patina/signing-key-encryption/v1',
+    },
   ) {
-    this.#encryptionKey = Buffer.from(
-      hkdfSync('sha256', masterKey, '', 'patina/signing-key-encryption/v1', 32),
-    );
+    this.#keysOf = set.keysOf;
+    this.#encryptionKey = Buffer.from(hkdfSync('sha256', masterKey, '', set.encryptionLabel, 32));
   }
 
   /**
@@ -63,15 +76,15 @@ export class SigningKeys {
    * nodes start together), and from then on reloads them whenever any node changes them.
    */
   async init(algorithm: SigningAlgorithm): Promise<void> {
-    let rows = await this.storage.repos.signingKeys.all();
+    let rows = await this.#keysOf(this.storage.repos).all();
     if (!rows.some((row) => row.retired === null)) {
       const row = await this.#makeKey(algorithm);
       await this.storage.transaction(async (repos) => {
-        await repos.signingKeys.lock();
-        const current = await repos.signingKeys.all();
-        if (!current.some((r) => r.retired === null)) await repos.signingKeys.insert(row);
+        await this.#keysOf(repos).lock();
+        const current = await this.#keysOf(repos).all();
+        if (!current.some((r) => r.retired === null)) await this.#keysOf(repos).insert(row);
       });
-      rows = await this.storage.repos.signingKeys.all();
+      rows = await this.#keysOf(this.storage.repos).all();
     }
     this.#load(rows);
     this.#unsubscribe?.();
@@ -82,7 +95,7 @@ export class SigningKeys {
       // It does not start the unknown-kid cooldown: that bounds reads caused by callers.
       // #load can throw too (no active key in what was read): caught with the read's errors,
       // or it would escape as an unhandled rejection and end the process.
-      this.storage.repos.signingKeys
+      this.#keysOf(this.storage.repos)
         .all()
         .then((rows) => this.#load(rows))
         .catch(() => {
@@ -93,7 +106,7 @@ export class SigningKeys {
 
   /** Re-reads the keys, e.g. after another process rotated them. */
   async reload(): Promise<void> {
-    this.#load(await this.storage.repos.signingKeys.all());
+    this.#load(await this.#keysOf(this.storage.repos).all());
     this.#lastReloadMs = this.clock.now().getTime();
   }
 
@@ -128,14 +141,14 @@ export class SigningKeys {
     const now = this.clock.now();
     const row = await this.#makeKey(options.algorithm);
     const rotated = await this.storage.transaction(async (repos) => {
-      await repos.signingKeys.lock();
+      await this.#keysOf(repos).lock();
       if (options.onlyIfCreatedBy !== undefined) {
-        const active = (await repos.signingKeys.all()).find((r) => r.retired === null);
+        const active = (await this.#keysOf(repos).all()).find((r) => r.retired === null);
         if (active && active.created > options.onlyIfCreatedBy) return false;
       }
       const verifyUntil = new Date(now.getTime() + options.overlapSeconds * 1000).toISOString();
-      await repos.signingKeys.retireActive(now.toISOString(), verifyUntil);
-      await repos.signingKeys.insert(row);
+      await this.#keysOf(repos).retireActive(now.toISOString(), verifyUntil);
+      await this.#keysOf(repos).insert(row);
       await options.alongside?.(repos, row.kid);
       return true;
     });

@@ -1,0 +1,120 @@
+import {
+  PAT_CREDENTIAL_TYPE,
+  SSF_EVENTS,
+  type AuditEvent,
+  type CredentialChangeType,
+  type SubjectIdentifier,
+} from '@patina/contract';
+
+/**
+ * Which audit events become Security Event Tokens, and what each says. The audit trail is the
+ * one record of what happened; a SET is an audit event told to receivers, written in the same
+ * transaction (docs/decisions.md, "Shared Signals").
+ */
+export interface SecurityEvent {
+  type: string;
+  subject: SubjectIdentifier;
+  payload: Record<string, unknown>;
+}
+
+/** CAEP 1.0 §2 `initiating_entity`. */
+type InitiatingEntity = 'admin' | 'user' | 'policy' | 'system';
+
+const PAT_CHANGES: Partial<Record<AuditEvent['type'], CredentialChangeType>> = {
+  PERSONAL_ACCESS_TOKEN_CREATED: 'create',
+  PERSONAL_ACCESS_TOKEN_UPDATED: 'update',
+  PERSONAL_ACCESS_TOKEN_ROTATED: 'update',
+  PERSONAL_ACCESS_TOKEN_REVOKED: 'revoke',
+  PERSONAL_ACCESS_TOKEN_DELETED: 'delete',
+};
+
+const PAT_WORDS: Partial<Record<AuditEvent['type'], string>> = {
+  PERSONAL_ACCESS_TOKEN_CREATED: 'created',
+  PERSONAL_ACCESS_TOKEN_UPDATED: 'given new scopes',
+  PERSONAL_ACCESS_TOKEN_ROTATED: 'rotated',
+  PERSONAL_ACCESS_TOKEN_REVOKED: 'revoked',
+  PERSONAL_ACCESS_TOKEN_DELETED: 'deleted',
+};
+
+/** The SETs one audit event is told as (none for most). `issuer` is Patina's token issuer. */
+export function securityEventsOf(event: AuditEvent, issuer: string): SecurityEvent[] {
+  if (event.outcome !== 'SUCCESS' || event.target.id === null) return [];
+  const details = event.details;
+  const timestamp = Date.parse(event.time) / 1000;
+  const changeType = PAT_CHANGES[event.type];
+  if (changeType) {
+    const scopeChanged = Array.isArray(details.changed) && details.changed.includes('scope');
+    // A rename or a new description changes nothing a resource server decides on.
+    if (event.type === 'PERSONAL_ACCESS_TOKEN_UPDATED' && !scopeChanged) return [];
+    const ownerId = typeof details.ownerId === 'string' ? details.ownerId : null;
+    const entity = initiatingEntity(event, ownerId);
+    const subject: SubjectIdentifier = { format: 'opaque', id: event.target.id };
+    const reason =
+      event.type === 'PERSONAL_ACCESS_TOKEN_REVOKED' && typeof details.reason === 'string'
+        ? ` (${details.reason})`
+        : '';
+    const events: SecurityEvent[] = [
+      {
+        type: SSF_EVENTS.credentialChange,
+        subject,
+        payload: {
+          credential_type: PAT_CREDENTIAL_TYPE,
+          change_type: changeType,
+          ...(event.target.name !== null && { friendly_name: event.target.name }),
+          event_timestamp: timestamp,
+          initiating_entity: entity,
+          reason_admin: {
+            en: `Personal access token ${PAT_WORDS[event.type] ?? 'changed'} by ${actorWords(event, entity)}${reason}`,
+          },
+        },
+      },
+    ];
+    if (scopeChanged && Array.isArray(details.scope)) {
+      // CAEP 1.0 §3.2: the claims new access tokens of this PAT will carry.
+      events.push({
+        type: SSF_EVENTS.tokenClaimsChange,
+        subject,
+        payload: {
+          event_timestamp: timestamp,
+          initiating_entity: entity,
+          claims: { scope: details.scope.filter((s) => typeof s === 'string').join(' ') },
+        },
+      });
+    }
+    return events;
+  }
+  const disabled =
+    (event.type === 'IDENTITY_UPDATED' && details.status === 'DISABLED') ||
+    event.type === 'IDENTITY_OFFBOARDED';
+  if (disabled) {
+    const entity = initiatingEntity(event, event.target.id);
+    const what = event.type === 'IDENTITY_OFFBOARDED' ? 'offboarded' : 'disabled';
+    return [
+      {
+        type: SSF_EVENTS.sessionRevoked,
+        // The identity as its access tokens name it: iss and sub (RFC 9493 §3.2.5).
+        subject: { format: 'iss_sub', iss: issuer, sub: event.target.id },
+        payload: {
+          event_timestamp: timestamp,
+          initiating_entity: entity,
+          reason_admin: { en: `Identity ${what} by ${actorWords(event, entity)}` },
+        },
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * Patina itself (no actor id) acts by policy: expiry, inactivity, leak revocation. Otherwise the
+ * owner is the user, anyone else an administrator.
+ */
+function initiatingEntity(event: AuditEvent, ownerId: string | null): InitiatingEntity {
+  if (event.actor.id === null) return 'policy';
+  return event.actor.id === ownerId ? 'user' : 'admin';
+}
+
+function actorWords(event: AuditEvent, entity: InitiatingEntity): string {
+  if (entity === 'policy') return `Patina (${event.actor.name ?? 'policy'})`;
+  return entity === 'user' ? 'its owner' : 'an administrator';
+}

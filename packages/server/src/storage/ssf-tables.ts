@@ -1,0 +1,51 @@
+import type { Generated, Selectable } from 'kysely';
+import type { SigningKeysTable } from './tables.js';
+
+/** The Shared Signals transmitter's tables (migration 0006_ssf); conventions as in tables.ts. */
+export interface SsfStreamsTable {
+  id: string;
+  /** The PAT (client id) whose access token made the stream. */
+  client_id: string;
+  audience: string;
+  events_requested: string; // JSON array of event type URIs
+  delivery_method: string;
+  /** Push: the receiver's URL. Poll: null (Patina's own poll URL is derived from the id). */
+  endpoint_url: string | null;
+  /** Push: the Authorization header to send, AES-256-GCM under the master key; never answered. */
+  authorization_header_enc: string | null;
+  description: string | null;
+  status: string;
+  status_reason: string | null;
+  last_verification: string | null;
+  created: string;
+  modified: string;
+}
+
+export interface SsfRemovedSubjectsTable {
+  stream_id: string;
+  subject_key: string;
+  created: string;
+}
+
+export interface SsfEventsTable {
+  seq: Generated<number>;
+  stream_id: string;
+  jti: string;
+  event_type: string;
+  set_jwt: string;
+  created: string;
+  acked_at: string | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+}
+
+export interface SsfTables {
+  ssf_signing_keys: SigningKeysTable;
+  ssf_streams: SsfStreamsTable;
+  ssf_removed_subjects: SsfRemovedSubjectsTable;
+  ssf_events: SsfEventsTable;
+}
+
+export type SsfStreamRow = Selectable<SsfStreamsTable>;
+export type SsfEventRow = Selectable<SsfEventsTable>;
