@@ -14,6 +14,8 @@ import { registerOperationRoutes } from './http/operation-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';
+import { installSecurityHeaders } from './http/security-headers.js';
+import { serverTimeouts } from './http/server-timeouts.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { registerInfoRoute } from './http/oauth/info-route.js';
 import { registerMetadataRoutes } from './http/oauth/metadata-routes.js';
@@ -39,6 +41,7 @@ export async function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    ...serverTimeouts(config.http),
   });
   app.setValidatorCompiler(createValidatorCompiler(SHARED_SCHEMAS));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
@@ -51,6 +54,7 @@ export async function buildApp(
     app.getDefaultJsonParser('error', 'error'),
   );
   installSailPointErrors(app);
+  installSecurityHeaders(app, services.baseUrl);
 
   // One structured line per request, with the request id; the path made safe (safePath), never
   // the query string (the token endpoint accepts credentials there).
