@@ -143,7 +143,7 @@ describe('webhook delivery', () => {
         (e.data as { personalAccessToken: { id: string } }).personalAccessToken.id === pat.id,
     )!.data;
     expect(createdData).toEqual({
-      auditEventId: expect.any(String),
+      auditEventId: expect.any(String) as unknown,
       actor: { id: t.admin.identity.id, name: 'ada' },
       personalAccessToken: {
         id: pat.id,

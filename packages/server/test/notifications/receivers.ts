@@ -1,4 +1,9 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -38,24 +43,23 @@ export class Receiver {
   ) {}
 
   static async start(clock?: ManualClock, path = '/hook'): Promise<Receiver> {
-    let receiver: Receiver | undefined;
+    const made: { receiver?: Receiver } = {};
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => receiver!.handle(req.headers, Buffer.concat(chunks).toString(), res));
+      req.on('end', () =>
+        made.receiver!.handle(req.headers, Buffer.concat(chunks).toString(), res),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new Receiver(server, `http://127.0.0.1:${port}${path}`, clock);
+    const receiver = new Receiver(server, `http://127.0.0.1:${port}${path}`, clock);
+    made.receiver = receiver;
     onTestFinished(() => receiver.close());
     return receiver;
   }
 
-  private handle(
-    headers: IncomingHttpHeaders,
-    body: string,
-    res: import('node:http').ServerResponse,
-  ): void {
+  private handle(headers: IncomingHttpHeaders, body: string, res: ServerResponse): void {
     const n = this.received.length;
     let verified: Received['verified'];
     let verifyError: string | undefined;
@@ -158,7 +162,7 @@ export class MailCatcher {
   ) {}
 
   static async start(options: { starttls?: boolean } = {}): Promise<MailCatcher> {
-    let catcher: MailCatcher | undefined;
+    const made: { catcher?: MailCatcher } = {};
     let count = 0;
     const server = new SMTPServer({
       secure: false,
@@ -177,7 +181,7 @@ export class MailCatcher {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const n = count++;
-          const code = catcher!.refuse(n);
+          const code = made.catcher!.refuse(n);
           if (code !== undefined) {
             const error = Object.assign(new Error('refused by the test'), { responseCode: code });
             callback(error);
@@ -186,7 +190,7 @@ export class MailCatcher {
           const raw = Buffer.concat(chunks).toString('utf8');
           simpleParser(raw)
             .then((parsed) => {
-              catcher!.mails.push({
+              made.catcher!.mails.push({
                 envelopeTo: session.envelope.rcptTo.map((r) => r.address),
                 raw,
                 parsed,
@@ -201,7 +205,8 @@ export class MailCatcher {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.server.address() as AddressInfo).port;
-    catcher = new MailCatcher(server, port);
+    const catcher = new MailCatcher(server, port);
+    made.catcher = catcher;
     onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
     return catcher;
   }

@@ -28,7 +28,7 @@ describe('POST /patina/v1/webhooks', () => {
     expect(res.statusCode).toBe(201);
     const body = res.json<Record<string, unknown>>();
     expect(body).toEqual({
-      id: expect.stringMatching(HEX32),
+      id: expect.stringMatching(HEX32) as unknown,
       url: 'http://127.0.0.1:9/hook',
       description: 'SIEM',
       events: ['personal_access_token.created', 'identity.disabled'],
@@ -38,7 +38,7 @@ describe('POST /patina/v1/webhooks', () => {
       previousSecretExpiresAt: null,
       created: '2026-01-15T10:00:00.000Z',
       modified: '2026-01-15T10:00:00.000Z',
-      secret: expect.stringMatching(SECRET),
+      secret: expect.stringMatching(SECRET) as unknown,
     });
     const { secret, ...shown } = body;
     const got = await t.request({
@@ -62,9 +62,9 @@ describe('POST /patina/v1/webhooks', () => {
       expect(text).not.toContain(secret as string);
       expect(text).not.toContain((secret as string).slice(6));
     }
-    expect((await t.auditEvents('WEBHOOK_CREATED')).map((e) => JSON.parse(e.details))).toEqual([
-      { url: 'http://127.0.0.1:9/hook', events: body.events, enabled: true },
-    ]);
+    expect(
+      (await t.auditEvents('WEBHOOK_CREATED')).map((e) => JSON.parse(e.details) as unknown),
+    ).toEqual([{ url: 'http://127.0.0.1:9/hook', events: body.events, enabled: true }]);
   });
 
   it.each([
@@ -292,8 +292,8 @@ describe('PATCH, DELETE, rotate-secret and test', () => {
     expect(res.statusCode).toBe(202);
     const queued = res.json<{ deliveryId: string; eventId: string }>();
     expect(queued).toEqual({
-      deliveryId: expect.stringMatching(HEX32),
-      eventId: expect.stringMatching(/^msg_[0-9a-f]{32}$/),
+      deliveryId: expect.stringMatching(HEX32) as unknown,
+      eventId: expect.stringMatching(/^msg_[0-9a-f]{32}$/) as unknown,
     });
     receiver.answer = () => ({ status: 204 });
     await deliver(t);
@@ -324,7 +324,7 @@ describe('PATCH, DELETE, rotate-secret and test', () => {
             at: '2026-01-15T10:00:00.000Z',
             statusCode: 204,
             error: null,
-            durationMs: expect.any(Number),
+            durationMs: expect.any(Number) as unknown,
           },
         ],
         nextAttemptAt: null,
