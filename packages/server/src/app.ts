@@ -6,13 +6,16 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { bearerAuthHook } from './http/bearer-auth.js';
+import { credentialRevocationRoute } from './http/credential-revocation-route.js';
 import { installSailPointErrors } from './http/errors/sailpoint.js';
 import { registerKeyRoutes } from './http/key-routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { registerSsfPublicRoutes, registerSsfRoutes } from './http/ssf-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
+import { registerPatinaPatRoutes } from './http/patina-pat-routes.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';
+import { trustProxyOption } from './http/trust-proxy.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { serverTimeouts } from './http/server-timeouts.js';
 import { createValidatorCompiler } from './http/validation.js';
@@ -40,6 +43,7 @@ export async function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    trustProxy: trustProxyOption(config.trustProxy),
     ...serverTimeouts(config.http),
   });
   app.setValidatorCompiler(createValidatorCompiler(SHARED_SCHEMAS));
@@ -153,6 +157,13 @@ export async function buildApp(
     sharedLimits: sharedLimits,
   });
 
+  // Unauthenticated, with a rate limit of its own (docs/leaked-secrets.md).
+  await app.register(credentialRevocationRoute, {
+    leaks: services.leaks,
+    policy: config.policy,
+    sharedLimits,
+  });
+
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuthHook(services.bearer));
     // Per client id per API base (docs/rules.md, "Rate limits").
@@ -174,6 +185,11 @@ export async function buildApp(
       audit: services.auditQueries,
     });
     registerKeyRoutes(api, { keyRotation: services.keyRotation });
+    registerPatinaPatRoutes(api, {
+      pats: services.pats,
+      rotation: services.rotation,
+      offboarding: services.offboarding,
+    });
     registerWebhookRoutes(api, {
       webhooks: services.notifications.webhooks,
       calendar: services.notifications.calendar,

@@ -1,4 +1,5 @@
 import type { ExpirySweeper } from './pats/expiry-sweeper.js';
+import type { InactivitySweep, InactivitySweeper } from './pats/inactivity-sweeper.js';
 import type { ExpiryWarnings } from './notifications/expiry-warnings.js';
 import { SYSTEM_CONTEXT } from './access/context.js';
 import type { Clock } from './core/clock.js';
@@ -16,6 +17,7 @@ export class Housekeeping {
   constructor(
     private readonly deps: {
       expirySweeper: ExpirySweeper;
+      inactivitySweeper: InactivitySweeper;
       expiryWarnings: ExpiryWarnings;
       keyRotation: KeyRotation;
       keys: SigningKeys;
@@ -28,14 +30,17 @@ export class Housekeeping {
     expiriesRecorded: number;
     expiryWarningsRaised: number;
     revocationsPruned: number;
+    inactivity: InactivitySweep;
   }> {
     const expiriesRecorded = await this.deps.expirySweeper.runOnce();
     const expiryWarningsRaised = await this.deps.expiryWarnings.runOnce();
+    // policy.inactivity and policy.rules: warn of, then revoke, PATs nobody uses.
+    const inactivity = await this.deps.inactivitySweeper.runOnce();
     const revocationsPruned = await this.deps.storage.repos.revocations.prune(
       this.deps.clock.now().toISOString(),
     );
     await this.deps.keys.reload();
     await this.deps.keyRotation.rotateIfDue(SYSTEM_CONTEXT);
-    return { expiriesRecorded, expiryWarningsRaised, revocationsPruned };
+    return { expiriesRecorded, expiryWarningsRaised, revocationsPruned, inactivity };
   }
 }

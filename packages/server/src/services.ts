@@ -17,7 +17,13 @@ import { Introspection } from './oauth/introspection.js';
 import { Lockout, type LockoutStore } from './oauth/lockout.js';
 import { RedisLockout } from './oauth/redis-lockout.js';
 import { Revocation } from './oauth/revocation.js';
+import { InactivitySweeper } from './pats/inactivity-sweeper.js';
+import { LeakRevocation } from './pats/leak-revocation.js';
+import { Offboarding } from './pats/offboarding.js';
 import { PatService } from './pats/pat-service.js';
+import { checkRuleScopes } from './pats/policy-rules.js';
+import { PatRotation } from './pats/rotation.js';
+import { UseSources } from './pats/use-sources.js';
 import { openRedis, redisReady } from './storage/redis.js';
 import { ping } from './storage/dialect.js';
 import type { Storage } from './storage/repositories.js';
@@ -56,6 +62,11 @@ export interface Services {
   accessTokens: AccessTokens;
   bearer: BearerAuthenticator;
   pats: PatService;
+  /** The PAT lifecycle: rotation, leaked-secret revocation, offboarding, the inactivity sweep. */
+  rotation: PatRotation;
+  leaks: LeakRevocation;
+  offboarding: Offboarding;
+  inactivitySweeper: InactivitySweeper;
   identities: IdentityService;
   auditQueries: AuditQueryService;
   grant: ClientCredentialsGrant;
@@ -93,6 +104,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const keys = new SigningKeys(storage, masterKey, clock);
   await keys.init(config.signing.algorithm);
   const rights = new RightsModel(config);
+  checkRuleScopes(config.policy.rules, rights);
   const audit = new AuditLog(clock);
   const notifications = createNotifications({
     config,
@@ -150,9 +162,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
     clock,
     digester,
     lockout,
+    policy: config.policy,
   });
   const keyRotation = new KeyRotation({ keys, storage, audit, clock, config });
   const expirySweeper = new ExpirySweeper({ storage, audit, clock });
+  const inactivitySweeper = new InactivitySweeper({ storage, audit, clock, policy: config.policy });
   return {
     config,
     clock,
@@ -165,6 +179,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
     accessTokens,
     bearer,
     pats: new PatService({ storage, rights, audit, clock, policy: config.policy, digester }),
+    rotation: new PatRotation({ storage, audit, clock, digester }),
+    leaks: new LeakRevocation({ storage, audit, clock, digester }),
+    offboarding: new Offboarding({ storage, audit, clock }),
+    inactivitySweeper,
     identities: new IdentityService({ storage, rights, audit, clock }),
     auditQueries: new AuditQueryService(storage),
     grant: new ClientCredentialsGrant({
@@ -174,6 +192,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       clock,
       clients,
       accessTokens,
+      useSources: new UseSources({ storage, clock }),
       allowedAudiences: new Set([audience, ...config.resources]),
       tenant: { id: tenantId, org: config.tenant.org, pod: config.tenant.pod },
     }),
@@ -184,6 +203,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     expirySweeper,
     housekeeping: new Housekeeping({
       expirySweeper,
+      inactivitySweeper,
       expiryWarnings: notifications.expiryWarnings,
       keyRotation,
       keys,

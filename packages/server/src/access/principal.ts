@@ -6,6 +6,8 @@ export interface Principal {
   login: string;
   /** The PAT whose access token authenticated this call. */
   patId: string;
+  /** That PAT's expiry (null: never), for the `Patina-Token-Expiration` header. */
+  patExpirationDate?: string | null;
   /** The token's scopes ∩ the identity's rights now, canonical spelling. */
   rights: ReadonlySet<string>;
 }

@@ -1,6 +1,7 @@
 import { canonicalScope, type AccessTokenClaims } from '@patina/contract';
 import type { Clock } from '../core/clock.js';
 import type { Principal } from '../access/principal.js';
+import { isAllowedFrom } from '../pats/allowed-cidrs.js';
 import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
 import { type RightsModel } from '../identities/rights.js';
 import type { PatsRepository } from '../storage/pats-repository.js';
@@ -18,7 +19,8 @@ export class BearerAuthenticator {
   constructor(
     private readonly deps: {
       accessTokens: AccessTokens;
-      pats: PatsRepository;
+      /** The credential behind a token's client_id: a PAT, or a web console session. */
+      pats: Pick<PatsRepository, 'findCredential'>;
       revocations: RevocationsRepository;
       cache: LivenessCache;
       rights: RightsModel;
@@ -48,6 +50,7 @@ export class BearerAuthenticator {
       !record ||
       record.ownerId !== claims.sub ||
       refusal === 'deleted' ||
+      refusal === 'revoked' ||
       refusal === 'expired'
     ) {
       throw new AccessTokenError(
@@ -61,8 +64,28 @@ export class BearerAuthenticator {
     return { claims, record };
   }
 
-  async authenticate(token: string): Promise<Principal> {
+  /**
+   * The caller of Patina's own API. `sourceIp` is the client's address (trustProxy applied): a
+   * token of a PAT with allowedCidrs works only from inside them, by the claim it carries and by
+   * the PAT as it is now (docs/rules.md, "Lifecycle"), so narrowing the list takes effect at once.
+   */
+  async authenticate(
+    token: string,
+    options: { sourceIp: string | null } = { sourceIp: null },
+  ): Promise<Principal> {
     const { claims, record } = await this.inspect(token);
+    const from = options.sourceIp;
+    if (
+      (claims.allowed_cidrs !== undefined || record.allowedCidrs !== null) &&
+      (from === null ||
+        !isAllowedFrom(claims.allowed_cidrs, from) ||
+        !isAllowedFrom(record.allowedCidrs, from))
+    ) {
+      throw new AccessTokenError(
+        'TOKEN_CLAIM_INVALID',
+        'the personal access token behind this JWT may not be used from this address',
+      );
+    }
     // The token's scopes, limited to what the owner holds now: a removed role takes effect at once.
     const held = this.deps.rights.rightsOf({
       roles: record.ownerRoles,
@@ -79,6 +102,7 @@ export class BearerAuthenticator {
       identityName: record.ownerName,
       login: record.ownerLogin,
       patId: record.id,
+      patExpirationDate: record.expirationDate,
       rights,
     };
   }

@@ -3,6 +3,7 @@ import FormatRegistry from 'ajv-formats';
 import { Ajv } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parseCidr, problemText } from '../core/cidr.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -148,6 +149,14 @@ function checkConsistency(config: Config, source: string): void {
       `Invalid configuration in ${source}: policy.accessTokenValiditySeconds must satisfy min <= default <= max`,
     );
   }
+  config.trustProxy.forEach((entry, index) => {
+    const parsed = parseCidr(entry);
+    if (!parsed.ok) {
+      throw new ConfigError(
+        `Invalid configuration in ${source}: trustProxy[${index}] ${problemText(parsed)}`,
+      );
+    }
+  });
   if (config.masterKey !== null && !isMasterKey(config.masterKey)) {
     throw new ConfigError(
       `Invalid configuration in ${source}: masterKey (PATINA_MASTER_KEY) must be 32 random bytes, base64-encoded`,

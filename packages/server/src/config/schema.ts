@@ -20,6 +20,34 @@ const Scope = Type.Object(
   { additionalProperties: false },
 );
 
+/** One entry of `policy.rules`: limits for PATs that name any of `scopes`. */
+const PolicyRule = Type.Object(
+  {
+    scopes: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description: 'Catalogued scopes; a PAT naming any of them is bound by the rule.',
+    }),
+    maxLifetimeDays: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
+      default: null,
+      description:
+        'Longest lifetime, in days from creation; also the default expiry where one is defaulted.',
+    }),
+    revokeAfterInactiveDays: Type.Union(
+      [Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()],
+      {
+        default: null,
+        description: 'Revoked by the housekeeping sweep after this many days unused.',
+      },
+    ),
+    allowNeverExpiring: Type.Boolean({
+      default: true,
+      description:
+        'false refuses never-expiring PATs under this rule; true leaves it to policy.allowNeverExpiring.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 const Policy = Type.Object(
   {
     maxLifetimeMonths: Type.Integer({
@@ -77,6 +105,50 @@ const Policy = Type.Object(
           'Token endpoint lockout: after maxFailures failed exchanges for one client id within windowSeconds, that client id is refused for durationSeconds.',
       },
     ),
+    expiringSoonDays: Type.Integer({
+      minimum: 0,
+      maximum: 365,
+      default: 14,
+      description:
+        'A PAT that expires within this many days has status EXPIRING on the Patina PAT resource; 0 never says EXPIRING.',
+    }),
+    onRotatedSecretReuse: Type.Union([Type.Literal('alert'), Type.Literal('revoke')], {
+      default: 'alert',
+      description:
+        'What a secret presented after its rotation grace ended does beside the failed exchange: `alert` records PERSONAL_ACCESS_TOKEN_SECRET_REUSED; `revoke` also revokes the PAT (someone else holds the old secret).',
+    }),
+    leakRevocationRateLimit: Type.Object(
+      {
+        max: Type.Integer({ minimum: 1, default: 60 }),
+        windowSeconds: Type.Integer({ minimum: 1, default: 3600 }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'Requests to the unauthenticated POST /patina/v1/credentials/revoke allowed per source IP per window.',
+      },
+    ),
+    inactivity: Type.Object(
+      {
+        revokeAfterDays: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
+          default: null,
+        }),
+        warnDaysBefore: Type.Integer({ minimum: 0, maximum: 365, default: 7 }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'A PAT unused (lastUsed, or created if never used) for revokeAfterDays is revoked by the housekeeping sweep (reason INACTIVE), never sooner than warnDaysBefore days after its PERSONAL_ACCESS_TOKEN_INACTIVE_WARNING. null: never.',
+      },
+    ),
+    rules: Type.Array(PolicyRule, {
+      default: [],
+      maxItems: 100,
+      description:
+        'Tighter limits for PATs naming risky scopes, e.g. `[{ "scopes": ["orders:write"], "maxLifetimeDays": 30 }]`. A PAT naming any listed scope (or sp:scopes:all) is bound by the rule; under several rules the strictest limit of each kind wins.',
+    }),
   },
   { default: {}, additionalProperties: false },
 );
@@ -222,6 +294,12 @@ export const ConfigSchema = Type.Object(
         description: 'SailPoint tenant fields echoed in token responses and /oauth/info.',
       },
     ),
+    trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      default: [],
+      maxItems: 100,
+      description:
+        'CIDRs (or addresses) of the reverse proxies in front of Patina: a request from one of them is taken to come from the address its X-Forwarded-For names (audit sourceIp, rate limits, allowedCidrs). Empty: the peer address is the client.',
+    }),
     resources: Type.Array(Type.String({ format: 'uri' }), {
       default: [],
       description:
@@ -263,6 +341,7 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type Policy = Config['policy'];
+export type PolicyRule = Policy['rules'][number];
     housekeeping: Type.Object(
       {
         intervalSeconds: Type.Integer({

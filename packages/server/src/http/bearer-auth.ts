@@ -1,6 +1,9 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PatinaError } from '../core/errors.js';
 import type { BearerAuthenticator } from '../auth/bearer.js';
+
+/** The PAT's expiry, RFC 3339, on every bearer-authenticated answer (absent: never expires). */
+export const TOKEN_EXPIRATION_HEADER = 'patina-token-expiration';
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
@@ -15,7 +18,7 @@ export function readBearerToken(header: string | undefined): string | undefined 
  * missing header, a bad token and an outage here exactly as it would inside a route.
  */
 export function bearerAuthHook(authenticator: BearerAuthenticator) {
-  return async (request: FastifyRequest) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization;
     const token = readBearerToken(header);
     if (!token) {
@@ -24,6 +27,13 @@ export function bearerAuthHook(authenticator: BearerAuthenticator) {
         header ? 'The Authorization header is not a Bearer token' : 'A Bearer token is required',
       );
     }
-    request.principal = await authenticator.authenticate(token);
+    const principal = await authenticator.authenticate(token, { sourceIp: request.ip });
+    request.principal = principal;
+    // Every answer to an authenticated call says when the PAT behind it expires, as GitHub's
+    // token-expiration header does, so a script sees the deadline long before it reaches it. A
+    // header set here stays on the reply whatever the route answers, errors included.
+    if (principal.patExpirationDate) {
+      void reply.header(TOKEN_EXPIRATION_HEADER, principal.patExpirationDate);
+    }
   };
 }

@@ -2,8 +2,11 @@ import { isIdShaped } from '@patina/contract';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
+import type { Policy } from '../config/schema.js';
+import { isAllowedFrom } from '../pats/allowed-cidrs.js';
 import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
-import type { Storage } from '../storage/repositories.js';
+import { revokePat } from '../pats/revoke.js';
+import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
 import { badClientCredentials, OAuthError } from './errors.js';
 import type { LockoutStore } from './lockout.js';
@@ -17,7 +20,17 @@ export interface ClientCredentials {
 }
 
 export type FailureReason =
-  'unknown_client' | 'wrong_secret' | 'expired' | 'deleted' | 'owner_disabled' | 'locked_out';
+  | 'unknown_client'
+  | 'wrong_secret'
+  | 'expired'
+  | 'deleted'
+  | 'revoked'
+  | 'owner_disabled'
+  | 'locked_out'
+  /** The secret before the last rotation, after its grace window ended. */
+  | 'ROTATED_SECRET_REUSED'
+  /** The right secret, from outside the PAT's allowedCidrs. */
+  | 'IP_NOT_ALLOWED';
 
 export interface ClientAuthenticatorDeps {
   storage: Storage;
@@ -25,6 +38,7 @@ export interface ClientAuthenticatorDeps {
   clock: Clock;
   digester: SecretDigester;
   lockout: LockoutStore;
+  policy: Pick<Policy, 'onRotatedSecretReuse'>;
 }
 
 /**
@@ -50,18 +64,35 @@ export class ClientAuthenticator {
     }
     const { digester, clock } = this.deps;
     const record = await this.deps.storage.repos.pats.findCredential(credentials.clientId);
-    const secretMatches = digester.matches(
+    // The same work whether or not the PAT exists and has a previous secret: placeholders stand
+    // in for what is missing (SecretDigester.matchesEither).
+    const matched = digester.matchesEither(
       credentials.clientSecret,
       record
         ? { digest: record.secretDigest, version: record.digestVersion }
         : { digest: digester.placeholderDigest, version: 1 },
+      record?.previousSecret ?? null,
     );
     if (!record) return this.#fail(credentials, undefined, 'unknown_client');
+    const now = clock.now().toISOString();
     // A deleted PAT is reported as deleted whatever the secret; otherwise the secret comes first.
-    const refusal = patRefusal(record, clock.now().toISOString());
-    const reason: FailureReason | null =
-      refusal === 'deleted' ? refusal : !secretMatches ? 'wrong_secret' : refusal;
-    if (reason) return this.#fail(credentials, record, reason);
+    const refusal = patRefusal(record, now);
+    if (refusal === 'deleted' || refusal === 'revoked') {
+      return this.#fail(credentials, record, refusal);
+    }
+    if (matched === null) return this.#fail(credentials, record, 'wrong_secret');
+    if (matched === 'previous' && !withinGrace(record, now)) {
+      return this.#fail(credentials, record, 'ROTATED_SECRET_REUSED');
+    }
+    if (refusal) return this.#fail(credentials, record, refusal);
+    // docs/rules.md, "Lifecycle": the right secret from the wrong place is still refused.
+    const sourceIp = credentials.context.sourceIp;
+    if (
+      record.allowedCidrs !== null &&
+      (sourceIp === null || !isAllowedFrom(record.allowedCidrs, sourceIp))
+    ) {
+      return this.#fail(credentials, record, 'IP_NOT_ALLOWED');
+    }
     await this.deps.lockout.recordSuccess(credentials.clientId);
     return record;
   }
@@ -84,18 +115,58 @@ export class ClientAuthenticator {
     // An unknown client id is not echoed unless it has an id's shape: people paste secrets
     // into the wrong field.
     const id = record?.id ?? (isIdShaped(credentials.clientId) ? credentials.clientId : null);
-    await this.deps.storage.transaction((repos) =>
-      this.deps.audit.record(repos, {
+    const target = { type: 'PERSONAL_ACCESS_TOKEN' as const, id, name: record?.name ?? null };
+    await this.deps.storage.transaction(async (repos) => {
+      await this.deps.audit.record(repos, {
         type: 'PERSONAL_ACCESS_TOKEN_USE_FAILED',
         context: credentials.context,
         outcome: 'FAILURE',
-        target: { type: 'PERSONAL_ACCESS_TOKEN', id, name: record?.name ?? null },
+        target,
         details: {
           reason,
           ...(record && { ownerId: record.ownerId }),
           ...(credentials.endpoint !== 'token' && { endpoint: credentials.endpoint }),
         },
-      }),
-    );
+      });
+      if (reason === 'ROTATED_SECRET_REUSED' && record) {
+        await this.#onReuse(repos, credentials, record);
+      }
+    });
   }
+
+  /**
+   * A secret retired by a rotation came back after its grace window: whoever sent it kept a copy
+   * the owner thought was gone. Always an event; with `policy.onRotatedSecretReuse: revoke` the
+   * PAT is revoked too, as the secret must be assumed to be in other hands.
+   */
+  async #onReuse(
+    repos: Repositories,
+    credentials: ClientCredentials,
+    record: PatCredentialRecord,
+  ): Promise<void> {
+    const revoke = this.deps.policy.onRotatedSecretReuse === 'revoke';
+    await this.deps.audit.record(repos, {
+      type: 'PERSONAL_ACCESS_TOKEN_SECRET_REUSED',
+      context: credentials.context,
+      target: { type: 'PERSONAL_ACCESS_TOKEN', id: record.id, name: record.name },
+      details: {
+        ownerId: record.ownerId,
+        previousSecretValidUntil: record.previousSecret?.validUntil ?? null,
+        action: revoke ? 'revoke' : 'alert',
+      },
+    });
+    if (!revoke) return;
+    await revokePat(repos, this.deps.audit, {
+      pat: record,
+      reason: 'REUSED',
+      now: this.deps.clock.now().toISOString(),
+      context: credentials.context,
+    });
+  }
+}
+
+/** Whether the previous secret is still inside the grace window its rotation gave it. */
+function withinGrace(record: PatCredentialRecord, now: string): boolean {
+  const until = record.previousSecret?.validUntil ?? null;
+  return until !== null && now < until;
 }

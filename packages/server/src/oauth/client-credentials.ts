@@ -5,6 +5,7 @@ import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import { type RightsModel } from '../identities/rights.js';
 import type { PatCredentialRecord } from '../pats/model.js';
+import type { UseSources } from '../pats/use-sources.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import type { ClientAuthenticator } from './client-authenticator.js';
@@ -29,6 +30,7 @@ export interface ClientCredentialsDeps {
   clock: Clock;
   clients: ClientAuthenticator;
   accessTokens: AccessTokens;
+  useSources: UseSources;
   /** Audiences a `resource` parameter may name: the default audience and the configured ones. */
   allowedAudiences: ReadonlySet<string>;
   tenant: { id: string; org: string; pod: string };
@@ -53,8 +55,10 @@ export class ClientCredentialsGrant {
       scopes,
       validitySeconds: record.accessTokenValiditySeconds,
       audience,
+      allowedCidrs: record.allowedCidrs,
     });
     await this.#noteUse(record, request.context);
+    await this.deps.useSources.note(record.id, request.context.sourceIp, request.context.userAgent);
     const { tenant } = this.deps;
     return {
       access_token: token,

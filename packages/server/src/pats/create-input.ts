@@ -2,7 +2,9 @@ import { ALL_SCOPES, type ExpiryRule } from '@patina/contract';
 import type { Policy } from '../config/schema.js';
 import { illegalValue, requiredMissing } from '../core/errors.js';
 import type { RightsModel } from '../identities/rights.js';
+import { checkAllowedCidrs } from './allowed-cidrs.js';
 import { resolveExpiry, type ResolvedExpiry } from './expiry.js';
+import { ruleBoundsFor } from './policy-rules.js';
 
 /** A create request as an owner or an administrator sends it (already schema-checked). */
 export interface CreatePatInput {
@@ -11,6 +13,9 @@ export interface CreatePatInput {
   accessTokenValiditySeconds?: number | undefined;
   expirationDate?: string | null | undefined;
   userAwareTokenNeverExpires?: boolean | undefined;
+  /** Patina's own fields: only the Patina PAT resource takes them. */
+  description?: string | undefined;
+  allowedCidrs?: string[] | null | undefined;
 }
 
 /** The fields of a new PAT, each checked against the deployment's policy and catalogue. */
@@ -18,6 +23,8 @@ export interface CheckedCreateInput extends ResolvedExpiry {
   name: string;
   scope: string[];
   accessTokenValiditySeconds: number;
+  description: string;
+  allowedCidrs: string[] | null;
 }
 
 /** SailPoint's default when `scope` is absent or null: everything the owner holds. */
@@ -47,8 +54,16 @@ export function checkCreateInput(
     expirationDate: input.expirationDate,
     userAwareTokenNeverExpires: input.userAwareTokenNeverExpires ?? false,
     policy,
+    rules: ruleBoundsFor(scope, policy.rules),
   });
-  return { name, scope, accessTokenValiditySeconds: validity, ...expiry };
+  return {
+    name,
+    scope,
+    accessTokenValiditySeconds: validity,
+    ...expiry,
+    description: input.description ?? '',
+    allowedCidrs: checkAllowedCidrs(input.allowedCidrs),
+  };
 }
 
 /** A PAT's name, on create and on PATCH: trimmed, 1 to 128 characters. */

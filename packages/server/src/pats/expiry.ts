@@ -1,6 +1,7 @@
 import { type ExpiryRule } from '@patina/contract';
 import { illegalValue, PatinaError } from '../core/errors.js';
 import type { Policy } from '../config/schema.js';
+import type { RuleBounds } from './policy-rules.js';
 
 export interface ExpiryRequest {
   rule: ExpiryRule;
@@ -11,7 +12,11 @@ export interface ExpiryRequest {
   expirationDate: string | null | undefined;
   userAwareTokenNeverExpires: boolean;
   policy: Pick<Policy, 'maxLifetimeMonths' | 'allowNeverExpiring'>;
+  /** What `policy.rules` add for the PAT's scope; none when absent. */
+  rules?: RuleBounds;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface ResolvedExpiry {
   expirationDate: string | null;
@@ -19,12 +24,17 @@ export interface ResolvedExpiry {
 }
 
 /**
- * Applies the expiry rules (docs/rules.md, "Expiry"); throws a 400 naming the field on any
- * violation.
+ * Applies the expiry rules (docs/rules.md, "Expiry") and the lifetime limits of `policy.rules`
+ * (docs/rules.md, "Lifecycle"); throws a 400 naming the field (and the rule) on any violation.
  */
 export function resolveExpiry(request: ExpiryRequest): ResolvedExpiry {
   const { rule, created, now, policy } = request;
-  const maxExpiry = addMonthsUtc(created, policy.maxLifetimeMonths);
+  const byPolicy = addMonthsUtc(created, policy.maxLifetimeMonths);
+  const ruleLimit = request.rules?.maxLifetime ?? null;
+  const byRule = ruleLimit && new Date(created.getTime() + ruleLimit.days * DAY_MS);
+  // A rule's limit binds only where it is the shorter one.
+  const limitingRule = byRule && byRule.getTime() < byPolicy.getTime() ? ruleLimit : null;
+  const maxExpiry = byRule && limitingRule ? byRule : byPolicy;
   const given = request.expirationDate ?? null;
 
   if (given === null) {
@@ -33,6 +43,13 @@ export function resolveExpiry(request: ExpiryRequest): ResolvedExpiry {
         throw illegalValue(
           'userAwareTokenNeverExpires',
           'Never-expiring personal access tokens are not allowed by this deployment’s policy; give an expirationDate',
+        );
+      }
+      const refusedBy = ruleLimit?.rule ?? request.rules?.neverExpiringRefusedBy ?? null;
+      if (refusedBy !== null) {
+        throw illegalValue(
+          'userAwareTokenNeverExpires',
+          `Never-expiring personal access tokens are not allowed for this scope by ${refusedBy}; give an expirationDate`,
         );
       }
       return { expirationDate: null, userAwareTokenNeverExpires: true };
@@ -61,12 +78,19 @@ export function resolveExpiry(request: ExpiryRequest): ResolvedExpiry {
     throw illegalValue('expirationDate', "'expirationDate' must be in the future");
   }
   if (date.getTime() > maxExpiry.getTime()) {
+    const why = limitingRule
+      ? `${plural(limitingRule.days, 'day')} after creation, by ${limitingRule.rule}`
+      : `${plural(policy.maxLifetimeMonths, 'month')} after creation`;
     throw illegalValue(
       'expirationDate',
-      `'expirationDate' must be no later than ${maxExpiry.toISOString()} (${policy.maxLifetimeMonths} ${policy.maxLifetimeMonths === 1 ? 'month' : 'months'} after creation)`,
+      `'expirationDate' must be no later than ${maxExpiry.toISOString()} (${why})`,
     );
   }
   return { expirationDate: date.toISOString(), userAwareTokenNeverExpires: false };
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
 /** Calendar months in UTC, clamped to the month's last day (Aug 31 + 6 months = Feb 28/29). */
@@ -80,4 +104,34 @@ export function addMonthsUtc(date: Date, months: number): Date {
   ).getUTCDate();
   result.setUTCDate(Math.min(day, lastDay));
   return result;
+}
+
+/**
+ * A scope change can bring a PAT under `policy.rules` it was not bound by: its expiry as it
+ * stands (measured from `created`) must then keep to them, or the change is refused.
+ */
+export function checkRuleLimits(pat: {
+  created: Date;
+  expirationDate: string | null;
+  rules: RuleBounds;
+}): void {
+  const { maxLifetime, neverExpiringRefusedBy } = pat.rules;
+  if (pat.expirationDate === null) {
+    const refusedBy = maxLifetime?.rule ?? neverExpiringRefusedBy;
+    if (refusedBy) {
+      throw illegalValue(
+        'scope',
+        `This scope brings the personal access token under ${refusedBy}, which does not allow never-expiring personal access tokens; give it an expirationDate first`,
+      );
+    }
+    return;
+  }
+  if (!maxLifetime) return;
+  const latest = new Date(pat.created.getTime() + maxLifetime.days * DAY_MS);
+  if (new Date(pat.expirationDate).getTime() > latest.getTime()) {
+    throw illegalValue(
+      'scope',
+      `This scope brings the personal access token under ${maxLifetime.rule}, which allows at most ${plural(maxLifetime.days, 'day')} after creation: its 'expirationDate' must be no later than ${latest.toISOString()}`,
+    );
+  }
 }

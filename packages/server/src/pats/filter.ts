@@ -14,6 +14,7 @@
  * Each resource passes a field table saying which fields and operators it supports. Every error is
  * a BAD_REQUEST on the `filters` field; positions in messages are 1-based character columns.
  */
+import { PAT_STATUSES } from '@patina/contract';
 import { parseDateTime } from '../core/date-time.js';
 import { badRequest } from '../core/errors.js';
 
@@ -27,6 +28,8 @@ export type FilterValueType = (typeof FILTER_VALUE_TYPES)[number];
 export interface FilterField {
   readonly type: FilterValueType;
   readonly operators: readonly FilterOperator[];
+  /** For a string field with a fixed set of values (an enum): the values it takes. */
+  readonly values?: readonly string[];
 }
 export type FilterFieldTable = Readonly<Record<string, FilterField>>;
 
@@ -39,9 +42,19 @@ export type FilterExpr =
   | { kind: 'or'; items: FilterExpr[] }
   | { kind: 'not'; item: FilterExpr };
 
-/** The fields `GET /v3/personal-access-tokens` may filter on. */
+/** The fields `GET /v3/personal-access-tokens` may filter on (SailPoint's list: only these). */
 export const PAT_FILTER_FIELDS = {
   lastUsed: { type: 'date-time', operators: ['le', 'isnull'] },
+} as const satisfies FilterFieldTable;
+
+/** The fields the Patina PAT list (`GET /patina/v1/personal-access-tokens`) may filter on. */
+export const PATINA_PAT_FILTER_FIELDS = {
+  name: { type: 'string', operators: ['eq', 'co', 'sw'] },
+  lastUsed: { type: 'date-time', operators: ['le', 'ge', 'isnull'] },
+  expirationDate: { type: 'date-time', operators: ['le', 'ge', 'isnull'] },
+  created: { type: 'date-time', operators: ['le', 'ge'] },
+  managed: { type: 'boolean', operators: ['eq'] },
+  status: { type: 'string', operators: ['eq'], values: PAT_STATUSES },
 } as const satisfies FilterFieldTable;
 
 export const MAX_FILTER_LENGTH = 2000;
@@ -200,22 +213,22 @@ export function parseFilter(input: string, fields: FilterFieldTable): FilterExpr
     at++;
     if (op === 'isnull') return { kind: 'isnull', field };
     if (op === 'pr') return { kind: 'present', field };
-    if (isCompare(op))
-      return { kind: 'compare', field, op, value: parseValue(field, spec.type, op) };
+    if (isCompare(op)) return { kind: 'compare', field, op, value: parseValue(field, spec, op) };
     const open = peek();
     if (open?.type !== '(') throw expected("'(' after 'in'", open);
     at++;
-    const values = [parseValue(field, spec.type, '(')];
+    const values = [parseValue(field, spec, '(')];
     for (let sep = peek(); sep?.type !== ')'; sep = peek()) {
       if (sep?.type !== ',') throw expected("',' or ')'", sep, " in the 'in' list");
       at++;
-      values.push(parseValue(field, spec.type, ','));
+      values.push(parseValue(field, spec, ','));
     }
     at++;
     return { kind: 'in', field, values };
   }
 
-  function parseValue(field: string, type: FilterValueType, after: string): string {
+  function parseValue(field: string, spec: FilterField, after: string): string {
+    const { type } = spec;
     const v = peek();
     if (v?.type !== 'word' && v?.type !== 'string') {
       throw fail(`expected a ${type} value after '${after}' at position ${posOf(v)}`);
@@ -234,6 +247,9 @@ export function parseFilter(input: string, fields: FilterFieldTable): FilterExpr
       return b;
     }
     if (type === 'number' && !/^-?\d+(\.\d+)?$/.test(v.text)) throw bad('is not a number');
+    if (spec.values && !spec.values.includes(v.text)) {
+      throw bad(`is not one of ${spec.values.join(', ')}`);
+    }
     return v.text;
   }
 

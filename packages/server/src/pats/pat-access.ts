@@ -58,7 +58,10 @@ export function authorizeList(
 
 /** Whether the caller may see `pat` at all: its own, or everyone's with all-read; managed ones
  * only with the managed-read right. */
-function isVisible(ctx: RequestContext, pat: PersonalAccessToken | undefined): pat is PersonalAccessToken {
+function isVisible(
+  ctx: RequestContext,
+  pat: PersonalAccessToken | undefined,
+): pat is PersonalAccessToken {
   if (pat === undefined) return false;
   const own = pat.ownerId === ownIdentity(ctx.actor);
   return (!pat.managed || may(ctx.actor, 'seeManaged')) && (own || may(ctx.actor, 'readAll'));

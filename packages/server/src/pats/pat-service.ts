@@ -1,4 +1,10 @@
-import { surfaceOf, type ApiVersion, type ExpiryRule, isIdShaped } from '@patina/contract';
+import {
+  MAX_LAST_USED_FROM,
+  surfaceOf,
+  type ApiVersion,
+  type ExpiryRule,
+  isIdShaped,
+} from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -10,20 +16,52 @@ import { isUniqueViolation } from '../storage/dialect.js';
 import type { PatChanges } from '../storage/pats-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import { makeSecret, type SecretDigester } from '../tokens/secret.js';
+import { checkAllowedCidrs } from './allowed-cidrs.js';
 import { checkCreateInput, checkName, checkScope, type CreatePatInput } from './create-input.js';
-import { resolveExpiry } from './expiry.js';
-import { parseFilter, PAT_FILTER_FIELDS } from './filter.js';
-import { type PersonalAccessToken } from './model.js';
+import { checkRuleLimits, resolveExpiry } from './expiry.js';
+import { parseFilter, PAT_FILTER_FIELDS, PATINA_PAT_FILTER_FIELDS } from './filter.js';
+import { type PatinaPersonalAccessToken, type PersonalAccessToken } from './model.js';
 import {
   authorizeChange,
   authorizeCreateFor,
   authorizeCreateOwn,
   authorizeList,
+  authorizeRead,
 } from './pat-access.js';
 import { applyPatPatch, type PatchableView } from './patch.js';
+import { ruleBoundsFor } from './policy-rules.js';
 import { parseSorters } from './sorters.js';
+import { patStatus, statusWindow } from './status.js';
+
+/**
+ * Where a request comes in: a SailPoint API version (its expiry rule, its filter fields), or
+ * Patina's own PAT resource, which defaults an absent expiry as v3 does and filters on more.
+ */
+export type PatSurface = ApiVersion | 'patina';
+
+function expiryRuleOf(surface: PatSurface): ExpiryRule {
+  return surface === 'patina' ? 'defaulted' : surfaceOf(surface).expiryRule;
+}
+
+/** A PAT as a change leaves it, before the rules are checked: what PATCH and merge patch make. */
+export interface PatChangeView extends PatchableView {
+  description?: string;
+  allowedCidrs?: string[] | null;
+}
+
+/** RFC 7396 merge patch of the Patina resource, as validated by its schema. */
+export interface PatMergePatch {
+  name?: string | undefined;
+  scope?: string[] | null | undefined;
+  description?: string | null | undefined;
+  allowedCidrs?: string[] | null | undefined;
+  expirationDate?: string | null | undefined;
+  userAwareTokenNeverExpires?: boolean | null | undefined;
+}
 
 export interface ListPatsInput {
+  /** Which fields `filters` may name: SailPoint's list (the default) takes fewer than Patina's. */
+  surface?: PatSurface | undefined;
   /** `me`, an identity id, or undefined for every owner. */
   ownerId?: string | undefined;
   filters?: string | undefined;
@@ -47,12 +85,12 @@ export class PatService {
   constructor(private readonly deps: PatServiceDeps) {}
 
   /** POST on a PAT surface: a PAT for the caller. */
-  async createOwn(ctx: RequestContext, input: CreatePatInput, version: ApiVersion) {
+  async createOwn(ctx: RequestContext, input: CreatePatInput, surface: PatSurface) {
     const ownerId = authorizeCreateOwn(ctx);
     return this.#create(ctx, input, {
       ownerId,
       managed: false,
-      rule: surfaceOf(version).expiryRule,
+      rule: expiryRuleOf(surface),
     });
   }
 
@@ -160,16 +198,22 @@ export class PatService {
       accessTokenValiditySeconds: fields.accessTokenValiditySeconds,
       expirationDate: fields.expirationDate,
       userAwareTokenNeverExpires: fields.userAwareTokenNeverExpires,
+      description: fields.description,
+      allowedCidrs: fields.allowedCidrs,
+      rotatedAt: null,
+      previousSecretValidUntil: null,
     };
     return { pat, secret, replaced };
   }
 
   async list(ctx: RequestContext, input: ListPatsInput) {
     const { ownerId, includeManaged } = authorizeList(ctx, input.ownerId);
+    const fields = input.surface === 'patina' ? PATINA_PAT_FILTER_FIELDS : PAT_FILTER_FIELDS;
     return this.deps.storage.repos.pats.list({
       ...(ownerId !== undefined && { ownerId }),
       includeManaged,
-      ...(input.filters !== undefined && { filter: parseFilter(input.filters, PAT_FILTER_FIELDS) }),
+      ...(input.filters !== undefined && { filter: parseFilter(input.filters, fields) }),
+      filterContext: statusWindow(this.deps.clock.now(), this.deps.policy.expiringSoonDays),
       sort: parseSorters(input.sorters),
       limit: input.limit,
       offset: input.offset,
@@ -177,6 +221,12 @@ export class PatService {
     });
   }
 
+  /** GET of one PAT (the Patina resource), with the rights of the list. */
+  async get(ctx: RequestContext, id: string): Promise<PersonalAccessToken> {
+    return authorizeRead(ctx, id, await this.#findLive(id));
+  }
+
+  /** PATCH on a SailPoint surface: an RFC 6902 JSON Patch, under that surface's expiry rule. */
   async patch(
     ctx: RequestContext,
     id: string,
@@ -184,32 +234,96 @@ export class PatService {
     version: ApiVersion,
   ): Promise<PersonalAccessToken> {
     const pat = authorizeChange(ctx, id, await this.#findLive(id), 'change');
-    const before: PatchableView = {
-      name: pat.name,
-      scope: pat.scope,
-      expirationDate: pat.expirationDate,
-      userAwareTokenNeverExpires: pat.userAwareTokenNeverExpires,
+    const after = applyPatPatch(patchableView(pat), operations);
+    return this.#change(ctx, pat, after, expiryRuleOf(version));
+  }
+
+  /**
+   * PATCH of the Patina resource: an RFC 7396 merge patch. A member sent replaces the value;
+   * null puts it back to its default (the default scope, no description, from anywhere, the
+   * default expiry); an absent member stays as it is.
+   */
+  async mergePatch(
+    ctx: RequestContext,
+    id: string,
+    patch: PatMergePatch,
+  ): Promise<PersonalAccessToken> {
+    const pat = authorizeChange(ctx, id, await this.#findLive(id), 'change');
+    const after: PatChangeView = {
+      ...patchableView(pat),
+      description: pat.description,
+      allowedCidrs: pat.allowedCidrs,
     };
-    const after = applyPatPatch(before, operations);
+    if (patch.name !== undefined) after.name = patch.name;
+    if (patch.scope !== undefined) after.scope = patch.scope;
+    if (patch.description !== undefined) after.description = patch.description ?? '';
+    if (patch.allowedCidrs !== undefined) after.allowedCidrs = patch.allowedCidrs;
+    if (patch.expirationDate !== undefined) after.expirationDate = patch.expirationDate;
+    if (patch.userAwareTokenNeverExpires !== undefined) {
+      after.userAwareTokenNeverExpires = patch.userAwareTokenNeverExpires ?? false;
+    }
+    return this.#change(ctx, pat, after, 'defaulted');
+  }
+
+  /**
+   * The Patina resource's view of PATs the caller may already see: status now, and the last
+   * addresses each was used from.
+   */
+  async describe(pats: readonly PersonalAccessToken[]): Promise<PatinaPersonalAccessToken[]> {
+    const now = this.deps.clock.now();
+    const sources = await this.deps.storage.repos.patUseSources.forPats(pats.map((p) => p.id));
+    return pats.map((pat) => ({
+      ...pat,
+      status: patStatus(pat.expirationDate, now, this.deps.policy.expiringSoonDays),
+      lastUsedFrom: (sources.get(pat.id) ?? []).slice(0, MAX_LAST_USED_FROM),
+    }));
+  }
+
+  /** Checks a changed view of `pat` against every rule, and stores what changed. */
+  async #change(
+    ctx: RequestContext,
+    pat: PersonalAccessToken,
+    after: PatChangeView,
+    rule: ExpiryRule,
+  ): Promise<PersonalAccessToken> {
+    const before = patchableView(pat);
     const changes: PatChanges = {};
     if (after.name !== before.name) changes.name = checkName(after.name);
     if (JSON.stringify(after.scope) !== JSON.stringify(before.scope)) {
       changes.scope = checkScope(after.scope, this.deps.rights);
     }
+    if (after.description !== undefined && after.description !== pat.description) {
+      changes.description = after.description;
+    }
+    if (
+      after.allowedCidrs !== undefined &&
+      JSON.stringify(after.allowedCidrs) !== JSON.stringify(pat.allowedCidrs)
+    ) {
+      const cidrs = checkAllowedCidrs(after.allowedCidrs);
+      if (JSON.stringify(cidrs) !== JSON.stringify(pat.allowedCidrs)) changes.allowedCidrs = cidrs;
+    }
+    const rules = ruleBoundsFor(changes.scope ?? pat.scope, this.deps.policy.rules);
     if (
       after.expirationDate !== before.expirationDate ||
       after.userAwareTokenNeverExpires !== before.userAwareTokenNeverExpires
     ) {
       const expiry = resolveExpiry({
-        rule: surfaceOf(version).expiryRule,
+        rule,
         created: new Date(pat.created),
         now: this.deps.clock.now(),
         expirationDate: after.expirationDate,
         userAwareTokenNeverExpires: after.userAwareTokenNeverExpires,
         policy: this.deps.policy,
+        rules,
       });
       changes.expirationDate = expiry.expirationDate;
       changes.userAwareTokenNeverExpires = expiry.userAwareTokenNeverExpires;
+    } else if (changes.scope) {
+      checkRuleLimits({
+        created: new Date(pat.created),
+        expirationDate: pat.expirationDate,
+        rules,
+      });
     }
     if (Object.keys(changes).length === 0) return pat;
     await this.#write(changes.name ?? pat.name, () =>
@@ -227,7 +341,7 @@ export class PatService {
       }),
     );
     const updated = await this.#findLive(pat.id);
-    if (!updated) throw notFoundById('Personal access token', id);
+    if (!updated) throw notFoundById('Personal access token', pat.id);
     return updated;
   }
 
@@ -282,6 +396,15 @@ export class PatService {
 
 /** Where the id of an identity's current recovery PAT is kept. */
 const recoveryKey = (identityId: string) => `recovery_pat:${identityId}`;
+
+function patchableView(pat: PersonalAccessToken): PatchableView {
+  return {
+    name: pat.name,
+    scope: pat.scope,
+    expirationDate: pat.expirationDate,
+    userAwareTokenNeverExpires: pat.userAwareTokenNeverExpires,
+  };
+}
 
 function nameConflict(name: string): PatinaError {
   return conflict('name', `The owner already has a personal access token named '${name}'`);

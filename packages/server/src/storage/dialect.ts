@@ -91,6 +91,19 @@ export async function lockForTransaction(db: AnyDb, name: string): Promise<void>
 }
 
 /**
+ * Like lockForTransaction, but gives up at once when another node holds the lock: false then.
+ * For sweeps that one node at a time should do, where the others may simply skip a round.
+ * SQLite: one node, so always true.
+ */
+export async function tryLockForTransaction(db: AnyDb, name: string): Promise<boolean> {
+  if (dialectOf(db) !== 'postgres') return true;
+  const { rows } = await sql<{
+    locked: boolean;
+  }>`select pg_try_advisory_xact_lock(hashtext(${name})) as locked`.execute(db);
+  return rows[0]?.locked === true;
+}
+
+/**
  * Tells every other node sharing the database that something changed (PostgreSQL NOTIFY; inside
  * a transaction it is sent on commit, and not at all on rollback). SQLite has no other nodes.
  */

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_rotation_and_revocation.js';
+import * as m0003 from './migrations/0003_lifecycle.js';
 import * as m0004 from './migrations/0004_notifications.js';
 import * as m0006 from './migrations/0006_ssf.js';
 import type { Database } from './tables.js';
@@ -9,6 +10,7 @@ import type { Database } from './tables.js';
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_rotation_and_revocation': m0002,
+  '0003_lifecycle': m0003,
   '0004_notifications': m0004,
   '0006_ssf': m0006,
 };

@@ -1,10 +1,11 @@
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { PatRevocationReason } from '@patina/contract';
+import type { Expression, SqlBool } from 'kysely';
 import type { FilterExpr } from '../pats/filter.js';
 import type { PatCredentialRecord, PatSort, PersonalAccessToken } from '../pats/model.js';
 import type { Db } from './database.js';
 import type { RecordChange } from './change-feed.js';
 import { parseStringArray } from './json.js';
-import type { Database } from './tables.js';
+import { patFilterToSql, type PatFilterContext, type PatQueryBuilder } from './pat-filter-sql.js';
 
 export interface NewPat {
   id: string;
@@ -18,6 +19,8 @@ export interface NewPat {
   accessTokenValiditySeconds: number;
   expirationDate: string | null;
   userAwareTokenNeverExpires: boolean;
+  description?: string;
+  allowedCidrs?: string[] | null;
 }
 
 export interface PatChanges {
@@ -25,6 +28,36 @@ export interface PatChanges {
   scope?: string[];
   expirationDate?: string | null;
   userAwareTokenNeverExpires?: boolean;
+  description?: string;
+  allowedCidrs?: string[] | null;
+}
+
+/** A rotation: the new secret's digest; the one it replaces becomes the previous secret. */
+export interface SecretRotation {
+  digest: string;
+  version: number;
+  rotatedAt: string;
+  /** The end of the old secret's grace window; null for none. */
+  previousValidUntil: string | null;
+}
+
+/** A live PAT a digest matched, for revocation. */
+export interface PatRef {
+  id: string;
+  name: string;
+  ownerId: string;
+  managed: boolean;
+}
+
+/** What the inactivity sweep reads of a PAT. */
+export interface PatActivity {
+  id: string;
+  name: string;
+  ownerId: string;
+  scope: string[];
+  /** lastUsed, or created when never used: what inactivity is measured from. */
+  activeAt: string;
+  inactivityWarnedAt: string | null;
 }
 
 export interface PatListQuery {
@@ -32,6 +65,8 @@ export interface PatListQuery {
   ownerId?: string;
   includeManaged: boolean;
   filter?: FilterExpr;
+  /** What `status` in a filter is measured against; required to filter on it. */
+  filterContext?: PatFilterContext;
   sort: PatSort[];
   limit: number;
   offset: number;
@@ -45,14 +80,6 @@ const SORT_COLUMNS = {
   lastUsed: 'p.last_used',
   expirationDate: 'p.expiration_date',
 } as const;
-
-/** Columns on the filter side of SailPoint's filter syntax for this resource. */
-const FILTER_COLUMNS: Record<string, 'p.last_used'> = { lastUsed: 'p.last_used' };
-
-type PatQueryBuilder = ExpressionBuilder<
-  Database & { p: Database['personal_access_tokens']; o: Database['identities'] },
-  'p' | 'o'
->;
 
 export class PatsRepository {
   constructor(
@@ -78,6 +105,8 @@ export class PatsRepository {
         user_aware_token_never_expires: pat.userAwareTokenNeverExpires ? 1 : 0,
         deleted_at: null,
         expiry_recorded_at: null,
+        description: pat.description ?? '',
+        allowed_cidrs: pat.allowedCidrs ? JSON.stringify(pat.allowedCidrs) : null,
       })
       .execute();
   }
@@ -119,7 +148,7 @@ export class PatsRepository {
       const conditions: Expression<SqlBool>[] = [eb('p.deleted_at', 'is', null)];
       if (query.ownerId !== undefined) conditions.push(eb('p.owner_id', '=', query.ownerId));
       if (!query.includeManaged) conditions.push(eb('p.managed', '=', 0));
-      if (query.filter) conditions.push(filterToSql(eb, query.filter));
+      if (query.filter) conditions.push(patFilterToSql(eb, query.filter, query.filterContext));
       return eb.and(conditions);
     };
     let select = this.selectPats().where(where);
@@ -153,6 +182,10 @@ export class PatsRepository {
         }),
         ...(changes.userAwareTokenNeverExpires !== undefined && {
           user_aware_token_never_expires: changes.userAwareTokenNeverExpires ? 1 : 0,
+        }),
+        ...(changes.description !== undefined && { description: changes.description }),
+        ...(changes.allowedCidrs !== undefined && {
+          allowed_cidrs: changes.allowedCidrs ? JSON.stringify(changes.allowedCidrs) : null,
         }),
       })
       .where('id', '=', id)
@@ -189,6 +222,11 @@ export class PatsRepository {
         'p.access_token_validity_seconds',
         'p.expiration_date',
         'p.deleted_at',
+        'p.revoked_reason',
+        'p.previous_secret_digest',
+        'p.previous_digest_version',
+        'p.previous_secret_valid_until',
+        'p.allowed_cidrs',
         'o.login as owner_login',
         'o.name as owner_name',
         'o.status as owner_status',
@@ -210,10 +248,20 @@ export class PatsRepository {
       scope: parseStringArray(row.scope),
       secretDigest: row.secret_digest,
       digestVersion: row.digest_version,
+      previousSecret:
+        row.previous_secret_digest === null
+          ? null
+          : {
+              digest: row.previous_secret_digest,
+              version: row.previous_digest_version ?? 1,
+              validUntil: row.previous_secret_valid_until,
+            },
+      allowedCidrs: parseCidrs(row.allowed_cidrs),
       lastUsed: row.last_used,
       accessTokenValiditySeconds: row.access_token_validity_seconds,
       expirationDate: row.expiration_date,
       deletedAt: row.deleted_at,
+      revokedReason: row.revoked_reason as PatRevocationReason | null,
     };
   }
 
@@ -271,6 +319,10 @@ export class PatsRepository {
         'p.access_token_validity_seconds',
         'p.expiration_date',
         'p.user_aware_token_never_expires',
+        'p.description',
+        'p.allowed_cidrs',
+        'p.rotated_at',
+        'p.previous_secret_valid_until',
       ]);
   }
 }
@@ -287,6 +339,10 @@ interface PatSelectRow {
   access_token_validity_seconds: number;
   expiration_date: string | null;
   user_aware_token_never_expires: number;
+  description: string;
+  allowed_cidrs: string | null;
+  rotated_at: string | null;
+  previous_secret_valid_until: string | null;
 }
 
 function toPat(row: PatSelectRow): PersonalAccessToken {
@@ -302,41 +358,13 @@ function toPat(row: PatSelectRow): PersonalAccessToken {
     accessTokenValiditySeconds: row.access_token_validity_seconds,
     expirationDate: row.expiration_date,
     userAwareTokenNeverExpires: row.user_aware_token_never_expires === 1,
+    description: row.description,
+    allowedCidrs: parseCidrs(row.allowed_cidrs),
+    rotatedAt: row.rotated_at,
+    previousSecretValidUntil: row.previous_secret_valid_until,
   };
 }
 
-/**
- * Translates a parsed SailPoint filter into SQL. Two-valued logic: a comparison with a null
- * column is false (never SQL's unknown), so `not (lastUsed le X)` includes never-used PATs.
- */
-function filterToSql(eb: PatQueryBuilder, expr: FilterExpr): Expression<SqlBool> {
-  switch (expr.kind) {
-    case 'and':
-      return eb.and(expr.items.map((item) => filterToSql(eb, item)));
-    case 'or':
-      return eb.or(expr.items.map((item) => filterToSql(eb, item)));
-    case 'not':
-      return eb.not(filterToSql(eb, expr.item));
-    case 'isnull':
-      return eb(column(expr.field), 'is', null);
-    case 'present':
-      return eb(column(expr.field), 'is not', null);
-    case 'compare': {
-      const col = column(expr.field);
-      const ops = { eq: '=', ne: '!=', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
-      if (expr.op === 'co' || expr.op === 'sw') {
-        throw new Error(`Filter operator ${expr.op} has no SQL mapping for ${expr.field}`);
-      }
-      return eb.and([eb(col, 'is not', null), eb(col, ops[expr.op], expr.value)]);
-    }
-    case 'in':
-      return eb(column(expr.field), 'in', expr.values);
-  }
-}
-
-function column(field: string): 'p.last_used' {
-  const col = FILTER_COLUMNS[field];
-  // The parser only lets through fields of the table it was given; this guards the mapping.
-  if (!col) throw new Error(`Filter field ${field} has no column`);
-  return col;
+function parseCidrs(text: string | null): string[] | null {
+  return text === null ? null : parseStringArray(text);
 }

@@ -8,46 +8,47 @@ import type { Db } from './database.js';
 import { dialectOf, notify, type DialectName } from './dialect.js';
 import { IdentitiesRepository } from './identities-repository.js';
 import { SigningKeysRepository } from './keys-repository.js';
+import { PatLifecycleRepository } from './pat-lifecycle-repository.js';
+import { PatUseSourcesRepository } from './pat-use-sources-repository.js';
 import { PatsRepository } from './pats-repository.js';
 import { RevocationsRepository } from './revocations-repository.js';
 import { SettingsRepository } from './settings-repository.js';
-import { SsfRepository } from './ssf-repository.js';
 
 export interface Repositories {
   identities: IdentitiesRepository;
   pats: PatsRepository;
+  patLifecycle: PatLifecycleRepository;
+  patUseSources: PatUseSourcesRepository;
   audit: AuditRepository;
   signingKeys: SigningKeysRepository;
   settings: SettingsRepository;
   revocations: RevocationsRepository;
-}
-
-function bind(db: Db, record: RecordChange): Repositories {
-  return {
   webhooks: WebhooksRepository;
   deliveries: DeliveriesRepository;
   expiryWarnings: ExpiryWarningsRepository;
   notificationSubjects: NotificationSubjectsRepository;
-  ssf: SsfRepository;
-  ssfSigningKeys: SigningKeysRepository;
+}
+
+function bind(db: Db, record: RecordChange): Repositories {
+  return {
     identities: new IdentitiesRepository(db, record),
     pats: new PatsRepository(db, record),
+    patLifecycle: new PatLifecycleRepository(db, record),
+    patUseSources: new PatUseSourcesRepository(db),
     audit: new AuditRepository(db),
     signingKeys: new SigningKeysRepository(db, record),
     settings: new SettingsRepository(db),
     revocations: new RevocationsRepository(db, record),
-    ssf: new SsfRepository(db),
-    ssfSigningKeys: new SigningKeysRepository(db, record, 'ssf_signing_keys'),
+    webhooks: new WebhooksRepository(db),
+    deliveries: new DeliveriesRepository(db),
+    expiryWarnings: new ExpiryWarningsRepository(db),
+    notificationSubjects: new NotificationSubjectsRepository(db),
   };
 }
 
 /** The NOTIFY channel of one deployment: one per schema, so deployments never hear each other. */
 export function changeChannel(schema: string | null | undefined): string {
   return schema ? `patina:${schema}` : 'patina';
-    webhooks: new WebhooksRepository(db),
-    deliveries: new DeliveriesRepository(db),
-    expiryWarnings: new ExpiryWarningsRepository(db),
-    notificationSubjects: new NotificationSubjectsRepository(db),
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { IdentityStatus } from '@patina/contract';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { SsfTables } from './ssf-tables.js';
 
 /**
  * Table types. Portable on purpose, so SQLite and PostgreSQL run the same queries: date-times are
@@ -36,6 +35,25 @@ export interface PersonalAccessTokensTable {
   deleted_at: string | null;
   /** Set once the _EXPIRED audit event has been recorded. */
   expiry_recorded_at: string | null;
+  description: Generated<string>;
+  allowed_cidrs: string | null; // JSON array of canonical CIDRs; null: from anywhere
+  rotated_at: string | null;
+  /** The secret before the last rotation, kept past its grace for reuse detection. */
+  previous_secret_digest: string | null;
+  previous_digest_version: number | null;
+  /** The end of the last rotation's grace window; null when it had none. */
+  previous_secret_valid_until: string | null;
+  /** Why Patina revoked it (with deleted_at): LEAKED, INACTIVE, OFFBOARDED, REUSED. */
+  revoked_reason: string | null;
+  inactivity_warned_at: string | null;
+}
+
+/** The addresses a PAT was exchanged from: one row per (PAT, address), the newest few kept. */
+export interface PatUseSourcesTable {
+  pat_id: string;
+  ip: string;
+  user_agent: string | null;
+  at: string;
 }
 
 export interface AuditEventsTable {
@@ -79,24 +97,6 @@ export interface SettingsTable {
   value: string;
 }
 
-/** Every table; the Shared Signals tables are declared in ssf-tables.ts. */
-export interface Database extends SsfTables {
-  identities: IdentitiesTable;
-  personal_access_tokens: PersonalAccessTokensTable;
-  audit_events: AuditEventsTable;
-  signing_keys: SigningKeysTable;
-  revoked_tokens: RevokedTokensTable;
-  settings: SettingsTable;
-}
-
-export type IdentityRow = Selectable<IdentitiesTable>;
-export type NewIdentityRow = Insertable<IdentitiesTable>;
-export type IdentityUpdate = Updateable<IdentitiesTable>;
-export type PatRow = Selectable<PersonalAccessTokensTable>;
-export type NewPatRow = Insertable<PersonalAccessTokensTable>;
-export type AuditEventRow = Selectable<AuditEventsTable>;
-export type NewAuditEventRow = Insertable<AuditEventsTable>;
-export type SigningKeyRow = Selectable<SigningKeysTable>;
 export interface WebhooksTable {
   id: string;
   url: string;
@@ -150,10 +150,28 @@ export interface ExpiryWarningsTable {
   warned_at: string;
 }
 
+export interface Database {
+  identities: IdentitiesTable;
+  personal_access_tokens: PersonalAccessTokensTable;
+  pat_use_sources: PatUseSourcesTable;
+  audit_events: AuditEventsTable;
+  signing_keys: SigningKeysTable;
+  revoked_tokens: RevokedTokensTable;
+  settings: SettingsTable;
   webhooks: WebhooksTable;
   notification_deliveries: NotificationDeliveriesTable;
   notification_attempts: NotificationAttemptsTable;
   expiry_warnings: ExpiryWarningsTable;
+}
+
+export type IdentityRow = Selectable<IdentitiesTable>;
+export type NewIdentityRow = Insertable<IdentitiesTable>;
+export type IdentityUpdate = Updateable<IdentitiesTable>;
+export type PatRow = Selectable<PersonalAccessTokensTable>;
+export type NewPatRow = Insertable<PersonalAccessTokensTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEventRow = Insertable<AuditEventsTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type DeliveryRow = Selectable<NotificationDeliveriesTable>;
 export type NewDeliveryRow = Insertable<NotificationDeliveriesTable>;

@@ -16,6 +16,8 @@ export interface MintInput {
   validitySeconds: number;
   /** RFC 8707: the resources asked for; the default audience when absent. */
   audience?: string[] | undefined;
+  /** The PAT's allowedCidrs, carried as the `allowed_cidrs` claim; none when null or absent. */
+  allowedCidrs?: readonly string[] | null | undefined;
 }
 
 export const ACCESS_TOKEN_ERROR_CODES = [
@@ -77,6 +79,7 @@ export class AccessTokens {
       authorities: input.authorities,
       tenant_id: this.options.tenantId,
       org: this.options.org,
+      ...(input.allowedCidrs && { allowed_cidrs: [...input.allowedCidrs] }),
     };
     const token = signJwt(
       { alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE },

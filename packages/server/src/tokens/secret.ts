@@ -1,19 +1,16 @@
+import { isWellFormedSecret, SECRET_LENGTH, SECRET_PREFIX, secretChecksum } from '@patina/contract';
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 
 /**
- * PAT secrets. SailPoint's tools check that a secret is 64 characters long, so the length is
- * fixed; within it, a recognisable prefix and a trailing checksum let secret scanners find leaked
- * Patina secrets offline without false positives:
+ * PAT secrets, in the format @patina/contract defines (docs/leaked-secrets.md explains it): 64
+ * characters, as SailPoint's tools check, of which a recognisable prefix and a trailing checksum
+ * let secret scanners find leaked Patina secrets offline without false positives:
  *
  *   patina_ | 51 random base62 characters (~303 bits) | 6 base62 characters of CRC-32
  */
-export const SECRET_PREFIX = 'patina_';
-export const SECRET_LENGTH = 64;
+export { isWellFormedSecret, SECRET_LENGTH, SECRET_PREFIX };
 const RANDOM_LENGTH = 51;
-const CHECKSUM_LENGTH = 6;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const SECRET_PATTERN = /^patina_[0-9A-Za-z]{57}$/;
 
 /** A fresh secret from the CSPRNG; unbiased base62 by rejection sampling. */
 export function makeSecret(): string {
@@ -25,24 +22,13 @@ export function makeSecret(): string {
     }
   }
   const head = SECRET_PREFIX + body;
-  return head + checksum(head);
+  return head + secretChecksum(head);
 }
 
-/** True when the text has a Patina secret's shape and a valid checksum (for scanners). */
-export function isWellFormedSecret(text: string): boolean {
-  if (!SECRET_PATTERN.test(text)) return false;
-  const head = text.slice(0, SECRET_LENGTH - CHECKSUM_LENGTH);
-  return checksum(head) === text.slice(SECRET_LENGTH - CHECKSUM_LENGTH);
-}
-
-function checksum(text: string): string {
-  let n = crc32(text);
-  let out = '';
-  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
-    out = BASE62[n % 62] + out;
-    n = Math.floor(n / 62);
-  }
-  return out;
+/** A stored digest and the version of the key it was made under. */
+export interface StoredDigest {
+  digest: string;
+  version: number;
 }
 
 /**
@@ -63,17 +49,49 @@ export class SecretDigester {
     this.placeholderDigest = this.digest(randomBytes(32).toString('hex')).digest;
   }
 
-  digest(secret: string): { digest: string; version: number } {
+  digest(secret: string): StoredDigest {
     const version = SecretDigester.CURRENT_VERSION;
     return { digest: this.#hmac(version, secret).toString('base64url'), version };
   }
 
   /** Constant-time comparison of a presented secret with a stored digest. */
-  matches(secret: string, stored: { digest: string; version: number }): boolean {
+  matches(secret: string, stored: StoredDigest): boolean {
     const key = this.#keys.has(stored.version) ? stored.version : SecretDigester.CURRENT_VERSION;
     const actual = this.#hmac(key, secret);
     const expected = Buffer.from(stored.digest, 'base64url');
     return expected.length === actual.length && timingSafeEqual(actual, expected);
+  }
+
+  /**
+   * Which of a PAT's two stored secrets `secret` is, with the same work whichever it is or
+   * whether the PAT has a previous secret at all (a placeholder stands in): one HMAC per key
+   * version and two constant-time comparisons, always.
+   */
+  matchesEither(
+    secret: string,
+    current: StoredDigest,
+    previous: StoredDigest | null,
+  ): 'current' | 'previous' | null {
+    const other = previous ?? { digest: this.placeholderDigest, version: current.version };
+    const hmacs = new Map<number, Buffer>();
+    const compare = (stored: StoredDigest) => {
+      const key = this.#keys.has(stored.version) ? stored.version : SecretDigester.CURRENT_VERSION;
+      let actual = hmacs.get(key);
+      if (!actual) hmacs.set(key, (actual = this.#hmac(key, secret)));
+      const expected = Buffer.from(stored.digest, 'base64url');
+      return expected.length === actual.length && timingSafeEqual(actual, expected);
+    };
+    const isCurrent = compare(current);
+    const isPrevious = compare(other);
+    if (isCurrent) return 'current';
+    return isPrevious && previous !== null ? 'previous' : null;
+  }
+
+  /** The digests `secret` would have under every key version: to find a PAT by its secret. */
+  lookupDigests(secret: string): string[] {
+    return [...this.#keys.keys()].map((version) =>
+      this.#hmac(version, secret).toString('base64url'),
+    );
   }
 
   #hmac(version: number, secret: string): Buffer {

@@ -21,10 +21,13 @@ function record(id: string, ownerId: string): PatCredentialRecord {
     scope: ['sp:scopes:all'],
     secretDigest: 'not-a-digest',
     digestVersion: 1,
+    previousSecret: null,
+    allowedCidrs: null,
     lastUsed: null,
     accessTokenValiditySeconds: 43_200,
     expirationDate: null,
     deletedAt: null,
+    revokedReason: null,
   };
 }
 

@@ -45,7 +45,7 @@ export class OAuthCallerAuthenticator {
       const token = readBearerToken(header);
       if (!token) throw badClientCredentials();
       try {
-        const principal = await this.deps.bearer.authenticate(token);
+        const principal = await this.deps.bearer.authenticate(token, { sourceIp: request.ip });
         return { patId: principal.patId, rights: principal.rights };
       } catch (error) {
         if (error instanceof AccessTokenError) throw badClientCredentials();

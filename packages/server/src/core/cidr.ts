@@ -1,0 +1,102 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * IPv4 and IPv6 CIDR ranges (RFC 4632, RFC 4291 §2.3): parsing what people write, in one strict
+ * form, and matching client addresses against lists of them. Used for a PAT's allowedCidrs and
+ * for the trusted proxies of `trustProxy`; the parsing and matching are ipaddr.js's.
+ */
+export interface CidrRange {
+  /** The canonical text: `203.0.113.0/24`, `2001:db8::/32`; a bare address becomes /32 or /128. */
+  readonly text: string;
+  readonly address: ipaddr.IPv4 | ipaddr.IPv6;
+  readonly prefix: number;
+}
+
+export type CidrParse =
+  | { ok: true; range: CidrRange }
+  | { ok: false; reason: 'syntax' }
+  /** Bits set after the prefix (`10.1.2.3/8`): ambiguous, so refused; `network` is what it means. */
+  | { ok: false; reason: 'host-bits'; network: string };
+
+/**
+ * Parses `address` or `address/prefix`. IPv4 must be four decimal parts (ipaddr.js alone would
+ * take `127.1` or hex), IPv6 any RFC 4291 text form without a zone; host bits must be zero.
+ */
+export function parseCidr(text: string): CidrParse {
+  const slash = text.indexOf('/');
+  const addressText = slash === -1 ? text : text.slice(0, slash);
+  const prefixText = slash === -1 ? undefined : text.slice(slash + 1);
+  let address: ipaddr.IPv4 | ipaddr.IPv6;
+  if (ipaddr.IPv4.isValidFourPartDecimal(addressText)) {
+    address = ipaddr.IPv4.parse(addressText);
+  } else if (!addressText.includes('%') && ipaddr.IPv6.isValid(addressText)) {
+    address = ipaddr.IPv6.parse(addressText);
+  } else {
+    return { ok: false, reason: 'syntax' };
+  }
+  const bits = address.kind() === 'ipv4' ? 32 : 128;
+  if (prefixText !== undefined && !/^(0|[1-9]\d{0,2})$/.test(prefixText)) {
+    return { ok: false, reason: 'syntax' };
+  }
+  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  if (prefix > bits) return { ok: false, reason: 'syntax' };
+  const network = networkOf(address, prefix);
+  if (format(network) !== format(address)) {
+    return { ok: false, reason: 'host-bits', network: `${format(network)}/${prefix}` };
+  }
+  return { ok: true, range: { text: `${format(address)}/${prefix}`, address, prefix } };
+}
+
+/** A client address as a peer or a header gives it, IPv4-mapped IPv6 read as IPv4; or undefined. */
+export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (!ipaddr.isValid(text)) return undefined;
+  return ipaddr.process(text);
+}
+
+/** A fixed list of ranges to test addresses against. */
+export class CidrSet {
+  constructor(readonly ranges: readonly CidrRange[]) {}
+
+  /** Parses every entry; throws naming the first one that is not a CIDR. */
+  static parse(texts: readonly string[], describe: (index: number) => string): CidrSet {
+    return new CidrSet(
+      texts.map((text, index) => {
+        const parsed = parseCidr(text);
+        if (!parsed.ok) throw new Error(`${describe(index)} ${problemText(parsed)}`);
+        return parsed.range;
+      }),
+    );
+  }
+
+  /** Whether `address` (text, as a socket or X-Forwarded-For gives it) is in any range. */
+  contains(address: string): boolean {
+    const parsed = parseAddress(address);
+    if (!parsed) return false;
+    return this.ranges.some(
+      (range) =>
+        range.address.kind() === parsed.kind() && parsed.match(range.address, range.prefix),
+    );
+  }
+}
+
+/** What is wrong with an entry that did not parse, for messages: "is not …". */
+export function problemText(parsed: Extract<CidrParse, { ok: false }>): string {
+  return parsed.reason === 'syntax'
+    ? 'is not an IPv4 or IPv6 address or CIDR, e.g. 203.0.113.0/24 or 2001:db8::/32'
+    : `has bits set after the prefix; the network is ${parsed.network}`;
+}
+
+function networkOf(address: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): ipaddr.IPv4 | ipaddr.IPv6 {
+  const bytes = address.toByteArray();
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, prefix - i * 8));
+    bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
+  }
+  return ipaddr.fromByteArray(bytes);
+}
+
+function format(address: ipaddr.IPv4 | ipaddr.IPv6): string {
+  return address.kind() === 'ipv4'
+    ? address.toString()
+    : (address as ipaddr.IPv6).toRFC5952String();
+}
