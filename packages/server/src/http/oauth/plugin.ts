@@ -1,7 +1,7 @@
 import formBody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Policy } from '../../config/schema.js';
 import { oauthErrorHandler } from '../errors/oauth.js';
 import { rateLimitOptions } from '../rate-limit.js';
@@ -36,10 +36,14 @@ export async function oauthEndpoints(
   options: OAuthEndpointsOptions,
 ): Promise<void> {
   app.removeAllContentTypeParsers();
-  await app.register(formBody, { bodyLimit: 16_384 });
+  await app.register(formBody, { bodyLimit: OAUTH_BODY_LIMIT_BYTES });
+  // @fastify/multipart reads the request stream itself, past Fastify's bodyLimit, and cuts a
+  // field over fieldSize short without a word. So a multipart body is measured before it is
+  // read, and a field may be as long as the whole body limit, never cut.
+  app.addHook('onRequest', async (request) => refuseUnboundedMultipart(request));
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
-    limits: { fields: 8, fieldSize: 8192, files: 0, parts: 8 },
+    limits: { fields: 8, fieldSize: OAUTH_BODY_LIMIT_BYTES, files: 0, parts: 8 },
   });
   await app.register(
     rateLimit,
@@ -53,6 +57,22 @@ export async function oauthEndpoints(
   registerTokenRoute(app, options.grant);
   registerIntrospectRoute(app, options);
   registerRevokeRoute(app, options);
+}
+
+/** The largest body the OAuth endpoints read, form or multipart: their parameters are short. */
+const OAUTH_BODY_LIMIT_BYTES = 16_384;
+
+/**
+ * A multipart body over the limit is refused before a byte of it is read, as Fastify refuses a
+ * form body: its Content-Length says how long it is. One without a Content-Length (chunked) could
+ * be any length and is refused too; the clients that send multipart here (SailPoint's SDKs, the
+ * form-data package, fetch with FormData) all send the length.
+ */
+function refuseUnboundedMultipart(request: FastifyRequest): void {
+  if (!request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return;
+  const declared = request.headers['content-length'];
+  if (declared === undefined) throw new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH();
+  if (Number(declared) > OAUTH_BODY_LIMIT_BYTES) throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
 }
 
 function clientIdForLimit(request: FastifyRequest): string {
