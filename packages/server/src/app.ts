@@ -4,7 +4,10 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ConsoleSignIn } from './console/sign-in.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerConsoleRoutes } from './http/console-routes.js';
+import { consoleDistDir } from './http/console-static.js';
 import { bearerAuthHook } from './http/bearer-auth.js';
 import { credentialRevocationRoute } from './http/credential-revocation-route.js';
 import { installSailPointErrors } from './http/errors/sailpoint.js';
@@ -29,7 +32,11 @@ export { createServices, type Services } from './services.js';
 /** Builds the HTTP app over ready services. No side effects beyond the app itself. */
 export async function buildApp(
   services: Services,
-  options: { logger?: Logger | false } = {},
+  options: {
+    logger?: Logger | false;
+    /** Tests: where the built console is (null: not built); default packages/console/dist. */
+    consoleDistDir?: string | null;
+  } = {},
 ): Promise<FastifyInstance> {
   const { config } = services;
   // Typed as Fastify's logger interface so the app keeps Fastify's default instance type.
@@ -195,6 +202,27 @@ export async function buildApp(
       calendar: services.notifications.calendar,
     });
     registerSsfRoutes(api, { streams: services.ssf.streams });
+  });
+  await registerConsoleRoutes(app, {
+    config,
+    baseUrl: services.baseUrl,
+    clock: services.clock,
+    rights: services.rights,
+    sessions: services.console.sessions,
+    sealer: services.console.sealer,
+    sso: services.console.sso,
+    signIn: new ConsoleSignIn({
+      grant: services.grant,
+      identities: services.identities,
+      storage: services.storage,
+      sessions: services.console.sessions,
+      clock: services.clock,
+      sso: config.sso,
+    }),
+    distDir:
+      options.consoleDistDir === undefined
+        ? consoleDistDir()
+        : (options.consoleDistDir ?? undefined),
   });
   return app;
 }

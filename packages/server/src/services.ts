@@ -3,6 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditQueryService } from './audit/audit-query-service.js';
+import { ssoClient, type ConsoleServices } from './console/console.js';
+import { consoleCredentials } from './console/credentials.js';
+import { Sealer } from './console/seal.js';
+import { ConsoleSessions } from './console/sessions.js';
 import { ExpirySweeper } from './pats/expiry-sweeper.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { publicBaseUrl } from './config/load.js';
@@ -78,6 +82,8 @@ export interface Services {
   housekeeping: Housekeeping;
   /** Webhooks, mail, the outbox and its delivery worker, expiry warnings, the calendar feed. */
   notifications: Notifications;
+  /** The web console's sessions and sign-in through SSO. */
+  console: ConsoleServices;
   /** The Shared Signals transmitter: streams, SETs, poll and push delivery. */
   ssf: Transmitter;
   /** Shared counters for rate limits and the lockout, when `redis.url` is set. */
@@ -136,10 +142,19 @@ export async function createServices(options: ServicesOptions): Promise<Services
     tenantId,
     org: config.tenant.org,
   });
+  const consoleSealer = new Sealer(masterKey);
+  const consoleSessions = new ConsoleSessions({
+    storage,
+    clock,
+    sealer: consoleSealer,
+    accessTokens,
+    rights,
+    settings: config.console,
+  });
   const cache = new LivenessCache(storage.feed);
   const bearer = new BearerAuthenticator({
     accessTokens,
-    pats: storage.repos.pats,
+    pats: consoleCredentials(storage.repos.pats, consoleSessions),
     revocations: storage.repos.revocations,
     cache,
     rights,
@@ -211,6 +226,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       clock,
     }),
     notifications,
+    console: { sessions: consoleSessions, sealer: consoleSealer, sso: ssoClient(config, baseUrl) },
     ssf,
     redis,
     ping: () => ping(storage.db),

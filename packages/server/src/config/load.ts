@@ -22,6 +22,7 @@ const ENV_SETTINGS: Record<string, readonly string[]> = {
   PATINA_DATABASE_URL: ['database', 'url'],
   PATINA_REDIS_URL: ['redis', 'url'],
   PATINA_SMTP_URL: ['email', 'smtp', 'url'],
+  PATINA_SSO_CLIENT_SECRET: ['sso', 'clientSecret'],
 };
 
 export interface LoadConfigOptions {
@@ -143,6 +144,15 @@ function editDistance(a: string, b: string): number {
 }
 
 function checkConsistency(config: Config, source: string): void {
+  const sso = config.sso;
+  if (sso.issuer !== null && (sso.clientId === null || sso.clientSecret === null)) {
+    throw new ConfigError(
+      `Invalid configuration in ${source}: sso.clientId and sso.clientSecret (PATINA_SSO_CLIENT_SECRET) are required with sso.issuer`,
+    );
+  }
+  if (!sso.scopes.includes('openid')) {
+    throw new ConfigError(`Invalid configuration in ${source}: sso.scopes must include openid`);
+  }
   const v = config.policy.accessTokenValiditySeconds;
   if (!(v.min <= v.default && v.default <= v.max)) {
     throw new ConfigError(

@@ -323,6 +323,95 @@ export const ConfigSchema = Type.Object(
       },
     ),
     policy: Policy,
+    console: Type.Object(
+      {
+        idleTimeoutMinutes: Type.Integer({
+          minimum: 1,
+          maximum: 1440,
+          default: 30,
+          description:
+            'A web console session unused for this long ends; the next request signs in again.',
+        }),
+        absoluteLifetimeHours: Type.Integer({
+          minimum: 1,
+          maximum: 720,
+          default: 12,
+          description:
+            'A web console session ends this long after sign-in, however active; a PAT sign-in ends sooner when its access token expires.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'The web console at /ui/: its sessions.',
+      },
+    ),
+    sso: Type.Object(
+      {
+        issuer: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+          default: null,
+          description:
+            'The OpenID Connect issuer the console signs people in through (its discovery document is read at first use); null: no SSO, sign-in with a PAT only.',
+        }),
+        clientId: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+          default: null,
+          description: 'The console’s client id at the issuer; required with issuer.',
+        }),
+        clientSecret: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+          default: null,
+          description:
+            'The console’s client secret at the issuer (sent with HTTP Basic, RFC 6749 §2.3.1); required with issuer.',
+        }),
+        redirectUri: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+          default: null,
+          description:
+            'The redirect URI registered at the issuer; default `<publicBaseUrl>/ui/auth/sso/callback`.',
+        }),
+        scopes: Type.Array(Type.String({ minLength: 1, pattern: '^[^\\s]+$' }), {
+          default: ['openid', 'email', 'profile'],
+          minItems: 1,
+          description: 'Scopes asked of the issuer; must include openid.',
+        }),
+        identityClaims: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['email', 'preferred_username'],
+          minItems: 1,
+          description:
+            'Claims tried in order for the login of the Patina identity the person signs in as; an `email` with `email_verified: false` is skipped.',
+        }),
+        autoProvision: Type.Boolean({
+          default: true,
+          description:
+            'Create a USER identity for a person the issuer vouches for who has none yet; false lets in only existing identities.',
+        }),
+        groupsClaim: Type.String({
+          minLength: 1,
+          default: 'groups',
+          description: 'The claim that lists the person’s groups, for groupRoles.',
+        }),
+        groupRoles: Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String()), {
+          default: {},
+          description:
+            'Roles by group, e.g. `{ "patina-admins": ["ORG_ADMIN"] }`. Set: each sign-in sets the identity’s roles to USER plus its groups’ roles. Empty: roles are left as administrators set them.',
+        }),
+        label: Type.String({
+          minLength: 1,
+          maxLength: 64,
+          default: 'SSO',
+          description: 'The name on the sign-in button: “Sign in with <label>”.',
+        }),
+        allowHttp: Type.Boolean({
+          default: false,
+          description:
+            'Let the issuer be plain http (development and tests only); off, it must be https.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'Sign-in to the web console through OpenID Connect (authorization code with PKCE, state and nonce). Environment: PATINA_SSO_CLIENT_SECRET for clientSecret.',
+      },
+    ),
     scopes: Type.Array(Scope, {
       default: [],
       description: 'The scope catalogue: scopes of your own APIs that PATs may name.',

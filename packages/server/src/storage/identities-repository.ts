@@ -46,6 +46,16 @@ export class IdentitiesRepository {
     return row && toIdentity(row);
   }
 
+  /** Logins are unique (migration 0001); the web console's SSO finds people by theirs. */
+  async findByLogin(login: string): Promise<Identity | undefined> {
+    const row = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('login', '=', login)
+      .executeTakeFirst();
+    return row && toIdentity(row);
+  }
+
   async list(page: { limit: number; offset: number }): Promise<Identity[]> {
     const rows = await this.db
       .selectFrom('identities')

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_rotation_and_revocation.js';
 import * as m0003 from './migrations/0003_lifecycle.js';
 import * as m0004 from './migrations/0004_notifications.js';
+import * as m0005 from './migrations/0005_console_sessions.js';
 import * as m0006 from './migrations/0006_ssf.js';
 import type { Database } from './tables.js';
 
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_rotation_and_revocation': m0002,
   '0003_lifecycle': m0003,
   '0004_notifications': m0004,
+  '0005_console_sessions': m0005,
   '0006_ssf': m0006,
 };
 

@@ -1,4 +1,5 @@
 import { AuditRepository } from './audit-repository.js';
+import { ConsoleSessionsRepository } from './console-sessions-repository.js';
 import { DeliveriesRepository } from './deliveries-repository.js';
 import { ExpiryWarningsRepository } from './expiry-warnings-repository.js';
 import { NotificationSubjectsRepository } from './notification-subjects-repository.js';
@@ -27,6 +28,7 @@ export interface Repositories {
   deliveries: DeliveriesRepository;
   expiryWarnings: ExpiryWarningsRepository;
   notificationSubjects: NotificationSubjectsRepository;
+  consoleSessions: ConsoleSessionsRepository;
 }
 
 function bind(db: Db, record: RecordChange): Repositories {
@@ -43,6 +45,7 @@ function bind(db: Db, record: RecordChange): Repositories {
     deliveries: new DeliveriesRepository(db),
     expiryWarnings: new ExpiryWarningsRepository(db),
     notificationSubjects: new NotificationSubjectsRepository(db),
+    consoleSessions: new ConsoleSessionsRepository(db, record),
   };
 }
 

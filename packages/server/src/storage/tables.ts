@@ -1,5 +1,6 @@
 import type { IdentityStatus } from '@patina/contract';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ConsoleTables } from './console-tables.js';
 
 /**
  * Table types. Portable on purpose, so SQLite and PostgreSQL run the same queries: date-times are
@@ -150,7 +151,7 @@ export interface ExpiryWarningsTable {
   warned_at: string;
 }
 
-export interface Database {
+export interface Database extends ConsoleTables {
   identities: IdentitiesTable;
   personal_access_tokens: PersonalAccessTokensTable;
   pat_use_sources: PatUseSourcesTable;

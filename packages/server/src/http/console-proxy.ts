@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ConsoleSessions } from '../console/sessions.js';
+import type { ConsoleSessionRecord } from '../storage/console-sessions-repository.js';
+
+/** Only Patina's API is reachable through the console: the PAT surfaces and the admin API. */
+const FORWARDED = /^\/(v3|beta|v2024|v2025|v2026|personal-access-tokens|patina)(\/|$)/;
+/** What the browser may tell the API about its request; never an Authorization of its own. */
+const REQUEST_HEADERS = ['accept', 'content-type', 'user-agent'] as const;
+/** What the console needs of the API's answer. */
+const RESPONSE_HEADERS = ['content-type', 'x-total-count', 'retry-after'] as const;
+
+/**
+ * /ui/api/<path>: the console's way to Patina's API. The browser sends its session cookie (and,
+ * to change anything, the session's CSRF token); this adds the session's access token, which
+ * never reaches the browser, and hands the request to the same app in-process, so it meets
+ * exactly the routes, validation, rights and rate limits any other client meets.
+ */
+export async function registerConsoleProxy(
+  ui: FastifyInstance,
+  deps: {
+    app: FastifyInstance;
+    sessions: ConsoleSessions;
+    session: (
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ) => Promise<ConsoleSessionRecord | undefined>;
+  },
+): Promise<void> {
+  await ui.register((proxy, _options, done) => {
+    // Bodies go to the API as they came: it parses and validates them itself.
+    proxy.removeAllContentTypeParsers();
+    proxy.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+      done(null, body);
+    });
+    proxy.all('/api/*', { schema: { hide: true } }, async (request, reply) => {
+      const session = await deps.session(request, reply);
+      if (!session) return reply;
+      const target = new URL(request.url.slice('/ui/api'.length) || '/', 'http://patina.invalid');
+      if (!FORWARDED.test(target.pathname)) {
+        return reply
+          .code(404)
+          .send({ error: 'NOT_FOUND', message: 'The console reaches only Patina’s API' });
+      }
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${await deps.sessions.accessToken(session)}`,
+      };
+      for (const name of REQUEST_HEADERS) {
+        const value = request.headers[name];
+        if (typeof value === 'string') headers[name] = value;
+      }
+      const response = await deps.app.inject({
+        method: request.method,
+        url: target.pathname + target.search,
+        headers,
+        remoteAddress: request.ip,
+        ...(Buffer.isBuffer(request.body) && { payload: request.body }),
+      });
+      if (response.statusCode === 401) {
+        // The credential behind the session is gone (PAT deleted or expired, identity disabled).
+        await deps.sessions.end(session, 'CREDENTIAL_INVALID');
+      }
+      reply.code(response.statusCode);
+      for (const name of RESPONSE_HEADERS) {
+        const value = response.headers[name];
+        if (value !== undefined) reply.header(name, value);
+      }
+      return reply.header('cache-control', 'no-store').send(response.rawPayload);
+    });
+    done();
+  });
+}
