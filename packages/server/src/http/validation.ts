@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import FormatRegistry from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { PatinaError } from '../core/errors.js';
+import { echo } from '../core/redact.js';
 
 /**
  * Two validators: bodies are checked strictly (no type coercion, no silently dropped fields: a
@@ -51,7 +52,8 @@ export function validationToError(
   const params = error.params as Record<string, unknown>;
   const base = pointerToField(error.instancePath ?? '');
   const where = part === 'body' ? '' : part === 'querystring' ? 'query parameter ' : `${part} `;
-  const field = (name: string) => `${where}'${name}'`;
+  // Field names come from the request (an unknown member's name is whatever was sent).
+  const field = (name: string) => `${where}'${echo(name)}'`;
 
   switch (error.keyword) {
     case 'required': {

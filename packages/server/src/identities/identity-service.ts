@@ -8,6 +8,7 @@ import { conflict, illegalValue, notFoundById, requiredMissing } from '../core/e
 import { isUniqueViolation } from '../storage/dialect.js';
 import type { Storage } from '../storage/repositories.js';
 import { type RightsModel } from './rights.js';
+import { echo } from '../core/redact.js';
 
 export interface CreateIdentityInput {
   name: string;
@@ -87,7 +88,7 @@ export class IdentityService {
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw conflict('login', `An identity with login '${login}' already exists`);
+        throw conflict('login', `An identity with login '${echo(login)}' already exists`);
       }
       throw error;
     }
@@ -160,7 +161,7 @@ export class IdentityService {
       if (!this.deps.rights.isKnownRole(role)) {
         throw illegalValue(
           'roles',
-          `Unknown role '${role}'; known roles: ${this.deps.rights.roleNames.join(', ')}`,
+          `Unknown role '${echo(role)}'; known roles: ${this.deps.rights.roleNames.join(', ')}`,
         );
       }
     }
@@ -170,7 +171,7 @@ export class IdentityService {
   #rights(rights: string[]): string[] {
     for (const right of rights) {
       if (!this.deps.rights.catalogue.has(canonicalScope(right))) {
-        throw illegalValue('rights', `Right '${right}' is not in the scope catalogue`);
+        throw illegalValue('rights', `Right '${echo(right)}' is not in the scope catalogue`);
       }
     }
     return [...new Set(rights)];

@@ -10,6 +10,7 @@ import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import type { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './errors.js';
+import { echo } from '../core/redact.js';
 
 export interface ClientCredentialsRequest {
   clientId: string;
@@ -105,7 +106,10 @@ export class ClientCredentialsGrant {
     const allowed = new Set(grantable);
     for (const scope of wanted) {
       if (!allowed.has(scope)) {
-        throw new OAuthError('invalid_scope', `The scope '${scope}' is not granted to this client`);
+        throw new OAuthError(
+          'invalid_scope',
+          `The scope '${echo(scope)}' is not granted to this client`,
+        );
       }
     }
     return [...wanted].sort();
@@ -122,16 +126,22 @@ export class ClientCredentialsGrant {
         url = undefined;
       }
       if (!url) {
-        throw new OAuthError('invalid_target', `The resource '${resource}' is not an absolute URI`);
+        throw new OAuthError(
+          'invalid_target',
+          `The resource '${echo(resource)}' is not an absolute URI`,
+        );
       }
       if (url.hash !== '' || resource.includes('#')) {
         throw new OAuthError(
           'invalid_target',
-          `The resource '${resource}' must not have a fragment`,
+          `The resource '${echo(resource)}' must not have a fragment`,
         );
       }
       if (!this.deps.allowedAudiences.has(resource)) {
-        throw new OAuthError('invalid_target', `The resource '${resource}' is not served here`);
+        throw new OAuthError(
+          'invalid_target',
+          `The resource '${echo(resource)}' is not served here`,
+        );
       }
     }
     return [...new Set(resources)];

@@ -5,6 +5,7 @@ import type { RightsModel } from '../identities/rights.js';
 import { checkAllowedCidrs } from './allowed-cidrs.js';
 import { resolveExpiry, type ResolvedExpiry } from './expiry.js';
 import { ruleBoundsFor } from './policy-rules.js';
+import { echo } from '../core/redact.js';
 
 /** A create request as an owner or an administrator sends it (already schema-checked). */
 export interface CreatePatInput {
@@ -87,7 +88,7 @@ export function checkScope(
   }
   for (const scope of raw) {
     if (!rights.isGrantableScope(scope)) {
-      throw illegalValue('scope', `Scope '${scope}' is not in the scope catalogue`);
+      throw illegalValue('scope', `Scope '${echo(scope)}' is not in the scope catalogue`);
     }
   }
   return [...new Set(raw)];

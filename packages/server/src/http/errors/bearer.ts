@@ -1,6 +1,7 @@
 import type { UnauthorizedErrorBody } from '@patina/contract';
 import type { FastifyReply } from 'fastify';
 import type { ClassifiedError } from './classify.js';
+import { redactCredentials } from '../../core/redact.js';
 
 type BearerRefusal = Extract<ClassifiedError, { kind: 'bearer' }>;
 
@@ -10,8 +11,9 @@ type BearerRefusal = Extract<ClassifiedError, { kind: 'bearer' }>;
  * token, wherever it was found. Neither the body nor the challenge quotes the token.
  */
 export function sendBearerRefusal(reply: FastifyReply, refusal: BearerRefusal) {
+  const message = redactCredentials(refusal.message);
   const body: UnauthorizedErrorBody = {
-    error: refusal.invalidToken ? `JWT validation failed: ${refusal.message}` : refusal.message,
+    error: refusal.invalidToken ? `JWT validation failed: ${message}` : message,
   };
   return reply.code(401).header('www-authenticate', bearerChallenge(refusal)).send(body);
 }
@@ -19,7 +21,7 @@ export function sendBearerRefusal(reply: FastifyReply, refusal: BearerRefusal) {
 /** RFC 6750 §3: a bare challenge without a token, `invalid_token` with one. */
 function bearerChallenge(refusal: BearerRefusal): string {
   if (!refusal.invalidToken) return 'Bearer realm="patina"';
-  const description = refusal.message.replace(/["\\]/g, '');
+  const description = redactCredentials(refusal.message).replace(/["\\]/g, '');
   return `Bearer realm="patina", error="invalid_token", error_description="${description}"`;
 }
 

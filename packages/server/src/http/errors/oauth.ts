@@ -2,6 +2,7 @@ import { OAUTH_ERROR_STATUS, type OAuthErrorCode, type OAuthErrorResponse } from
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { classifyError, type BodyProblem, type ClassifiedError } from './classify.js';
 import { logFault, prepareUnavailable, sendRateLimited, UNAVAILABLE_TEXT } from './shared.js';
+import { redactCredentials } from '../../core/redact.js';
 
 /** A body the OAuth endpoints could not read is `invalid_request` (RFC 6749 §5.2), so a 400. */
 const BODY_DESCRIPTIONS: Record<BodyProblem, string> = {
@@ -56,7 +57,7 @@ function sendOAuthError(
   // RFC 6749 §5.2: a 401 for client authentication names the scheme the client should use.
   if (error === 'invalid_client') void reply.header('www-authenticate', 'Basic realm="patina"');
   if (retryAfterSeconds !== undefined) void reply.header('retry-after', retryAfterSeconds);
-  const body: OAuthErrorResponse = { error, error_description: description };
+  const body: OAuthErrorResponse = { error, error_description: redactCredentials(description) };
   return reply.code(OAUTH_ERROR_STATUS[error]).send(body);
 }
 

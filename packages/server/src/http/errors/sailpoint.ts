@@ -4,6 +4,7 @@ import { safePath } from '../safe-path.js';
 import { insufficientScopeChallenge, sendBearerRefusal } from './bearer.js';
 import { classifyError, type BodyProblem, type ClassifiedError } from './classify.js';
 import { logFault, prepareUnavailable, sendRateLimited, UNAVAILABLE_TEXT } from './shared.js';
+import { redactCredentials } from '../../core/redact.js';
 
 const INTERNAL_TEXT = 'An internal fault occurred; quote the trackingId when reporting it';
 
@@ -54,7 +55,7 @@ export function renderSailPoint(
 ) {
   const send = (code: ErrorCode, text: string) => {
     const { status, detailCode } = ERROR_WIRE[code];
-    return reply.code(status).send(sailPointBody(detailCode, request.id, text));
+    return reply.code(status).send(sailPointBody(detailCode, request.id, redactCredentials(text)));
   };
   switch (classified.kind) {
     case 'bearer':
