@@ -3,26 +3,18 @@ import {
   BAD_CREDENTIALS,
   expectRefused,
   HOUR_MS,
+  ILLEGAL,
   MAX_EXPIRY,
+  patNotFound,
   START,
   startTestApp,
+  UNKNOWN_ID,
   type TestApp,
 } from '../helpers.js';
-
-const PATS = '/patina/v1/personal-access-tokens';
+import { auditOf, isLive, PATINA_PATS, userWithPat as userPat } from './helpers.js';
 
 function rotate(t: TestApp, id: string, json: unknown, token = t.admin.token) {
-  return t.request({ method: 'POST', url: `${PATS}/${id}/rotate`, token, json });
-}
-
-/** A PAT of a new USER identity, and the identity's login token. */
-async function userPat(t: TestApp) {
-  const user = await t.user({ name: 'Ulf User', login: 'ulf' });
-  const pat = await t.mintPat(user.identity.id, {
-    name: 'deploy',
-    scope: ['sp:my-personal-access-tokens:read'],
-  });
-  return { user, pat };
+  return t.request({ method: 'POST', url: `${PATINA_PATS}/${id}/rotate`, token, json });
 }
 
 describe('POST /patina/v1/personal-access-tokens/{id}/rotate', () => {
@@ -82,5 +74,155 @@ describe('POST /patina/v1/personal-access-tokens/{id}/rotate', () => {
     expect((await t.exchange(pat.id, second.secret)).statusCode).toBe(200);
     t.clock.advance(HOUR_MS);
     expect((await t.exchange(pat.id, first.secret)).statusCode).toBe(401);
+  });
+
+  it('records PERSONAL_ACCESS_TOKEN_ROTATED with the grace window, never the secret', async () => {
+    const t = await startTestApp();
+    const { user, pat } = await userPat(t);
+    const response = await rotate(t, pat.id, { gracePeriodSeconds: 60 });
+    const secret = response.json<{ secret: string }>().secret;
+    expect(await auditOf(t, 'PERSONAL_ACCESS_TOKEN_ROTATED')).toStrictEqual([
+      {
+        targetId: pat.id,
+        actorId: t.admin.identity.id,
+        outcome: 'SUCCESS',
+        sourceIp: '127.0.0.1',
+        details: {
+          ownerId: user.identity.id,
+          gracePeriodSeconds: 60,
+          previousSecretValidUntil: '2026-01-15T10:01:00.000Z',
+          selfRotation: false,
+        },
+      },
+    ]);
+    const rows = JSON.stringify(await t.snapshot());
+    expect(rows).not.toContain(secret);
+    expect(rows).not.toContain(pat.secret);
+  });
+
+  it('lets a PAT rotate itself with its own token, whatever its scopes', async () => {
+    const t = await startTestApp();
+    const { pat } = await userPat(t);
+    const own = await t.accessToken(pat.id, pat.secret);
+    const response = await rotate(t, pat.id, { gracePeriodSeconds: 0 }, own);
+    expect(response.statusCode).toBe(200);
+    expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_ROTATED'))[0]?.details.selfRotation).toBe(true);
+    // The token it rotated with keeps working: only the secret changed.
+    const listed = await t.request({
+      method: 'GET',
+      url: `${PATINA_PATS}?owner-id=me`,
+      token: own,
+    });
+    expect(listed.statusCode).toBe(200);
+  });
+
+  it('needs my-manage for another of the owner’s PATs, and all-manage for someone else’s', async () => {
+    const t = await startTestApp();
+    const { user, pat } = await userPat(t);
+    const own = await t.accessToken(pat.id, pat.secret);
+    await expectRefused(t, () => rotate(t, user.patId, {}, own), [
+      403,
+      '403 Forbidden',
+      'You may not rotate this personal access token: it needs the right sp:my-personal-access-tokens:manage',
+    ]);
+    // The owner's login PAT holds my-manage: its own PATs yes, the admin's not even visible.
+    expect((await rotate(t, pat.id, {}, user.token)).statusCode).toBe(200);
+    await expectRefused(
+      t,
+      () => rotate(t, t.admin.patId, {}, user.token),
+      patNotFound(t.admin.patId),
+    );
+    await expectRefused(t, () => rotate(t, UNKNOWN_ID, {}), patNotFound(UNKNOWN_ID));
+  });
+
+  it.each([
+    [{ gracePeriodSeconds: 604_801 }, "'gracePeriodSeconds' must be <= 604800"],
+    [{ gracePeriodSeconds: -1 }, "'gracePeriodSeconds' must be >= 0"],
+    [{ gracePeriodSeconds: 1.5 }, "'gracePeriodSeconds' must be an integer"],
+    [{ gracePeriodSeconds: '60' }, "'gracePeriodSeconds' must be an integer"],
+  ])('refuses %j with a 400 naming the field, and writes nothing', async (body, text) => {
+    const t = await startTestApp();
+    const { pat } = await userPat(t);
+    await expectRefused(t, () => rotate(t, pat.id, body), [400, ILLEGAL, text]);
+  });
+
+  it('refuses an unknown member with a 400 naming it', async () => {
+    const t = await startTestApp();
+    const { pat } = await userPat(t);
+    await expectRefused(t, () => rotate(t, pat.id, { grace: 60 }), [
+      400,
+      '400.1 Bad Request Content',
+      "Unknown field 'grace': this resource has no such field",
+    ]);
+  });
+});
+
+describe('an old secret after its grace window', () => {
+  async function rotatedPat(t: TestApp) {
+    const { user, pat } = await userPat(t);
+    const rotated = await rotate(t, pat.id, { gracePeriodSeconds: 60 });
+    const secret = rotated.json<{ secret: string }>().secret;
+    t.clock.advance(60_000);
+    return { user, pat, secret };
+  }
+
+  it('is refused like any bad secret, audited as ROTATED_SECRET_REUSED and raises SECRET_REUSED', async () => {
+    const t = await startTestApp();
+    const { user, pat, secret } = await rotatedPat(t);
+    const response = await t.exchange(pat.id, pat.secret);
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toStrictEqual(BAD_CREDENTIALS);
+    expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_USE_FAILED')).map((e) => e.details)).toEqual([
+      { reason: 'ROTATED_SECRET_REUSED', ownerId: user.identity.id },
+    ]);
+    expect(await auditOf(t, 'PERSONAL_ACCESS_TOKEN_SECRET_REUSED')).toStrictEqual([
+      {
+        targetId: pat.id,
+        actorId: null,
+        outcome: 'SUCCESS',
+        sourceIp: '127.0.0.1',
+        details: {
+          ownerId: user.identity.id,
+          previousSecretValidUntil: '2026-01-15T10:01:00.000Z',
+          action: 'alert',
+        },
+      },
+    ]);
+    // alert (the default): the PAT lives on with its new secret.
+    expect(await isLive(t, pat.id)).toBe(true);
+    expect((await t.exchange(pat.id, secret)).statusCode).toBe(200);
+  });
+
+  it('with onRotatedSecretReuse revoke, revokes the PAT and its access tokens', async () => {
+    const t = await startTestApp({ config: { policy: { onRotatedSecretReuse: 'revoke' } } });
+    const { pat, secret } = await rotatedPat(t);
+    const token = await t.accessToken(pat.id, secret);
+    expect((await t.exchange(pat.id, pat.secret)).json()).toStrictEqual(BAD_CREDENTIALS);
+    expect(await isLive(t, pat.id)).toBe(false);
+    expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_REVOKED')).map((e) => e.details)).toEqual([
+      { ownerId: expect.any(String), reason: 'REUSED' },
+    ]);
+    expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_SECRET_REUSED'))[0]?.details.action).toBe(
+      'revoke',
+    );
+    // The new secret is dead too, and so is a token minted with it.
+    expect((await t.exchange(pat.id, secret)).json()).toStrictEqual(BAD_CREDENTIALS);
+    expect(
+      (await auditOf(t, 'PERSONAL_ACCESS_TOKEN_USE_FAILED')).map((e) => e.details.reason),
+    ).toEqual(['ROTATED_SECRET_REUSED', 'revoked']);
+    const api = await t.request({ method: 'GET', url: `${PATINA_PATS}?owner-id=me`, token });
+    expect(api.statusCode).toBe(401);
+  });
+
+  it('does not take a wrong secret for a reuse', async () => {
+    const t = await startTestApp({ config: { policy: { onRotatedSecretReuse: 'revoke' } } });
+    const { pat } = await rotatedPat(t);
+    const other = await userPat(t, 'vera');
+    expect((await t.exchange(pat.id, other.pat.secret)).json()).toStrictEqual(BAD_CREDENTIALS);
+    expect(
+      (await auditOf(t, 'PERSONAL_ACCESS_TOKEN_USE_FAILED')).map((e) => e.details.reason),
+    ).toEqual(['wrong_secret']);
+    expect(await auditOf(t, 'PERSONAL_ACCESS_TOKEN_SECRET_REUSED')).toEqual([]);
+    expect(await isLive(t, pat.id)).toBe(true);
   });
 });
