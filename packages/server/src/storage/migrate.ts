@@ -8,7 +8,7 @@ import * as m0006 from './migrations/0006_ssf.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
-const MIGRATIONS: Record<string, Migration> = {
+export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_rotation_and_revocation': m0002,
   '0003_lifecycle': m0003,
