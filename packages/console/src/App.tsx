@@ -1,0 +1,97 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { Navigate, NavLink, Route, Routes, useNavigate } from 'react-router';
+import { loadSession, RIGHTS, sessionEnded, signOut, type SessionInfo } from './api.js';
+import { AdminTokens } from './pages/AdminTokens.js';
+import { AuditLog } from './pages/AuditLog.js';
+import { Identities } from './pages/Identities.js';
+import { MyTokens } from './pages/MyTokens.js';
+import { SignIn } from './pages/SignIn.js';
+import { SigningKeys } from './pages/SigningKeys.js';
+
+export function App() {
+  const queries = useQueryClient();
+  const session = useQuery({ queryKey: ['session'], queryFn: loadSession, staleTime: Infinity });
+  useEffect(() => {
+    const ended = () => void queries.invalidateQueries({ queryKey: ['session'] });
+    sessionEnded.addEventListener('ended', ended);
+    return () => sessionEnded.removeEventListener('ended', ended);
+  }, [queries]);
+
+  if (session.isPending) return <p className="loading">Loading…</p>;
+  if (session.isError) return <p className="error">The console cannot reach Patina.</p>;
+  if (!session.data.signedIn) {
+    return (
+      <Routes>
+        <Route
+          path="/sign-in"
+          element={<SignIn options={session.data.signIn} notice={session.data.message} />}
+        />
+        <Route path="*" element={<Navigate to="/sign-in" replace />} />
+      </Routes>
+    );
+  }
+  return <Shell info={session.data.info} />;
+}
+
+function Shell({ info }: { info: SessionInfo }) {
+  const queries = useQueryClient();
+  const navigate = useNavigate();
+  const admin = info.rights.includes(RIGHTS.allRead);
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand" aria-label="Patina">
+          <span className="logo" aria-hidden="true">
+            P
+          </span>
+          Patina
+        </span>
+        <nav aria-label="Main">
+          <NavLink to="/tokens">My tokens</NavLink>
+          {admin && (
+            <>
+              <NavLink to="/admin/tokens">All tokens</NavLink>
+              <NavLink to="/admin/identities">Identities</NavLink>
+              <NavLink to="/admin/audit">Audit log</NavLink>
+              <NavLink to="/admin/keys">Signing keys</NavLink>
+            </>
+          )}
+        </nav>
+        <div className="who">
+          <span title={info.identity.login}>{info.identity.name}</span>
+          <button
+            type="button"
+            className="button secondary small"
+            onClick={() => {
+              void signOut().then(async () => {
+                queries.clear();
+                await queries.invalidateQueries({ queryKey: ['session'] });
+                await navigate('/sign-in');
+              });
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Routes>
+          <Route path="/tokens" element={<MyTokens info={info} />} />
+          {admin && (
+            <>
+              <Route path="/admin/tokens" element={<AdminTokens info={info} />} />
+              <Route path="/admin/identities" element={<Identities info={info} />} />
+              <Route path="/admin/audit" element={<AuditLog />} />
+              <Route path="/admin/keys" element={<SigningKeys info={info} />} />
+            </>
+          )}
+          <Route path="*" element={<Navigate to="/tokens" replace />} />
+        </Routes>
+      </main>
+    </div>
+  );
+}

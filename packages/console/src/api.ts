@@ -1,0 +1,158 @@
+import { PatinaClient } from '@patina/sdk';
+
+/**
+ * The console talks to Patina's API through its session: every call goes to /ui/api/…, where the
+ * server adds the session's access token (the browser never holds one). A state-changing call
+ * carries the session's CSRF token. docs/decisions.md, "The console calls the API through its
+ * session".
+ */
+let csrfToken = '';
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Told when the server says the session is over, so the app can show the sign-in page. */
+export const sessionEnded = new EventTarget();
+
+const API = '/ui/api';
+
+/** A fetch for the SDK: same-origin, cookie-borne, never an Authorization header of its own. */
+export const sessionFetch: typeof fetch = async (input, init = {}) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const headers = new Headers(init.headers);
+  headers.delete('authorization');
+  const method = (init.method ?? 'GET').toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') headers.set('x-patina-csrf', csrfToken);
+  const response = await fetch(url, { ...init, headers, credentials: 'same-origin' });
+  if (response.status === 401) sessionEnded.dispatchEvent(new Event('ended'));
+  return response;
+};
+
+/** The SDK, pointed at the session proxy. It needs a token to hold; the proxy replaces it. */
+export const patina = new PatinaClient({
+  baseUrl: `${window.location.origin}${API}`,
+  accessToken: 'session',
+  fetch: sessionFetch,
+  retry: { maxRetries: 1 },
+});
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The readable part of any of Patina's error bodies (SailPoint's, OAuth's, the console's). */
+export function errorText(body: unknown, status: number): string {
+  const b = (body ?? {}) as {
+    messages?: { text?: string }[];
+    message?: string;
+    error_description?: string;
+    error?: string;
+  };
+  return b.messages?.[0]?.text ?? b.message ?? b.error_description ?? b.error ?? `HTTP ${status}`;
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** A call to an endpoint the SDK does not cover yet (the Patina PAT resource), through the proxy. */
+export async function call<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<{ data: T; total: number | undefined }> {
+  const response = await sessionFetch(`${API}${path}`, {
+    method,
+    headers: {
+      accept: 'application/json',
+      ...(body !== undefined && {
+        'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+      }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (!response.ok) throw new ApiError(response.status, errorText(parsed, response.status));
+  const total = response.headers.get('x-total-count');
+  return { data: parsed as T, total: total === null ? undefined : Number(total) };
+}
+
+export interface ScopeEntry {
+  name: string;
+  description: string;
+}
+
+/** GET /ui/auth/session: who is signed in and what the console needs to know. */
+export interface SessionInfo {
+  identity: { id: string; name: string; login: string };
+  method: 'PAT' | 'SSO';
+  patId: string | null;
+  rights: string[];
+  csrfToken: string;
+  expiresAt: string;
+  idleTimeoutSeconds: number;
+  scopes: ScopeEntry[];
+  policy: {
+    maxLifetimeMonths: number;
+    allowNeverExpiring: boolean;
+    accessTokenValiditySeconds: { min: number; max: number; default: number };
+  };
+  baseUrl: string;
+  signIn: SignInOptions;
+}
+
+export interface SignInOptions {
+  sso: { label: string; url: string } | null;
+}
+
+export type SessionState =
+  | { signedIn: true; info: SessionInfo }
+  | { signedIn: false; signIn: SignInOptions; message: string };
+
+export async function loadSession(): Promise<SessionState> {
+  const response = await fetch('/ui/auth/session', { credentials: 'same-origin' });
+  const body = (await response.json()) as SessionInfo & { message: string; signIn: SignInOptions };
+  if (response.status === 401)
+    return { signedIn: false, signIn: body.signIn, message: body.message };
+  if (!response.ok) throw new ApiError(response.status, errorText(body, response.status));
+  setCsrfToken(body.csrfToken);
+  return { signedIn: true, info: body };
+}
+
+export async function signInWithPat(clientId: string, clientSecret: string): Promise<SessionInfo> {
+  const response = await fetch('/ui/auth/pat', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ clientId, clientSecret }),
+  });
+  const body = (await response.json()) as SessionInfo;
+  if (!response.ok) throw new ApiError(response.status, errorText(body, response.status));
+  setCsrfToken(body.csrfToken);
+  return body;
+}
+
+export async function signOut(): Promise<void> {
+  await fetch('/ui/auth/sign-out', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'x-patina-csrf': csrfToken },
+  });
+  setCsrfToken('');
+}
+
+export const RIGHTS = {
+  myRead: 'sp:my-personal-access-tokens:read',
+  myManage: 'sp:my-personal-access-tokens:manage',
+  allRead: 'sp:all-personal-access-tokens:read',
+  allManage: 'sp:all-personal-access-tokens:manage',
+} as const;

@@ -1,0 +1,105 @@
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+
+/**
+ * A modal dialog on the native <dialog>: the browser moves focus into it, keeps Tab inside, makes
+ * the page behind inert and closes it on Escape; on close, focus goes back to what opened it.
+ */
+export function Dialog(props: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const opener = useRef<Element | null>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (props.open && !dialog.open) {
+      opener.current = document.activeElement;
+      dialog.showModal();
+    } else if (!props.open && dialog.open) {
+      dialog.close();
+    }
+  }, [props.open]);
+  return (
+    <dialog
+      ref={ref}
+      className={props.wide ? 'dialog wide' : 'dialog'}
+      aria-labelledby={titleId}
+      onClose={() => {
+        if (opener.current instanceof HTMLElement) opener.current.focus();
+        props.onClose();
+      }}
+    >
+      {props.open && (
+        <>
+          <h2 id={titleId}>{props.title}</h2>
+          {props.children}
+        </>
+      )}
+    </dialog>
+  );
+}
+
+export type Status = 'ACTIVE' | 'EXPIRING' | 'EXPIRED';
+
+export function StatusBadge({ status }: { status: Status }) {
+  const text = { ACTIVE: 'Active', EXPIRING: 'Expiring', EXPIRED: 'Expired' }[status];
+  return <span className={`badge badge-${status.toLowerCase()}`}>{text}</span>;
+}
+
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="button secondary small"
+      aria-label={label}
+      onClick={() => {
+        void navigator.clipboard.writeText(text).then(() => {
+          setCopied(true);
+          window.setTimeout(() => setCopied(false), 2000);
+        });
+      }}
+    >
+      {copied ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+export function EmptyState(props: { title: string; children: ReactNode }) {
+  return (
+    <div className="empty">
+      <h3>{props.title}</h3>
+      <div>{props.children}</div>
+    </div>
+  );
+}
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <p className="error" role="alert">
+      {error instanceof Error
+        ? error.message
+        : typeof error === 'string'
+          ? error
+          : 'Something went wrong'}
+    </p>
+  );
+}
+
+export function PageHeader(props: { title: string; description?: string; actions?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{props.title}</h1>
+        {props.description && <p className="muted">{props.description}</p>}
+      </div>
+      {props.actions && <div className="actions">{props.actions}</div>}
+    </header>
+  );
+}

@@ -1,0 +1,265 @@
+import type { Identity, OffboardResponse } from '@patina/contract';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { call, messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
+import { Dialog, ErrorNote, PageHeader } from '../components.js';
+import { relativeTime } from '../format.js';
+
+const ROLES = ['USER', 'ORG_ADMIN'];
+
+async function offboard(id: string, dryRun: boolean): Promise<OffboardResponse> {
+  return (
+    await call<OffboardResponse>(
+      'POST',
+      `/patina/v1/identities/${encodeURIComponent(id)}/offboard`,
+      {
+        dryRun,
+      },
+    )
+  ).data;
+}
+
+export function Identities({ info }: { info: SessionInfo }) {
+  const queries = useQueryClient();
+  const identities = useQuery({
+    queryKey: ['identities'],
+    queryFn: () => patina.identities.list({ limit: 250 }),
+  });
+  const [creating, setCreating] = useState(false);
+  const [leaving, setLeaving] = useState<{ identity: Identity; preview: OffboardResponse } | null>(
+    null,
+  );
+  const canManage = info.rights.includes(RIGHTS.allManage);
+  const refresh = () => queries.invalidateQueries({ queryKey: ['identities'] });
+
+  const setStatus = useMutation({
+    mutationFn: (input: { id: string; status: 'ACTIVE' | 'DISABLED' }) =>
+      patina.identities.update(input.id, { status: input.status }),
+    onSuccess: refresh,
+  });
+  const preview = useMutation({
+    mutationFn: async (identity: Identity) => ({
+      identity,
+      preview: await offboard(identity.id, true),
+    }),
+    onSuccess: (result) => setLeaving(result),
+  });
+  const confirmOffboard = useMutation({
+    mutationFn: (id: string) => offboard(id, false),
+    onSuccess: async () => {
+      setLeaving(null);
+      await refresh();
+      await queries.invalidateQueries({ queryKey: ['pats'] });
+    },
+  });
+
+  return (
+    <>
+      <PageHeader
+        title="Identities"
+        description="The people and services that own tokens."
+        actions={
+          canManage && (
+            <button type="button" className="button primary" onClick={() => setCreating(true)}>
+              New identity
+            </button>
+          )
+        }
+      />
+      <ErrorNote error={identities.error ?? setStatus.error ?? preview.error} />
+      {identities.data && (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Identities</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Login</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+                {canManage && (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {identities.data.map((identity) => (
+                <tr key={identity.id}>
+                  <td data-label="Name">
+                    <div className="name">{identity.name}</div>
+                    {identity.email && <div className="muted small">{identity.email}</div>}
+                  </td>
+                  <td data-label="Login">
+                    <code>{identity.login}</code>
+                  </td>
+                  <td data-label="Roles">{identity.roles.join(', ') || '—'}</td>
+                  <td data-label="Status">
+                    <span
+                      className={`badge ${identity.status === 'ACTIVE' ? 'badge-active' : 'badge-expired'}`}
+                    >
+                      {identity.status === 'ACTIVE' ? 'Active' : 'Disabled'}
+                    </span>
+                  </td>
+                  <td data-label="Created">{relativeTime(identity.created)}</td>
+                  {canManage && (
+                    <td className="row-actions">
+                      {identity.id !== info.identity.id && (
+                        <>
+                          <button
+                            type="button"
+                            className="button secondary small"
+                            aria-label={`${identity.status === 'ACTIVE' ? 'Disable' : 'Enable'} ${identity.name}`}
+                            onClick={() =>
+                              setStatus.mutate({
+                                id: identity.id,
+                                status: identity.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE',
+                              })
+                            }
+                          >
+                            {identity.status === 'ACTIVE' ? 'Disable' : 'Enable'}
+                          </button>
+                          <button
+                            type="button"
+                            className="button danger small"
+                            aria-label={`Offboard ${identity.name}`}
+                            onClick={() => preview.mutate(identity)}
+                          >
+                            Offboard
+                          </button>
+                        </>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Dialog open={creating} title="New identity" onClose={() => setCreating(false)}>
+        <NewIdentityForm
+          onDone={() => {
+            setCreating(false);
+            void refresh();
+          }}
+        />
+      </Dialog>
+      <Dialog
+        open={leaving !== null}
+        title={`Offboard ${leaving?.identity.name ?? ''}?`}
+        onClose={() => setLeaving(null)}
+      >
+        {leaving && (
+          <>
+            <p>
+              {leaving.preview.revoked.length === 0
+                ? 'They hold no tokens. '
+                : `These ${leaving.preview.revoked.length} tokens will be revoked at once, managed ones too; whatever uses them stops working. `}
+              {leaving.preview.disabled &&
+                'The identity will be disabled and signed out of the console.'}
+            </p>
+            <ul className="plain-list">
+              {leaving.preview.revoked.map((p) => (
+                <li key={p.id}>
+                  <strong>{p.name}</strong> {p.managed && <span className="tag">Managed</span>}
+                </li>
+              ))}
+            </ul>
+            <ErrorNote error={confirmOffboard.error && messageOf(confirmOffboard.error)} />
+            <div className="dialog-actions">
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() => setLeaving(null)}
+                autoFocus
+              >
+                Cancel
+              </button>
+              <button
+                type="button"
+                className="button danger"
+                disabled={confirmOffboard.isPending}
+                onClick={() => confirmOffboard.mutate(leaving.identity.id)}
+              >
+                Offboard
+              </button>
+            </div>
+          </>
+        )}
+      </Dialog>
+    </>
+  );
+}
+
+function NewIdentityForm({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [login, setLogin] = useState('');
+  const [email, setEmail] = useState('');
+  const [roles, setRoles] = useState<Set<string>>(new Set(['USER']));
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await patina.identities.create({
+        name: name.trim(),
+        ...(login.trim() && { login: login.trim() }),
+        ...(email.trim() && { email: email.trim() }),
+        roles: [...roles],
+      });
+      onDone();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  return (
+    <form className="stack" onSubmit={(e) => void submit(e)}>
+      <label>
+        Name
+        <input required value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        <span>
+          Login <span className="muted">(optional; made from the name)</span>
+        </span>
+        <input value={login} onChange={(e) => setLogin(e.target.value)} spellCheck={false} />
+      </label>
+      <label>
+        <span>
+          Email <span className="muted">(optional)</span>
+        </span>
+        <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+      </label>
+      <fieldset>
+        <legend>Roles</legend>
+        {ROLES.map((role) => (
+          <label key={role} className="check-row">
+            <input
+              type="checkbox"
+              checked={roles.has(role)}
+              onChange={(e) => {
+                const next = new Set(roles);
+                if (e.target.checked) next.add(role);
+                else next.delete(role);
+                setRoles(next);
+              }}
+            />
+            <span>{role}</span>
+          </label>
+        ))}
+      </fieldset>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="dialog-actions">
+        <button type="submit" className="button primary">
+          Create identity
+        </button>
+      </div>
+    </form>
+  );
+}

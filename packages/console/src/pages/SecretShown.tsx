@@ -1,0 +1,62 @@
+import { CopyButton } from '../components.js';
+import type { NewPat } from '../tokens.js';
+
+/** A new secret, shown this once, with what to paste where. */
+export function SecretShown({ pat, baseUrl }: { pat: NewPat; baseUrl: string }) {
+  const curl = `curl -s -u '${pat.id}:${pat.secret}' -d grant_type=client_credentials ${baseUrl}/oauth/token`;
+  const login = `printf '%s' '${pat.secret}' | patina login --base-url ${baseUrl} --client-id ${pat.id} --client-secret-stdin`;
+  const sailpoint = `export SAIL_BASE_URL=${baseUrl}\nexport SAIL_CLIENT_ID=${pat.id}\nexport SAIL_CLIENT_SECRET=${pat.secret}`;
+  return (
+    <div className="stack">
+      <p className="warning" role="status">
+        Copy the secret now. It will not be shown again: Patina keeps only a digest of it.
+      </p>
+      <div className="field">
+        <span className="label" id="client-id-label">
+          Client ID
+        </span>
+        <div className="copy-row">
+          <code aria-labelledby="client-id-label" className="mono">
+            {pat.id}
+          </code>
+          <CopyButton text={pat.id} label="Copy client ID" />
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor="new-secret" className="label">
+          Client secret
+        </label>
+        <div className="copy-row">
+          <input
+            id="new-secret"
+            className="mono"
+            readOnly
+            value={pat.secret}
+            onFocus={(e) => e.target.select()}
+          />
+          <CopyButton text={pat.secret} label="Copy secret" />
+        </div>
+      </div>
+      <details>
+        <summary>Use it</summary>
+        <Snippet title="An access token with curl" text={curl} />
+        <Snippet title="The patina command" text={login} />
+        <Snippet title="SailPoint's SDKs and CLI" text={sailpoint} />
+      </details>
+    </div>
+  );
+}
+
+function Snippet({ title, text }: { title: string; text: string }) {
+  return (
+    <div className="snippet">
+      <div className="snippet-head">
+        <span>{title}</span>
+        <CopyButton text={text} label={`Copy: ${title}`} />
+      </div>
+      <pre>
+        <code>{text}</code>
+      </pre>
+    </div>
+  );
+}

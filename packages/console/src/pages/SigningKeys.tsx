@@ -1,0 +1,104 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
+import { Dialog, ErrorNote, PageHeader } from '../components.js';
+import { dateTime, relativeTime } from '../format.js';
+
+const STATUS_TEXT: Record<string, string> = {
+  signing: 'Signing',
+  verifying: 'Verifying',
+  expired: 'Expired',
+};
+
+export function SigningKeys({ info }: { info: SessionInfo }) {
+  const queries = useQueryClient();
+  const keys = useQuery({ queryKey: ['keys'], queryFn: () => patina.signingKeys.list() });
+  const [confirming, setConfirming] = useState(false);
+  const rotate = useMutation({
+    mutationFn: () => patina.signingKeys.rotate(),
+    onSuccess: async () => {
+      setConfirming(false);
+      await queries.invalidateQueries({ queryKey: ['keys'] });
+    },
+  });
+  return (
+    <>
+      <PageHeader
+        title="Signing keys"
+        description="The keys that sign access tokens. Resource servers fetch the public halves from the JWKS."
+        actions={
+          info.rights.includes(RIGHTS.allManage) && (
+            <button type="button" className="button primary" onClick={() => setConfirming(true)}>
+              Rotate key
+            </button>
+          )
+        }
+      />
+      <ErrorNote error={keys.error} />
+      <div className="table-wrap">
+        <table>
+          <caption className="visually-hidden">Signing keys</caption>
+          <thead>
+            <tr>
+              <th scope="col">Key id</th>
+              <th scope="col">Algorithm</th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(keys.data ?? []).map((key) => (
+              <tr key={key.kid}>
+                <td data-label="Key id">
+                  <code className="mono">{key.kid}</code>
+                </td>
+                <td data-label="Algorithm">{key.alg}</td>
+                <td data-label="Status">
+                  <span
+                    className={`badge badge-${key.status === 'signing' ? 'active' : key.status === 'verifying' ? 'expiring' : 'expired'}`}
+                  >
+                    {STATUS_TEXT[key.status] ?? key.status}
+                  </span>
+                </td>
+                <td data-label="Created">
+                  <time dateTime={key.created} title={dateTime(key.created)}>
+                    {relativeTime(key.created)}
+                  </time>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Dialog
+        open={confirming}
+        title="Rotate the signing key?"
+        onClose={() => setConfirming(false)}
+      >
+        <p>
+          New access tokens are signed with a new key from now on. The current key keeps verifying
+          the tokens it signed until they expire, so nothing breaks.
+        </p>
+        <ErrorNote error={rotate.error && messageOf(rotate.error)} />
+        <div className="dialog-actions">
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => setConfirming(false)}
+            autoFocus
+          >
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button primary"
+            disabled={rotate.isPending}
+            onClick={() => rotate.mutate()}
+          >
+            Rotate key
+          </button>
+        </div>
+      </Dialog>
+    </>
+  );
+}
