@@ -10,8 +10,11 @@ import {
 import { Http, type RequestOptions, type RetryOptions } from './http.js';
 import { Audit } from './resources/audit.js';
 import { Identities } from './resources/identities.js';
+import { LeakedCredentials } from './resources/leaked-credentials.js';
+import { PatinaPats } from './resources/patina-pats.js';
 import { Pats } from './resources/pats.js';
 import { SigningKeys } from './resources/signing-keys.js';
+import { Webhooks } from './resources/webhooks.js';
 import { ClientCredentials, StaticToken, type TokenSource } from './token-source.js';
 
 /** A PAT's client id and secret (exchanged for access tokens), or an access token to use as is. */
@@ -43,10 +46,16 @@ const EXPIRED = /\bJWT is expired\b/;
  *   for await (const pat of patina.pats.iterate({ ownerId: 'me' })) console.log(pat.name);
  */
 export class PatinaClient {
+  /** PATs on the SailPoint surface of `apiVersion`, plus `get` and `rotate`. */
   readonly pats: Pats;
+  /** PATs on Patina's own resource: description, allowedCidrs, status, merge patches. */
+  readonly patinaPats: PatinaPats;
   readonly identities: Identities;
   readonly audit: Audit;
   readonly signingKeys: SigningKeys;
+  readonly webhooks: Webhooks;
+  /** Leaked-secret revocation; sent without authentication. */
+  readonly credentials: LeakedCredentials;
   readonly #http: Http;
   readonly #tokens: TokenSource;
 
@@ -56,10 +65,13 @@ export class PatinaClient {
     this.#http = new Http({ baseUrl, fetch: options.fetch, retry: options.retry, now });
     this.#tokens = tokenSource(this.#http, options, now);
     const api: Api = { call: (request) => this.#call(request) };
-    this.pats = new Pats(api, options.apiVersion ?? 'v3');
+    this.patinaPats = new PatinaPats(api);
+    this.pats = new Pats(api, options.apiVersion ?? 'v3', this.patinaPats);
     this.identities = new Identities(api);
     this.audit = new Audit(api);
     this.signingKeys = new SigningKeys(api);
+    this.webhooks = new Webhooks(api);
+    this.credentials = new LeakedCredentials(this.#http);
   }
 
   /**

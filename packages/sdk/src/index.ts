@@ -22,12 +22,18 @@ export type { ListPatsOptions, Pats } from './resources/pats.js';
 export type { Identities } from './resources/identities.js';
 export type { Audit, ListAuditOptions } from './resources/audit.js';
 export type { SigningKeys } from './resources/signing-keys.js';
+export type { ListPatinaPatsOptions, PatinaPats } from './resources/patina-pats.js';
+export type { ListDeliveriesOptions, Webhooks } from './resources/webhooks.js';
+export { revokeLeakedCredentials, type LeakedCredentials } from './resources/leaked-credentials.js';
 export type {
   AdminCreatePatRequest,
   ApiVersion,
   AuditEvent,
   AuditEventType,
   CreateIdentityRequest,
+  CreateWebhookRequest,
+  CreateWebhookResponse,
+  DeliveryStatus,
   CreatePatRequest,
   CreatePatResponse,
   GetPatResponse,
@@ -35,6 +41,20 @@ export type {
   IdentityMergePatch,
   IntrospectionResponse,
   JsonPatchOperation,
+  OffboardRequest,
+  OffboardResponse,
+  PatStatus,
+  PatUseSource,
+  PatinaCreatePatRequest,
+  PatinaCreatePatResponse,
+  PatinaPat,
+  PatinaPatMergePatch,
+  RotatePatRequest,
   SigningKeyInfo,
   TokenResponse,
+  Webhook,
+  WebhookDelivery,
+  WebhookEventType,
+  WebhookMergePatch,
+  WebhookTestResponse,
 } from '@patina/contract';

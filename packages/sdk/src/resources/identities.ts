@@ -5,6 +5,8 @@ import {
   type CreatePatResponse,
   type Identity,
   type IdentityMergePatch,
+  type OffboardRequest,
+  type OffboardResponse,
 } from '@patina/contract';
 import { segment, type Api } from '../api.js';
 import type { RequestOptions } from '../http.js';
@@ -72,6 +74,25 @@ export class Identities {
       method: 'POST',
       path: `${PATH}/${segment(id)}/personal-access-tokens`,
       route: `${PATH}/{id}/personal-access-tokens`,
+      json: body,
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * Revokes every PAT of the identity (managed ones too) and disables it, in one transaction
+   * (all-manage). `dryRun: true` changes nothing and answers what would be revoked;
+   * `disable: false` revokes the PATs and keeps the identity enabled.
+   */
+  offboard(
+    id: string,
+    body: OffboardRequest = {},
+    options: RequestOptions = {},
+  ): Promise<OffboardResponse> {
+    return this.api.call({
+      method: 'POST',
+      path: `${PATH}/${segment(id)}/offboard`,
+      route: `${PATH}/{id}/offboard`,
       json: body,
       signal: options.signal,
     });

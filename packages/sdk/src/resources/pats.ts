@@ -6,10 +6,14 @@ import {
   type GetPatResponse,
   type JsonPatchOperation,
   type ListPatsQuery,
+  type PatinaCreatePatResponse,
+  type PatinaPat,
+  type RotatePatRequest,
 } from '@patina/contract';
 import { segment, type Api } from '../api.js';
 import type { RequestOptions } from '../http.js';
 import { allPages, type PageOptions } from '../paging.js';
+import type { PatinaPats } from './patina-pats.js';
 
 export interface ListPatsOptions extends PageOptions {
   /** `me`, an identity id, or absent for every owner (needs all-read). */
@@ -20,15 +24,34 @@ export interface ListPatsOptions extends PageOptions {
   sorters?: ListPatsQuery['sorters'];
 }
 
-/** The caller's personal access tokens (and others', with the all- rights), on one API surface. */
+/**
+ * The caller's personal access tokens (and others', with the all- rights), on one SailPoint API
+ * surface. `get` and `rotate`, which SailPoint's API does not have, go to Patina's own resource
+ * and answer its shape (see PatinaPats, `client.patinaPats`).
+ */
 export class Pats {
   readonly #path: string;
 
   constructor(
     private readonly api: Api,
     version: ApiVersion,
+    private readonly patina: PatinaPats,
   ) {
     this.#path = surfaceOf(version).path;
+  }
+
+  /** One PAT, with Patina's fields (status, description, lastUsedFrom, …). */
+  get(id: string, options: RequestOptions = {}): Promise<PatinaPat> {
+    return this.patina.get(id, options);
+  }
+
+  /** A new secret for the PAT; the old one works on for `gracePeriodSeconds` (default 0). */
+  rotate(
+    id: string,
+    body: RotatePatRequest = {},
+    options: RequestOptions = {},
+  ): Promise<PatinaCreatePatResponse> {
+    return this.patina.rotate(id, body, options);
   }
 
   /** One page (`limit` 0..250, default 250). */
