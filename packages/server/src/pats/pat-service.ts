@@ -169,6 +169,8 @@ export class PatService {
           accessTokenValiditySeconds: fields.accessTokenValiditySeconds,
           expirationDate: fields.expirationDate,
           userAwareTokenNeverExpires: fields.userAwareTokenNeverExpires,
+          description: fields.description,
+          allowedCidrs: fields.allowedCidrs,
         });
         if (options.recovery) await repos.settings.set(recoveryKey(options.ownerId), id);
         await this.deps.audit.record(repos, {
@@ -180,6 +182,7 @@ export class PatService {
             scope,
             managed: options.managed,
             expirationDate: fields.expirationDate,
+            ...(fields.allowedCidrs !== null && { allowedCidrs: fields.allowedCidrs }),
             ...(options.recovery && { recovery: true }),
           },
         });
