@@ -7,7 +7,10 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { type Config } from './config/schema.js';
 import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
 import { createLogger, describeError } from './core/log.js';
+import { echo } from './core/redact.js';
+import { unlockClient } from './oauth/throttle-stores.js';
 import { openRuntime, openStorage } from './runtime.js';
+import { openRedis, redisReady } from './storage/redis.js';
 
 /** Every start says once where the administrator's credentials are. */
 const BOOTSTRAP_MESSAGES: Record<BootstrapOutcome['state'], string> = {
@@ -128,6 +131,38 @@ async function adminToken(flags: CommonFlags & { identity?: string; name: string
 }
 
 /**
+ * Clears the failure throttle of one client id (docs/decisions.md, "Throttling failed exchanges"):
+ * the counts shared in Redis, from every address. Without Redis each node counts in its own memory,
+ * out of this command's reach: it says so and changes nothing.
+ */
+async function adminUnlock(clientId: string, flags: CommonFlags): Promise<void> {
+  const config = configFrom(flags);
+  const shown = echo(clientId);
+  const url = config.redis.url;
+  if (url === null) {
+    process.stderr.write(
+      `Nothing cleared: without redis.url each running node counts failed exchanges in its own memory, which this command cannot reach. ` +
+        `The throttle on ${shown} ends by itself within policy.lockout.durationSeconds (${config.policy.lockout.durationSeconds} s), or when the node restarts; ` +
+        'a correct secret is never refused meanwhile.\n',
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const redis = openRedis({ ...config.redis, url });
+  try {
+    if (!(await redisReady(redis, 5000))) throw new Error('Redis cannot be reached');
+    const deleted = await unlockClient(redis, config.redis.keyPrefix, clientId);
+    process.stderr.write(
+      deleted > 0
+        ? `Cleared the throttle on ${shown} (${deleted} keys), on every node.\n`
+        : `No failures are counted for ${shown}; nothing to clear.\n`,
+    );
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+/**
  * Rotates the signing key in the database. Running nodes hear of it at once on PostgreSQL (NOTIFY);
  * on SQLite within a minute, or when a token signed with the new key arrives.
  */
@@ -178,6 +213,12 @@ common(admin.command('token').description('Mint a fresh administrator PAT and pr
   .option('--identity <id>', 'the identity to mint for (default: the first active ORG_ADMIN)')
   .option('--name <name>', 'the PAT name', `recovery-${new Date().toISOString().slice(0, 19)}`)
   .action(adminToken);
+common(
+  admin
+    .command('unlock')
+    .description('Clear the failure throttle of a client id (shared in Redis)')
+    .argument('<client-id>', 'the client id (PAT id) whose failed exchanges to forget'),
+).action(adminUnlock);
 const keys = program.command('keys').description('Signing keys in the local database');
 common(
   keys.command('rotate').description('Sign with a new key from now on (old tokens stay valid)'),

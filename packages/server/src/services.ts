@@ -18,8 +18,7 @@ import { OAuthCallerAuthenticator } from './http/oauth/caller.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
 import { ClientCredentialsGrant } from './oauth/client-credentials.js';
 import { Introspection } from './oauth/introspection.js';
-import { Lockout, type LockoutStore } from './oauth/lockout.js';
-import { RedisLockout } from './oauth/redis-lockout.js';
+import { failureThrottle } from './oauth/throttle-stores.js';
 import { Revocation } from './oauth/revocation.js';
 import { InactivitySweeper } from './pats/inactivity-sweeper.js';
 import { LeakRevocation } from './pats/leak-revocation.js';
@@ -167,16 +166,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
   if (redis && !(await redisReady(redis, REDIS_START_WAIT_MS))) {
     options.logger?.warn('redis not reachable at start: limits count per node until it is');
   }
-  const localLockout = new Lockout(config.policy.lockout, clock);
-  const lockout: LockoutStore = redis
-    ? new RedisLockout(redis, config.policy.lockout, config.redis.keyPrefix, localLockout)
-    : localLockout;
+  const throttle = failureThrottle(config, clock, redis);
   const clients = new ClientAuthenticator({
     storage,
     audit,
     clock,
     digester,
-    lockout,
+    throttle,
     policy: config.policy,
   });
   const keyRotation = new KeyRotation({ keys, storage, audit, clock, config });

@@ -95,6 +95,7 @@ const Policy = Type.Object(
     lockout: Type.Object(
       {
         maxFailures: Type.Integer({ minimum: 1, default: 10 }),
+        maxFailuresPerAddress: Type.Integer({ minimum: 1, default: 100 }),
         windowSeconds: Type.Integer({ minimum: 1, default: 300 }),
         durationSeconds: Type.Integer({ minimum: 1, default: 900 }),
       },
@@ -102,7 +103,7 @@ const Policy = Type.Object(
         default: {},
         additionalProperties: false,
         description:
-          'Token endpoint lockout: after maxFailures failed exchanges for one client id within windowSeconds, that client id is refused for durationSeconds.',
+          'Throttling of failed exchanges at the OAuth endpoints: after maxFailures failures of one client id from one address (or maxFailuresPerAddress from one address, whatever the client id) within windowSeconds, further failures from there are answered 429 for durationSeconds. A correct secret is never refused.',
       },
     ),
     expiringSoonDays: Type.Integer({

@@ -9,7 +9,7 @@ import { revokePat } from '../pats/revoke.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
 import { badClientCredentials, OAuthError } from './errors.js';
-import type { LockoutStore } from './lockout.js';
+import type { FailureThrottle } from './failure-throttle.js';
 
 export interface ClientCredentials {
   clientId: string;
@@ -26,7 +26,6 @@ export type FailureReason =
   | 'deleted'
   | 'revoked'
   | 'owner_disabled'
-  | 'locked_out'
   /** The secret before the last rotation, after its grace window ended. */
   | 'ROTATED_SECRET_REUSED'
   /** The right secret, from outside the PAT's allowedCidrs. */
@@ -37,31 +36,33 @@ export interface ClientAuthenticatorDeps {
   audit: AuditLog;
   clock: Clock;
   digester: SecretDigester;
-  lockout: LockoutStore;
+  throttle: FailureThrottle;
   policy: Pick<Policy, 'onRotatedSecretReuse'>;
 }
 
 /**
- * Authenticates a PAT as an OAuth client (token, introspection and revocation endpoints): lockout
- * first, then the PAT itself. Every failure does the same work (one read, one HMAC, one audit
- * write) and gets the same answer (docs/rules.md, "The token endpoint"); only the audit event says
- * which it was.
+ * Failures anyone can cause with a client id alone (no secret, or a wrong one): these are
+ * throttled. The others needed the right secret (or the previous one) and are always answered
+ * and audited as themselves.
+ */
+const THROTTLED_REASONS: ReadonlySet<FailureReason> = new Set([
+  'unknown_client',
+  'wrong_secret',
+  'deleted',
+  'revoked',
+]);
+
+/**
+ * Authenticates a PAT as an OAuth client (token, introspection and revocation endpoints). Every
+ * failure does the same work (one read, one HMAC, one audit write) and gets the same answer
+ * (docs/rules.md, "The token endpoint"); only the audit event says which it was. The throttle is
+ * asked only after a failure, so a correct secret is never refused because of others' failures
+ * (docs/decisions.md, "Throttling failed exchanges").
  */
 export class ClientAuthenticator {
   constructor(private readonly deps: ClientAuthenticatorDeps) {}
 
   async authenticate(credentials: ClientCredentials): Promise<PatCredentialRecord> {
-    const retryAfter = await this.deps.lockout.retryAfterSeconds(credentials.clientId);
-    if (retryAfter > 0) {
-      // Still a failed exchange (docs/rules.md, "Audit"); the rate limit bounds how often this can
-      // be written.
-      await this.#recordFailure(credentials, undefined, 'locked_out');
-      throw new OAuthError(
-        'too_many_attempts',
-        'Too many failed attempts for this client; try again later',
-        retryAfter,
-      );
-    }
     const { digester, clock } = this.deps;
     const record = await this.deps.storage.repos.pats.findCredential(credentials.clientId);
     // The same work whether or not the PAT exists and has a previous secret: placeholders stand
@@ -93,7 +94,7 @@ export class ClientAuthenticator {
     ) {
       return this.#fail(credentials, record, 'IP_NOT_ALLOWED');
     }
-    await this.deps.lockout.recordSuccess(credentials.clientId);
+    await this.deps.throttle.recordSuccess(source(credentials));
     return record;
   }
 
@@ -102,7 +103,19 @@ export class ClientAuthenticator {
     record: PatCredentialRecord | undefined,
     reason: FailureReason,
   ): Promise<never> {
-    await this.deps.lockout.recordFailure(credentials.clientId);
+    if (THROTTLED_REASONS.has(reason)) {
+      const retryAfter = await this.deps.throttle.retryAfterSeconds(source(credentials));
+      if (retryAfter > 0) {
+        // Not audited one by one: a flood of these would fill the audit table. The failures
+        // that set the throttle were audited, and the throttle bounds how many there are.
+        throw new OAuthError(
+          'too_many_attempts',
+          'Too many failed attempts for this client; try again later',
+          retryAfter,
+        );
+      }
+      await this.deps.throttle.recordFailure(source(credentials));
+    }
     await this.#recordFailure(credentials, record, reason);
     throw badClientCredentials();
   }
@@ -163,6 +176,10 @@ export class ClientAuthenticator {
       context: credentials.context,
     });
   }
+}
+
+function source(credentials: ClientCredentials) {
+  return { clientId: credentials.clientId, sourceIp: credentials.context.sourceIp };
 }
 
 /** Whether the previous secret is still inside the grace window its rotation gave it. */

@@ -6,12 +6,16 @@ export interface LockoutPolicy {
   durationSeconds: number;
 }
 
-/** Where failed exchanges are counted: this process (Lockout) or Redis (RedisLockout). */
+/**
+ * Where failed exchanges are counted, per key (a client id and source address, or an address;
+ * see FailureThrottle): this process (Lockout) or Redis (RedisLockout).
+ */
 export interface LockoutStore {
-  /** Seconds until the client id may try again, or 0 when it is not locked. */
-  retryAfterSeconds(clientId: string): number | Promise<number>;
-  recordFailure(clientId: string): void | Promise<void>;
-  recordSuccess(clientId: string): void | Promise<void>;
+  /** Seconds until failures under the key stop being throttled, or 0 when they are not. */
+  retryAfterSeconds(key: string): number | Promise<number>;
+  recordFailure(key: string): void | Promise<void>;
+  /** Forgets the key's failures and lock (a success, or an operator's unlock). */
+  recordSuccess(key: string): void | Promise<void>;
 }
 
 interface Entry {
@@ -21,10 +25,10 @@ interface Entry {
 }
 
 /**
- * Counts failed exchanges per client id in this process (docs/rules.md, "Lockout"): after
- * `maxFailures` within `windowSeconds` the client id is refused for `durationSeconds`, whatever the
- * secret. Unknown client ids count like known ones, so a lockout reveals nothing. The map is
- * bounded: at `maxEntries` the oldest entries are dropped (Map keeps insertion order).
+ * Counts failed exchanges per key in this process (docs/rules.md, "Lockout"): after `maxFailures`
+ * within `windowSeconds` the key is locked for `durationSeconds`. Unknown client ids count like
+ * known ones, so a lock reveals nothing. The map is bounded: at `maxEntries` the oldest entries
+ * are dropped (Map keeps insertion order).
  */
 export class Lockout implements LockoutStore {
   readonly #entries = new Map<string, Entry>();
@@ -35,17 +39,16 @@ export class Lockout implements LockoutStore {
     private readonly maxEntries = 100_000,
   ) {}
 
-  /** Seconds until the client id may try again, or 0 when it is not locked. */
-  retryAfterSeconds(clientId: string): number {
-    const entry = this.#entries.get(clientId);
+  retryAfterSeconds(key: string): number {
+    const entry = this.#entries.get(key);
     const now = this.clock.now().getTime();
     if (!entry || entry.lockedUntilMs <= now) return 0;
     return Math.ceil((entry.lockedUntilMs - now) / 1000);
   }
 
-  recordFailure(clientId: string): void {
+  recordFailure(key: string): void {
     const now = this.clock.now().getTime();
-    let entry = this.#entries.get(clientId);
+    let entry = this.#entries.get(key);
     if (!entry || now - entry.windowStartMs > this.policy.windowSeconds * 1000) {
       entry = { failures: 0, windowStartMs: now, lockedUntilMs: 0 };
     }
@@ -55,15 +58,15 @@ export class Lockout implements LockoutStore {
       entry.failures = 0;
       entry.windowStartMs = now;
     }
-    this.#entries.delete(clientId);
-    this.#entries.set(clientId, entry);
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
   }
 
-  recordSuccess(clientId: string): void {
-    this.#entries.delete(clientId);
+  recordSuccess(key: string): void {
+    this.#entries.delete(key);
   }
 }

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { keyPart } from '../storage/redis.js';
 import type { Lockout, LockoutPolicy, LockoutStore } from './lockout.js';
 
 /**
@@ -20,7 +19,8 @@ return n`;
  * The token-endpoint lockout (docs/rules.md, "Lockout") counted in Redis, so failures on every node
  * add up and a lock set by one node holds on all. While Redis cannot be reached, this node counts
  * on its own (the in-memory Lockout) rather than refusing everyone or letting guesses through
- * uncounted.
+ * uncounted. Keys are made safe for key names by the caller (FailureThrottle); `prefix` names the
+ * kind of key, e.g. `patina:lockout:client-ip:`.
  */
 export class RedisLockout implements LockoutStore {
   constructor(
@@ -30,42 +30,40 @@ export class RedisLockout implements LockoutStore {
     private readonly fallback: Lockout,
   ) {}
 
-  async retryAfterSeconds(clientId: string): Promise<number> {
+  async retryAfterSeconds(key: string): Promise<number> {
     try {
-      const ms = await this.redis.pttl(this.#key('lock', clientId));
-      return Math.max(ms > 0 ? Math.ceil(ms / 1000) : 0, this.fallback.retryAfterSeconds(clientId));
+      const ms = await this.redis.pttl(this.#key('lock', key));
+      return Math.max(ms > 0 ? Math.ceil(ms / 1000) : 0, this.fallback.retryAfterSeconds(key));
     } catch {
-      return this.fallback.retryAfterSeconds(clientId);
+      return this.fallback.retryAfterSeconds(key);
     }
   }
 
-  async recordFailure(clientId: string): Promise<void> {
+  async recordFailure(key: string): Promise<void> {
     try {
       await this.redis.eval(
         RECORD_FAILURE,
         2,
-        this.#key('failures', clientId),
-        this.#key('lock', clientId),
+        this.#key('failures', key),
+        this.#key('lock', key),
         this.policy.windowSeconds * 1000,
         this.policy.maxFailures,
         this.policy.durationSeconds * 1000,
       );
     } catch {
-      this.fallback.recordFailure(clientId);
+      this.fallback.recordFailure(key);
     }
   }
 
-  recordSuccess(clientId: string): void {
-    this.fallback.recordSuccess(clientId);
+  recordSuccess(key: string): void {
+    this.fallback.recordSuccess(key);
     // Not awaited: a successful exchange does not wait for Redis. Commands on one connection run
-    // in order, so a later check of this client id sees the counters cleared. If it fails there
+    // in order, so a later check of this key sees the counters cleared. If it fails there
     // is nothing to undo: the failures expire with their window.
-    this.redis
-      .del(this.#key('failures', clientId), this.#key('lock', clientId))
-      .catch(() => undefined);
+    this.redis.del(this.#key('failures', key), this.#key('lock', key)).catch(() => undefined);
   }
 
-  #key(kind: 'failures' | 'lock', clientId: string): string {
-    return `${this.prefix}lockout:${kind}:${keyPart(clientId)}`;
+  #key(kind: 'failures' | 'lock', key: string): string {
+    return `${this.prefix}${kind}:${key}`;
   }
 }

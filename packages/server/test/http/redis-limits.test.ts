@@ -9,6 +9,7 @@ import {
   type TestApp,
   V3,
 } from '../helpers.js';
+import { unlockClient } from '../../src/oauth/throttle-stores.js';
 import { REDIS_URL, redisReachable, testRedis } from '../redis.js';
 
 /**
@@ -110,22 +111,39 @@ withRedis('lockout shared through Redis', () => {
     await fail(node1, unknownClientId(), 1);
   });
 
-  it('refuses even the right secret on the node that knows the PAT', async () => {
+  it('never refuses the right secret, and audits only the failures that set the throttle', async () => {
     const { settings } = sharedRedis();
     const [node1, node2] = await twoNodes(settings);
     const pat = await node2.mintPat(node2.admin.identity.id, { name: 'ci' });
     // Unknown to node 1, a wrong secret on node 2: they count the same.
     await fail(node1, pat.id, 2);
     await fail(node2, pat.id, 2);
+    expectLocked(await node2.exchange(pat.id, 'patina_wrong'), 60);
     const response = await node2.exchange(pat.id, pat.secret);
-    expectLocked(response, 60);
-    expect(response.body).not.toContain(pat.secret);
+    expect(response.statusCode, summary(response)).toBe(200);
     const failed = await node2.auditEvents('PERSONAL_ACCESS_TOKEN_USE_FAILED');
     expect(failed.map((e) => (JSON.parse(e.details) as { reason: string }).reason)).toEqual([
       'wrong_secret',
       'wrong_secret',
-      'locked_out',
     ]);
+  });
+
+  it("an operator's unlock clears a client id's throttle on every node, from every address", async () => {
+    const { settings } = sharedRedis();
+    const [node1, node2] = await twoNodes(settings);
+    const clientId = unknownClientId();
+    const other = unknownClientId();
+    await fail(node1, clientId, 4);
+    await fail(node1, other, 4);
+    expectLocked(await node2.exchange(clientId, 'patina_wrong'), 60);
+    const redis = node1.services.redis;
+    if (!redis) throw new Error('the app has no Redis connection');
+    // The lock and the counts of the client id from its address.
+    expect(await unlockClient(redis, settings.keyPrefix, clientId)).toBe(1);
+    await fail(node2, clientId, 1);
+    // Only that client id.
+    expectLocked(await node1.exchange(other, 'patina_wrong'), 60);
+    expect(await unlockClient(redis, settings.keyPrefix, unknownClientId())).toBe(0);
   });
 
   it('without Redis counts per node: the same failures split 2 + 2 lock no one', async () => {
@@ -234,12 +252,14 @@ describe('Redis that cannot be reached', () => {
     // The lockout falls back to counting on this node: it still locks at maxFailures, and its
     // Retry-After follows this node's clock.
     await fail(t, pat.id, 3);
-    const locked = await t.exchange(pat.id, pat.secret);
+    const locked = await t.exchange(pat.id, 'patina_wrong');
     expect(locked.statusCode, summary(locked)).toBe(429);
     expect(locked.json()).toEqual(LOCKED_OUT);
     expect(locked.headers['retry-after']).toBe('60');
-    t.clock.advance(60_000);
+    // The right secret is never refused.
     expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);
+    t.clock.advance(60_000);
+    await fail(t, pat.id, 1);
 
     // The node kept trying to reach Redis all along...
     const redis = t.services.redis;
@@ -285,18 +305,23 @@ withRedis('Redis keys (no credential as a key name)', () => {
         expect(key).not.toContain(secret.slice('patina_'.length));
       }
     }
-    // Each client id has its failure counter and its rate-limit bucket: the pasted ones under a
-    // hash, the id-shaped one under the id.
+    // Each client id has its failure counter (per client id and address) and its rate-limit
+    // bucket: the pasted ones under a hash, the id-shaped one under the id; the address has one
+    // counter for all.
+    const at = (k: string) => k.slice(prefix.length);
     const hashedFailures = all.filter((k) =>
-      /^lockout:failures:h\.[A-Za-z0-9_-]{22}$/.test(k.slice(prefix.length)),
+      /^lockout:client-ip:failures:h\.[A-Za-z0-9_-]{22}:127\.0\.0\.1$/.test(at(k)),
     );
     expect(hashedFailures).toHaveLength(2);
     expect(all.filter((k) => k.startsWith(`${prefix}rate:`) && /oauth:h\./.test(k))).toHaveLength(
       2,
     );
-    expect(all).toContain(`${prefix}lockout:failures:${idShaped}`);
+    expect(all).toContain(`${prefix}lockout:client-ip:failures:${idShaped}:127.0.0.1`);
+    expect(all).toContain(`${prefix}lockout:ip:failures:127.0.0.1`);
     expect(
-      all.filter((k) => k.startsWith(`${prefix}rate:`) && k.endsWith(`oauth:${idShaped}`)),
+      all.filter(
+        (k) => k.startsWith(`${prefix}rate:`) && k.endsWith(`oauth:${idShaped}:127.0.0.1`),
+      ),
     ).toHaveLength(1);
   });
 });

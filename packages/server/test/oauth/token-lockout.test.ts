@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import {
@@ -30,87 +31,112 @@ function expectLocked(response: LightMyRequestResponse, retryAfterSeconds: numbe
   expect(response.headers['cache-control']).toBe('no-store');
 }
 
-describe('POST /oauth/token: lockout after repeated failures', () => {
-  it('refuses even the right secret once maxFailures is reached', async () => {
+/** An exchange from a given address (the throttle and the rate limit key by it). */
+function exchangeFrom(t: TestApp, remoteAddress: string, clientId: string, secret: string) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    remoteAddress,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: secret,
+    }).toString(),
+  });
+}
+
+const ATTACKER = '203.0.113.7';
+const OWNER = '198.51.100.20';
+
+async function failFrom(t: TestApp, address: string, clientId: string, times: number) {
+  for (let i = 0; i < times; i++) {
+    const response = await exchangeFrom(t, address, clientId, 'patina_wrong');
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual(BAD_CREDENTIALS);
+  }
+}
+
+describe('POST /oauth/token: throttling of failed exchanges', () => {
+  it('never refuses the right secret, whoever failed with the client id', async () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
-    await fail(t, pat.id, 3);
-    const { response } = await expectIdentitiesAndPatsUnchanged(t, () =>
-      t.exchange(pat.id, pat.secret),
-    );
-    expectLocked(response, 60);
-    expect(response.body).not.toContain(pat.secret);
+    await failFrom(t, ATTACKER, pat.id, 3);
+    expectLocked(await exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong'), 60);
+    // The owner, from elsewhere, and even from the attacker's address: the secret is right.
+    expect((await exchangeFrom(t, OWNER, pat.id, pat.secret)).statusCode).toBe(200);
+    expect((await exchangeFrom(t, ATTACKER, pat.id, pat.secret)).statusCode).toBe(200);
   });
 
-  it('records a locked-out attempt as a failed exchange, without the secret', async () => {
+  it('throttles a client id from one address only: the same failures from elsewhere are 401s', async () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
-    await fail(t, pat.id, 3);
-    expectLocked(await t.exchange(pat.id, pat.secret), 60);
+    await failFrom(t, ATTACKER, pat.id, 3);
+    const { response } = await expectIdentitiesAndPatsUnchanged(t, () =>
+      exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong'),
+    );
+    expectLocked(response, 60);
+    await failFrom(t, OWNER, pat.id, 1);
+  });
+
+  it('throttles an address that tries many client ids (maxFailuresPerAddress)', async () => {
+    const t = await startTestApp({
+      config: { policy: { lockout: { ...LOCKOUT, maxFailuresPerAddress: 4 } } },
+    });
+    for (let i = 0; i < 4; i++) await failFrom(t, ATTACKER, randomBytes(16).toString('hex'), 1);
+    expectLocked(await exchangeFrom(t, ATTACKER, randomBytes(16).toString('hex'), 'x'), 60);
+    await failFrom(t, OWNER, randomBytes(16).toString('hex'), 1);
+    // A client with the right secret still gets in from there.
+    expect((await exchangeFrom(t, ATTACKER, t.admin.patId, t.admin.secret)).statusCode).toBe(200);
+  });
+
+  it('audits the failures that set the throttle, not each one after', async () => {
+    const t = await lockoutApp();
+    const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+    await failFrom(t, ATTACKER, pat.id, 3);
+    for (let i = 0; i < 20; i++) {
+      expectLocked(await exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong'), 60);
+    }
     const events = await t.auditEvents('PERSONAL_ACCESS_TOKEN_USE_FAILED');
     expect(events.map((e) => JSON.parse(e.details) as unknown)).toEqual([
       { reason: 'wrong_secret', ownerId: t.admin.identity.id },
       { reason: 'wrong_secret', ownerId: t.admin.identity.id },
       { reason: 'wrong_secret', ownerId: t.admin.identity.id },
-      { reason: 'locked_out' },
     ]);
-    expect(events[3]).toMatchObject({ target_id: pat.id, outcome: 'FAILURE' });
-    expect(JSON.stringify(events)).not.toContain(pat.secret);
+    expect(events.map((e) => e.source_ip)).toEqual([ATTACKER, ATTACKER, ATTACKER]);
   });
 
-  it('counts down Retry-After and lets the client in after durationSeconds', async () => {
+  it('counts down Retry-After and answers failures as 401s again after durationSeconds', async () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
-    await fail(t, pat.id, 3);
+    await failFrom(t, ATTACKER, pat.id, 3);
     t.clock.advance(45_000);
-    expectLocked(await t.exchange(pat.id, pat.secret), 15);
+    expectLocked(await exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong'), 15);
     t.clock.advance(15_000);
-    const response = await t.exchange(pat.id, pat.secret);
-    expect(response.statusCode, response.body).toBe(200);
+    await failFrom(t, ATTACKER, pat.id, 1);
   });
 
-  it('does not lock before maxFailures', async () => {
+  it('does not throttle before maxFailures, and a success clears the count', async () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
-    await fail(t, pat.id, 2);
-    expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);
+    await failFrom(t, OWNER, pat.id, 2);
+    expect((await exchangeFrom(t, OWNER, pat.id, pat.secret)).statusCode).toBe(200);
+    await failFrom(t, OWNER, pat.id, 2);
   });
 
-  it('locks out an unknown client id the same way', async () => {
+  it('throttles an unknown client id the same way', async () => {
     const t = await lockoutApp();
     const unknown = 'c'.repeat(32);
-    await fail(t, unknown, 3);
-    const { response } = await expectIdentitiesAndPatsUnchanged(t, () =>
-      t.exchange(unknown, 'patina_wrong'),
-    );
-    expectLocked(response, 60);
-  });
-
-  it('resets the failure count on a success', async () => {
-    const t = await lockoutApp();
-    const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
-    await fail(t, pat.id, 2);
-    expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);
-    await fail(t, pat.id, 2);
-    expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);
-  });
-
-  it('counts failures per client id', async () => {
-    const t = await lockoutApp();
-    const locked = await t.mintPat(t.admin.identity.id, { name: 'locked' });
-    const other = await t.mintPat(t.admin.identity.id, { name: 'other' });
-    await fail(t, locked.id, 3);
-    expectLocked(await t.exchange(locked.id, locked.secret), 60);
-    expect((await t.exchange(other.id, other.secret)).statusCode).toBe(200);
+    await failFrom(t, ATTACKER, unknown, 3);
+    expectLocked(await exchangeFrom(t, ATTACKER, unknown, 'patina_wrong'), 60);
   });
 
   it('forgets failures older than windowSeconds', async () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
-    await fail(t, pat.id, 2);
+    await failFrom(t, ATTACKER, pat.id, 2);
     t.clock.advance(301_000);
-    await fail(t, pat.id, 2);
-    expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);
+    await failFrom(t, ATTACKER, pat.id, 2);
   });
 });
 
@@ -140,6 +166,15 @@ describe('rate limits (per client id per API base)', () => {
     );
     expectRateLimited(response);
     expect((await t.exchange(other.id, other.secret)).statusCode).toBe(200);
+  });
+
+  it("does not let a stranger spend a client's /oauth/token requests, nor show them", async () => {
+    const t = await rateLimitedApp();
+    const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+    for (let i = 0; i < 5; i++) await exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong');
+    const own = await exchangeFrom(t, OWNER, pat.id, pat.secret);
+    expect(own.statusCode).toBe(200);
+    expect(own.headers['x-ratelimit-remaining']).toBe('2');
   });
 
   it('limits the PAT API per client id and per API base', async () => {

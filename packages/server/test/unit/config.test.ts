@@ -50,6 +50,7 @@ describe('configuration defaults', () => {
       masterKey: null,
       logLevel: 'info',
       bodyLimitBytes: 65_536,
+      http: { requestTimeoutMs: 30_000, connectionTimeoutMs: 60_000, keepAliveTimeoutMs: 5000 },
       tenant: { name: 'patina', org: 'patina', pod: 'local' },
       resources: [],
       signing: { algorithm: 'ES256', rotateAfterDays: null },
@@ -59,7 +60,12 @@ describe('configuration defaults', () => {
         maxTokensPerOwner: 10,
         accessTokenValiditySeconds: { min: 15, max: 43_200, default: 43_200 },
         rateLimit: { max: 100, windowSeconds: 10 },
-        lockout: { maxFailures: 10, windowSeconds: 300, durationSeconds: 900 },
+        lockout: {
+          maxFailures: 10,
+          maxFailuresPerAddress: 100,
+          windowSeconds: 300,
+          durationSeconds: 900,
+        },
       },
       scopes: [],
       roles: {},
@@ -245,7 +251,7 @@ describe('bad configuration stops with the exact path', () => {
     [
       'an unknown nested key',
       { policy: { lockout: { bogus: 1 } } },
-      'policy.lockout.bogus is not a setting; known here: maxFailures, windowSeconds, durationSeconds',
+      'policy.lockout.bogus is not a setting; known here: maxFailures, maxFailuresPerAddress, windowSeconds, durationSeconds',
     ],
     [
       'a signing algorithm',

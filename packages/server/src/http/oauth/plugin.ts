@@ -49,7 +49,7 @@ export async function oauthEndpoints(
     rateLimit,
     rateLimitOptions(
       options.policy,
-      (request) => `oauth:${clientIdForLimit(request)}`,
+      (request) => `oauth:${bucketFor(request)}`,
       options.sharedLimits,
     ),
   );
@@ -75,11 +75,17 @@ function refuseUnboundedMultipart(request: FastifyRequest): void {
   if (Number(declared) > OAUTH_BODY_LIMIT_BYTES) throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
 }
 
-function clientIdForLimit(request: FastifyRequest): string {
+/**
+ * The rate-limit bucket of an OAuth request: the client id it claims *from its address*. Client
+ * ids are not secret, so a bucket per client id alone would let anyone spend another client's
+ * requests (and read its use in the rate-limit headers); with the address, a stranger's requests
+ * count against the stranger.
+ */
+function bucketFor(request: FastifyRequest): string {
   try {
     const clientId = readOAuthParams(request).clientId;
     // Client ids are user input and may be a pasted secret: never a key name as they are.
-    return clientId === undefined ? `ip:${request.ip}` : keyPart(clientId);
+    return clientId === undefined ? `ip:${request.ip}` : `${keyPart(clientId)}:${request.ip}`;
   } catch {
     return `ip:${request.ip}`;
   }

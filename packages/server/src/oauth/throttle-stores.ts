@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../config/schema.js';
+import { keyPart } from '../storage/redis.js';
+import { FailureThrottle } from './failure-throttle.js';
+import { Lockout, type LockoutPolicy } from './lockout.js';
+import { RedisLockout } from './redis-lockout.js';
+
+/** Redis key prefixes of the two counts, under `redis.keyPrefix`. */
+const BY_CLIENT = 'lockout:client-ip:';
+const BY_ADDRESS = 'lockout:ip:';
+
+/**
+ * The failure throttle from the config: counted in this process, or in Redis (shared by every
+ * node, with this process's count as the fallback while Redis is away).
+ */
+export function failureThrottle(config: Config, clock: Clock, redis: Redis | undefined) {
+  const { maxFailuresPerAddress, ...byClient } = config.policy.lockout;
+  const byAddress: LockoutPolicy = { ...byClient, maxFailures: maxFailuresPerAddress };
+  const store = (policy: LockoutPolicy, prefix: string) => {
+    const local = new Lockout(policy, clock);
+    return redis
+      ? new RedisLockout(redis, policy, `${config.redis.keyPrefix}${prefix}`, local)
+      : local;
+  };
+  return new FailureThrottle({
+    byClient: store(byClient, BY_CLIENT),
+    byAddress: store(byAddress, BY_ADDRESS),
+  });
+}
+
+/**
+ * An operator's unlock (`patina-server admin unlock`): deletes the shared counts and locks of one
+ * client id, from every address. Returns how many keys it deleted. Only Redis is shared: a node
+ * counting in its own memory keeps its count until it expires.
+ */
+export async function unlockClient(
+  redis: Redis,
+  keyPrefix: string,
+  clientId: string,
+): Promise<number> {
+  let deleted = 0;
+  for (const kind of ['failures', 'lock']) {
+    const match = `${keyPrefix}${BY_CLIENT}${kind}:${keyPart(clientId)}:*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  }
+  return deleted;
+}
