@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
-import type { AccessTokens } from '../tokens/access-tokens.js';
+import { AccessTokenError, type AccessTokens } from '../tokens/access-tokens.js';
 import { OAuthError } from './errors.js';
 import type { OAuthCaller } from './introspection.js';
 
@@ -25,8 +25,11 @@ export class Revocation {
     let claims;
     try {
       claims = await this.deps.accessTokens.verify(token, { anyAudience: true });
-    } catch {
-      return;
+    } catch (error) {
+      // Only a bad token is "nothing to revoke" (§2.2); a key lookup that could not reach the
+      // database must not answer 200 as if the token were gone.
+      if (error instanceof AccessTokenError) return;
+      throw error;
     }
     if (claims.client_id !== caller.patId) {
       throw new OAuthError('unauthorized_client', 'The token was not issued to this client');

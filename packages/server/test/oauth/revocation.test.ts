@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { databaseUnavailable } from '../../src/storage/outage.js';
 import {
   BAD_CREDENTIALS,
   decodeJwt,
@@ -250,5 +251,31 @@ describe('POST /oauth/revoke: tokens it cannot or need not revoke', () => {
     });
     expect(await revokedRows(t)).toEqual([]);
     expect((await listOwn(t, bob.token)).statusCode).toBe(200);
+  });
+});
+
+describe('POST /oauth/revoke when the database is away', () => {
+  it('answers 503 temporarily_unavailable, not 200, when the token’s key cannot be looked up', async () => {
+    const t = await startTestApp();
+    const pat = await t.mintPat(t.admin.identity.id, { name: 'fresh' });
+    // Minted, never verified here: revoking it must look its signing key up.
+    const token = await t.accessToken(pat.id, pat.secret);
+    const keys = t.services.keys;
+    const findOrReload = keys.findOrReload.bind(keys);
+    keys.findOrReload = () =>
+      Promise.reject(
+        databaseUnavailable(
+          Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+        ),
+      );
+    const down = await revoke(t, { client_id: pat.id, client_secret: pat.secret, token });
+    keys.findOrReload = findOrReload;
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'The service cannot reach its database right now; retry shortly',
+    });
+    // Nothing was revoked: the token still works.
+    expect((await listOwn(t, token)).statusCode).toBe(200);
   });
 });
