@@ -68,8 +68,9 @@ function Shell({ info }: { info: SessionInfo }) {
             className="button secondary small"
             onClick={() => {
               void signOut().then(async () => {
-                queries.clear();
-                await queries.invalidateQueries({ queryKey: ['session'] });
+                // Nothing of this identity's stays in memory for the next one to see.
+                queries.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
+                await queries.resetQueries({ queryKey: ['session'] });
                 await navigate('/sign-in');
               });
             }}

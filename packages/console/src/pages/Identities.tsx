@@ -164,7 +164,8 @@ export function Identities({ info }: { info: SessionInfo }) {
             <ul className="plain-list">
               {leaving.preview.revoked.map((p) => (
                 <li key={p.id}>
-                  <strong>{p.name}</strong> {p.managed && <span className="tag">Managed</span>}
+                  <strong>{p.name}</strong>
+                  {p.managed && <span className="tag"> Managed</span>}
                 </li>
               ))}
             </ul>

@@ -1,0 +1,139 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launch, newContext, signInWithPat } from './browser.js';
+import { PatinaProcess } from './server.js';
+
+let patina: PatinaProcess;
+let browser: Browser;
+const DAY_MS = 86_400_000;
+
+beforeAll(async () => {
+  patina = await PatinaProcess.start();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await patina?.stop();
+});
+
+interface Identity {
+  id: string;
+}
+interface Pat {
+  id: string;
+  name: string;
+  secret: string;
+}
+
+async function identity(name: string, login: string): Promise<Identity> {
+  return patina.api<Identity>('POST', '/patina/v1/identities', { name, login, roles: ['USER'] });
+}
+
+async function patFor(owner: Identity, name: string, expiresInDays: number): Promise<Pat> {
+  return patina.api<Pat>('POST', `/patina/v1/identities/${owner.id}/personal-access-tokens`, {
+    name,
+    scope: ['sp:my-personal-access-tokens:read'],
+    expirationDate: new Date(Date.now() + expiresInDays * DAY_MS).toISOString(),
+  });
+}
+
+async function use(pat: Pat): Promise<void> {
+  const response = await fetch(`${patina.baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=client_credentials&client_id=${pat.id}&client_secret=${pat.secret}`,
+  });
+  expect(response.status).toBe(200);
+}
+
+async function livePatNames(owner: Identity): Promise<string[]> {
+  const pats = await patina.api<{ name: string; owner: { id: string } }[]>(
+    'GET',
+    '/patina/v1/personal-access-tokens?limit=250',
+  );
+  return pats
+    .filter((p) => p.owner.id === owner.id)
+    .map((p) => p.name)
+    .sort();
+}
+
+describe('Administration, in a real browser', () => {
+  it('filters every owner’s tokens down to the stale ones and deletes a selection', async () => {
+    const bob = await identity('Bob Builder', 'bob');
+    const carol = await identity('Carol Chen', 'carol');
+    await patFor(bob, 'old laptop', 3);
+    await patFor(bob, 'nightly export', 60);
+    await use(await patFor(bob, 'busy service', 60));
+    await patFor(carol, 'spreadsheet', 5);
+
+    const page = await (await newContext(browser)).newPage();
+    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await page.getByRole('link', { name: 'All tokens' }).click();
+    await page.getByRole('heading', { name: 'All tokens' }).waitFor();
+    const names = async () => (await page.locator('tbody tr .name').allTextContents()).sort();
+    await expect
+      .poll(names)
+      .toEqual(['bootstrap', 'busy service', 'nightly export', 'old laptop', 'spreadsheet']);
+
+    // Never used, and expiring within a week: the ones to clean up.
+    await page.getByRole('checkbox', { name: 'Never used' }).check();
+    await expect.poll(names).toEqual(['nightly export', 'old laptop', 'spreadsheet']);
+    await page.getByLabel('Expiring within (days)').fill('7');
+    await expect.poll(names).toEqual(['old laptop', 'spreadsheet']);
+    await page.getByLabel('Owner').selectOption({ label: 'Bob Builder' });
+    await expect.poll(names).toEqual(['old laptop']);
+    await page.getByLabel('Owner').selectOption({ label: 'Anyone' });
+
+    await page.getByRole('checkbox', { name: 'Select all tokens shown' }).check();
+    await page.getByRole('button', { name: 'Delete selected (2)' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete 2 tokens?' });
+    expect((await confirm.locator('li').allTextContents()).sort()).toEqual([
+      'old laptop — Bob Builder',
+      'spreadsheet — Carol Chen',
+    ]);
+    await confirm.getByRole('button', { name: 'Delete 2 tokens' }).click();
+    await expect.poll(names).toEqual([]);
+    expect(await livePatNames(bob)).toEqual(['busy service', 'nightly export']);
+    expect(await livePatNames(carol)).toEqual([]);
+  });
+
+  it('offboards an identity after a preview that changes nothing', async () => {
+    const dave = await identity('Dave Departing', 'dave');
+    await patFor(dave, 'build agent', 30);
+    await patFor(dave, 'notebook', 30);
+
+    const page = await (await newContext(browser)).newPage();
+    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await page.getByRole('link', { name: 'Identities' }).click();
+    await page.getByRole('button', { name: 'Offboard Dave Departing' }).click();
+    const preview = page.getByRole('dialog', { name: 'Offboard Dave Departing?' });
+    await expect
+      .poll(async () => (await preview.locator('li').allTextContents()).sort())
+      .toEqual(['build agent', 'notebook']);
+    await preview.getByRole('button', { name: 'Cancel' }).click();
+    expect(await livePatNames(dave)).toEqual(['build agent', 'notebook']);
+
+    await page.getByRole('button', { name: 'Offboard Dave Departing' }).click();
+    await preview.getByRole('button', { name: 'Offboard' }).click();
+    const row = page.getByRole('row', { name: /Dave Departing/ });
+    await expect.poll(() => row.getByText('Disabled').count()).toBe(1);
+    expect(await livePatNames(dave)).toEqual([]);
+  });
+
+  it('lists the audit log in pages and the signing keys, and rotates a key', async () => {
+    const page = await (await newContext(browser)).newPage();
+    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(0);
+    await page.getByRole('link', { name: 'Signing keys' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.getByRole('button', { name: 'Rotate key' }).click();
+    await page
+      .getByRole('dialog', { name: 'Rotate the signing key?' })
+      .getByRole('button', { name: 'Rotate key' })
+      .click();
+    await expect
+      .poll(async () => (await page.locator('tbody .badge').allTextContents()).sort())
+      .toEqual(['Signing', 'Verifying']);
+  });
+});

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root; the server runs from its built dist/, as `npm start` runs it. */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const MAIN = join(ROOT, 'packages/server/dist/main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface Bootstrap {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** A real Patina process on a fresh data directory, as `npm start` runs one. */
+export class PatinaProcess {
+  readonly #child: ChildProcess;
+  readonly #dataDir: string;
+  output = '';
+
+  private constructor(
+    child: ChildProcess,
+    dataDir: string,
+    readonly baseUrl: string,
+  ) {
+    this.#child = child;
+    this.#dataDir = dataDir;
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
+  }
+
+  static async start(config: Record<string, unknown> = {}): Promise<PatinaProcess> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'patina-console-e2e-'));
+    const port = await freePort();
+    const configFile = join(dataDir, 'patina.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('PATINA_')),
+    );
+    const child = spawn(process.execPath, [MAIN, 'serve'], {
+      cwd: ROOT,
+      env: {
+        ...inherited,
+        PATINA_CONFIG: configFile,
+        PATINA_DATA_DIR: dataDir,
+        PATINA_PORT: String(port),
+        PATINA_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const patina = new PatinaProcess(child, dataDir, `http://127.0.0.1:${port}`);
+    const deadline = Date.now() + 30_000;
+    while (!patina.output.includes('"patina listening"')) {
+      if (child.exitCode !== null) throw new Error(`patina exited: ${patina.output}`);
+      if (Date.now() > deadline) throw new Error(`patina did not start: ${patina.output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return patina;
+  }
+
+  /** The administrator's credentials, written on first start. */
+  bootstrap(): Bootstrap {
+    return JSON.parse(
+      readFileSync(join(this.#dataDir, 'bootstrap-credentials.json'), 'utf8'),
+    ) as Bootstrap;
+  }
+
+  /** An access token of the administrator, for setting up what a test needs through the API. */
+  async adminToken(): Promise<string> {
+    const { clientId, clientSecret } = this.bootstrap();
+    const response = await fetch(`${this.baseUrl}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const body = (await response.json()) as { access_token: string };
+    return body.access_token;
+  }
+
+  /** A call to Patina's API as the administrator. */
+  async api<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${await this.adminToken()}`,
+        ...(body !== undefined && {
+          'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+        }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child.exitCode === null) {
+      const exited = new Promise((r) => this.#child.once('exit', r));
+      this.#child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (this.#child.exitCode === null) this.#child.kill('SIGKILL');
+    }
+    rmSync(this.#dataDir, { recursive: true, force: true });
+  }
+}

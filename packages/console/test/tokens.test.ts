@@ -1,0 +1,147 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launch, newContext, signInWithPat } from './browser.js';
+import { PatinaProcess } from './server.js';
+
+let patina: PatinaProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  patina = await PatinaProcess.start({
+    scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
+  });
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await patina?.stop();
+});
+
+/** Exchanges a PAT's credentials at the real token endpoint; the status says if they work. */
+async function exchangeStatus(clientId: string, clientSecret: string): Promise<number> {
+  const response = await fetch(`${patina.baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }).toString(),
+  });
+  return response.status;
+}
+
+describe('My tokens, in a real browser', () => {
+  it('signs in with the bootstrap PAT, and refuses a wrong secret with a message', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${patina.baseUrl}/`);
+    await page.waitForURL('**/ui/sign-in');
+    await page.getByLabel('Client ID').fill(patina.bootstrap().clientId);
+    await page.getByLabel('Client secret').fill('not-the-secret');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Wrong client id or secret');
+
+    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    // The session cookie is HttpOnly: the page's script cannot read it, nor any token.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate(() => JSON.stringify(window.localStorage))).toBe('{}');
+    const cookies = await context.cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.path])).toEqual([
+      ['patina_console', true, 'Lax', '/ui'],
+    ]);
+    await context.close();
+  });
+
+  it('creates a token, shows its secret once with a copy button, lists it, rotates it and deletes it', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+
+    await page.getByRole('button', { name: 'New token' }).click();
+    const form = page.getByRole('dialog', { name: 'New token' });
+    await form.getByLabel('Name').fill('deploy bot');
+    await form.getByLabel('Description (optional)').fill('Ships the orders service');
+    await form.getByRole('checkbox', { name: /orders:read/ }).check();
+    await form.getByText('7 days').click();
+    await form.getByRole('button', { name: 'Create token' }).click();
+
+    const shown = page.getByRole('dialog', { name: 'Token created' });
+    await expect
+      .poll(() => shown.getByRole('status').textContent())
+      .toBe('Copy the secret now. It will not be shown again: Patina keeps only a digest of it.');
+    const secret = await shown.getByLabel('Client secret').inputValue();
+    const clientId = (await shown.locator('code.mono').first().textContent())!;
+    expect(secret).toMatch(/^[A-Za-z0-9_]{40,}$/);
+    await shown.getByRole('button', { name: 'Copy secret' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    expect(await exchangeStatus(clientId, secret)).toBe(200);
+    await shown.getByRole('button', { name: 'I have stored the secret' }).click();
+
+    // Listed: name and description, scope, never used, expiring in a week, and no secret.
+    const row = page.getByRole('row', { name: /deploy bot/ });
+    await expect.poll(() => row.count()).toBe(1);
+    const cells = await row.getByRole('cell').allTextContents();
+    expect(cells.slice(0, 5)).toEqual([
+      'deploy botShips the orders service',
+      'orders:read',
+      'just now',
+      'Never',
+      'Expiringin 7 days',
+    ]);
+    expect(await page.content()).not.toContain(secret);
+    await page.reload();
+    await row.waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    // Search narrows the table.
+    await page.getByLabel('Search tokens').fill('orders serv');
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    await page.getByLabel('Search tokens').fill('');
+
+    // Rotate: a new secret, once; the old one stops at once without a grace window.
+    await page.getByRole('button', { name: 'Rotate deploy bot' }).click();
+    const rotate = page.getByRole('dialog', { name: 'Rotate deploy bot?' });
+    await rotate.getByRole('radio', { name: 'None: the old secret stops now' }).check();
+    await rotate.getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = page.getByRole('dialog', { name: 'Token rotated' });
+    const newSecret = await rotated.getByLabel('Client secret').inputValue();
+    expect(newSecret).not.toBe(secret);
+    expect(await exchangeStatus(clientId, newSecret)).toBe(200);
+    expect(await exchangeStatus(clientId, secret)).toBe(401);
+    await rotated.getByRole('button', { name: 'I have stored the secret' }).click();
+
+    // Delete, behind a dialog that says what breaks; Cancel first keeps it.
+    await page.getByRole('button', { name: 'Delete deploy bot' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete deploy bot?' });
+    expect(await confirm.textContent()).toContain('will be refused from now on');
+    // Focus starts on Cancel, the safe choice; Escape closes and focus returns to the row.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+      'Delete deploy bot',
+    );
+    await page.keyboard.press('Enter');
+    await confirm.getByRole('button', { name: 'Delete token' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect(await exchangeStatus(clientId, newSecret)).toBe(401);
+    await context.close();
+  });
+
+  it('signing out ends the session: the cookie, replayed, is refused', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const [cookie] = await context.cookies();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Patina' }).waitFor();
+    const replay = await fetch(`${patina.baseUrl}/ui/api/v3/personal-access-tokens`, {
+      headers: { cookie: `patina_console=${cookie!.value}` },
+    });
+    expect(replay.status).toBe(401);
+    expect(await replay.json()).toEqual({ error: 'SIGNED_OUT', message: 'You have signed out' });
+    await context.close();
+  });
+});
