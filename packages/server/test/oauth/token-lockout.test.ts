@@ -16,14 +16,6 @@ async function lockoutApp(): Promise<TestApp> {
   return startTestApp({ config: { policy: { lockout: LOCKOUT } } });
 }
 
-async function fail(t: TestApp, clientId: string, times: number): Promise<void> {
-  for (let i = 0; i < times; i++) {
-    const response = await t.exchange(clientId, 'patina_wrong');
-    expect(response.statusCode).toBe(401);
-    expect(response.json()).toEqual(BAD_CREDENTIALS);
-  }
-}
-
 function expectLocked(response: LightMyRequestResponse, retryAfterSeconds: number): void {
   expect(response.statusCode).toBe(429);
   expect(response.json()).toEqual(LOCKED_OUT);

@@ -40,7 +40,7 @@ export async function oauthEndpoints(
   // @fastify/multipart reads the request stream itself, past Fastify's bodyLimit, and cuts a
   // field over fieldSize short without a word. So a multipart body is measured before it is
   // read, and a field may be as long as the whole body limit, never cut.
-  app.addHook('onRequest', async (request) => refuseUnboundedMultipart(request));
+  app.addHook('onRequest', (request, _reply, done) => done(unboundedMultipart(request)));
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fields: 8, fieldSize: OAUTH_BODY_LIMIT_BYTES, files: 0, parts: 8 },
@@ -68,11 +68,14 @@ const OAUTH_BODY_LIMIT_BYTES = 16_384;
  * be any length and is refused too; the clients that send multipart here (SailPoint's SDKs, the
  * form-data package, fetch with FormData) all send the length.
  */
-function refuseUnboundedMultipart(request: FastifyRequest): void {
-  if (!request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return;
+function unboundedMultipart(request: FastifyRequest): Error | undefined {
+  if (!request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return undefined;
   const declared = request.headers['content-length'];
-  if (declared === undefined) throw new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH();
-  if (Number(declared) > OAUTH_BODY_LIMIT_BYTES) throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
+  if (declared === undefined) return new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH();
+  if (Number(declared) > OAUTH_BODY_LIMIT_BYTES) {
+    return new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
+  }
+  return undefined;
 }
 
 /**
