@@ -7,6 +7,7 @@ import { loginCommand, logoutCommand } from './commands/login.js';
 import { patCommand } from './commands/pat.js';
 import { scanCommand } from './commands/scan.js';
 import { tokenCommand } from './commands/token.js';
+import { webhooksCommand } from './commands/webhooks.js';
 import { whoamiCommand } from './commands/whoami.js';
 import type { Context } from './context.js';
 
@@ -51,6 +52,7 @@ export function buildProgram(ctx: Context): Command {
     patCommand(ctx),
     identitiesCommand(ctx),
     auditCommand(ctx),
+    webhooksCommand(ctx),
     scanCommand(ctx),
     completionCommand(ctx, () => program),
   ]) {

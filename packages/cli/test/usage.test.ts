@@ -17,10 +17,19 @@ const COMMANDS = [
   ['pat', 'create'],
   ['pat', 'show'],
   ['pat', 'rename'],
+  ['pat', 'rotate'],
   ['pat', 'delete'],
   ['identities', 'list'],
   ['identities', 'create'],
   ['identities', 'disable'],
+  ['identities', 'offboard'],
+  ['webhooks'],
+  ['webhooks', 'list'],
+  ['webhooks', 'create'],
+  ['webhooks', 'delete'],
+  ['webhooks', 'rotate-secret'],
+  ['webhooks', 'test'],
+  ['webhooks', 'deliveries'],
   ['audit', 'list'],
   ['scan'],
   ['completion'],
@@ -118,10 +127,11 @@ describe('usage', () => {
     };
     expect(complete('p')).toBe('pat');
     expect(complete('pat', '')).toBe(
-      'list create show rename delete --json --base-url --profile --help',
+      'list create show rename rotate delete --json --base-url --profile --help',
     );
     expect(complete('pat', 'create', 'name', '--s')).toBe('--scope');
     expect(complete('--profile', 'ci', 'identities', 'd')).toBe('disable');
+    expect(complete('webhooks', 'r')).toBe('rotate-secret');
 
     const zsh = await box.patina(['completion', 'zsh']);
     expect(zsh.stdout).toMatch(/^#compdef patina\n/);
@@ -129,7 +139,7 @@ describe('usage', () => {
 
     const fish = await box.patina(['completion', 'fish']);
     expect(fish.stdout).toContain(
-      "complete -c patina -n '__fish_seen_subcommand_from pat; and not __fish_seen_subcommand_from list create show rename delete' -a list -d 'List PATs (yours, unless --owner or --all)'",
+      "complete -c patina -n '__fish_seen_subcommand_from pat; and not __fish_seen_subcommand_from list create show rename rotate delete' -a list -d 'List PATs (yours, unless --owner or --all)'",
     );
     expect(fish.stdout).toContain(
       "complete -c patina -n '__fish_seen_subcommand_from pat; and __fish_seen_subcommand_from create' -l scope",

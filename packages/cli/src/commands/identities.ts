@@ -1,16 +1,24 @@
-import type { Identity } from '@patina/sdk';
+import type { Identity, OffboardResponse } from '@patina/sdk';
 import { isIdShaped } from '@patina/contract';
 import { Command } from 'commander';
-import type { Context } from '../context.js';
+import type { Context, Run } from '../context.js';
 import { runOf } from '../context.js';
-import { usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
+import { confirm } from '../prompt.js';
 import { table, type Colours } from '../output.js';
 import { example } from './help.js';
 
 export function identitiesCommand(ctx: Context): Command {
   const identities = new Command('identities')
-    .description('List, create and disable identities (administrators)')
-    .addHelpText('after', example('patina identities list', 'patina identities disable <id>'));
+    .description('List, create, disable and offboard identities (administrators)')
+    .addHelpText(
+      'after',
+      example(
+        'patina identities list',
+        'patina identities disable <id>',
+        'patina identities offboard <id> --dry-run',
+      ),
+    );
 
   identities
     .command('list')
@@ -55,15 +63,72 @@ export function identitiesCommand(ctx: Context): Command {
     .addHelpText('after', example('patina identities disable 86f1dc6fe8f54414950454cbb11278fa'))
     .action(async (...args: unknown[]) => {
       const run = runOf(ctx, args);
-      const id = args[0] as string;
-      if (!isIdShaped(id))
-        throw usageError('That is not an identity id (32 lowercase hex characters)');
+      const id = checkIdentityId(args[0] as string);
       const updated = await run.client().identities.update(id, { status: 'DISABLED' });
       if (run.json) return run.printJson(updated);
       run.say(`Disabled ${updated.login} (${updated.id}).`);
     });
 
+  identities
+    .command('offboard')
+    .description('Revoke every PAT of an identity (managed ones too) and disable it, at once')
+    .argument('<id>', 'the identity id')
+    .option('--dry-run', 'change nothing; print what would be revoked')
+    .option('--keep-enabled', 'revoke the PATs but leave the identity enabled')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addHelpText(
+      'after',
+      example(
+        'patina identities offboard 86f1dc6fe8f54414950454cbb11278fa --dry-run',
+        'patina identities offboard 86f1dc6fe8f54414950454cbb11278fa --yes --json',
+      ),
+    )
+    .action(async (...args: unknown[]) => {
+      const run = runOf(ctx, args);
+      const id = checkIdentityId(args[0] as string);
+      const flags = args[1] as { dryRun?: boolean; keepEnabled?: boolean; yes?: boolean };
+      const client = run.client();
+      const disable = !flags.keepEnabled;
+      if (!flags.dryRun && !flags.yes) {
+        if (!run.ctx.stdin.isTTY) {
+          throw usageError('Refusing to offboard without confirmation: pass --yes (or --dry-run)');
+        }
+        const plan = await client.identities.offboard(id, { dryRun: true, disable });
+        if (plan.revoked.length > 0) run.say(revokedTable(plan, run));
+        const sure = await confirm(
+          run.ctx,
+          `Offboard ${id}: revoke ${count(plan.revoked.length)}${disable ? ' and disable it' : ''}? ` +
+            'Whatever uses them stops working at once.',
+        );
+        if (!sure) throw new CliError('Not offboarded.');
+      }
+      const done = await client.identities.offboard(id, { dryRun: flags.dryRun === true, disable });
+      if (run.json) return run.printJson(done);
+      if (done.revoked.length > 0) run.print(revokedTable(done, run));
+      const state = done.disabled ? 'disabled' : 'enabled';
+      run.say(
+        done.dryRun
+          ? `Dry run: would revoke ${count(done.revoked.length)} of ${id}; it would be ${state}. Nothing changed.`
+          : `Revoked ${count(done.revoked.length)} of ${id}; it is ${state}.`,
+      );
+    });
+
   return identities;
+}
+
+function checkIdentityId(id: string): string {
+  if (!isIdShaped(id)) throw usageError('That is not an identity id (32 lowercase hex characters)');
+  return id;
+}
+
+const count = (n: number) => `${n} PAT${n === 1 ? '' : 's'}`;
+
+function revokedTable(answer: OffboardResponse, run: Run): string {
+  return table(
+    ['NAME', 'ID', 'MANAGED'],
+    answer.revoked.map((pat) => [pat.name, run.out.dim(pat.id), pat.managed ? 'yes' : 'no']),
+    { bold: run.out.bold, maxWidth: run.width, shrinkable: [0] },
+  );
 }
 
 function identityTable(

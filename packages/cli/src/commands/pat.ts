@@ -1,10 +1,15 @@
-import { isIdShaped, PAT_SORT_FIELDS } from '@patina/contract';
-import type { CreatePatRequest, GetPatResponse, PatinaClient } from '@patina/sdk';
-import { PatinaApiError } from '@patina/sdk';
+import { isIdShaped, MAX_ROTATION_GRACE_SECONDS, PAT_SORT_FIELDS } from '@patina/contract';
+import type {
+  GetPatResponse,
+  PatinaClient,
+  PatinaCreatePatRequest,
+  PatinaPat,
+  PatUseSource,
+} from '@patina/sdk';
 import { Command } from 'commander';
 import type { Context, Run } from '../context.js';
 import { runOf } from '../context.js';
-import { futureInstant, relativeTime } from '../durations.js';
+import { futureInstant, relativeTime, spanMs } from '../durations.js';
 import { CliError, usageError } from '../errors.js';
 import { fields, table, type Colours } from '../output.js';
 import { confirm } from '../prompt.js';
@@ -15,8 +20,11 @@ const EXPIRING_SOON_MS = 7 * 86_400_000;
 
 export function patCommand(ctx: Context): Command {
   const pat = new Command('pat')
-    .description('List, create, show, rename and delete your PATs')
-    .addHelpText('after', example('patina pat list', 'patina pat create deploy --expires 30d'));
+    .description('List, create, show, rename, rotate and delete your PATs')
+    .addHelpText(
+      'after',
+      example('patina pat list', 'patina pat create deploy --expires 30d', 'patina pat rotate ID'),
+    );
 
   pat
     .command('list')
@@ -57,18 +65,32 @@ export function patCommand(ctx: Context): Command {
       '--token-lifetime <seconds>',
       'lifetime of each access token minted from it (15..43200)',
     )
+    .option('--description <text>', 'what it is for, for people (up to 1000 characters)')
+    .option(
+      '--allowed-cidr <cidr...>',
+      'an IPv4 or IPv6 CIDR it may be used from (repeat for more; default anywhere)',
+    )
     .addHelpText(
       'after',
       example(
         "patina pat create 'CI pipeline' --scope sp:my-personal-access-tokens:read --expires 30d",
-        'SECRET=$(patina pat create deploy --expires 2027-01-31)',
+        "SECRET=$(patina pat create deploy --expires 2027-01-31 --description 'Deploys the web app')",
+        'patina pat create runner --allowed-cidr 203.0.113.0/24 --allowed-cidr 2001:db8::/32',
       ),
     )
     .action(async (...args: unknown[]) => {
       const run = runOf(ctx, args);
       const name = args[0] as string;
-      const flags = args[1] as { scope?: string[]; expires?: string; tokenLifetime?: string };
-      const body: CreatePatRequest = { name };
+      const flags = args[1] as {
+        scope?: string[];
+        expires?: string;
+        tokenLifetime?: string;
+        description?: string;
+        allowedCidr?: string[];
+      };
+      const body: PatinaCreatePatRequest = { name };
+      if (flags.description !== undefined) body.description = flags.description;
+      if (flags.allowedCidr) body.allowedCidrs = flags.allowedCidr;
       if (flags.scope) body.scope = flags.scope;
       if (flags.expires === 'never') {
         body.expirationDate = null;
@@ -81,7 +103,8 @@ export function patCommand(ctx: Context): Command {
         if (!Number.isInteger(seconds)) throw usageError('--token-lifetime must be whole seconds');
         body.accessTokenValiditySeconds = seconds;
       }
-      const created = await run.client().pats.create(body);
+      // Patina's resource: the same PAT as the SailPoint create makes, with description and CIDRs.
+      const created = await run.client().patinaPats.create(body);
       if (run.json) return run.printJson(created);
       run.say(
         fields(
@@ -100,34 +123,21 @@ export function patCommand(ctx: Context): Command {
 
   pat
     .command('show')
-    .description('Show one PAT')
+    .description('Show one PAT: its status, where it was last used from, its description')
     .argument('<id>', 'the PAT id (its client id)')
-    .addHelpText('after', example('patina pat show 86f1dc6fe8f54414950454cbb11278fa'))
+    .addHelpText(
+      'after',
+      example(
+        'patina pat show 86f1dc6fe8f54414950454cbb11278fa',
+        'patina pat show 86f1dc6fe8f54414950454cbb11278fa --json',
+      ),
+    )
     .action(async (...args: unknown[]) => {
       const run = runOf(ctx, args);
       const id = checkId(args[0] as string);
-      const found = await findPat(run.client(), id);
+      const found = await run.client().pats.get(id);
       if (run.json) return run.printJson(found);
-      const now = run.ctx.nowMs();
-      run.print(
-        fields(
-          [
-            ['Name', found.name],
-            ['ID', found.id],
-            ['Owner', `${found.owner.name} (${found.owner.id})`],
-            ['Scopes', found.scope.join(' ')],
-            ['Created', `${found.created} (${relativeTime(found.created, now)})`],
-            [
-              'Last used',
-              found.lastUsed ? `${found.lastUsed} (${relativeTime(found.lastUsed, now)})` : 'never',
-            ],
-            ['Expires', expiry(found.expirationDate, now, run.out, true)],
-            ['Token lifetime', `${found.accessTokenValiditySeconds} s`],
-            ['Managed', found.managed ? 'yes' : 'no'],
-          ],
-          run.out.dim,
-        ),
-      );
+      run.print(fields(showFields(found, run.ctx.nowMs(), run.out), run.out.dim));
     });
 
   pat
@@ -144,6 +154,49 @@ export function patCommand(ctx: Context): Command {
         .pats.update(id, [{ op: 'replace', path: '/name', value: args[1] }]);
       if (run.json) return run.printJson(updated);
       run.say(`Renamed ${updated.id} to ${updated.name}.`);
+    });
+
+  pat
+    .command('rotate')
+    .description('Give a PAT a new secret, printed once to stdout; the old one may work on a while')
+    .argument('<id>', 'the PAT id')
+    .option(
+      '--grace <span>',
+      'how long the old secret keeps working: 0 (default: it stops now) or a span up to 7d (30m, 1h, 2d)',
+      '0',
+    )
+    .addHelpText(
+      'after',
+      example(
+        'patina pat rotate 86f1dc6fe8f54414950454cbb11278fa --grace 1h > secret.txt',
+        'NEW=$(patina pat rotate 86f1dc6fe8f54414950454cbb11278fa)',
+      ) +
+        '\nThe id, scopes and expiry stay; rotating again ends an earlier grace window at once.\n',
+    )
+    .action(async (...args: unknown[]) => {
+      const run = runOf(ctx, args);
+      const id = checkId(args[0] as string);
+      const { grace } = args[1] as { grace: string };
+      const gracePeriodSeconds = graceSeconds(grace);
+      const rotated = await run.client().pats.rotate(id, { gracePeriodSeconds });
+      if (run.json) return run.printJson(rotated);
+      const now = run.ctx.nowMs();
+      const until = rotated.previousSecretValidUntil;
+      run.say(
+        fields(
+          [
+            ['Rotated', `${rotated.name} (${rotated.id})`],
+            [
+              'Old secret',
+              until === null
+                ? 'stopped working now'
+                : `works until ${until} (${relativeTime(until, now)})`,
+            ],
+          ],
+          run.err.dim,
+        ) + run.err.yellow('The new secret is shown this once, on stdout; store it now.'),
+      );
+      run.print(rotated.secret);
     });
 
   pat
@@ -170,7 +223,7 @@ async function confirmDelete(run: Run, client: PatinaClient, id: string): Promis
   if (!run.ctx.stdin.isTTY) {
     throw usageError('Refusing to delete without confirmation: pass --yes');
   }
-  const found = await findPat(client, id);
+  const found = await client.pats.get(id);
   const sure = await confirm(
     run.ctx,
     `Delete ${found.name} (${found.id})? Scripts using it will stop working at once.`,
@@ -188,15 +241,56 @@ function checkId(id: string): string {
   return id;
 }
 
-/** The PAT among the caller's own, then among everyone's where the caller may read those. */
-async function findPat(client: PatinaClient, id: string): Promise<GetPatResponse> {
-  for await (const pat of client.pats.iterate({ ownerId: 'me' })) if (pat.id === id) return pat;
-  try {
-    for await (const pat of client.pats.iterate()) if (pat.id === id) return pat;
-  } catch (error) {
-    if (!(error instanceof PatinaApiError && error.status === 403)) throw error;
+/** `--grace`: 0, or a span (30m, 1h, 2d, 1w) of at most a week, as seconds. */
+function graceSeconds(text: string): number {
+  const ms = text.trim() === '0' ? 0 : spanMs(text);
+  if (ms === undefined || ms / 1000 > MAX_ROTATION_GRACE_SECONDS) {
+    throw usageError('--grace must be 0 or a span like 30m, 1h or 2d, at most 7d');
   }
-  throw new CliError(`No personal access token ${id} among those you can see`);
+  return ms / 1000;
+}
+
+function showFields(pat: PatinaPat, now: number, paint: Colours): [string, string][] {
+  const at = (iso: string) => `${iso} (${relativeTime(iso, now)})`;
+  // Members the contract declares by reference (Type.Ref) come through as unknown: their shapes.
+  const sources = pat.lastUsedFrom as PatUseSource[];
+  const owner = pat.owner as GetPatResponse['owner'];
+  const entries: [string, string][] = [
+    ['Name', pat.name],
+    ['ID', pat.id],
+    ['Status', statusOf(pat.status, paint)],
+    ['Description', pat.description === '' ? paint.dim('none') : pat.description],
+    ['Owner', `${owner.name} (${owner.id})`],
+    ['Scopes', pat.scope.join(' ')],
+    ['Created', at(pat.created)],
+    ['Last used', pat.lastUsed ? at(pat.lastUsed) : 'never'],
+    [
+      'Last used from',
+      sources.length === 0
+        ? 'nowhere yet'
+        : sources
+            .map(
+              (s) => `${s.ip} ${relativeTime(s.at, now)}${s.userAgent ? ` (${s.userAgent})` : ''}`,
+            )
+            .join('\n' + ' '.repeat('Last used from'.length + 2)),
+    ],
+    ['Allowed from', pat.allowedCidrs === null ? 'anywhere' : pat.allowedCidrs.join(' ')],
+    ['Expires', expiry(pat.expirationDate, now, paint, true)],
+    ['Rotated', pat.rotatedAt ? at(pat.rotatedAt) : 'never'],
+  ];
+  if (pat.previousSecretValidUntil !== null && Date.parse(pat.previousSecretValidUntil) > now) {
+    entries.push(['Old secret until', at(pat.previousSecretValidUntil)]);
+  }
+  entries.push(
+    ['Token lifetime', `${pat.accessTokenValiditySeconds} s`],
+    ['Managed', pat.managed ? 'yes' : 'no'],
+  );
+  return entries;
+}
+
+function statusOf(status: PatinaPat['status'], paint: Colours): string {
+  if (status === 'EXPIRED') return paint.red(status);
+  return status === 'EXPIRING' ? paint.yellow(status) : status;
 }
 
 function patTable(

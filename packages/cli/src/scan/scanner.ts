@@ -19,6 +19,8 @@ export interface ScanResult {
   filesScanned: number;
   /** Files passed over: binary, too large, or unreadable; with the reason. */
   skipped: { file: string; reason: string }[];
+  /** The distinct secrets found, for `--revoke` alone: never printed, never in the JSON. */
+  secrets: string[];
 }
 
 /** Larger files are not read (a secret hides in config and source, not in a video). */
@@ -37,7 +39,7 @@ interface Rules {
  * is read even when ignored.
  */
 export function scan(paths: string[]): ScanResult {
-  const result: ScanResult = { findings: [], filesScanned: 0, skipped: [] };
+  const result: ScanResult = { findings: [], filesScanned: 0, skipped: [], secrets: [] };
   for (const path of paths) {
     const stat = lstatSync(path, { throwIfNoEntry: false });
     if (!stat) {
@@ -90,6 +92,7 @@ function scanFile(path: string, size: number, result: ScanResult): void {
     for (const match of text.matchAll(SECRET_CANDIDATE_PATTERN)) {
       if (isWellFormedSecret(match[0])) {
         result.findings.push({ file: path, line: index + 1, column: match.index + 1 });
+        if (!result.secrets.includes(match[0])) result.secrets.push(match[0]);
       }
     }
   });
