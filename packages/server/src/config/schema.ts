@@ -483,6 +483,37 @@ export type PolicyRule = Policy['rules'][number];
           'Mail to PAT owners about their PATs. Environment: PATINA_SMTP_URL for smtp.url.',
       },
     ),
+    ssf: Type.Object(
+      {
+        eventRetentionDays: Type.Integer({
+          minimum: 1,
+          maximum: 365,
+          default: 7,
+          description:
+            'How long a Security Event Token waits for its receiver (poll or push retries) before it is dropped.',
+        }),
+        minVerificationIntervalSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 86400,
+          default: 30,
+          description:
+            'A stream may ask for a verification event at most this often (SSF `min_verification_interval`).',
+        }),
+        pollMaxWaitSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 30,
+          default: 30,
+          description:
+            'Longest a poll waits for an event before answering empty (RFC 8936 long polling).',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'The Shared Signals transmitter. Push URLs follow the webhooks settings (https, public addresses).',
+      },
+    ),
     notifications: Type.Object(
       {
         expiryWarningDays: Type.Array(Type.Integer({ minimum: 0, maximum: 365 }), {

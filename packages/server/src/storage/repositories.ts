@@ -14,6 +14,7 @@ import { PatUseSourcesRepository } from './pat-use-sources-repository.js';
 import { PatsRepository } from './pats-repository.js';
 import { RevocationsRepository } from './revocations-repository.js';
 import { SettingsRepository } from './settings-repository.js';
+import { SsfRepository } from './ssf-repository.js';
 
 export interface Repositories {
   identities: IdentitiesRepository;
@@ -28,7 +29,9 @@ export interface Repositories {
   deliveries: DeliveriesRepository;
   expiryWarnings: ExpiryWarningsRepository;
   notificationSubjects: NotificationSubjectsRepository;
+  ssf: SsfRepository;
   consoleSessions: ConsoleSessionsRepository;
+  ssfSigningKeys: SigningKeysRepository;
 }
 
 function bind(db: Db, record: RecordChange): Repositories {
@@ -45,7 +48,9 @@ function bind(db: Db, record: RecordChange): Repositories {
     deliveries: new DeliveriesRepository(db),
     expiryWarnings: new ExpiryWarningsRepository(db),
     notificationSubjects: new NotificationSubjectsRepository(db),
+    ssf: new SsfRepository(db),
     consoleSessions: new ConsoleSessionsRepository(db, record),
+    ssfSigningKeys: new SigningKeysRepository(db, record, 'ssf_signing_keys'),
   };
 }
 

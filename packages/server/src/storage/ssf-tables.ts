@@ -1,7 +1,9 @@
 import type { Generated, Selectable } from 'kysely';
-import type { SigningKeysTable } from './tables.js';
 
-/** The Shared Signals transmitter's tables (migration 0006_ssf); conventions as in tables.ts. */
+/**
+ * The Shared Signals transmitter's tables (migration 0006_ssf); conventions as in tables.ts, where
+ * `ssf_signing_keys` is declared beside `signing_keys`, whose columns it shares.
+ */
 export interface SsfStreamsTable {
   id: string;
   /** The PAT (client id) whose access token made the stream. */
@@ -41,7 +43,6 @@ export interface SsfEventsTable {
 }
 
 export interface SsfTables {
-  ssf_signing_keys: SigningKeysTable;
   ssf_streams: SsfStreamsTable;
   ssf_removed_subjects: SsfRemovedSubjectsTable;
   ssf_events: SsfEventsTable;

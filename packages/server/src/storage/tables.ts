@@ -1,5 +1,6 @@
 import type { IdentityStatus } from '@patina/contract';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { SsfTables } from './ssf-tables.js';
 import type { ConsoleTables } from './console-tables.js';
 
 /**
@@ -151,12 +152,14 @@ export interface ExpiryWarningsTable {
   warned_at: string;
 }
 
-export interface Database extends ConsoleTables {
+/** Every table; the Shared Signals tables are declared in ssf-tables.ts. */
+export interface Database extends SsfTables, ConsoleTables {
   identities: IdentitiesTable;
   personal_access_tokens: PersonalAccessTokensTable;
   pat_use_sources: PatUseSourcesTable;
   audit_events: AuditEventsTable;
   signing_keys: SigningKeysTable;
+  ssf_signing_keys: SigningKeysTable;
   revoked_tokens: RevokedTokensTable;
   settings: SettingsTable;
   webhooks: WebhooksTable;

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createVerifier, type Verifier } from '../../../verify/src/index.js';
+import { createVerifier, type Verifier } from '@patina/verify';
 import { V3 } from '../helpers.js';
 import {
   ADMIN,
