@@ -142,7 +142,7 @@ export class IdentityService {
   }
 
   #name(raw: string): string {
-    const name = raw.trim();
+    const name = cleanText('name', raw).trim();
     if (name.length === 0) throw requiredMissing('name');
     if (name.length > 256) throw illegalValue('name', "'name' must be at most 256 characters");
     return name;
@@ -176,6 +176,40 @@ export class IdentityService {
     }
     return [...new Set(rights)];
   }
+}
+
+/** A surrogate half without its other half: not a character, and not encodable as UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * Characters a name shows nothing for or that change how text around it is shown: control
+ * characters (NUL, CR/LF, the ESC of terminal escapes), format characters (the RTL override,
+ * zero-width spaces, the BOM) and the line and paragraph separators.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+/**
+ * The format characters real names and emoji need: ZWJ joins emoji sequences (👩‍💻) and, with
+ * ZWNJ, shapes Arabic and Indic scripts; both only between two visible characters.
+ */
+const JOINER_IN_WORD =
+  /(?<=[\p{L}\p{M}\p{N}\p{Extended_Pictographic}\uFE0F])[\u200C\u200D](?=[\p{L}\p{M}\p{N}\p{Extended_Pictographic}])/gu;
+
+/**
+ * Text as identities keep it: Unicode NFC (so the same name typed on two systems is the same
+ * string), without invisible or control characters, which could hide a name's real spelling in a
+ * list or break a log line.
+ */
+function cleanText(field: string, raw: string): string {
+  if (LONE_SURROGATE.test(raw)) {
+    throw illegalValue(field, `'${field}' must be valid Unicode text: it has a lone surrogate`);
+  }
+  const text = raw.normalize('NFC');
+  if (text.replace(JOINER_IN_WORD, '').match(INVISIBLE)) {
+    throw illegalValue(
+      field,
+      `'${field}' must not contain control or invisible characters (such as line breaks, escapes, zero-width spaces or direction overrides)`,
+    );
+  }
+  return text;
 }
 
 /** `Ada Lovelace` → `ada.lovelace`: a default login when the creator gives none. */
