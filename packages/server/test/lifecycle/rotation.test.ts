@@ -195,12 +195,12 @@ describe('an old secret after its grace window', () => {
 
   it('with onRotatedSecretReuse revoke, revokes the PAT and its access tokens', async () => {
     const t = await startTestApp({ config: { policy: { onRotatedSecretReuse: 'revoke' } } });
-    const { pat, secret } = await rotatedPat(t);
+    const { user, pat, secret } = await rotatedPat(t);
     const token = await t.accessToken(pat.id, secret);
     expect((await t.exchange(pat.id, pat.secret)).json()).toStrictEqual(BAD_CREDENTIALS);
     expect(await isLive(t, pat.id)).toBe(false);
     expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_REVOKED')).map((e) => e.details)).toEqual([
-      { ownerId: expect.any(String), reason: 'REUSED' },
+      { ownerId: user.identity.id, reason: 'REUSED' },
     ]);
     expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_SECRET_REUSED'))[0]?.details.action).toBe(
       'revoke',
