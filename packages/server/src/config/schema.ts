@@ -324,6 +324,100 @@ export const ConfigSchema = Type.Object(
       },
     ),
     policy: Policy,
+    housekeeping: Type.Object(
+      {
+        intervalSeconds: Type.Integer({
+          minimum: 10,
+          maximum: 86_400,
+          default: 300,
+          description:
+            'How often each node runs the housekeeping sweep: expiries, expiry warnings, pruning, scheduled key rotation.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'The periodic sweep.' },
+    ),
+    webhooks: Type.Object(
+      {
+        allowPrivateNetworks: Type.Boolean({
+          default: false,
+          description:
+            'Let webhook URLs reach loopback, private, link-local and other non-public addresses. Off, every address a URL resolves to must be public (a guard against SSRF).',
+        }),
+        allowHttp: Type.Boolean({
+          default: false,
+          description: 'Let webhook URLs use plain http; off, they must be https.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Where webhooks may point.' },
+    ),
+    email: Type.Object(
+      {
+        smtp: Type.Object(
+          {
+            url: Type.Union([Type.String({ pattern: '^smtps?://' }), Type.Null()], {
+              default: null,
+              description:
+                'The mail server, e.g. `smtp://user:pass@mail.example.com:587` (STARTTLS when the server offers it) or `smtps://…:465`; null sends no mail.',
+            }),
+            from: Type.Union([Type.String({ minLength: 3, maxLength: 320 }), Type.Null()], {
+              default: null,
+              description:
+                'The From of every mail, e.g. `Patina <patina@example.com>`; required with url.',
+            }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'Mail to PAT owners about their PATs. Environment: PATINA_SMTP_URL for smtp.url.',
+      },
+    ),
+    ssf: Type.Object(
+      {
+        eventRetentionDays: Type.Integer({
+          minimum: 1,
+          maximum: 365,
+          default: 7,
+          description:
+            'How long a Security Event Token waits for its receiver (poll or push retries) before it is dropped.',
+        }),
+        minVerificationIntervalSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 86400,
+          default: 30,
+          description:
+            'A stream may ask for a verification event at most this often (SSF `min_verification_interval`).',
+        }),
+        pollMaxWaitSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 30,
+          default: 30,
+          description:
+            'Longest a poll waits for an event before answering empty (RFC 8936 long polling).',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'The Shared Signals transmitter. Push URLs follow the webhooks settings (https, public addresses).',
+      },
+    ),
+    notifications: Type.Object(
+      {
+        expiryWarningDays: Type.Array(Type.Integer({ minimum: 0, maximum: 365 }), {
+          default: [30, 7, 1, 0],
+          maxItems: 10,
+          uniqueItems: true,
+          description:
+            'Days before a PAT expires at which its owner is warned (webhook `personal_access_token.expiring` and mail); 0 is the day it expires. [] warns never.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Expiry warnings.' },
+    ),
     console: Type.Object(
       {
         idleTimeoutMinutes: Type.Integer({
@@ -432,97 +526,3 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type Policy = Config['policy'];
 export type PolicyRule = Policy['rules'][number];
-    housekeeping: Type.Object(
-      {
-        intervalSeconds: Type.Integer({
-          minimum: 10,
-          maximum: 86_400,
-          default: 300,
-          description:
-            'How often each node runs the housekeeping sweep: expiries, expiry warnings, pruning, scheduled key rotation.',
-        }),
-      },
-      { default: {}, additionalProperties: false, description: 'The periodic sweep.' },
-    ),
-    webhooks: Type.Object(
-      {
-        allowPrivateNetworks: Type.Boolean({
-          default: false,
-          description:
-            'Let webhook URLs reach loopback, private, link-local and other non-public addresses. Off, every address a URL resolves to must be public (a guard against SSRF).',
-        }),
-        allowHttp: Type.Boolean({
-          default: false,
-          description: 'Let webhook URLs use plain http; off, they must be https.',
-        }),
-      },
-      { default: {}, additionalProperties: false, description: 'Where webhooks may point.' },
-    ),
-    email: Type.Object(
-      {
-        smtp: Type.Object(
-          {
-            url: Type.Union([Type.String({ pattern: '^smtps?://' }), Type.Null()], {
-              default: null,
-              description:
-                'The mail server, e.g. `smtp://user:pass@mail.example.com:587` (STARTTLS when the server offers it) or `smtps://…:465`; null sends no mail.',
-            }),
-            from: Type.Union([Type.String({ minLength: 3, maxLength: 320 }), Type.Null()], {
-              default: null,
-              description:
-                'The From of every mail, e.g. `Patina <patina@example.com>`; required with url.',
-            }),
-          },
-          { default: {}, additionalProperties: false },
-        ),
-      },
-      {
-        default: {},
-        additionalProperties: false,
-        description:
-          'Mail to PAT owners about their PATs. Environment: PATINA_SMTP_URL for smtp.url.',
-      },
-    ),
-    ssf: Type.Object(
-      {
-        eventRetentionDays: Type.Integer({
-          minimum: 1,
-          maximum: 365,
-          default: 7,
-          description:
-            'How long a Security Event Token waits for its receiver (poll or push retries) before it is dropped.',
-        }),
-        minVerificationIntervalSeconds: Type.Integer({
-          minimum: 0,
-          maximum: 86400,
-          default: 30,
-          description:
-            'A stream may ask for a verification event at most this often (SSF `min_verification_interval`).',
-        }),
-        pollMaxWaitSeconds: Type.Integer({
-          minimum: 0,
-          maximum: 30,
-          default: 30,
-          description:
-            'Longest a poll waits for an event before answering empty (RFC 8936 long polling).',
-        }),
-      },
-      {
-        default: {},
-        additionalProperties: false,
-        description:
-          'The Shared Signals transmitter. Push URLs follow the webhooks settings (https, public addresses).',
-      },
-    ),
-    notifications: Type.Object(
-      {
-        expiryWarningDays: Type.Array(Type.Integer({ minimum: 0, maximum: 365 }), {
-          default: [30, 7, 1, 0],
-          maxItems: 10,
-          uniqueItems: true,
-          description:
-            'Days before a PAT expires at which its owner is warned (webhook `personal_access_token.expiring` and mail); 0 is the day it expires. [] warns never.',
-        }),
-      },
-      { default: {}, additionalProperties: false, description: 'Expiry warnings.' },
-    ),
