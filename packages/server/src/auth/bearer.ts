@@ -61,6 +61,16 @@ export class BearerAuthenticator {
     if (refusal === 'owner_disabled') {
       throw new AccessTokenError('TOKEN_CLAIM_INVALID', 'the identity behind this JWT is disabled');
     }
+    // Disabling an identity ends its access tokens for good: enabling it again does not bring
+    // back those issued before. (iat is in whole seconds: a token of the disable's own second
+    // counts as after it, as one minted right after a re-enable must.)
+    const disabledAt = record.ownerDisabledAt;
+    if (disabledAt && claims.iat * 1000 < Date.parse(disabledAt.slice(0, 19) + 'Z')) {
+      throw new AccessTokenError(
+        'TOKEN_CLAIM_INVALID',
+        'the identity behind this JWT was disabled after it was issued',
+      );
+    }
     return { claims, record };
   }
 

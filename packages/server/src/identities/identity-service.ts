@@ -118,10 +118,13 @@ export class IdentityService {
         email: patch.email === null ? null : this.#email(patch.email),
       }),
     };
+    const now = this.deps.clock.now().toISOString();
     await this.deps.storage.transaction(async (repos) => {
       const updated = await repos.identities.update(id, {
         ...changes,
-        modified: this.deps.clock.now().toISOString(),
+        // Access tokens issued before the last disable never come back (auth/bearer.ts).
+        ...(changes.status === 'DISABLED' && { disabledAt: now }),
+        modified: now,
       });
       if (!updated) throw notFoundById('Identity', id);
       const current = await repos.identities.findById(id);

@@ -42,6 +42,8 @@ export interface PatCredentialRecord {
   ownerStatus: IdentityStatus;
   ownerRoles: string[];
   ownerRights: string[];
+  /** When the owner was last disabled: access tokens issued before it stay dead. */
+  ownerDisabledAt?: string | null;
   name: string;
   scope: string[];
   secretDigest: string;

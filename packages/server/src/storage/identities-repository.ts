@@ -11,6 +11,8 @@ export interface IdentityChanges {
   rights?: string[];
   /** null removes the address. */
   email?: string | null;
+  /** Set when the identity is disabled. */
+  disabledAt?: string;
   modified: string;
 }
 
@@ -31,6 +33,7 @@ export class IdentitiesRepository {
         roles: JSON.stringify(identity.roles),
         rights: JSON.stringify(identity.rights),
         email: identity.email ?? null,
+        disabled_at: identity.status === 'DISABLED' ? identity.created : null,
         created: identity.created,
         modified: identity.modified,
       })
@@ -85,6 +88,7 @@ export class IdentitiesRepository {
         ...(changes.roles !== undefined && { roles: JSON.stringify(changes.roles) }),
         ...(changes.rights !== undefined && { rights: JSON.stringify(changes.rights) }),
         ...(changes.email !== undefined && { email: changes.email }),
+        ...(changes.disabledAt !== undefined && { disabled_at: changes.disabledAt }),
         modified: changes.modified,
       })
       .where('id', '=', id)

@@ -232,6 +232,7 @@ export class PatsRepository {
         'o.status as owner_status',
         'o.roles as owner_roles',
         'o.rights as owner_rights',
+        'o.disabled_at as owner_disabled_at',
       ])
       .where('p.id', '=', id)
       .executeTakeFirst();
@@ -244,6 +245,7 @@ export class PatsRepository {
       ownerStatus: row.owner_status,
       ownerRoles: parseStringArray(row.owner_roles),
       ownerRights: parseStringArray(row.owner_rights),
+      ownerDisabledAt: row.owner_disabled_at,
       name: row.name,
       scope: parseStringArray(row.scope),
       secretDigest: row.secret_digest,

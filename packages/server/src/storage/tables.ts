@@ -16,6 +16,8 @@ export interface IdentitiesTable {
   roles: string; // JSON array of role names
   rights: string; // JSON array of directly granted rights
   email: string | null;
+  /** When the identity was last disabled; null if never. */
+  disabled_at: string | null;
   created: string;
   modified: string;
 }

@@ -17,6 +17,7 @@ function record(id: string, ownerId: string): PatCredentialRecord {
     ownerStatus: 'ACTIVE',
     ownerRoles: ['USER'],
     ownerRights: [],
+    ownerDisabledAt: null,
     name: `pat ${id}`,
     scope: ['sp:scopes:all'],
     secretDigest: 'not-a-digest',
