@@ -52,6 +52,7 @@ describe('configuration defaults', () => {
       bodyLimitBytes: 65_536,
       http: { requestTimeoutMs: 30_000, connectionTimeoutMs: 60_000, keepAliveTimeoutMs: 5000 },
       tenant: { name: 'patina', org: 'patina', pod: 'local' },
+      trustProxy: [],
       resources: [],
       signing: { algorithm: 'ES256', rotateAfterDays: null },
       policy: {
@@ -66,6 +67,11 @@ describe('configuration defaults', () => {
           windowSeconds: 300,
           durationSeconds: 900,
         },
+        expiringSoonDays: 14,
+        onRotatedSecretReuse: 'alert',
+        leakRevocationRateLimit: { max: 60, windowSeconds: 3600 },
+        inactivity: { revokeAfterDays: null, warnDaysBefore: 7 },
+        rules: [],
       },
       scopes: [],
       roles: {},
@@ -425,6 +431,21 @@ describe('bad configuration stops with the exact path', () => {
     const missing = join(notJson, '..', 'absent.json');
     expect(configError(() => loadConfig({ file: missing, env: {} })).message).toBe(
       `Cannot read config file ${missing}`,
+    );
+  });
+});
+
+describe('trustProxy', () => {
+  it('takes CIDRs and addresses, and stops the start at one that is neither, naming it', () => {
+    expect(parseConfig({ trustProxy: ['10.0.0.0/8', '::1'] }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    expect(() => parseConfig({ trustProxy: ['10.0.0.0/8', 'proxy.internal'] })).toThrow(
+      'Invalid configuration in settings: trustProxy[1] is not an IPv4 or IPv6 address or CIDR, e.g. 203.0.113.0/24 or 2001:db8::/32',
+    );
+    expect(() => parseConfig({ trustProxy: ['10.1.2.3/8'] })).toThrow(
+      'Invalid configuration in settings: trustProxy[0] has bits set after the prefix; the network is 10.0.0.0/8',
     );
   });
 });
