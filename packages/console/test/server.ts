@@ -42,9 +42,12 @@ export class PatinaProcess {
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
   }
 
-  static async start(config: Record<string, unknown> = {}): Promise<PatinaProcess> {
+  static async start(
+    config: Record<string, unknown> = {},
+    options: { port?: number } = {},
+  ): Promise<PatinaProcess> {
     const dataDir = mkdtempSync(join(tmpdir(), 'patina-console-e2e-'));
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const configFile = join(dataDir, 'patina.json');
     writeFileSync(configFile, JSON.stringify(config));
     const inherited = Object.fromEntries(

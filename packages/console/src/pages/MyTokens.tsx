@@ -63,7 +63,7 @@ export function MyTokens({ info }: { info: SessionInfo }) {
             <span className="visually-hidden">Search tokens</span>
             <input
               type="search"
-              placeholder="Search by name, description or scope"
+              placeholder="Search tokens"
               value={search}
               onChange={(e) => setSearch(e.target.value)}
             />

@@ -1,0 +1,211 @@
+import { AxeBuilder } from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, launch, newContext, PHONE, signInWithPat } from './browser.js';
+import { PatinaProcess, ROOT } from './server.js';
+
+/**
+ * Every page of the console, in light and dark: an axe-core scan with no serious or critical
+ * violation (WCAG 2.1 A and AA rules). With PATINA_SCREENSHOTS=1 (npm run screenshots) each page
+ * is also photographed at desktop and phone width into docs/console/.
+ */
+const SHOTS = process.env.PATINA_SCREENSHOTS ? join(ROOT, 'docs/console') : undefined;
+const DAY_MS = 86_400_000;
+
+let patina: PatinaProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  patina = await PatinaProcess.start({
+    scopes: [
+      { name: 'orders:read', description: 'Read the orders of your team' },
+      { name: 'orders:write', description: 'Place and cancel orders' },
+    ],
+  });
+  browser = await launch();
+  // Tokens a person would have after a while: used, unused, soon to expire.
+  const create = (body: Record<string, unknown>) =>
+    patina.api('POST', '/patina/v1/personal-access-tokens', body);
+  await create({
+    name: 'CI pipeline',
+    description: 'Deploys the storefront from GitHub Actions',
+    scope: ['orders:read', 'orders:write'],
+    expirationDate: new Date(Date.now() + 80 * DAY_MS).toISOString(),
+  });
+  await create({
+    name: 'analytics export',
+    description: 'Nightly export to the warehouse',
+    scope: ['orders:read'],
+    expirationDate: new Date(Date.now() + 5 * DAY_MS).toISOString(),
+  });
+  const people = [
+    { name: 'Grace Hopper', login: 'grace' },
+    { name: 'Linus Torvalds', login: 'linus' },
+  ];
+  for (const person of people) {
+    const identity = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+      ...person,
+      roles: ['USER'],
+    });
+    await patina.api('POST', `/patina/v1/identities/${identity.id}/personal-access-tokens`, {
+      name: `${person.login}'s laptop`,
+      scope: ['sp:my-personal-access-tokens:read'],
+      expirationDate: new Date(Date.now() + 20 * DAY_MS).toISOString(),
+    });
+  }
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await patina?.stop();
+});
+
+/** A secret is a secret, even a throwaway one: never in a committed picture. */
+async function redactSecret(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const input = document.querySelector<HTMLInputElement>('#new-secret');
+    if (!input) return;
+    const secret = input.value;
+    const shown = `patina_${'•'.repeat(24)}`;
+    input.value = shown;
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.textContent?.includes(secret)) {
+        node.textContent = node.textContent.replaceAll(secret, shown);
+      }
+    }
+  });
+}
+
+async function deleteByName(name: string): Promise<void> {
+  const pats = await patina.api<{ id: string; name: string }[]>(
+    'GET',
+    '/patina/v1/personal-access-tokens?limit=250',
+  );
+  for (const pat of pats.filter((p) => p.name === name)) {
+    await patina.api('DELETE', `/patina/v1/personal-access-tokens/${pat.id}`);
+  }
+}
+
+interface Step {
+  name: string;
+  /** From a signed-in console on My tokens, or from the sign-in page when `signedOut`. */
+  go: (page: Page) => Promise<void>;
+  signedOut?: boolean;
+  /** A dialog is open: the picture is of the viewport. */
+  dialog?: boolean;
+}
+
+const STEPS: Step[] = [
+  {
+    name: 'sign-in',
+    signedOut: true,
+    go: async (page) => {
+      await page.goto(`${patina.baseUrl}/ui/`);
+      await page.getByRole('heading', { name: 'Sign in to Patina' }).waitFor();
+    },
+  },
+  {
+    name: 'my-tokens',
+    go: async (page) => void (await page.locator('tbody tr').first().waitFor()),
+  },
+  {
+    name: 'new-token',
+    dialog: true,
+    go: async (page) => {
+      await page.getByRole('button', { name: 'New token' }).click();
+      await page.getByRole('dialog', { name: 'New token' }).waitFor();
+    },
+  },
+  {
+    name: 'secret-once',
+    dialog: true,
+    go: async (page) => {
+      await page.getByRole('button', { name: 'New token' }).click();
+      const form = page.getByRole('dialog', { name: 'New token' });
+      await form.getByLabel('Name').fill('release bot');
+      await form.getByRole('checkbox', { name: /orders:read/ }).check();
+      await form.getByRole('button', { name: 'Create token' }).click();
+      await page.getByRole('dialog', { name: 'Token created' }).getByText('Use it').click();
+    },
+  },
+  {
+    name: 'delete-confirmation',
+    dialog: true,
+    go: async (page) => {
+      await page.getByRole('button', { name: 'Delete analytics export' }).click();
+      await page.getByRole('dialog', { name: 'Delete analytics export?' }).waitFor();
+    },
+  },
+  {
+    name: 'all-tokens',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'All tokens' }).click();
+      await page.locator('tbody tr').first().waitFor();
+      await page.getByRole('checkbox', { name: 'Never used' }).check();
+    },
+  },
+  {
+    name: 'identities',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Identities' }).click();
+      await page.locator('tbody tr').first().waitFor();
+    },
+  },
+  {
+    name: 'audit-log',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Audit log' }).click();
+      await page.locator('tbody tr').first().waitFor();
+    },
+  },
+  {
+    name: 'signing-keys',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Signing keys' }).click();
+      await page.locator('tbody tr').first().waitFor();
+    },
+  },
+];
+
+describe('every page', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`has no serious or critical accessibility violation (${scheme})`, async () => {
+      const found: string[] = [];
+      for (const step of STEPS) {
+        const context = await newContext(browser, { colorScheme: scheme });
+        const page = await context.newPage();
+        if (!step.signedOut) await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+        await step.go(page);
+        const results = await new AxeBuilder({ page })
+          .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+          .analyze();
+        for (const v of results.violations) {
+          if (v.impact === 'serious' || v.impact === 'critical') {
+            found.push(
+              `${step.name}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+            );
+          }
+        }
+        if (SHOTS) {
+          await redactSecret(page);
+          for (const [size, viewport] of [
+            ['desktop', DESKTOP],
+            ['phone', PHONE],
+          ] as const) {
+            await page.setViewportSize(viewport);
+            await page.screenshot({
+              path: join(SHOTS, `${step.name}-${scheme}-${size}.png`),
+              fullPage: !step.dialog,
+            });
+          }
+        }
+        await context.close();
+        if (step.name === 'secret-once') await deleteByName('release bot');
+      }
+      expect(found).toEqual([]);
+    });
+  }
+});
