@@ -72,7 +72,7 @@ export function parseConfig(
     const path = configPath(error?.instancePath ?? '', error?.params);
     const variable = fromEnv.get(path);
     const where = variable ? `${path} (${variable})` : path;
-    const unknownKey = error?.params?.additionalProperty;
+    const unknownKey: unknown = error?.params?.additionalProperty;
     const message =
       typeof unknownKey === 'string'
         ? unknownSettingMessage(error?.instancePath ?? '', unknownKey)

@@ -43,7 +43,7 @@ export function describeError(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
     const { message, code } = safeError(current);
-    const line = `${String(message)}${code ? ` (${String(code)})` : ''}`;
+    const line = `${String(message)}${typeof code === 'string' ? ` (${code})` : ''}`;
     if (!parts.some((part) => part.includes(line))) parts.push(line);
     current = current instanceof Error ? current.cause : undefined;
   }

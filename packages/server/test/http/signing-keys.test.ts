@@ -8,7 +8,6 @@ import {
   expectSailPointError,
   HOUR_MS,
   ISSUER,
-  NEEDS_ALL_READ,
   NEEDS_ALL_READ_OR_ME,
   START,
   startTestApp,
