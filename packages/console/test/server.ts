@@ -74,6 +74,12 @@ export class PatinaProcess {
     return patina;
   }
 
+  /** The console's URL, as the start log prints it for people to open. */
+  consoleUrl(): string {
+    const line = this.output.split('\n').find((l) => l.includes('"patina listening"'));
+    return (JSON.parse(line ?? '{}') as { console?: string }).console ?? '';
+  }
+
   /** The administrator's credentials, written on first start. */
   bootstrap(): Bootstrap {
     return JSON.parse(

@@ -35,7 +35,9 @@ describe('My tokens, in a real browser', () => {
   it('signs in with the bootstrap PAT, and refuses a wrong secret with a message', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
-    await page.goto(`${patina.baseUrl}/`);
+    // What the start log tells people to open.
+    expect(patina.consoleUrl()).toBe(`${patina.baseUrl}/ui/`);
+    await page.goto(patina.consoleUrl());
     await page.waitForURL('**/ui/sign-in');
     await page.getByLabel('Client ID').fill(patina.bootstrap().clientId);
     await page.getByLabel('Client secret').fill('not-the-secret');

@@ -83,7 +83,13 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
 
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info(
-    { address, database: services.storage.dialect, redis: config.redis.url !== null },
+    {
+      address,
+      // Where people open the web console: the public base URL, which the address may not be.
+      console: `${services.baseUrl}/ui/`,
+      database: services.storage.dialect,
+      redis: config.redis.url !== null,
+    },
     'patina listening',
   );
 }
