@@ -10,7 +10,7 @@ import {
 import { segment, type Api } from '../api.js';
 import type { RequestOptions } from '../http.js';
 import { allPages } from '../paging.js';
-import type { ListPatsOptions } from './pats.js';
+import type { ListPatsOptions } from './pat-options.js';
 
 const PATH = `${ADMIN_BASE}/personal-access-tokens`;
 

@@ -5,24 +5,17 @@ import {
   type CreatePatResponse,
   type GetPatResponse,
   type JsonPatchOperation,
-  type ListPatsQuery,
   type PatinaCreatePatResponse,
   type PatinaPat,
   type RotatePatRequest,
 } from '@patina/contract';
 import { segment, type Api } from '../api.js';
 import type { RequestOptions } from '../http.js';
-import { allPages, type PageOptions } from '../paging.js';
+import { allPages } from '../paging.js';
+import type { ListPatsOptions } from './pat-options.js';
 import type { PatinaPats } from './patina-pats.js';
 
-export interface ListPatsOptions extends PageOptions {
-  /** `me`, an identity id, or absent for every owner (needs all-read). */
-  ownerId?: ListPatsQuery['owner-id'];
-  /** SailPoint's filter syntax on `lastUsed`: `lastUsed le 2026-01-01T00:00:00.000Z`. */
-  filters?: ListPatsQuery['filters'];
-  /** Comma-separated `name`, `created`, `lastUsed`, `expirationDate`; `-` for descending. */
-  sorters?: ListPatsQuery['sorters'];
-}
+export type { ListPatsOptions } from './pat-options.js';
 
 /**
  * The caller's personal access tokens (and others', with the all- rights), on one SailPoint API
