@@ -4,6 +4,7 @@
  *   packages: cli → sdk → contract;  console → sdk;  verify → contract;  server → contract
  *   server/src: wiring (app, services, runtime, main, bootstrap, housekeeping)
  *               → http (routes, error rendering; http/oauth the OAuth routes)
+ *               → console (sessions, sign-in) → ssf (Shared Signals) → notifications (outbox, webhooks, mail)
  *               → oauth (grant, client authentication, introspection, revocation)
  *               → auth (bearer check, liveness cache)
  *               → pats → tokens → identities → audit → access (who is calling)
@@ -70,7 +71,7 @@ module.exports = {
         'Services never import the HTTP framework (GUIDE: "Services never import the HTTP framework").',
       severity: 'error',
       from: {
-        path: `${SRC}(core|config|storage|access|audit|identities|tokens|pats|auth|oauth)/`,
+        path: `${SRC}(core|config|storage|access|audit|identities|tokens|pats|auth|oauth|notifications|ssf|console)/`,
       },
       to: { path: 'node_modules/(fastify|@fastify)/' },
     },
@@ -87,12 +88,29 @@ module.exports = {
         'auth',
         'oauth',
         'http',
+        ,
+        'notifications',
+        'ssf',
+        'console',
       ],
       'core holds the low-level helpers: it imports nothing of the server.',
     ),
     below(
       'config',
-      ['storage', 'access', 'audit', 'identities', 'tokens', 'pats', 'auth', 'oauth', 'http'],
+      [
+        'storage',
+        'access',
+        'audit',
+        'identities',
+        'tokens',
+        'pats',
+        'auth',
+        'oauth',
+        'http',
+        'notifications',
+        'ssf',
+        'console',
+      ],
       'config reads settings; it knows no service.',
     ),
     {
@@ -102,37 +120,74 @@ module.exports = {
       severity: 'error',
       from: { path: layer('storage') },
       to: {
-        path: [`${SRC}(access|audit|identities|tokens|pats|auth|oauth|http)/`, WIRING],
+        path: [
+          `${SRC}(access|audit|identities|tokens|pats|auth|oauth|http|notifications|ssf|console)/`,
+          WIRING,
+        ],
         pathNot: [`${SRC}(audit|identities|pats|access)/model\\.ts$`, `${SRC}pats/filter\\.ts$`],
       },
     },
     below(
       'access',
-      ['audit', 'identities', 'tokens', 'pats', 'auth', 'oauth', 'http'],
+      [
+        'audit',
+        'identities',
+        'tokens',
+        'pats',
+        'auth',
+        'oauth',
+        'http',
+        'notifications',
+        'ssf',
+        'console',
+      ],
       'access (who is calling, what they may do) sits under every service.',
     ),
     below(
       'audit',
-      ['identities', 'tokens', 'pats', 'auth', 'oauth', 'http'],
+      ['identities', 'tokens', 'pats', 'auth', 'oauth', 'http', 'notifications', 'ssf', 'console'],
       'audit records; it calls no service.',
     ),
-    below('identities', ['tokens', 'pats', 'auth', 'oauth', 'http'], 'identities know no tokens.'),
+    below(
+      'identities',
+      ['tokens', 'pats', 'auth', 'oauth', 'http', 'notifications', 'ssf', 'console'],
+      'identities know no tokens.',
+    ),
     below(
       'tokens',
-      ['pats', 'auth', 'oauth', 'http'],
+      ['pats', 'auth', 'oauth', 'http', 'notifications', 'ssf', 'console'],
       'tokens (secrets, keys, JWTs) know no PAT rules.',
     ),
     below(
       'pats',
-      ['auth', 'oauth', 'http'],
+      ['auth', 'oauth', 'http', 'notifications', 'ssf', 'console'],
       'the PAT rules do not depend on how callers authenticate.',
     ),
     below(
       'auth',
-      ['oauth', 'http'],
+      ['oauth', 'http', 'notifications', 'ssf', 'console'],
       'the bearer check is used by HTTP and OAuth, and uses neither.',
     ),
-    below('oauth', ['http'], 'grant logic is HTTP-free; its routes are in http/oauth.'),
+    below(
+      'oauth',
+      ['http', 'notifications', 'ssf', 'console'],
+      'grant logic is HTTP-free; its routes are in http/oauth.',
+    ),
+    below(
+      'notifications',
+      ['oauth', 'http', 'ssf', 'console'],
+      'notifications turn audit events into deliveries; they call no route.',
+    ),
+    below(
+      'ssf',
+      ['oauth', 'http', 'console'],
+      'the SSF transmitter is HTTP-free; its routes are in http/.',
+    ),
+    below(
+      'console',
+      ['http'],
+      'console sessions and sign-in are HTTP-free; their routes are in http/.',
+    ),
     {
       name: 'http-not-wiring',
       comment: 'Routes are handed their services; they do not build or start the app.',
