@@ -8,6 +8,7 @@ import { Identities } from './pages/Identities.js';
 import { MyTokens } from './pages/MyTokens.js';
 import { SignIn } from './pages/SignIn.js';
 import { SigningKeys } from './pages/SigningKeys.js';
+import { Webhooks } from './pages/Webhooks.js';
 
 export function App() {
   const queries = useQueryClient();
@@ -57,6 +58,7 @@ function Shell({ info }: { info: SessionInfo }) {
               <NavLink to="/admin/tokens">All tokens</NavLink>
               <NavLink to="/admin/identities">Identities</NavLink>
               <NavLink to="/admin/audit">Audit log</NavLink>
+              <NavLink to="/admin/webhooks">Webhooks</NavLink>
               <NavLink to="/admin/keys">Signing keys</NavLink>
             </>
           )}
@@ -87,6 +89,7 @@ function Shell({ info }: { info: SessionInfo }) {
               <Route path="/admin/tokens" element={<AdminTokens info={info} />} />
               <Route path="/admin/identities" element={<Identities info={info} />} />
               <Route path="/admin/audit" element={<AuditLog />} />
+              <Route path="/admin/webhooks" element={<Webhooks info={info} />} />
               <Route path="/admin/keys" element={<SigningKeys info={info} />} />
             </>
           )}

@@ -1,4 +1,4 @@
-import { PatinaClient } from '@patina/sdk';
+import { PatinaApiError, PatinaClient } from '@patina/sdk';
 
 /**
  * The console talks to Patina's API through its session: every call goes to /ui/api/…, where the
@@ -58,32 +58,16 @@ export function errorText(body: unknown, status: number): string {
   return b.messages?.[0]?.text ?? b.message ?? b.error_description ?? b.error ?? `HTTP ${status}`;
 }
 
+/** What to show a person: the API's own words (the SDK's message is written for developers). */
 export function messageOf(error: unknown): string {
+  if (error instanceof PatinaApiError) {
+    const texts = error.messages?.map((m) => m.text).filter(Boolean) ?? [];
+    if (texts.length > 0) return texts.join('; ');
+    if (error.errorDescription) return error.errorDescription;
+    if (error.status === 429) return 'Too many requests; try again in a moment.';
+  }
   if (error instanceof Error) return error.message;
   return String(error);
-}
-
-/** A call to an endpoint the SDK does not cover yet (the Patina PAT resource), through the proxy. */
-export async function call<T>(
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-  path: string,
-  body?: unknown,
-): Promise<{ data: T; total: number | undefined }> {
-  const response = await sessionFetch(`${API}${path}`, {
-    method,
-    headers: {
-      accept: 'application/json',
-      ...(body !== undefined && {
-        'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
-      }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
-  if (!response.ok) throw new ApiError(response.status, errorText(parsed, response.status));
-  const total = response.headers.get('x-total-count');
-  return { data: parsed as T, total: total === null ? undefined : Number(total) };
 }
 
 export interface ScopeEntry {

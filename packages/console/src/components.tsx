@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { messageOf } from './api.js';
 
 /**
  * A modal dialog on the native <dialog>: the browser moves focus into it, keeps Tab inside, makes

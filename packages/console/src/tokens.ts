@@ -1,16 +1,23 @@
-import type { PatinaCreatePatResponse, PatinaPat, PatOwnerBody } from '@patina/contract';
-import { call } from './api.js';
+import type {
+  PatinaCreatePatRequest,
+  PatinaCreatePatResponse,
+  PatinaPat,
+  PatOwnerBody,
+} from '@patina/contract';
+import { patina } from './api.js';
 
 /** The schema's owner is a $ref, which TypeBox types as unknown; it is the PAT owner body. */
 export type Pat = Omit<PatinaPat, 'owner'> & { owner: PatOwnerBody };
 export type NewPat = Omit<PatinaCreatePatResponse, 'owner'> & { owner: PatOwnerBody };
 
-const BASE = '/patina/v1/personal-access-tokens';
-
+/** The Patina PAT resource (with description and status), through the SDK. */
 export async function listPats(ownerId?: 'me'): Promise<Pat[]> {
-  const query = new URLSearchParams({ limit: '250', sorters: '-created' });
-  if (ownerId) query.set('owner-id', ownerId);
-  return (await call<Pat[]>('GET', `${BASE}?${query.toString()}`)).data;
+  const pats = await patina.patinaPats.list({
+    limit: 250,
+    sorters: '-created',
+    ...(ownerId && { ownerId }),
+  });
+  return pats as Pat[];
 }
 
 export interface CreateInput {
@@ -23,7 +30,7 @@ export interface CreateInput {
 }
 
 export async function createPat(input: CreateInput): Promise<NewPat> {
-  const body = {
+  const body: PatinaCreatePatRequest = {
     name: input.name,
     ...(input.description && { description: input.description }),
     scope: input.scope,
@@ -34,17 +41,25 @@ export async function createPat(input: CreateInput): Promise<NewPat> {
       accessTokenValiditySeconds: input.accessTokenValiditySeconds,
     }),
   };
-  return (await call<NewPat>('POST', BASE, body)).data;
+  return (await patina.patinaPats.create(body)) as NewPat;
+}
+
+export async function updatePat(
+  id: string,
+  patch: { name: string; description: string },
+): Promise<Pat> {
+  return (await patina.patinaPats.update(id, {
+    name: patch.name,
+    description: patch.description || null,
+  })) as Pat;
 }
 
 export async function rotatePat(id: string, gracePeriodSeconds: number): Promise<NewPat> {
-  return (
-    await call<NewPat>('POST', `${BASE}/${encodeURIComponent(id)}/rotate`, { gracePeriodSeconds })
-  ).data;
+  return (await patina.patinaPats.rotate(id, { gracePeriodSeconds })) as NewPat;
 }
 
 export async function deletePat(id: string): Promise<void> {
-  await call<undefined>('DELETE', `${BASE}/${encodeURIComponent(id)}`);
+  await patina.patinaPats.delete(id);
 }
 
 export type SortKey = 'name' | 'created' | 'lastUsed' | 'expirationDate';

@@ -1,19 +1,37 @@
+import { createServer, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launch, newContext, signInWithPat } from './browser.js';
-import { PatinaProcess } from './server.js';
+import { freePort, PatinaProcess } from './server.js';
 
 let patina: PatinaProcess;
 let browser: Browser;
+let receiver: Server;
+let receiverUrl: string;
+const received: string[] = [];
 const DAY_MS = 86_400_000;
 
 beforeAll(async () => {
-  patina = await PatinaProcess.start();
+  // Webhooks to a receiver in this process: plain http on loopback, which the SSRF guard refuses
+  // unless told otherwise.
+  patina = await PatinaProcess.start({ webhooks: { allowHttp: true, allowPrivateNetworks: true } });
   browser = await launch();
+  receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      received.push(body);
+      response.end('ok');
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${port}/hooks`;
 });
 afterAll(async () => {
   await browser?.close();
   await patina?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
 });
 
 interface Identity {
@@ -135,5 +153,35 @@ describe('Administration, in a real browser', () => {
     await expect
       .poll(async () => (await page.locator('tbody .badge').allTextContents()).sort())
       .toEqual(['Signing', 'Verifying']);
+  });
+
+  it('adds a webhook, shows its signing secret once, and delivers a test event to it', async () => {
+    const page = await (await newContext(browser)).newPage();
+    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'No webhooks yet' }).waitFor();
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    const form = page.getByRole('dialog', { name: 'New webhook' });
+    await form.getByLabel('Endpoint URL').fill(receiverUrl);
+    await form.getByLabel('Description (optional)').fill('Security team');
+    await form.getByRole('button', { name: 'Create webhook' }).click();
+    const shown = page.getByRole('dialog', { name: 'Webhook created' });
+    expect(await shown.getByLabel('Signing secret', { exact: true }).inputValue()).toMatch(
+      /^whsec_/,
+    );
+    await shown.getByRole('button', { name: 'I have stored the secret' }).click();
+
+    await page.getByRole('button', { name: `Send a test event to ${receiverUrl}` }).click();
+    await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(JSON.parse(received[0]!)).toMatchObject({ type: 'ping' });
+    await page.getByRole('button', { name: `Deliveries of ${receiverUrl}` }).click();
+    const deliveries = page.getByRole('dialog', { name: 'Deliveries' });
+    await expect
+      .poll(async () => {
+        await page.keyboard.press('Escape');
+        await page.getByRole('button', { name: `Deliveries of ${receiverUrl}` }).click();
+        return deliveries.locator('tbody tr').first().textContent();
+      })
+      .toMatch(/^pingdelivered1 · last 200/);
   });
 });

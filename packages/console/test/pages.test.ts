@@ -19,6 +19,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   patina = await PatinaProcess.start({
+    webhooks: { allowHttp: true, allowPrivateNetworks: true },
     scopes: [
       { name: 'orders:read', description: 'Read the orders of your team' },
       { name: 'orders:write', description: 'Place and cancel orders' },
@@ -55,6 +56,11 @@ beforeAll(async () => {
       expirationDate: new Date(Date.now() + 20 * DAY_MS).toISOString(),
     });
   }
+  await patina.api('POST', '/patina/v1/webhooks', {
+    url: 'http://127.0.0.1:9/security-team/patina',
+    description: 'Security team: revocations and leaks',
+    events: ['personal_access_token.revoked', 'personal_access_token.secret_reused'],
+  });
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => {
@@ -158,6 +164,13 @@ const STEPS: Step[] = [
     name: 'audit-log',
     go: async (page) => {
       await page.getByRole('link', { name: 'Audit log' }).click();
+      await page.locator('tbody tr').first().waitFor();
+    },
+  },
+  {
+    name: 'webhooks',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Webhooks' }).click();
       await page.locator('tbody tr').first().waitFor();
     },
   },

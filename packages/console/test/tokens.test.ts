@@ -98,6 +98,21 @@ describe('My tokens, in a real browser', () => {
     await row.waitFor();
     expect(await page.content()).not.toContain(secret);
 
+    // Edit: a new name and description, kept.
+    await page.getByRole('button', { name: 'Edit deploy bot' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit deploy bot' });
+    await edit.getByLabel('Name').fill('deploy bot (prod)');
+    await edit.getByLabel('Description').fill('Ships the orders service to production');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /deploy bot \(prod\)/ }).waitFor();
+    await page.getByRole('button', { name: 'Edit deploy bot (prod)' }).click();
+    const again = page.getByRole('dialog', { name: 'Edit deploy bot (prod)' });
+    await again.getByLabel('Name').fill('deploy bot');
+    await again.getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByRole('row', { name: /^deploy bot\s*Ships the orders service to production/ })
+      .waitFor();
+
     // Search narrows the table.
     await page.getByLabel('Search tokens').fill('orders serv');
     await expect.poll(() => page.getByRole('row').count()).toBe(2);

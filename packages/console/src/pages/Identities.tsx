@@ -1,22 +1,14 @@
 import type { Identity, OffboardResponse } from '@patina/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { call, messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
+import { messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
 import { Dialog, ErrorNote, PageHeader } from '../components.js';
 import { relativeTime } from '../format.js';
 
 const ROLES = ['USER', 'ORG_ADMIN'];
 
-async function offboard(id: string, dryRun: boolean): Promise<OffboardResponse> {
-  return (
-    await call<OffboardResponse>(
-      'POST',
-      `/patina/v1/identities/${encodeURIComponent(id)}/offboard`,
-      {
-        dryRun,
-      },
-    )
-  ).data;
+function offboard(id: string, dryRun: boolean): Promise<OffboardResponse> {
+  return patina.identities.offboard(id, { dryRun });
 }
 
 export function Identities({ info }: { info: SessionInfo }) {

@@ -1,8 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { messageOf, RIGHTS, type SessionInfo } from '../api.js';
+import { RIGHTS, type SessionInfo } from '../api.js';
 import { Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
-import { deletePat, listPats, matches, rotatePat, type NewPat, type Pat } from '../tokens.js';
+import {
+  deletePat,
+  listPats,
+  matches,
+  rotatePat,
+  updatePat,
+  type NewPat,
+  type Pat,
+} from '../tokens.js';
 import { NewTokenForm } from './NewToken.js';
 import { SecretShown } from './SecretShown.js';
 import { TokenTable } from './TokenTable.js';
@@ -23,6 +31,7 @@ export function MyTokens({ info }: { info: SessionInfo }) {
   const [deleting, setDeleting] = useState<Pat | null>(null);
   const [rotating, setRotating] = useState<Pat | null>(null);
   const [grace, setGrace] = useState(0);
+  const [editing, setEditing] = useState<Pat | null>(null);
   const canManage = info.rights.includes(RIGHTS.myManage);
   const refresh = () => queries.invalidateQueries({ queryKey: ['pats'] });
 
@@ -30,6 +39,14 @@ export function MyTokens({ info }: { info: SessionInfo }) {
     mutationFn: (id: string) => deletePat(id),
     onSuccess: async () => {
       setDeleting(null);
+      await refresh();
+    },
+  });
+  const edit = useMutation({
+    mutationFn: (input: { id: string; name: string; description: string }) =>
+      updatePat(input.id, input),
+    onSuccess: async () => {
+      setEditing(null);
       await refresh();
     },
   });
@@ -100,6 +117,17 @@ export function MyTokens({ info }: { info: SessionInfo }) {
                     <button
                       type="button"
                       className="button secondary small"
+                      aria-label={`Edit ${pat.name}`}
+                      onClick={() => {
+                        edit.reset();
+                        setEditing(pat);
+                      }}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className="button secondary small"
                       aria-label={`Rotate ${pat.name}`}
                       onClick={() => {
                         setGrace(0);
@@ -140,6 +168,50 @@ export function MyTokens({ info }: { info: SessionInfo }) {
       </Dialog>
 
       <Dialog
+        open={editing !== null}
+        title={`Edit ${editing?.name ?? ''}`}
+        onClose={() => setEditing(null)}
+      >
+        {editing && (
+          <form
+            className="stack"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const data = new FormData(e.currentTarget);
+              edit.mutate({
+                id: editing.id,
+                name: String(data.get('name')).trim(),
+                description: String(data.get('description')).trim(),
+              });
+            }}
+          >
+            <label>
+              Name
+              <input name="name" required maxLength={128} defaultValue={editing.name} />
+            </label>
+            <label>
+              Description
+              <textarea
+                name="description"
+                rows={2}
+                maxLength={1000}
+                defaultValue={editing.description}
+              />
+            </label>
+            <ErrorNote error={edit.error} />
+            <div className="dialog-actions">
+              <button type="button" className="button secondary" onClick={() => setEditing(null)}>
+                Cancel
+              </button>
+              <button type="submit" className="button primary" disabled={edit.isPending}>
+                Save
+              </button>
+            </div>
+          </form>
+        )}
+      </Dialog>
+
+      <Dialog
         open={secret !== null}
         title={secret?.title ?? ''}
         onClose={() => setSecret(null)}
@@ -162,7 +234,7 @@ export function MyTokens({ info }: { info: SessionInfo }) {
           Anything that uses this token — scripts, CI jobs, tools — will be refused from now on. Its
           access tokens stop working on Patina’s API at once. This cannot be undone.
         </p>
-        <ErrorNote error={remove.error && messageOf(remove.error)} />
+        <ErrorNote error={remove.error} />
         <div className="dialog-actions">
           <button
             type="button"
@@ -206,7 +278,7 @@ export function MyTokens({ info }: { info: SessionInfo }) {
             </label>
           ))}
         </fieldset>
-        <ErrorNote error={rotate.error && messageOf(rotate.error)} />
+        <ErrorNote error={rotate.error} />
         <div className="dialog-actions">
           <button type="button" className="button secondary" onClick={() => setRotating(null)}>
             Cancel
