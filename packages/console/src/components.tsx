@@ -84,11 +84,7 @@ export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
   return (
     <p className="error" role="alert">
-      {error instanceof Error
-        ? error.message
-        : typeof error === 'string'
-          ? error
-          : 'Something went wrong'}
+      {typeof error === 'string' ? error : messageOf(error)}
     </p>
   );
 }

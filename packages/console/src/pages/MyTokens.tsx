@@ -180,8 +180,8 @@ export function MyTokens({ info }: { info: SessionInfo }) {
               const data = new FormData(e.currentTarget);
               edit.mutate({
                 id: editing.id,
-                name: String(data.get('name')).trim(),
-                description: String(data.get('description')).trim(),
+                name: field(data, 'name'),
+                description: field(data, 'description'),
               });
             }}
           >
@@ -295,4 +295,10 @@ export function MyTokens({ info }: { info: SessionInfo }) {
       </Dialog>
     </>
   );
+}
+
+/** A text field of a submitted form, trimmed. */
+function field(data: FormData, name: string): string {
+  const value = data.get(name);
+  return typeof value === 'string' ? value.trim() : '';
 }
