@@ -88,7 +88,6 @@ module.exports = {
         'auth',
         'oauth',
         'http',
-        ,
         'notifications',
         'ssf',
         'console',
