@@ -85,6 +85,8 @@ export interface SessionInfo {
   expiresAt: string;
   idleTimeoutSeconds: number;
   scopes: ScopeEntry[];
+  /** Every role an identity may be given: the built-in ones and the deployment's. */
+  roles: string[];
   policy: {
     maxLifetimeMonths: number;
     allowNeverExpiring: boolean;

@@ -101,6 +101,9 @@ describe('Administration, in a real browser', () => {
     await page.getByLabel('Owner').selectOption({ label: 'Bob Builder' });
     await expect.poll(names).toEqual(['old laptop']);
     await page.getByLabel('Owner').selectOption({ label: 'Anyone' });
+    await page.getByLabel('Scope').selectOption('sp:scopes:all');
+    await expect.poll(names).toEqual([]);
+    await page.getByLabel('Scope').selectOption({ label: 'Any scope' });
 
     await page.getByRole('checkbox', { name: 'Select all tokens shown' }).check();
     await page.getByRole('button', { name: 'Delete selected (2)' }).click();
@@ -136,6 +139,28 @@ describe('Administration, in a real browser', () => {
     const row = page.getByRole('row', { name: /Dave Departing/ });
     await expect.poll(() => row.getByText('Disabled').count()).toBe(1);
     expect(await livePatNames(dave)).toEqual([]);
+  });
+
+  it('changes the roles of an identity', async () => {
+    const erin = await identity('Erin Editor', 'erin');
+    const page = await (await newContext(browser)).newPage();
+    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await page.getByRole('link', { name: 'Identities' }).click();
+    await page.getByRole('button', { name: 'Roles of Erin Editor' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roles of Erin Editor' });
+    await dialog.getByRole('checkbox', { name: 'ORG_ADMIN' }).check();
+    await dialog.getByRole('button', { name: 'Save roles' }).click();
+    await expect
+      .poll(() =>
+        page
+          .getByRole('row', { name: /Erin Editor/ })
+          .getByRole('cell')
+          .nth(2)
+          .textContent(),
+      )
+      .toBe('ORG_ADMIN, USER');
+    const after = await patina.api<{ roles: string[] }>('GET', `/patina/v1/identities/${erin.id}`);
+    expect(after.roles.sort()).toEqual(['ORG_ADMIN', 'USER']);
   });
 
   it('lists the audit log in pages and the signing keys, and rotates a key', async () => {

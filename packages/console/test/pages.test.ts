@@ -185,7 +185,7 @@ const STEPS: Step[] = [
 
 describe('every page', () => {
   for (const scheme of ['light', 'dark'] as const) {
-    it(`has no serious or critical accessibility violation (${scheme})`, async () => {
+    it(`has no serious or critical accessibility violation and fits 360 px (${scheme})`, async () => {
       const found: string[] = [];
       for (const step of STEPS) {
         const context = await newContext(browser, { colorScheme: scheme });
@@ -202,6 +202,11 @@ describe('every page', () => {
             );
           }
         }
+        // Readable at phone width: nothing wider than the screen.
+        await page.setViewportSize(PHONE);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > PHONE.width) found.push(`${step.name}: ${width} px wide at ${PHONE.width} px`);
+        await page.setViewportSize(DESKTOP);
         if (SHOTS) {
           await redactSecret(page);
           for (const [size, viewport] of [

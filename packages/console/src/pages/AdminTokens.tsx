@@ -13,6 +13,7 @@ interface Filters {
   expiringDays: string;
   neverUsed: boolean;
   managed: boolean;
+  scope: string;
 }
 
 const NONE: Filters = {
@@ -22,6 +23,7 @@ const NONE: Filters = {
   expiringDays: '',
   neverUsed: false,
   managed: false,
+  scope: '',
 };
 
 /** A PAT unused for `days`: not exchanged in that time, or never since it was made that long ago. */
@@ -41,6 +43,7 @@ function applies(pat: Pat, f: Filters, nowMs: number): boolean {
   }
   if (f.neverUsed && pat.lastUsed !== null) return false;
   if (f.managed && !pat.managed) return false;
+  if (f.scope && !pat.scope.includes(f.scope)) return false;
   return true;
 }
 
@@ -58,6 +61,10 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
     for (const p of pats.data ?? []) byId.set(p.owner.id, p.owner.name);
     return [...byId].sort((a, b) => a[1].localeCompare(b[1]));
   }, [pats.data]);
+  const scopes = useMemo(
+    () => [...new Set((pats.data ?? []).flatMap((p) => p.scope))].sort(),
+    [pats.data],
+  );
   const shown = (pats.data ?? []).filter((p) => applies(p, filters, nowMs));
   const chosen = shown.filter((p) => selected.has(p.id));
 
@@ -122,6 +129,17 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
             {owners.map(([id, name]) => (
               <option key={id} value={id}>
                 {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Scope
+          <select value={filters.scope} onChange={(e) => set({ scope: e.target.value })}>
+            <option value="">Any scope</option>
+            {scopes.map((scope) => (
+              <option key={scope} value={scope}>
+                {scope}
               </option>
             ))}
           </select>

@@ -5,8 +5,6 @@ import { messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
 import { Dialog, ErrorNote, PageHeader } from '../components.js';
 import { relativeTime } from '../format.js';
 
-const ROLES = ['USER', 'ORG_ADMIN'];
-
 function offboard(id: string, dryRun: boolean): Promise<OffboardResponse> {
   return patina.identities.offboard(id, { dryRun });
 }
@@ -21,6 +19,7 @@ export function Identities({ info }: { info: SessionInfo }) {
   const [leaving, setLeaving] = useState<{ identity: Identity; preview: OffboardResponse } | null>(
     null,
   );
+  const [editingRoles, setEditingRoles] = useState<Identity | null>(null);
   const canManage = info.rights.includes(RIGHTS.allManage);
   const refresh = () => queries.invalidateQueries({ queryKey: ['identities'] });
 
@@ -28,6 +27,14 @@ export function Identities({ info }: { info: SessionInfo }) {
     mutationFn: (input: { id: string; status: 'ACTIVE' | 'DISABLED' }) =>
       patina.identities.update(input.id, { status: input.status }),
     onSuccess: refresh,
+  });
+  const saveRoles = useMutation({
+    mutationFn: (input: { id: string; roles: string[] }) =>
+      patina.identities.update(input.id, { roles: input.roles }),
+    onSuccess: async () => {
+      setEditingRoles(null);
+      await refresh();
+    },
   });
   const preview = useMutation({
     mutationFn: async (identity: Identity) => ({
@@ -98,6 +105,17 @@ export function Identities({ info }: { info: SessionInfo }) {
                   <td data-label="Created">{relativeTime(identity.created)}</td>
                   {canManage && (
                     <td className="row-actions">
+                      <button
+                        type="button"
+                        className="button secondary small"
+                        aria-label={`Roles of ${identity.name}`}
+                        onClick={() => {
+                          saveRoles.reset();
+                          setEditingRoles(identity);
+                        }}
+                      >
+                        Roles
+                      </button>
                       {identity.id !== info.identity.id && (
                         <>
                           <button
@@ -131,8 +149,56 @@ export function Identities({ info }: { info: SessionInfo }) {
           </table>
         </div>
       )}
+      <Dialog
+        open={editingRoles !== null}
+        title={`Roles of ${editingRoles?.name ?? ''}`}
+        onClose={() => setEditingRoles(null)}
+      >
+        {editingRoles && (
+          <form
+            className="stack"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const data = new FormData(e.currentTarget);
+              saveRoles.mutate({
+                id: editingRoles.id,
+                roles: info.roles.filter((role) => data.get(role) === 'on'),
+              });
+            }}
+          >
+            <fieldset>
+              <legend>Roles</legend>
+              {info.roles.map((role) => (
+                <label key={role} className="check-row">
+                  <input
+                    type="checkbox"
+                    name={role}
+                    defaultChecked={editingRoles.roles.includes(role)}
+                  />
+                  <span>{role}</span>
+                </label>
+              ))}
+            </fieldset>
+            <p className="muted small">A role taken away takes effect at once, on every token.</p>
+            <ErrorNote error={saveRoles.error} />
+            <div className="dialog-actions">
+              <button
+                type="button"
+                className="button secondary"
+                onClick={() => setEditingRoles(null)}
+              >
+                Cancel
+              </button>
+              <button type="submit" className="button primary" disabled={saveRoles.isPending}>
+                Save roles
+              </button>
+            </div>
+          </form>
+        )}
+      </Dialog>
       <Dialog open={creating} title="New identity" onClose={() => setCreating(false)}>
         <NewIdentityForm
+          roles={info.roles}
           onDone={() => {
             setCreating(false);
             void refresh();
@@ -187,7 +253,7 @@ export function Identities({ info }: { info: SessionInfo }) {
   );
 }
 
-function NewIdentityForm({ onDone }: { onDone: () => void }) {
+function NewIdentityForm({ onDone, roles: available }: { onDone: () => void; roles: string[] }) {
   const [name, setName] = useState('');
   const [login, setLogin] = useState('');
   const [email, setEmail] = useState('');
@@ -227,7 +293,7 @@ function NewIdentityForm({ onDone }: { onDone: () => void }) {
       </label>
       <fieldset>
         <legend>Roles</legend>
-        {ROLES.map((role) => (
+        {available.map((role) => (
           <label key={role} className="check-row">
             <input
               type="checkbox"

@@ -201,6 +201,7 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
       expiresAt: s.expiresAt,
       idleTimeoutSeconds: deps.config.console.idleTimeoutMinutes * 60,
       scopes: scopeCatalogue(deps.rights.catalogue, deps.config.scopes),
+      roles: ['ORG_ADMIN', 'USER', ...Object.keys(deps.config.roles)].sort(),
       policy: {
         maxLifetimeMonths: policy.maxLifetimeMonths,
         allowNeverExpiring: policy.allowNeverExpiring,

@@ -31,12 +31,15 @@ describe('signing in to the console with a PAT', () => {
       patId: string;
       csrfToken: string;
       rights: string[];
+      roles: string[];
     }>();
     expect(body.identity).toEqual({ id: t.admin.identity.id, name: 'Ada Admin', login: 'ada' });
     expect(body.method).toBe('PAT');
     expect(body.patId).toBe(t.admin.patId);
     expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(body.rights).toContain('sp:all-personal-access-tokens:manage');
+    // The roles an administrator may give: the built-in ones and the test config's AUDITOR.
+    expect(body.roles).toEqual(['AUDITOR', 'ORG_ADMIN', 'USER']);
     // The exchanged access token stays on the server.
     expect(response.body).not.toMatch(/eyJ[A-Za-z0-9_-]+\./);
     expect(response.body).not.toContain(t.admin.secret);
