@@ -105,19 +105,20 @@ export function Identities({ info }: { info: SessionInfo }) {
                   <td data-label="Created">{relativeTime(identity.created)}</td>
                   {canManage && (
                     <td className="row-actions">
-                      <button
-                        type="button"
-                        className="button secondary small"
-                        aria-label={`Roles of ${identity.name}`}
-                        onClick={() => {
-                          saveRoles.reset();
-                          setEditingRoles(identity);
-                        }}
-                      >
-                        Roles
-                      </button>
+                      {/* Not on yourself: one click could take away your own administration. */}
                       {identity.id !== info.identity.id && (
                         <>
+                          <button
+                            type="button"
+                            className="button secondary small"
+                            aria-label={`Roles of ${identity.name}`}
+                            onClick={() => {
+                              saveRoles.reset();
+                              setEditingRoles(identity);
+                            }}
+                          >
+                            Roles
+                          </button>
                           <button
                             type="button"
                             className="button secondary small"
