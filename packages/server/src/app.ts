@@ -12,6 +12,8 @@ import { bearerAuthHook } from './http/bearer-auth.js';
 import { credentialRevocationRoute } from './http/credential-revocation-route.js';
 import { installSailPointErrors } from './http/errors/sailpoint.js';
 import { registerKeyRoutes } from './http/key-routes.js';
+import { documentBearerSecurity, openApiOptions } from './http/openapi.js';
+import { registerOperationRoutes } from './http/operation-routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { registerSsfPublicRoutes, registerSsfRoutes } from './http/ssf-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
@@ -80,58 +82,8 @@ export async function buildApp(
     );
   });
 
-  await app.register(swagger, {
-    // Components are named by their $id, so the document reads `#/components/schemas/Identity`.
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) =>
-        typeof json.$id === 'string' ? json.$id : `def-${i}`,
-    },
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Patina',
-        version: '0.1.0',
-        description:
-          'Self-hosted personal access tokens, wire-compatible with the SailPoint Identity Security Cloud PAT API.',
-      },
-      servers: [{ url: services.baseUrl }],
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
-    },
-  });
-
-  app.get(
-    '/health',
-    { schema: { hide: false, tags: ['Operations'], operationId: 'health' } },
-    () => ({
-      status: 'ok',
-    }),
-  );
-  app.get(
-    '/ready',
-    {
-      schema: {
-        hide: false,
-        tags: ['Operations'],
-        operationId: 'ready',
-        description:
-          'For load balancers: 200 when this node can reach its database, 503 when it cannot.',
-      },
-    },
-    async (_request, reply) => {
-      try {
-        await services.ping();
-        return { status: 'ready', database: 'up' };
-      } catch {
-        return reply.code(503).header('retry-after', 1).send({
-          status: 'unavailable',
-          database: 'down',
-        });
-      }
-    },
-  );
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  await app.register(swagger, openApiOptions(services.baseUrl));
+  registerOperationRoutes(app, { ping: () => services.ping() });
   registerInfoRoute(app, {
     tenantId: services.tenantId,
     tenantName: config.tenant.name,
@@ -173,6 +125,7 @@ export async function buildApp(
 
   await app.register(async (api) => {
     api.addHook('onRequest', bearerAuthHook(services.bearer));
+    api.addHook('onRoute', documentBearerSecurity);
     // Per client id per API base (docs/rules.md, "Rate limits").
     await api.register(
       rateLimit,
