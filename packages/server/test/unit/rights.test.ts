@@ -11,7 +11,9 @@ const PAT_RIGHTS = [
 ];
 /** Patina's own right beside SailPoint's: introspect any token (RFC 7662). */
 const INTROSPECT = 'patina:tokens:introspect';
-const BUILT_IN = [INTROSPECT, ...PAT_RIGHTS];
+/** Shared Signals receivers: manage and read their streams. */
+const SSF_RIGHTS = ['ssf.manage', 'ssf.read'];
+const BUILT_IN = [INTROSPECT, ...PAT_RIGHTS, ...SSF_RIGHTS];
 
 function model() {
   return new RightsModel({
@@ -30,7 +32,7 @@ function model() {
 const sorted = (values: Iterable<string>) => [...values].sort();
 
 describe('the rights of the PAT API', () => {
-  it('are SailPoint’s five PAT rights in their sp: spelling, and the introspection right', () => {
+  it('are SailPoint’s five PAT rights in their sp: spelling, the introspection right and the SSF rights', () => {
     expect(RIGHTS).toEqual({
       myRead: 'sp:my-personal-access-tokens:read',
       myManage: 'sp:my-personal-access-tokens:manage',
@@ -38,6 +40,8 @@ describe('the rights of the PAT API', () => {
       allManage: 'sp:all-personal-access-tokens:manage',
       managedRead: 'sp:managed-personal-access-tokens:read',
       introspect: INTROSPECT,
+      ssfManage: 'ssf.manage',
+      ssfRead: 'ssf.read',
     });
     expect(sorted(BUILT_IN_RIGHTS)).toEqual(BUILT_IN);
     expect(ALL_SCOPES).toBe('sp:scopes:all');
