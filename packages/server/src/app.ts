@@ -23,6 +23,7 @@ import { safePath } from './http/safe-path.js';
 import { trustProxyOption } from './http/trust-proxy.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { serverTimeouts } from './http/server-timeouts.js';
+import { createSerializerCompiler } from './http/serialization.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { registerInfoRoute } from './http/oauth/info-route.js';
 import { registerMetadataRoutes } from './http/oauth/metadata-routes.js';
@@ -56,6 +57,7 @@ export async function buildApp(
     ...serverTimeouts(config.http),
   });
   app.setValidatorCompiler(createValidatorCompiler(SHARED_SCHEMAS));
+  app.setSerializerCompiler(createSerializerCompiler(SHARED_SCHEMAS));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   app.decorateRequest('principal', null);
   // Bodies are JSON; Fastify's text/plain parser would let a text body reach validation.

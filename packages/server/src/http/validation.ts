@@ -21,25 +21,58 @@ function makeAjv(coerce: boolean): Ajv {
   return ajv;
 }
 
+/** The two validator sets of one set of shared schemas, each by schema text. */
+interface Compiled {
+  strict: Ajv;
+  coercing: Ajv;
+  byText: { strict: Map<string, ValidateFunction>; coercing: Map<string, ValidateFunction> };
+}
+
 /**
- * A validator compiler for one app. Fresh Ajv instances per app, each knowing the shared schemas
- * that routes reference by `$ref`.
+ * Validators are made once per schema text and set of shared schemas (the ones routes reference
+ * by `$ref`), not once per app: what Ajv builds depends only on the schema's JSON and those shared
+ * schemas, which are module constants, so a second app in one process (a test, a restart in
+ * place) compiles nothing again. Keyed by the set itself, so apps with other shared schemas never
+ * see these.
  */
-export function createValidatorCompiler(shared: readonly object[]) {
-  const strictAjv = makeAjv(false);
-  const coercingAjv = makeAjv(true);
-  for (const schema of shared) {
-    strictAjv.addSchema(schema);
-    coercingAjv.addSchema(schema);
+const BY_SHARED = new WeakMap<readonly object[], Compiled>();
+
+function compiledFor(shared: readonly object[]): Compiled {
+  let compiled = BY_SHARED.get(shared);
+  if (!compiled) {
+    compiled = {
+      strict: makeAjv(false),
+      coercing: makeAjv(true),
+      byText: { strict: new Map(), coercing: new Map() },
+    };
+    for (const schema of shared) {
+      compiled.strict.addSchema(schema);
+      compiled.coercing.addSchema(schema);
+    }
+    BY_SHARED.set(shared, compiled);
   }
+  return compiled;
+}
+
+/** A validator compiler: bodies strict, everything else coerced, over `shared`. */
+export function createValidatorCompiler(shared: readonly object[]) {
+  const compiled = compiledFor(shared);
   return ({
     schema,
     httpPart,
   }: {
     schema: object;
     httpPart?: string | undefined;
-  }): ValidateFunction =>
-    httpPart === 'body' ? strictAjv.compile(schema) : coercingAjv.compile(schema);
+  }): ValidateFunction => {
+    const kind = httpPart === 'body' ? 'strict' : 'coercing';
+    const text = JSON.stringify(schema);
+    let validate = compiled.byText[kind].get(text);
+    if (!validate) {
+      validate = compiled[kind].compile(schema);
+      compiled.byText[kind].set(text, validate);
+    }
+    return validate;
+  };
 }
 
 /** Turns the first schema violation into a domain error whose message names the field. */
