@@ -11,13 +11,19 @@ export const MAIN = join(ROOT, 'packages/server/dist/main.js');
 
 /**
  * The config the benchmark runs Patina with. The defaults throttle a load generator on purpose
- * (100 requests per client per 10 s, lockout after 10 failures, 10 PATs per owner), so the bench
- * lifts them; everything else is the default a fresh install gets.
+ * (100 requests per client per 10 s, failures throttled after 10 per client id and address and
+ * after 100 per address, 10 PATs per owner), so the bench lifts them; everything else is the
+ * default a fresh install gets.
  */
 export const BENCH_CONFIG = {
   policy: {
     rateLimit: { max: 100_000_000, windowSeconds: 10 },
-    lockout: { maxFailures: 1_000_000_000, windowSeconds: 300, durationSeconds: 900 },
+    lockout: {
+      maxFailures: 1_000_000_000,
+      maxFailuresPerAddress: 1_000_000_000,
+      windowSeconds: 300,
+      durationSeconds: 900,
+    },
     maxTokensPerOwner: 10_000,
   },
 };
