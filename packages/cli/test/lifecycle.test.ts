@@ -102,6 +102,27 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
     });
   });
 
+  it('pat create warns, on stderr, when the scopes grant the owner nothing', async () => {
+    const box = sandbox();
+    const env = envOf(await newUser(server));
+    // A USER holds the my-PAT rights, not the all-read right this PAT names.
+    const created = await box.patina(
+      ['pat', 'create', 'reports', '--scope', 'sp:all-personal-access-tokens:read'],
+      { env },
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout.trim()).toMatch(SECRET);
+    expect(created.stderr).toContain(
+      'Warning (scope): None of these scopes is a right the owner holds, so every exchange of this PAT will be refused (invalid_scope) until the owner is given one of them',
+    );
+    const fine = await box.patina(
+      ['pat', 'create', 'mine', '--scope', 'sp:my-personal-access-tokens:read'],
+      { env },
+    );
+    expect(fine.code).toBe(0);
+    expect(fine.stderr).not.toContain('Warning');
+  });
+
   it('identities offboard: --dry-run changes nothing, --yes revokes and disables', async () => {
     const box = sandbox();
     const env = envOf(server.admin);

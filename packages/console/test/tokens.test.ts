@@ -147,6 +147,35 @@ describe('My tokens, in a real browser', () => {
     await context.close();
   });
 
+  it('says when a new token grants its owner nothing', async () => {
+    // A USER holds the my-PAT rights, not the deployment's orders:read scope.
+    const identity = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+      name: 'Uma User',
+      login: 'uma',
+      roles: ['USER'],
+    });
+    const login = await patina.api<{ id: string; secret: string }>(
+      'POST',
+      `/patina/v1/identities/${identity.id}/personal-access-tokens`,
+      { name: 'console' },
+    );
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signInWithPat(page, patina.baseUrl, { clientId: login.id, clientSecret: login.secret });
+    await page.getByRole('button', { name: 'New token' }).click();
+    const form = page.getByRole('dialog', { name: 'New token' });
+    await form.getByLabel('Name').fill('orders export');
+    await form.getByRole('checkbox', { name: /orders:read/ }).check();
+    await form.getByRole('button', { name: 'Create token' }).click();
+    const shown = page.getByRole('dialog', { name: 'Token created' });
+    await expect
+      .poll(() => shown.getByRole('alert').textContent())
+      .toBe(
+        'None of these scopes is a right the owner holds, so every exchange of this PAT will be refused (invalid_scope) until the owner is given one of them.',
+      );
+    await context.close();
+  });
+
   it('signing out ends the session: the cookie, replayed, is refused', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();

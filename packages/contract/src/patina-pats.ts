@@ -51,6 +51,27 @@ export const PatUseSource = Type.Object(
 );
 export type PatUseSource = Static<typeof PatUseSource>;
 
+/** What a warning of a create or change answer is about. */
+export const PAT_WARNING_CODES = ['GRANTS_NOTHING'] as const;
+export type PatWarningCode = (typeof PAT_WARNING_CODES)[number];
+
+/**
+ * Something the caller should know about a PAT that was nevertheless made or changed: SailPoint
+ * accepts it, so Patina does too, and says so here.
+ */
+export const PatWarning = Type.Object(
+  {
+    code: StringEnum(
+      PAT_WARNING_CODES,
+      'GRANTS_NOTHING: none of the scopes is a right the owner holds now, so an exchange is refused with invalid_scope until the owner gets one',
+    ),
+    field: Type.String({ description: 'The request member the warning is about' }),
+    message: Type.String({ description: 'The warning, for people' }),
+  },
+  { additionalProperties: false },
+);
+export type PatWarning = Static<typeof PatWarning>;
+
 const patinaFields = {
   description,
   allowedCidrs,
@@ -67,6 +88,12 @@ const patinaFields = {
     DateTime(
       'Until when the secret before the last rotation still works; null when that rotation had no grace window, or there was none',
     ),
+  ),
+  warnings: Type.Optional(
+    Type.Array(PatWarning, {
+      description:
+        'Only in the answer to a create or a change, and only when there is something to say: e.g. a PAT whose scopes grant its owner nothing',
+    }),
   ),
 };
 

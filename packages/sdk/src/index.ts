@@ -45,6 +45,7 @@ export type {
   OffboardResponse,
   PatStatus,
   PatUseSource,
+  PatWarning,
   PatinaCreatePatRequest,
   PatinaCreatePatResponse,
   PatinaPat,

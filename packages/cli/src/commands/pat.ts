@@ -5,6 +5,7 @@ import type {
   PatinaCreatePatRequest,
   PatinaPat,
   PatUseSource,
+  PatWarning,
 } from '@patina/sdk';
 import { Command } from 'commander';
 import type { Context, Run } from '../context.js';
@@ -116,7 +117,8 @@ export function patCommand(ctx: Context): Command {
           run.err.dim,
         ) +
           run.err.yellow('The secret is shown this once, on stdout; store it now.') +
-          `\nUse it as the client secret of client id ${created.id}.`,
+          `\nUse it as the client secret of client id ${created.id}.` +
+          warningLines(created.warnings, run.err),
       );
       run.print(created.secret);
     });
@@ -331,4 +333,11 @@ function expiry(iso: string | null, nowMs: number, paint: Colours, withDate = fa
   const shown = withDate ? `${iso} (${text})` : text;
   if (left <= 0) return paint.red(shown);
   return left < EXPIRING_SOON_MS ? paint.yellow(shown) : shown;
+}
+
+/** The server's warnings about a PAT it made or changed, one line each (e.g. it grants nothing). */
+function warningLines(warnings: readonly PatWarning[] | undefined, paint: Colours): string {
+  return (warnings ?? [])
+    .map((w) => `\n${paint.yellow(`Warning (${w.field}): ${w.message}`)}`)
+    .join('');
 }

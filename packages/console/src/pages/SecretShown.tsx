@@ -11,6 +11,11 @@ export function SecretShown({ pat, baseUrl }: { pat: NewPat; baseUrl: string }) 
       <p className="warning" role="status">
         Copy the secret now. It will not be shown again: Patina keeps only a digest of it.
       </p>
+      {pat.warnings?.map((warning) => (
+        <p key={warning.code} className="warning" role="alert">
+          {warning.message}.
+        </p>
+      ))}
       <div className="field">
         <span className="label" id="client-id-label">
           Client ID

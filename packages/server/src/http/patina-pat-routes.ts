@@ -58,6 +58,11 @@ export function registerPatinaPatRoutes(
   const tags = ['Personal access tokens (Patina)'];
   const one = async (pat: PersonalAccessToken) =>
     toPatinaResponse((await pats.describe([pat]))[0]!);
+  // A create or change answer says what the caller should know (docs/rules.md, "Granted scopes").
+  const withWarnings = async (pat: PersonalAccessToken) => {
+    const warnings = await pats.warningsFor(pat);
+    return { ...(await one(pat)), ...(warnings.length > 0 && { warnings }) };
+  };
 
   app.get(
     PATINA_PATS,
@@ -136,7 +141,7 @@ export function registerPatinaPatRoutes(
     },
     async (request) => {
       const { pat, secret } = await pats.createOwn(requestContext(request), request.body, 'patina');
-      return { ...(await one(pat)), secret };
+      return { ...(await withWarnings(pat)), secret };
     },
   );
 
@@ -162,7 +167,7 @@ export function registerPatinaPatRoutes(
       },
     },
     async (request) =>
-      one(await pats.mergePatch(requestContext(request), request.params.id, request.body)),
+      withWarnings(await pats.mergePatch(requestContext(request), request.params.id, request.body)),
   );
 
   app.delete(

@@ -4,6 +4,7 @@ import {
   type ApiVersion,
   type ExpiryRule,
   isIdShaped,
+  type PatWarning,
 } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../access/context.js';
@@ -266,6 +267,26 @@ export class PatService {
       after.userAwareTokenNeverExpires = patch.userAwareTokenNeverExpires ?? false;
     }
     return this.#change(ctx, pat, after, 'defaulted');
+  }
+
+  /**
+   * What the caller of a create or change should know about `pat` (docs/rules.md, "Granted
+   * scopes"): a PAT whose scopes are no right its owner holds now is accepted, as SailPoint accepts
+   * it, but every exchange of it is refused, so the Patina resource says so.
+   */
+  async warningsFor(pat: PersonalAccessToken): Promise<PatWarning[]> {
+    const owner = await this.deps.storage.repos.identities.findById(pat.ownerId);
+    if (!owner) return [];
+    const { rights } = this.deps;
+    if (rights.grantable(pat.scope, rights.rightsOf(owner)).length > 0) return [];
+    return [
+      {
+        code: 'GRANTS_NOTHING',
+        field: 'scope',
+        message:
+          'None of these scopes is a right the owner holds, so every exchange of this PAT will be refused (invalid_scope) until the owner is given one of them',
+      },
+    ];
   }
 
   /**
