@@ -11,6 +11,7 @@ export * from './pats.js';
 export * from './patina-pats.js';
 export * from './identities.js';
 export * from './audit.js';
+export * from './overview.js';
 export * from './keys.js';
 export * from './oauth.js';
 export * from './access-token.js';

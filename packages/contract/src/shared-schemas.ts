@@ -12,6 +12,7 @@ import {
   TokenResponse,
 } from './oauth.js';
 import { HealthResponse, ReadyResponse } from './operations.js';
+import { OverviewResponse } from './overview.js';
 import { PATINA_PAT_SCHEMAS } from './patina-pats.js';
 import {
   AdminCreatePatRequest,
@@ -48,6 +49,7 @@ export const SHARED_SCHEMAS = [
   CreateIdentityRequest,
   IdentityMergePatch,
   AuditEventResponse,
+  OverviewResponse,
   SigningKeyInfo,
   RotateSigningKeyRequest,
   TokenRequest,

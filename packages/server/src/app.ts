@@ -145,6 +145,7 @@ export async function buildApp(
       identities: services.identities,
       pats: services.pats,
       audit: services.auditQueries,
+      overview: services.overview,
     });
     registerKeyRoutes(api, { keyRotation: services.keyRotation });
     registerPatinaPatRoutes(api, {

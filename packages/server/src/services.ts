@@ -23,6 +23,7 @@ import { Revocation } from './oauth/revocation.js';
 import { InactivitySweeper } from './pats/inactivity-sweeper.js';
 import { LeakRevocation } from './pats/leak-revocation.js';
 import { Offboarding } from './pats/offboarding.js';
+import { OverviewService } from './pats/overview-service.js';
 import { PatService } from './pats/pat-service.js';
 import { checkRuleScopes } from './pats/policy-rules.js';
 import { PatRotation } from './pats/rotation.js';
@@ -72,6 +73,7 @@ export interface Services {
   inactivitySweeper: InactivitySweeper;
   identities: IdentityService;
   auditQueries: AuditQueryService;
+  overview: OverviewService;
   grant: ClientCredentialsGrant;
   oauthCallers: OAuthCallerAuthenticator;
   introspection: Introspection;
@@ -196,6 +198,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     inactivitySweeper,
     identities: new IdentityService({ storage, rights, audit, clock }),
     auditQueries: new AuditQueryService(storage),
+    overview: new OverviewService({ storage, clock }),
     grant: new ClientCredentialsGrant({
       storage,
       rights,

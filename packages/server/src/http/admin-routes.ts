@@ -11,6 +11,7 @@ import {
   IdentityResponse,
   IdParams,
   NOT_FOUND_RESPONSE,
+  OverviewResponse,
   PageQuery,
   TOTAL_COUNT_HEADERS,
 } from '@patina/contract';
@@ -19,6 +20,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuditQueryService } from '../audit/audit-query-service.js';
 import type { IdentityService } from '../identities/identity-service.js';
+import type { OverviewService } from '../pats/overview-service.js';
 import type { PatService } from '../pats/pat-service.js';
 import { toCreateResponse } from './pat-routes.js';
 import { requireMediaType } from './media-type.js';
@@ -29,10 +31,15 @@ export const ADMIN_BASE = '/patina/v1';
 /** An identity is changed by an RFC 7396 merge patch; plain JSON is taken too. */
 const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/json'];
 
-/** Patina's own administration API: identities, PATs for others, the audit trail. */
+/** Patina's own administration API: identities, PATs for others, the audit trail, the overview. */
 export function registerAdminRoutes(
   parent: FastifyInstance,
-  deps: { identities: IdentityService; pats: PatService; audit: AuditQueryService },
+  deps: {
+    identities: IdentityService;
+    pats: PatService;
+    audit: AuditQueryService;
+    overview: OverviewService;
+  },
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const config = { surface: 'admin' };
@@ -200,5 +207,24 @@ export function registerAdminRoutes(
       if (total !== undefined) void reply.header('x-total-count', total);
       return items;
     },
+  );
+
+  app.get(
+    `${ADMIN_BASE}/overview`,
+    {
+      config,
+      schema: {
+        tags,
+        operationId: 'getOverview',
+        summary: 'Live tokens by last use and by expiry week, exchanges and failures per day',
+        response: {
+          200: Type.Ref(OverviewResponse, {
+            description: 'The overview, measured at generatedAt (UTC days)',
+          }),
+          ...API_ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request) => deps.overview.get(requestContext(request)),
   );
 }

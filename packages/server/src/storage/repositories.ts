@@ -3,6 +3,7 @@ import { ConsoleSessionsRepository } from './console-sessions-repository.js';
 import { DeliveriesRepository } from './deliveries-repository.js';
 import { ExpiryWarningsRepository } from './expiry-warnings-repository.js';
 import { NotificationSubjectsRepository } from './notification-subjects-repository.js';
+import { OverviewRepository } from './overview-repository.js';
 import { WebhooksRepository } from './webhooks-repository.js';
 import { encodeChange, type Change, type ChangeFeed, type RecordChange } from './change-feed.js';
 import type { Db } from './database.js';
@@ -22,6 +23,7 @@ export interface Repositories {
   patLifecycle: PatLifecycleRepository;
   patUseSources: PatUseSourcesRepository;
   audit: AuditRepository;
+  overview: OverviewRepository;
   signingKeys: SigningKeysRepository;
   settings: SettingsRepository;
   revocations: RevocationsRepository;
@@ -41,6 +43,7 @@ function bind(db: Db, record: RecordChange): Repositories {
     patLifecycle: new PatLifecycleRepository(db, record),
     patUseSources: new PatUseSourcesRepository(db),
     audit: new AuditRepository(db),
+    overview: new OverviewRepository(db),
     signingKeys: new SigningKeysRepository(db, record),
     settings: new SettingsRepository(db),
     revocations: new RevocationsRepository(db, record),
