@@ -82,16 +82,25 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   const address = await app.listen({ host: config.host, port: config.port });
+  // Where people open the web console: the public base URL, which the address may not be.
+  const consoleUrl = `${services.baseUrl}/ui/`;
   logger.info(
     {
       address,
-      // Where people open the web console: the public base URL, which the address may not be.
-      console: `${services.baseUrl}/ui/`,
+      console: consoleUrl,
+      next: nextStep(consoleUrl, outcome),
       database: services.storage.dialect,
       redis: config.redis.url !== null,
     },
     'patina listening',
   );
+}
+
+/** What the start log tells an operator to do next, once: where to go and with what. */
+function nextStep(consoleUrl: string, outcome: BootstrapOutcome): string {
+  return outcome.state === 'elsewhere'
+    ? `open ${consoleUrl} and sign in with your PAT (lost the administrator's? run \`patina-server admin token\`)`
+    : `open ${consoleUrl} and sign in with the client id and secret in ${outcome.file}`;
 }
 
 async function migrate(flags: CommonFlags): Promise<void> {

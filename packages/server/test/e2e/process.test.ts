@@ -47,6 +47,13 @@ describe('the patina process', () => {
       expect(server.logLines.map((line) => line.msg)).toContain(
         'first start: administrator credentials written',
       );
+      // The start log says once where to go next, and with what.
+      const listening = server.logLines.filter((line) => line.msg === 'patina listening');
+      expect(listening).toHaveLength(1);
+      expect(listening[0]).toMatchObject({
+        console: `${baseUrl}/ui/`,
+        next: `open ${baseUrl}/ui/ and sign in with the client id and secret in ${file}`,
+      });
 
       const health = await fetch(`${baseUrl}/health`);
       expect(health.status).toBe(200);
