@@ -11,6 +11,7 @@ import { Http, type RequestOptions, type RetryOptions } from './http.js';
 import { Audit } from './resources/audit.js';
 import { Identities } from './resources/identities.js';
 import { LeakedCredentials } from './resources/leaked-credentials.js';
+import { OverviewResource } from './resources/overview.js';
 import { PatinaPats } from './resources/patina-pats.js';
 import { Pats } from './resources/pats.js';
 import { SigningKeys } from './resources/signing-keys.js';
@@ -52,6 +53,8 @@ export class PatinaClient {
   readonly patinaPats: PatinaPats;
   readonly identities: Identities;
   readonly audit: Audit;
+  /** Aggregates for dashboards: live PATs by last use and expiry week, exchanges per day. */
+  readonly overview: OverviewResource;
   readonly signingKeys: SigningKeys;
   readonly webhooks: Webhooks;
   /** Leaked-secret revocation; sent without authentication. */
@@ -69,6 +72,7 @@ export class PatinaClient {
     this.pats = new Pats(api, options.apiVersion ?? 'v3', this.patinaPats);
     this.identities = new Identities(api);
     this.audit = new Audit(api);
+    this.overview = new OverviewResource(api);
     this.signingKeys = new SigningKeys(api);
     this.webhooks = new Webhooks(api);
     this.credentials = new LeakedCredentials(this.#http);

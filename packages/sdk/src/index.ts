@@ -21,6 +21,7 @@ export { MAX_PAGE_SIZE, type PageOptions } from './paging.js';
 export type { ListPatsOptions, Pats } from './resources/pats.js';
 export type { Identities } from './resources/identities.js';
 export type { Audit, ListAuditOptions } from './resources/audit.js';
+export type { OverviewResource } from './resources/overview.js';
 export type { SigningKeys } from './resources/signing-keys.js';
 export type { ListPatinaPatsOptions, PatinaPats } from './resources/patina-pats.js';
 export type { ListDeliveriesOptions, Webhooks } from './resources/webhooks.js';
@@ -42,6 +43,7 @@ export type {
   IntrospectionResponse,
   JsonPatchOperation,
   OffboardRequest,
+  Overview,
   OffboardResponse,
   PatStatus,
   PatUseSource,

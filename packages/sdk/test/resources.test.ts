@@ -128,6 +128,23 @@ describe('resources', () => {
     ]);
   });
 
+  it('overview.get: live PATs by last use and expiry week, exchanges per day', async () => {
+    const { client } = await userClient();
+    await client.pats.create({ name: 'never used' });
+    const overview = await server.adminClient.overview.get();
+    expect(overview.lastUsed.never).toBeGreaterThanOrEqual(1);
+    expect(overview.lastUsed.under7Days).toBeGreaterThanOrEqual(2); // the admin's and the user's
+    expect(overview.expiringPerWeek).toHaveLength(12);
+    expect(overview.expiringPerWeek[0]?.weekStart).toBe(overview.generatedAt.slice(0, 10));
+    expect(overview.exchangesPerDay).toHaveLength(30);
+    const today = overview.exchangesPerDay.at(-1);
+    expect(today?.day).toBe(overview.generatedAt.slice(0, 10));
+    expect(today?.succeeded).toBeGreaterThanOrEqual(2);
+
+    const refused = await apiError(client.overview.get());
+    expect(refused).toMatchObject({ status: 403 });
+  });
+
   it('signingKeys: rotate, then list newest first', async () => {
     const admin = server.adminClient;
     const rotated = await admin.signingKeys.rotate({ algorithm: 'EdDSA' });
