@@ -16,6 +16,7 @@ import { IdentityService } from './identities/identity-service.js';
 import { RightsModel } from './identities/rights.js';
 import { OAuthCallerAuthenticator } from './http/oauth/caller.js';
 import { ClientAuthenticator } from './oauth/client-authenticator.js';
+import { RepeatedFailures } from './oauth/repeated-failures.js';
 import { ClientCredentialsGrant } from './oauth/client-credentials.js';
 import { Introspection } from './oauth/introspection.js';
 import { failureThrottle } from './oauth/throttle-stores.js';
@@ -89,6 +90,8 @@ export interface Services {
   ssf: Transmitter;
   /** Shared counters for rate limits and the lockout, when `redis.url` is set. */
   redis: Redis | undefined;
+  /** Identical failed exchanges of a minute, counted into one audit row. */
+  repeatedFailures: RepeatedFailures;
   /** One round trip to the database; throws when it cannot be reached. */
   ping(): Promise<void>;
   /** Stops listening for changes and closes the database pool (and Redis, when used). */
@@ -169,12 +172,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
     options.logger?.warn('redis not reachable at start: limits count per node until it is');
   }
   const throttle = failureThrottle(config, clock, redis);
+  const repeatedFailures = new RepeatedFailures({ storage, clock });
   const clients = new ClientAuthenticator({
     storage,
     audit,
     clock,
     digester,
     throttle,
+    repeated: repeatedFailures,
     policy: config.policy,
   });
   const keyRotation = new KeyRotation({ keys, storage, audit, clock, config });
@@ -229,7 +234,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ssf,
     redis,
     ping: () => ping(storage.db),
+    repeatedFailures,
     close: async () => {
+      await repeatedFailures.close();
       await ssf.close();
       await notifications.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());

@@ -31,7 +31,8 @@ export class AuditLog {
     this.#subscribers.push(subscriber);
   }
 
-  async record(repos: Repositories, record: AuditRecord): Promise<void> {
+  /** Records `record` and answers the event as stored. */
+  async record(repos: Repositories, record: AuditRecord): Promise<AuditEvent> {
     const ctx = record.context;
     const event: AuditEvent = {
       id: randomBytes(16).toString('hex'),
@@ -47,5 +48,6 @@ export class AuditLog {
     };
     await repos.audit.insert(event);
     for (const subscriber of this.#subscribers) await subscriber(repos, event);
+    return event;
   }
 }

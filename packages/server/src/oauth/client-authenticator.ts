@@ -10,6 +10,8 @@ import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
 import { badClientCredentials, OAuthError } from './errors.js';
 import type { FailureThrottle } from './failure-throttle.js';
+import type { RepeatedFailures } from './repeated-failures.js';
+import { keyPart } from '../storage/redis.js';
 
 export interface ClientCredentials {
   clientId: string;
@@ -37,6 +39,8 @@ export interface ClientAuthenticatorDeps {
   clock: Clock;
   digester: SecretDigester;
   throttle: FailureThrottle;
+  /** Shares one audit row among identical failures of a minute. */
+  repeated: RepeatedFailures;
   policy: Pick<Policy, 'onRotatedSecretReuse'>;
 }
 
@@ -129,22 +133,37 @@ export class ClientAuthenticator {
     // into the wrong field.
     const id = record?.id ?? (isIdShaped(credentials.clientId) ? credentials.clientId : null);
     const target = { type: 'PERSONAL_ACCESS_TOKEN' as const, id, name: record?.name ?? null };
-    await this.deps.storage.transaction(async (repos) => {
-      await this.deps.audit.record(repos, {
-        type: 'PERSONAL_ACCESS_TOKEN_USE_FAILED',
-        context: credentials.context,
-        outcome: 'FAILURE',
-        target,
-        details: {
-          reason,
-          ...(record && { ownerId: record.ownerId }),
-          ...(credentials.endpoint !== 'token' && { endpoint: credentials.endpoint }),
-        },
+    const write = () =>
+      this.deps.storage.transaction(async (repos) => {
+        const event = await this.deps.audit.record(repos, {
+          type: 'PERSONAL_ACCESS_TOKEN_USE_FAILED',
+          context: credentials.context,
+          outcome: 'FAILURE',
+          target,
+          details: {
+            reason,
+            ...(record && { ownerId: record.ownerId }),
+            ...(credentials.endpoint !== 'token' && { endpoint: credentials.endpoint }),
+          },
+        });
+        if (reason === 'ROTATED_SECRET_REUSED' && record) {
+          await this.#onReuse(repos, credentials, record);
+        }
+        return event.id;
       });
-      if (reason === 'ROTATED_SECRET_REUSED' && record) {
-        await this.#onReuse(repos, credentials, record);
-      }
-    });
+    // A reused rotated secret is an incident each time; every other failure repeats as one row
+    // per client id, address and minute, with a count.
+    if (reason === 'ROTATED_SECRET_REUSED') {
+      await write();
+      return;
+    }
+    const key = [
+      reason,
+      credentials.endpoint,
+      keyPart(credentials.clientId),
+      credentials.context.sourceIp ?? '',
+    ].join(' ');
+    await this.deps.repeated.note(key, write);
   }
 
   /**

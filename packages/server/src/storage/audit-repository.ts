@@ -27,6 +27,25 @@ export class AuditRepository {
       .execute();
   }
 
+  /**
+   * Sets `details.count` of one event: how many identical failures its row stands for
+   * (RepeatedFailures). Nothing else of an event ever changes.
+   */
+  async setCount(id: string, count: number): Promise<void> {
+    const row = await this.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return;
+    const details = { ...(JSON.parse(row.details) as Record<string, unknown>), count };
+    await this.db
+      .updateTable('audit_events')
+      .set({ details: JSON.stringify(details) })
+      .where('id', '=', id)
+      .execute();
+  }
+
   /** Newest first. */
   async list(query: AuditQuery): Promise<{ items: AuditEvent[]; total: number | undefined }> {
     let base = this.db.selectFrom('audit_events');

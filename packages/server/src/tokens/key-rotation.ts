@@ -53,13 +53,14 @@ export class KeyRotation {
       onlyIfCreatedBy,
       algorithm: alg,
       overlapSeconds: this.deps.config.policy.accessTokenValiditySeconds.max,
-      alongside: (repos, kid) =>
-        this.deps.audit.record(repos, {
+      alongside: async (repos, kid) => {
+        await this.deps.audit.record(repos, {
           type: 'SIGNING_KEY_ROTATED',
           context: ctx.audit,
           target: { type: 'SIGNING_KEY', id: kid, name: alg },
           details: { previousKid: previous, algorithm: alg },
-        }),
+        });
+      },
     });
   }
 
