@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { Navigate, NavLink, Route, Routes, useNavigate } from 'react-router';
 import { loadSession, RIGHTS, sessionEnded, signOut, type SessionInfo } from './api.js';
 import { AdminTokens } from './pages/AdminTokens.js';
@@ -9,6 +9,9 @@ import { MyTokens } from './pages/MyTokens.js';
 import { SignIn } from './pages/SignIn.js';
 import { SigningKeys } from './pages/SigningKeys.js';
 import { Webhooks } from './pages/Webhooks.js';
+
+// The charts library is loaded only by administrators who open the overview.
+const Overview = lazy(() => import('./pages/Overview.js').then((m) => ({ default: m.Overview })));
 
 export function App() {
   const queries = useQueryClient();
@@ -55,6 +58,7 @@ function Shell({ info }: { info: SessionInfo }) {
           <NavLink to="/tokens">My tokens</NavLink>
           {admin && (
             <>
+              <NavLink to="/admin/overview">Overview</NavLink>
               <NavLink to="/admin/tokens">All tokens</NavLink>
               <NavLink to="/admin/identities">Identities</NavLink>
               <NavLink to="/admin/audit">Audit log</NavLink>
@@ -86,6 +90,14 @@ function Shell({ info }: { info: SessionInfo }) {
           <Route path="/tokens" element={<MyTokens info={info} />} />
           {admin && (
             <>
+              <Route
+                path="/admin/overview"
+                element={
+                  <Suspense fallback={<p className="loading">Loading…</p>}>
+                    <Overview />
+                  </Suspense>
+                }
+              />
               <Route path="/admin/tokens" element={<AdminTokens info={info} />} />
               <Route path="/admin/identities" element={<Identities info={info} />} />
               <Route path="/admin/audit" element={<AuditLog />} />

@@ -61,6 +61,16 @@ beforeAll(async () => {
     description: 'Security team: revocations and leaks',
     events: ['personal_access_token.revoked', 'personal_access_token.secret_reused'],
   });
+  // A mistyped secret: the overview's chart of exchanges shows a failure beside the successes.
+  await fetch(`${patina.baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: patina.bootstrap().clientId,
+      client_secret: `patina_${'x'.repeat(57)}`,
+    }).toString(),
+  });
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => {
@@ -143,6 +153,19 @@ const STEPS: Step[] = [
     go: async (page) => {
       await page.getByRole('button', { name: 'Delete analytics export' }).click();
       await page.getByRole('dialog', { name: 'Delete analytics export?' }).waitFor();
+    },
+  },
+  {
+    name: 'overview',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Overview' }).click();
+      await page.locator('.recharts-bar-rectangle').first().waitFor();
+      // One table of numbers open, so the scan and the picture include one.
+      await page
+        .getByRole('region', { name: 'Tokens by last use' })
+        .getByText('Show the numbers')
+        .click();
+      await page.mouse.move(0, 0); // no tooltip in the picture
     },
   },
   {
