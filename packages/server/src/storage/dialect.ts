@@ -1,4 +1,11 @@
-import { PostgresAdapter, sql, type ColumnDataType, type Expression, type Kysely } from 'kysely';
+import {
+  PostgresAdapter,
+  sql,
+  type ColumnDataType,
+  type Expression,
+  type Kysely,
+  type RawBuilder,
+} from 'kysely';
 
 /**
  * Everything that differs between SQLite and PostgreSQL, in one place. Repositories and
@@ -126,4 +133,14 @@ export async function ping(db: AnyDb): Promise<void> {
  */
 export function supportsRowLocks(db: AnyDb): boolean {
   return dialectOf(db) === 'postgres';
+}
+
+/**
+ * An integer field of a JSON text column, or null where it is absent: SQLite's json_extract,
+ * PostgreSQL's `->>` cast to integer. `key` is a constant of the caller's, never user input.
+ */
+export function jsonInteger(db: AnyDb, column: string, key: string): RawBuilder<number | null> {
+  return dialectOf(db) === 'postgres'
+    ? sql<number | null>`(${sql.ref(column)}::json ->> ${sql.lit(key)})::integer`
+    : sql<number | null>`json_extract(${sql.ref(column)}, ${sql.lit(`$.${key}`)})`;
 }

@@ -1,5 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Db } from './database.js';
+import { jsonInteger } from './dialect.js';
 import type { Database } from './tables.js';
 
 /** Which PATs an aggregate counts: the live ones at `now`, managed ones only when asked. */
@@ -92,7 +93,8 @@ export class OverviewRepository {
 
   /**
    * Successful and failed exchanges (the two audit event types) per UTC day, for events at or
-   * after `from` and before `to`. Days without either are absent.
+   * after `from` and before `to`. Days without either are absent. Identical failures of a minute
+   * share one row whose `details.count` says how many there were (absent: one).
    */
   async exchangesPerDay(options: {
     from: string;
@@ -107,7 +109,11 @@ export class OverviewRepository {
       .select((eb) => [
         day.as('day'),
         countWhere(eb('type', '=', options.succeeded)).as('succeeded'),
-        countWhere(eb('type', '=', options.failed)).as('failed'),
+        sql<
+          number | string
+        >`coalesce(sum(case when ${eb('type', '=', options.failed)} then coalesce(${jsonInteger(this.db, 'details', 'count')}, 1) else 0 end), 0)`.as(
+          'failed',
+        ),
       ])
       .where('time', '>=', options.from)
       .where('time', '<', options.to)

@@ -127,6 +127,9 @@ describe('GET /patina/v1/overview', () => {
     await exchange(t, ci, '2026-01-20T23:59:59.999Z');
     await failedExchange(t, ci.id, '2026-01-20T23:59:59.999Z');
     await failedExchange(t, UNKNOWN_ID, '2026-01-20T23:59:59.999Z');
+    // The same failure again in that minute shares the first one's audit row: still counted.
+    await failedExchange(t, UNKNOWN_ID, '2026-01-20T23:59:59.999Z');
+    await t.services.repeatedFailures.flush();
     // Next day, within 24 hours of the last use: the exchange succeeds but writes no _USED event
     // (lastUsed is written at most once a day), so it is not counted again.
     await exchange(t, ci, '2026-01-21T00:00:00.000Z');
@@ -141,7 +144,7 @@ describe('GET /patina/v1/overview', () => {
     const active = exchangesPerDay.filter((d) => d.succeeded > 0 || d.failed > 0);
     expect(active).toEqual([
       { day: '2026-01-15', succeeded: 2, failed: 0 },
-      { day: '2026-01-20', succeeded: 1, failed: 2 },
+      { day: '2026-01-20', succeeded: 1, failed: 3 },
       { day: '2026-01-21', succeeded: 0, failed: 1 },
       { day: '2026-02-13', succeeded: 1, failed: 0 },
     ]);
