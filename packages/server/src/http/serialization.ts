@@ -29,7 +29,7 @@ export function createSerializerCompiler(shared: readonly object[]) {
       const external = Object.fromEntries(
         withId.filter((other) => other.$id !== $id).map((other) => [other.$id, other]),
       );
-      serialize = fastJson(schema as Schema, { schema: external }) as Serialize;
+      serialize = fastJson(schema as Schema, { schema: external });
       cache.set(text, serialize);
     }
     return serialize;
