@@ -166,7 +166,11 @@ export const NOT_FOUND_RESPONSE = { 404: answer('ErrorResponse', 'No resource wi
 export const OAUTH_ERROR_RESPONSES = {
   400: answer(
     'OAuthError',
-    'invalid_request (also for an unreadable, too large or non-form body), unsupported_grant_type, invalid_scope, invalid_target or unauthorized_client',
+    'invalid_request (also for an unreadable or non-form body), unsupported_grant_type, invalid_scope, invalid_target or unauthorized_client',
+  ),
+  413: answer(
+    'OAuthError',
+    'invalid_request: the body (form or multipart) is over 16 KiB; nothing of it was used',
   ),
   401: answer('OAuthError', 'invalid_client: one answer for every kind of bad credentials', {
     'www-authenticate': Type.String({ description: 'RFC 6749 §5.2: Basic realm="patina"' }),

@@ -36,7 +36,7 @@ const METHODS_WITH_BODY = new Set(['post', 'put', 'patch', 'delete']);
  * answers RFC 6749 errors (a body it cannot read is `invalid_request`, a 400, never 413 or 415),
  * the public endpoints answer nothing but what is listed.
  */
-const OAUTH_ERRORS = ['400', '401', '429', '500', '503'];
+const OAUTH_ERRORS = ['400', '401', '413', '429', '500', '503'];
 const PUBLIC_ERRORS: Record<string, string[]> = {
   '/health': [],
   '/ready': ['503'],

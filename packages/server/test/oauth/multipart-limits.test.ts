@@ -26,7 +26,7 @@ function post(t: TestApp, payload: string | Readable) {
 }
 
 describe('POST /oauth/token: multipart bodies obey the body limit', () => {
-  it('refuses a multipart body over 16 KiB as a form body is refused, reading and writing nothing', async () => {
+  it('refuses a multipart body over 16 KiB with a 413, as a form body is refused, reading and writing nothing', async () => {
     const t = await startTestApp();
     const before = await t.snapshot();
     const response = await post(
@@ -37,7 +37,7 @@ describe('POST /oauth/token: multipart bodies obey the body limit', () => {
         client_secret: 'x'.repeat(1024 * 1024),
       }),
     );
-    expect(response.statusCode).toBe(400);
+    expect(response.statusCode).toBe(413);
     expect(response.json()).toEqual({
       error: 'invalid_request',
       error_description: 'The request body is too large',
@@ -46,14 +46,14 @@ describe('POST /oauth/token: multipart bodies obey the body limit', () => {
     expect(await t.snapshot()).toEqual(before);
   });
 
-  it('answers a form body over the limit the same way', async () => {
+  it('answers a form body over the limit the same way (413)', async () => {
     const t = await startTestApp();
     const response = await t.postForm('/oauth/token', {
       grant_type: 'client_credentials',
       client_id: t.admin.patId,
       client_secret: 'x'.repeat(20_000),
     });
-    expect(response.statusCode).toBe(400);
+    expect(response.statusCode).toBe(413);
     expect(response.json()).toEqual({
       error: 'invalid_request',
       error_description: 'The request body is too large',

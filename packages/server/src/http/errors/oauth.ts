@@ -30,10 +30,13 @@ export function renderOAuth(
       return sendRateLimited(reply, classified.retryAfterSeconds);
     case 'oauth': {
       const { error, description, retryAfterSeconds } = classified.error;
-      return sendOAuthError(reply, error, description, retryAfterSeconds);
+      return sendOAuthError(reply, error, description, { retryAfterSeconds });
     }
     case 'body':
-      return sendOAuthError(reply, 'invalid_request', BODY_DESCRIPTIONS[classified.problem]);
+      // An oversized body is a 413 (RFC 9110 §15.5.14) with the §5.2 body; the rest are 400s.
+      return sendOAuthError(reply, 'invalid_request', BODY_DESCRIPTIONS[classified.problem], {
+        ...(classified.problem === 'too-large' && { status: 413 }),
+      });
     case 'domain':
       return sendOAuthError(reply, 'invalid_request', classified.error.message);
     case 'bearer':
@@ -52,13 +55,14 @@ function sendOAuthError(
   reply: FastifyReply,
   error: OAuthErrorCode,
   description: string,
-  retryAfterSeconds?: number,
+  options: { retryAfterSeconds?: number | undefined; status?: number } = {},
 ) {
+  const { retryAfterSeconds, status = OAUTH_ERROR_STATUS[error] } = options;
   // RFC 6749 §5.2: a 401 for client authentication names the scheme the client should use.
   if (error === 'invalid_client') void reply.header('www-authenticate', 'Basic realm="patina"');
   if (retryAfterSeconds !== undefined) void reply.header('retry-after', retryAfterSeconds);
   const body: OAuthErrorResponse = { error, error_description: redactCredentials(description) };
-  return reply.code(OAUTH_ERROR_STATUS[error]).send(body);
+  return reply.code(status).send(body);
 }
 
 /** The error handler of the OAuth scope. */
