@@ -23,6 +23,7 @@ import { safePath } from './http/safe-path.js';
 import { trustProxyOption } from './http/trust-proxy.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { serverTimeouts } from './http/server-timeouts.js';
+import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { createSerializerCompiler } from './http/serialization.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { registerInfoRoute } from './http/oauth/info-route.js';
@@ -69,6 +70,7 @@ export async function buildApp(
   );
   installSailPointErrors(app);
   installSecurityHeaders(app, services.baseUrl);
+  capConnectionsPerAddress(app.server, config.http.maxConnectionsPerAddress, app.log);
 
   // One structured line per request, with the request id; the path made safe (safePath), never
   // the query string (the token endpoint accepts credentials there).

@@ -276,6 +276,13 @@ export const ConfigSchema = Type.Object(
           description:
             'An idle keep-alive connection is closed after this long; behind a load balancer, make it longer than the balancer’s idle timeout.',
         }),
+        maxConnectionsPerAddress: Type.Integer({
+          minimum: 0,
+          maximum: 1_000_000,
+          default: 256,
+          description:
+            'Open connections one peer address may hold; one more is closed at once. 0: no cap. Behind a reverse proxy every connection comes from the proxy: set 0 there and cap at the proxy.',
+        }),
       },
       {
         default: {},

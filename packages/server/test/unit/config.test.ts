@@ -50,7 +50,12 @@ describe('configuration defaults', () => {
       masterKey: null,
       logLevel: 'info',
       bodyLimitBytes: 65_536,
-      http: { requestTimeoutMs: 30_000, connectionTimeoutMs: 60_000, keepAliveTimeoutMs: 5000 },
+      http: {
+        requestTimeoutMs: 30_000,
+        connectionTimeoutMs: 60_000,
+        keepAliveTimeoutMs: 5000,
+        maxConnectionsPerAddress: 256,
+      },
       tenant: { name: 'patina', org: 'patina', pod: 'local' },
       trustProxy: [],
       resources: [],

@@ -1,0 +1,64 @@
+import { connect, type Socket } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startListeningApp } from '../helpers.js';
+
+/** What became of a raw connection: it answered a request, or was closed with nothing said. */
+type Fate = 'answered' | 'closed';
+
+/** Opens a connection from `localAddress` and keeps it open until the test ends. */
+function open(base: string, localAddress: string): Promise<Socket> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port: Number(port), host: hostname, localAddress });
+    onTestFinished(() => void socket.destroy());
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Sends GET /health on `socket`; resolves with what happened. */
+function ask(socket: Socket): Promise<Fate> {
+  return new Promise((resolve) => {
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (received.startsWith('HTTP/1.1 200')) resolve('answered');
+    });
+    socket.once('close', () =>
+      resolve(received.startsWith('HTTP/1.1 200') ? 'answered' : 'closed'),
+    );
+    socket.on('error', () => undefined);
+    socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  });
+}
+
+const closed = (socket: Socket) =>
+  new Promise<void>((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once('close', () => resolve());
+  });
+
+describe('connections per address', () => {
+  it('closes one over http.maxConnectionsPerAddress, and only from that address', async () => {
+    const { base } = await startListeningApp({ config: { http: { maxConnectionsPerAddress: 2 } } });
+    const first = await open(base, '127.0.0.1');
+    const second = await open(base, '127.0.0.1');
+    const third = await open(base, '127.0.0.1');
+    expect(await ask(third)).toBe('closed');
+    // The two within the cap are served; another address has a cap of its own.
+    expect(await ask(first)).toBe('answered');
+    expect(await ask(second)).toBe('answered');
+    expect(await ask(await open(base, '127.0.0.2'))).toBe('answered');
+    // A connection that ends frees its place.
+    first.destroy();
+    await closed(first);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await ask(await open(base, '127.0.0.1'))).toBe('answered');
+  });
+
+  it('has no cap with 0', async () => {
+    const { base } = await startListeningApp({ config: { http: { maxConnectionsPerAddress: 0 } } });
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => open(base, '127.0.0.1')));
+    for (const socket of sockets) expect(await ask(socket)).toBe('answered');
+  });
+});
