@@ -102,6 +102,43 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
     });
   });
 
+  it('pat edit changes the description and where the PAT may be used from', async () => {
+    const box = sandbox();
+    const env = envOf(await newUser(server));
+    const created = await box.patina(['pat', 'create', 'export', '--json'], { env });
+    const { id, secret } = JSON.parse(created.stdout) as { id: string; secret: string };
+
+    const edited = await box.patina(
+      ['pat', 'edit', id, '--description', 'Nightly export', '--allowed-cidr', '192.0.2.0/24'],
+      { env },
+    );
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stderr).toMatch(/^Description +Nightly export$/m);
+    expect(edited.stderr).toMatch(/^From +192\.0\.2\.0\/24$/m);
+    // The test's exchanges come from 127.0.0.1: outside the list now.
+    expect(await exchanges(id, secret)).toBe(401);
+
+    const lifted = await box.patina(
+      ['pat', 'edit', id, '--anywhere', '--description', '', '--json'],
+      {
+        env,
+      },
+    );
+    expect(JSON.parse(lifted.stdout)).toMatchObject({ id, allowedCidrs: null, description: '' });
+    expect(await exchanges(id, secret)).toBe(true);
+
+    expect(await box.patina(['pat', 'edit', id], { env })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'patina: Nothing to change: give --description, --allowed-cidr, --anywhere or --scope\n',
+    });
+    expect(
+      (await box.patina(['pat', 'edit', id, '--anywhere', '--allowed-cidr', '10.0.0.0/8'], { env }))
+        .code,
+    ).toBe(2);
+  });
+
   it('pat create warns, on stderr, when the scopes grant the owner nothing', async () => {
     const box = sandbox();
     const env = envOf(await newUser(server));

@@ -17,6 +17,7 @@ const COMMANDS = [
   ['pat', 'create'],
   ['pat', 'show'],
   ['pat', 'rename'],
+  ['pat', 'edit'],
   ['pat', 'rotate'],
   ['pat', 'delete'],
   ['identities', 'list'],
@@ -127,7 +128,7 @@ describe('usage', () => {
     };
     expect(complete('p')).toBe('pat');
     expect(complete('pat', '')).toBe(
-      'list create show rename rotate delete --json --base-url --profile --help',
+      'list create show rename edit rotate delete --json --base-url --profile --help',
     );
     expect(complete('pat', 'create', 'name', '--s')).toBe('--scope');
     expect(complete('--profile', 'ci', 'identities', 'd')).toBe('disable');
@@ -139,7 +140,7 @@ describe('usage', () => {
 
     const fish = await box.patina(['completion', 'fish']);
     expect(fish.stdout).toContain(
-      "complete -c patina -n '__fish_seen_subcommand_from pat; and not __fish_seen_subcommand_from list create show rename rotate delete' -a list -d 'List PATs (yours, unless --owner or --all)'",
+      "complete -c patina -n '__fish_seen_subcommand_from pat; and not __fish_seen_subcommand_from list create show rename edit rotate delete' -a list -d 'List PATs (yours, unless --owner or --all)'",
     );
     expect(fish.stdout).toContain(
       "complete -c patina -n '__fish_seen_subcommand_from pat; and __fish_seen_subcommand_from create' -l scope",

@@ -4,6 +4,7 @@ import type {
   PatinaClient,
   PatinaCreatePatRequest,
   PatinaPat,
+  PatinaPatMergePatch,
   PatUseSource,
   PatWarning,
 } from '@patina/sdk';
@@ -156,6 +157,64 @@ export function patCommand(ctx: Context): Command {
         .pats.update(id, [{ op: 'replace', path: '/name', value: args[1] }]);
       if (run.json) return run.printJson(updated);
       run.say(`Renamed ${updated.id} to ${updated.name}.`);
+    });
+
+  pat
+    .command('edit')
+    .description("Change a PAT's description, where it may be used from, or its scopes")
+    .argument('<id>', 'the PAT id')
+    .option('--description <text>', "what it is for ('' removes it)")
+    .option(
+      '--allowed-cidr <cidr...>',
+      'the only addresses it may be exchanged from (repeat for more); replaces the list',
+    )
+    .option('--anywhere', 'lift the address restriction: it may be used from anywhere')
+    .option('--scope <scope...>', 'the scopes it grants (repeat for more); replaces them')
+    .addHelpText(
+      'after',
+      example(
+        "patina pat edit 86f1dc6fe8f54414950454cbb11278fa --description 'Nightly export'",
+        'patina pat edit 86f1dc6fe8f54414950454cbb11278fa --allowed-cidr 10.0.0.0/8 --allowed-cidr 192.0.2.7',
+        'patina pat edit 86f1dc6fe8f54414950454cbb11278fa --anywhere',
+      ),
+    )
+    .action(async (...args: unknown[]) => {
+      const run = runOf(ctx, args);
+      const id = checkId(args[0] as string);
+      const flags = args[1] as {
+        description?: string;
+        allowedCidr?: string[];
+        anywhere?: boolean;
+        scope?: string[];
+      };
+      if (flags.anywhere && flags.allowedCidr) {
+        throw usageError('--anywhere and --allowed-cidr cannot go together');
+      }
+      const patch: PatinaPatMergePatch = {};
+      if (flags.description !== undefined) {
+        patch.description = flags.description === '' ? null : flags.description;
+      }
+      if (flags.allowedCidr) patch.allowedCidrs = flags.allowedCidr;
+      if (flags.anywhere) patch.allowedCidrs = null;
+      if (flags.scope) patch.scope = flags.scope;
+      if (Object.keys(patch).length === 0) {
+        throw usageError(
+          'Nothing to change: give --description, --allowed-cidr, --anywhere or --scope',
+        );
+      }
+      const updated = await run.client().patinaPats.update(id, patch);
+      if (run.json) return run.printJson(updated);
+      run.say(
+        fields(
+          [
+            ['Changed', `${updated.name} (${updated.id})`],
+            ['Description', updated.description || '-'],
+            ['From', updated.allowedCidrs?.join(' ') ?? 'anywhere'],
+            ['Scopes', updated.scope.join(' ')],
+          ],
+          run.err.dim,
+        ).trimEnd() + warningLines(updated.warnings, run.err),
+      );
     });
 
   pat
