@@ -71,6 +71,11 @@ const activeFields = {
   aud: Type.Union([Type.String(), Type.Array(Type.String())]),
   token_type: Type.Literal('Bearer'),
   username: Type.String(),
+  allowed_cidrs: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'Only when the PAT is restricted: the addresses the token may be used from',
+    }),
+  ),
 };
 
 /** RFC 7662 §2.2; anything not live right now is `{ "active": false }` and nothing more. */

@@ -7,6 +7,11 @@ import type { BearerAuthenticator } from '../auth/bearer.js';
 export interface OAuthCaller {
   patId: string;
   rights: ReadonlySet<string>;
+  /**
+   * Set when the caller came with a bearer token: its PAT's expiry (null: never), for the
+   * `Patina-Token-Expiration` header every bearer-authenticated answer carries.
+   */
+  bearerPatExpirationDate?: string | null;
 }
 
 const INACTIVE = { active: false } as const;
@@ -45,6 +50,7 @@ export class Introspection {
       aud: claims.aud,
       token_type: 'Bearer',
       username: claims.user_name,
+      ...(claims.allowed_cidrs !== undefined && { allowed_cidrs: claims.allowed_cidrs }),
     };
   }
 }

@@ -97,6 +97,25 @@ describe('allowedCidrs', () => {
     expect(decodeJwt(t.admin.token).payload).not.toHaveProperty('allowed_cidrs');
   });
 
+  it('tells a resource server the CIDRs in the introspection answer, and only for a fenced PAT', async () => {
+    const t = await startTestApp();
+    const pat = await fencedPat(t);
+    const minted = await exchangeFrom(t, pat.id, pat.secret, '203.0.113.77');
+    const token = minted.json<{ access_token: string }>().access_token;
+    const introspect = (subject: string) =>
+      t.postForm('/oauth/introspect', {
+        client_id: t.admin.patId,
+        client_secret: t.admin.secret,
+        token: subject,
+      });
+    const fenced = await introspect(token);
+    expect(fenced.json()).toMatchObject({
+      active: true,
+      allowed_cidrs: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.4/32'],
+    });
+    expect((await introspect(t.admin.token)).json()).not.toHaveProperty('allowed_cidrs');
+  });
+
   it('believes X-Forwarded-For only from a proxy listed in trustProxy', async () => {
     const t = await startTestApp({ config: { trustProxy: ['10.0.0.0/8'] } });
     const pat = await fencedPat(t);

@@ -219,6 +219,19 @@ describe('POST /oauth/introspect: authenticating the caller', () => {
     const bob = await t.user({ name: 'Bob', login: 'bob' });
     const asRs = await introspect(t, { token: bob.token }, { authorization: `Bearer ${rs.token}` });
     expectActiveFor(asRs, bob.token, bob);
+    // As on every bearer-authenticated answer: when the caller's own PAT expires.
+    const rsPat = await t.request({
+      method: 'GET',
+      url: `/patina/v1/personal-access-tokens/${rs.patId}`,
+      token: t.admin.token,
+    });
+    expect(asRs.headers['patina-token-expiration']).toBe(
+      rsPat.json<{ expirationDate: string }>().expirationDate,
+    );
+    // Client credentials are no bearer token: no such header.
+    expect(
+      (await introspectAs(t, rs, bob.token)).headers['patina-token-expiration'],
+    ).toBeUndefined();
     // Without the right, a bearer caller too sees only its own PAT's tokens.
     const asAlice = await t.user({ name: 'Alice', login: 'alice' });
     const auth = { authorization: `Bearer ${asAlice.token}` };

@@ -46,7 +46,11 @@ export class OAuthCallerAuthenticator {
       if (!token) throw badClientCredentials();
       try {
         const principal = await this.deps.bearer.authenticate(token, { sourceIp: request.ip });
-        return { patId: principal.patId, rights: principal.rights };
+        return {
+          patId: principal.patId,
+          rights: principal.rights,
+          bearerPatExpirationDate: principal.patExpirationDate ?? null,
+        };
       } catch (error) {
         if (error instanceof AccessTokenError) throw badClientCredentials();
         throw error;

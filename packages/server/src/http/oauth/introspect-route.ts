@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OAuthCallerAuthenticator } from './caller.js';
 import { documentedFormBody } from './form-body.js';
 import type { Introspection } from '../../oauth/introspection.js';
+import { TOKEN_EXPIRATION_HEADER } from '../bearer-auth.js';
 
 /** `POST /oauth/introspect` (RFC 7662). */
 export function registerIntrospectRoute(
@@ -36,6 +37,9 @@ export function registerIntrospectRoute(
         allowBearer: true,
       });
       const result = await deps.introspection.introspect(caller, token);
+      if (caller.bearerPatExpirationDate) {
+        void reply.header(TOKEN_EXPIRATION_HEADER, caller.bearerPatExpirationDate);
+      }
       return reply.header('cache-control', 'no-store').send(result);
     },
   );
