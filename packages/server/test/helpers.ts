@@ -254,15 +254,32 @@ export class TestApp {
     );
   }
 
+  /** POST /oauth/token from a given client address (the throttle and the rate limit key by it). */
+  exchangeFrom(
+    remoteAddress: string,
+    clientId: string,
+    secret: string,
+    headers: Record<string, string> = {},
+  ) {
+    return this.postForm(
+      '/oauth/token',
+      { grant_type: 'client_credentials', client_id: clientId, client_secret: secret },
+      headers,
+      remoteAddress,
+    );
+  }
+
   /** A POST with an application/x-www-form-urlencoded body, as OAuth endpoints take it. */
   postForm(
     url: string,
     params: Record<string, string>,
     headers: Record<string, string> = {},
+    remoteAddress?: string,
   ): Promise<LightMyRequestResponse> {
     return this.app.inject({
       method: 'POST',
       url,
+      ...(remoteAddress !== undefined && { remoteAddress }),
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       payload: new URLSearchParams(params).toString(),
     });

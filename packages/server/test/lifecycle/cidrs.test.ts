@@ -15,17 +15,7 @@ function exchangeFrom(
   remoteAddress: string,
   headers: Record<string, string> = {},
 ) {
-  return t.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    remoteAddress,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    payload: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: id,
-      client_secret: secret,
-    }).toString(),
-  });
+  return t.exchangeFrom(remoteAddress, id, secret, headers);
 }
 
 function listFrom(

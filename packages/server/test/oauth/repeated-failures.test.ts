@@ -6,17 +6,7 @@ const ATTACKER = '203.0.113.7';
 const OTHER = '198.51.100.20';
 
 function failFrom(t: TestApp, remoteAddress: string, clientId: string) {
-  return t.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    remoteAddress,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: 'patina_wrong',
-    }).toString(),
-  });
+  return t.exchangeFrom(remoteAddress, clientId, 'patina_wrong');
 }
 
 async function failed(t: TestApp) {

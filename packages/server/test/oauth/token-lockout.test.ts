@@ -23,27 +23,12 @@ function expectLocked(response: LightMyRequestResponse, retryAfterSeconds: numbe
   expect(response.headers['cache-control']).toBe('no-store');
 }
 
-/** An exchange from a given address (the throttle and the rate limit key by it). */
-function exchangeFrom(t: TestApp, remoteAddress: string, clientId: string, secret: string) {
-  return t.app.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    remoteAddress,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-    }).toString(),
-  });
-}
-
 const ATTACKER = '203.0.113.7';
 const OWNER = '198.51.100.20';
 
 async function failFrom(t: TestApp, address: string, clientId: string, times: number) {
   for (let i = 0; i < times; i++) {
-    const response = await exchangeFrom(t, address, clientId, 'patina_wrong');
+    const response = await t.exchangeFrom(address, clientId, 'patina_wrong');
     expect(response.statusCode).toBe(401);
     expect(response.json()).toEqual(BAD_CREDENTIALS);
   }
@@ -54,10 +39,10 @@ describe('POST /oauth/token: throttling of failed exchanges', () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
     await failFrom(t, ATTACKER, pat.id, 3);
-    expectLocked(await exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong'), 60);
+    expectLocked(await t.exchangeFrom(ATTACKER, pat.id, 'patina_wrong'), 60);
     // The owner, from elsewhere, and even from the attacker's address: the secret is right.
-    expect((await exchangeFrom(t, OWNER, pat.id, pat.secret)).statusCode).toBe(200);
-    expect((await exchangeFrom(t, ATTACKER, pat.id, pat.secret)).statusCode).toBe(200);
+    expect((await t.exchangeFrom(OWNER, pat.id, pat.secret)).statusCode).toBe(200);
+    expect((await t.exchangeFrom(ATTACKER, pat.id, pat.secret)).statusCode).toBe(200);
   });
 
   it('throttles a client id from one address only: the same failures from elsewhere are 401s', async () => {
@@ -65,7 +50,7 @@ describe('POST /oauth/token: throttling of failed exchanges', () => {
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
     await failFrom(t, ATTACKER, pat.id, 3);
     const { response } = await expectIdentitiesAndPatsUnchanged(t, () =>
-      exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong'),
+      t.exchangeFrom(ATTACKER, pat.id, 'patina_wrong'),
     );
     expectLocked(response, 60);
     await failFrom(t, OWNER, pat.id, 1);
@@ -76,10 +61,10 @@ describe('POST /oauth/token: throttling of failed exchanges', () => {
       config: { policy: { lockout: { ...LOCKOUT, maxFailuresPerAddress: 4 } } },
     });
     for (let i = 0; i < 4; i++) await failFrom(t, ATTACKER, randomBytes(16).toString('hex'), 1);
-    expectLocked(await exchangeFrom(t, ATTACKER, randomBytes(16).toString('hex'), 'x'), 60);
+    expectLocked(await t.exchangeFrom(ATTACKER, randomBytes(16).toString('hex'), 'x'), 60);
     await failFrom(t, OWNER, randomBytes(16).toString('hex'), 1);
     // A client with the right secret still gets in from there.
-    expect((await exchangeFrom(t, ATTACKER, t.admin.patId, t.admin.secret)).statusCode).toBe(200);
+    expect((await t.exchangeFrom(ATTACKER, t.admin.patId, t.admin.secret)).statusCode).toBe(200);
   });
 
   it('audits the failures that set the throttle, not each one after', async () => {
@@ -87,7 +72,7 @@ describe('POST /oauth/token: throttling of failed exchanges', () => {
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
     await failFrom(t, ATTACKER, pat.id, 3);
     for (let i = 0; i < 20; i++) {
-      expectLocked(await exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong'), 60);
+      expectLocked(await t.exchangeFrom(ATTACKER, pat.id, 'patina_wrong'), 60);
     }
     await t.services.repeatedFailures.flush();
     // The three of one minute share one row, with their count.
@@ -103,7 +88,7 @@ describe('POST /oauth/token: throttling of failed exchanges', () => {
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
     await failFrom(t, ATTACKER, pat.id, 3);
     t.clock.advance(45_000);
-    expectLocked(await exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong'), 15);
+    expectLocked(await t.exchangeFrom(ATTACKER, pat.id, 'patina_wrong'), 15);
     t.clock.advance(15_000);
     await failFrom(t, ATTACKER, pat.id, 1);
   });
@@ -112,7 +97,7 @@ describe('POST /oauth/token: throttling of failed exchanges', () => {
     const t = await lockoutApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
     await failFrom(t, OWNER, pat.id, 2);
-    expect((await exchangeFrom(t, OWNER, pat.id, pat.secret)).statusCode).toBe(200);
+    expect((await t.exchangeFrom(OWNER, pat.id, pat.secret)).statusCode).toBe(200);
     await failFrom(t, OWNER, pat.id, 2);
   });
 
@@ -120,7 +105,7 @@ describe('POST /oauth/token: throttling of failed exchanges', () => {
     const t = await lockoutApp();
     const unknown = 'c'.repeat(32);
     await failFrom(t, ATTACKER, unknown, 3);
-    expectLocked(await exchangeFrom(t, ATTACKER, unknown, 'patina_wrong'), 60);
+    expectLocked(await t.exchangeFrom(ATTACKER, unknown, 'patina_wrong'), 60);
   });
 
   it('forgets failures older than windowSeconds', async () => {
@@ -163,8 +148,8 @@ describe('rate limits (per client id per API base)', () => {
   it("does not let a stranger spend a client's /oauth/token requests, nor show them", async () => {
     const t = await rateLimitedApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
-    for (let i = 0; i < 5; i++) await exchangeFrom(t, ATTACKER, pat.id, 'patina_wrong');
-    const own = await exchangeFrom(t, OWNER, pat.id, pat.secret);
+    for (let i = 0; i < 5; i++) await t.exchangeFrom(ATTACKER, pat.id, 'patina_wrong');
+    const own = await t.exchangeFrom(OWNER, pat.id, pat.secret);
     expect(own.statusCode).toBe(200);
     expect(own.headers['x-ratelimit-remaining']).toBe('2');
   });
