@@ -10,7 +10,7 @@ import type { SigningKeys } from './tokens/signing-keys.js';
 /**
  * The periodic work of a running node, one pass at a time: record PAT expiries, warn of coming
  * ones (notifications.expiryWarningDays), prune revoked
- * tokens that have expired anyway, rotate the signing key when it is due, and pick up keys that
+ * tokens that have expired anyway, rotate the signing keys (tokens', SETs') when due, and pick up keys that
  * another process (`patina keys rotate`) made.
  */
 export class Housekeeping {
@@ -19,8 +19,8 @@ export class Housekeeping {
       expirySweeper: ExpirySweeper;
       inactivitySweeper: InactivitySweeper;
       expiryWarnings: ExpiryWarnings;
-      keyRotation: KeyRotation;
-      keys: SigningKeys;
+      /** The access tokens' keys and the Shared Signals keys, each with its rotation. */
+      keySets: { keys: SigningKeys; rotation: KeyRotation }[];
       storage: Storage;
       clock: Clock;
     },
@@ -39,8 +39,10 @@ export class Housekeeping {
     const revocationsPruned = await this.deps.storage.repos.revocations.prune(
       this.deps.clock.now().toISOString(),
     );
-    await this.deps.keys.reload();
-    await this.deps.keyRotation.rotateIfDue(SYSTEM_CONTEXT);
+    for (const { keys, rotation } of this.deps.keySets) {
+      await keys.reload();
+      await rotation.rotateIfDue(SYSTEM_CONTEXT);
+    }
     return { expiriesRecorded, expiryWarningsRaised, revocationsPruned, inactivity };
   }
 }

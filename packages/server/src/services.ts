@@ -182,7 +182,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
     repeated: repeatedFailures,
     policy: config.policy,
   });
-  const keyRotation = new KeyRotation({ keys, storage, audit, clock, config });
+  const keyRotation = new KeyRotation({
+    keys,
+    storage,
+    audit,
+    clock,
+    algorithm: config.signing.algorithm,
+    rotateAfterDays: config.signing.rotateAfterDays,
+    overlapSeconds: config.policy.accessTokenValiditySeconds.max,
+  });
   const expirySweeper = new ExpirySweeper({ storage, audit, clock });
   const inactivitySweeper = new InactivitySweeper({ storage, audit, clock, policy: config.policy });
   return {
@@ -224,8 +232,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
       expirySweeper,
       inactivitySweeper,
       expiryWarnings: notifications.expiryWarnings,
-      keyRotation,
-      keys,
+      keySets: [
+        { keys, rotation: keyRotation },
+        { keys: ssf.keys, rotation: ssf.keyRotation },
+      ],
       storage,
       clock,
     }),

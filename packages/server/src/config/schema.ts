@@ -327,7 +327,7 @@ export const ConfigSchema = Type.Object(
         default: {},
         additionalProperties: false,
         description:
-          'Algorithm of new signing keys, and optional scheduled rotation: a new key when the signing key is older than rotateAfterDays.',
+          'Algorithm of new signing keys, and optional scheduled rotation: a new key when the signing key is older than rotateAfterDays (the Shared Signals keys rotate on the same schedule).',
       },
     ),
     policy: Policy,

@@ -6,6 +6,7 @@ import { WebhookSecretBox } from '../notifications/signer.js';
 import { systemResolve, type Resolve } from '../notifications/ssrf-guard.js';
 import { HttpWebhookTransport, type WebhookTransport } from '../notifications/webhook-sender.js';
 import type { Storage } from '../storage/repositories.js';
+import { KeyRotation } from '../tokens/key-rotation.js';
 import { SigningKeys } from '../tokens/signing-keys.js';
 import { SsfOutbox } from './outbox.js';
 import { SsfPoller } from './poller.js';
@@ -19,6 +20,8 @@ const PRUNE_EVERY_MS = 10 * 60 * 1000;
 /** The Shared Signals transmitter, composed once per node. */
 export interface Transmitter {
   keys: SigningKeys;
+  /** Scheduled rotation of the SET keys, on `signing.rotateAfterDays` as the token keys. */
+  keyRotation: KeyRotation;
   outbox: SsfOutbox;
   poller: SsfPoller;
   streams: StreamService;
@@ -79,6 +82,17 @@ export async function createTransmitter(options: {
   pruner.unref();
   return {
     keys,
+    // A retired key stays published as long as a SET it signed may wait for a poll.
+    keyRotation: new KeyRotation({
+      keys,
+      storage,
+      audit: options.audit,
+      clock,
+      algorithm: 'RS256',
+      rotateAfterDays: config.signing.rotateAfterDays,
+      overlapSeconds: config.ssf.eventRetentionDays * 86_400,
+      purpose: 'security-events',
+    }),
     outbox,
     poller,
     pushWorker,

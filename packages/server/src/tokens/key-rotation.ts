@@ -3,7 +3,6 @@ import { authorize } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
-import type { Config } from '../config/schema.js';
 import type { Storage } from '../storage/repositories.js';
 import type { SigningKeys, VerificationKey } from './signing-keys.js';
 
@@ -31,7 +30,14 @@ export class KeyRotation {
       storage: Storage;
       audit: AuditLog;
       clock: Clock;
-      config: Pick<Config, 'signing' | 'policy'>;
+      /** The algorithm of new keys, unless a rotation names one. */
+      algorithm: SigningAlgorithm;
+      /** Scheduled rotation: a new key when the current one is older than this; null: never. */
+      rotateAfterDays: number | null;
+      /** How long a retired key stays published: the longest anything it signed stays valid. */
+      overlapSeconds: number;
+      /** What the keys sign, named in the audit event when they are not the access tokens' keys. */
+      purpose?: 'security-events';
     },
   ) {}
 
@@ -47,18 +53,22 @@ export class KeyRotation {
     algorithm?: SigningAlgorithm,
     onlyIfCreatedBy?: string,
   ): Promise<VerificationKey | undefined> {
-    const alg = algorithm ?? this.deps.config.signing.algorithm;
+    const alg = algorithm ?? this.deps.algorithm;
     const previous = this.deps.keys.current().kid;
     return this.deps.keys.rotate({
       onlyIfCreatedBy,
       algorithm: alg,
-      overlapSeconds: this.deps.config.policy.accessTokenValiditySeconds.max,
+      overlapSeconds: this.deps.overlapSeconds,
       alongside: async (repos, kid) => {
         await this.deps.audit.record(repos, {
           type: 'SIGNING_KEY_ROTATED',
           context: ctx.audit,
           target: { type: 'SIGNING_KEY', id: kid, name: alg },
-          details: { previousKid: previous, algorithm: alg },
+          details: {
+            previousKid: previous,
+            algorithm: alg,
+            ...(this.deps.purpose && { purpose: this.deps.purpose }),
+          },
         });
       },
     });
@@ -67,7 +77,7 @@ export class KeyRotation {
   /** Scheduled rotation: rotates when the signing key is older than `signing.rotateAfterDays`. */
   async rotateIfDue(ctx: RequestContext): Promise<SigningKeyInfo | undefined> {
     authorize(ctx, 'manageAll', ROTATING);
-    const days = this.deps.config.signing.rotateAfterDays;
+    const days = this.deps.rotateAfterDays;
     if (days === null) return undefined;
     const current = this.deps.keys.find(this.deps.keys.current().kid);
     if (!current) return undefined;
