@@ -56,13 +56,16 @@ export class RepeatedFailures {
 
   /** Writes every count not yet stored, and lets go of the minutes that are over. */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(async () => {
-      const minute = Math.floor(this.deps.clock.now().getTime() / MINUTE_MS);
-      for (const [key, open] of this.#open) {
-        await this.#store(open);
-        if (open.minute < minute) this.#open.delete(key);
-      }
-    });
+    // A failed pass (the database away) must not stop the ones after it: its counts stay open.
+    this.#flushing = this.#flushing
+      .catch(() => undefined)
+      .then(async () => {
+        const minute = Math.floor(this.deps.clock.now().getTime() / MINUTE_MS);
+        for (const [key, open] of this.#open) {
+          await this.#store(open);
+          if (open.minute < minute) this.#open.delete(key);
+        }
+      });
     return this.#flushing;
   }
 

@@ -71,6 +71,19 @@ describe('repeated identical failures in the audit log', () => {
     expect((await failed(t)).map((row) => row.details.count)).toEqual([3]);
   });
 
+  it('keep their counts through a flush that fails, and store them with the next', async () => {
+    const t = await startTestApp();
+    const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
+    for (let i = 0; i < 4; i++) await failFrom(t, ATTACKER, pat.id);
+    const audit = t.storage.repos.audit;
+    const setCount = audit.setCount.bind(audit);
+    audit.setCount = () => Promise.reject(new Error('the database is away'));
+    await expect(t.services.repeatedFailures.flush()).rejects.toThrow('the database is away');
+    audit.setCount = setCount;
+    await t.services.repeatedFailures.flush();
+    expect((await failed(t)).map((row) => row.details.count)).toEqual([4]);
+  });
+
   it('never take in a reused rotated secret: each is an incident of its own', async () => {
     const t = await startTestApp();
     const pat = await t.mintPat(t.admin.identity.id, { name: 'ci' });
