@@ -15,6 +15,10 @@ export function Dialog(props: {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const opener = useRef<Element | null>(null);
+  // Counts the browser's closes (Escape), so the effect runs after each: a close followed at once
+  // by a reopen (Escape, then Enter on the button) can leave `open` true throughout, and the
+  // dialog must be shown again, not stay closed while the page thinks it is open.
+  const [closes, setCloses] = useState(0);
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -24,7 +28,7 @@ export function Dialog(props: {
     } else if (!props.open && dialog.open) {
       dialog.close();
     }
-  }, [props.open]);
+  }, [props.open, closes]);
   return (
     <dialog
       ref={ref}
@@ -32,6 +36,7 @@ export function Dialog(props: {
       aria-labelledby={titleId}
       onClose={() => {
         if (opener.current instanceof HTMLElement) opener.current.focus();
+        setCloses((n) => n + 1);
         props.onClose();
       }}
     >
