@@ -90,7 +90,7 @@ export async function createTransmitter(options: {
       clock,
       algorithm: 'RS256',
       rotateAfterDays: config.signing.rotateAfterDays,
-      overlapSeconds: config.ssf.eventRetentionDays * 86_400,
+      overlapSeconds: (config.ssf.eventRetentionDays * DAY_MS) / 1000,
       purpose: 'security-events',
     }),
     outbox,
