@@ -1,5 +1,4 @@
 import { SHARED_SCHEMAS } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -30,6 +29,7 @@ import { registerInfoRoute } from './http/oauth/info-route.js';
 import { registerMetadataRoutes } from './http/oauth/metadata-routes.js';
 import { oauthEndpoints } from './http/oauth/plugin.js';
 import type { Services } from './services.js';
+import { randomHexId } from './core/ids.js';
 
 export { createServices, type Services } from './services.js';
 
@@ -48,7 +48,7 @@ export async function buildApp(
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger: false }),
     // The request id is the trackingId of error bodies; it is ours, never taken from a header.
-    genReqId: () => randomBytes(16).toString('hex'),
+    genReqId: randomHexId,
     requestIdHeader: false,
     // Fastify's own two lines per request are off; the onResponse hook below writes one.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,5 +1,5 @@
 import { type AuditEvent, type AuditEventType, type AuditOutcome } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
+import { randomHexId } from '../core/ids.js';
 import type { Clock } from '../core/clock.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { AuditContext } from '../access/context.js';
@@ -35,7 +35,7 @@ export class AuditLog {
   async record(repos: Repositories, record: AuditRecord): Promise<AuditEvent> {
     const ctx = record.context;
     const event: AuditEvent = {
-      id: randomBytes(16).toString('hex'),
+      id: randomHexId(),
       time: this.clock.now().toISOString(),
       type: record.type,
       actor: { id: ctx.actorId, name: ctx.actorName },

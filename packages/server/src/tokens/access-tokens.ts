@@ -1,6 +1,6 @@
 import { ACCESS_TOKEN_TYPE, AccessTokenClaims, SIGNING_ALGORITHMS } from '@patina/contract';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { randomBytes } from 'node:crypto';
+import { randomHexId } from '../core/ids.js';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { PatinaError } from '../core/errors.js';
@@ -71,7 +71,7 @@ export class AccessTokens {
             : input.audience,
       exp: iat + input.validitySeconds,
       iat,
-      jti: randomBytes(16).toString('hex'),
+      jti: randomHexId(),
       client_id: input.patId,
       scope: input.scopes.join(' '),
       identity_id: input.identityId,
