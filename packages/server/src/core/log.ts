@@ -1,4 +1,4 @@
-import { pino, stdSerializers, type Logger } from 'pino';
+import { destination, pino, stdSerializers, type Logger } from 'pino';
 
 /** `scheme://user:password@host` → `scheme://user:***@host`: a URL's password never reaches a log. */
 export function redactUrlPasswords(text: string): string {
@@ -50,7 +50,17 @@ export function describeError(error: unknown): string {
   return parts.join(': ');
 }
 
-/** The service's logger: JSON lines on stdout. */
+/**
+ * The service's logger: JSON lines on stdout, written asynchronously. A synchronous write was one
+ * write(2) per request line on the event loop (~15 µs of every request, docs/benchmarks.md); now
+ * lines made while a write is in flight go out together in the next one. pino flushes what is
+ * left synchronously when the process exits (process.exit, a crash, the end of a drain after
+ * SIGTERM); a `kill -9` can lose the lines of the last write or so, never a record of the audit
+ * trail, which is in the database (docs/decisions.md, "Logging off the event loop").
+ */
 export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'patina' }, serializers: { err: safeError } });
+  return pino(
+    { level, base: { service: 'patina' }, serializers: { err: safeError } },
+    destination({ dest: 1, sync: false }),
+  );
 }
