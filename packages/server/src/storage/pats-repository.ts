@@ -1,9 +1,10 @@
 import type { PatRevocationReason } from '@patina/contract';
-import type { Expression, SqlBool } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { FilterExpr } from '../pats/filter.js';
 import type { PatCredentialRecord, PatSort, PersonalAccessToken } from '../pats/model.js';
 import type { Db } from './database.js';
 import type { RecordChange } from './change-feed.js';
+import { CompiledStatement, type Param } from './compiled.js';
 import { parseStringArray } from './json.js';
 import { patFilterToSql, type PatFilterContext, type PatQueryBuilder } from './pat-filter-sql.js';
 
@@ -81,6 +82,37 @@ const SORT_COLUMNS = {
   expirationDate: 'p.expiration_date',
 } as const;
 
+/** The credential check's one read (every exchange; the bearer check when its cache misses). */
+const FIND_CREDENTIAL = new CompiledStatement((db, p: Param<{ id: string }>) =>
+  db
+    .selectFrom('personal_access_tokens as p')
+    .innerJoin('identities as o', 'o.id', 'p.owner_id')
+    .select([
+      'p.id',
+      'p.owner_id',
+      'p.name',
+      'p.scope',
+      'p.secret_digest',
+      'p.digest_version',
+      'p.last_used',
+      'p.access_token_validity_seconds',
+      'p.expiration_date',
+      'p.deleted_at',
+      'p.revoked_reason',
+      'p.previous_secret_digest',
+      'p.previous_digest_version',
+      'p.previous_secret_valid_until',
+      'p.allowed_cidrs',
+      'o.login as owner_login',
+      'o.name as owner_name',
+      'o.status as owner_status',
+      'o.roles as owner_roles',
+      'o.rights as owner_rights',
+      'o.disabled_at as owner_disabled_at',
+    ])
+    .where('p.id', '=', p('id')),
+);
+
 export class PatsRepository {
   constructor(
     private readonly db: Db,
@@ -134,7 +166,7 @@ export class PatsRepository {
 
   /** A live (not deleted) PAT with its owner's name. */
   async findLive(id: string): Promise<PersonalAccessToken | undefined> {
-    const row = await this.selectPats()
+    const row = await selectPats(this.db)
       .where('p.id', '=', id)
       .where('p.deleted_at', 'is', null)
       .executeTakeFirst();
@@ -144,29 +176,18 @@ export class PatsRepository {
   async list(
     query: PatListQuery,
   ): Promise<{ items: PersonalAccessToken[]; total: number | undefined }> {
-    const where = (eb: PatQueryBuilder) => {
-      const conditions: Expression<SqlBool>[] = [eb('p.deleted_at', 'is', null)];
-      if (query.ownerId !== undefined) conditions.push(eb('p.owner_id', '=', query.ownerId));
-      if (!query.includeManaged) conditions.push(eb('p.managed', '=', 0));
-      if (query.filter) conditions.push(patFilterToSql(eb, query.filter, query.filterContext));
-      return eb.and(conditions);
-    };
-    let select = this.selectPats().where(where);
-    for (const sort of query.sort) {
-      select = select.orderBy(SORT_COLUMNS[sort.field], (ob) =>
-        // Nulls last in both directions on both databases (they disagree by default).
-        sort.descending ? ob.desc().nullsLast() : ob.asc().nullsLast(),
-      );
-    }
-    const rows = await select.orderBy('p.id').limit(query.limit).offset(query.offset).execute();
+    const values = { ownerId: query.ownerId ?? '' };
+    // A filter changes the query's shape with every request; the plain lists (an owner's PATs,
+    // all PATs, sorted) are a handful of shapes, each compiled once.
+    const statements = query.filter ? undefined : listStatements(query);
+    const rows = statements
+      ? await statements.rows.execute(this.db, values)
+      : await selectList(this.db, query, values).execute();
     if (!query.withTotal) return { items: rows.map(toPat), total: undefined };
-    const total = await this.db
-      .selectFrom('personal_access_tokens as p')
-      .innerJoin('identities as o', 'o.id', 'p.owner_id')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where(where)
-      .executeTakeFirstOrThrow();
-    return { items: rows.map(toPat), total: Number(total.n) };
+    const [total] = statements
+      ? await statements.count.execute(this.db, values)
+      : [await countList(this.db, query, values).executeTakeFirstOrThrow()];
+    return { items: rows.map(toPat), total: Number(total!.n) };
   }
 
   async update(id: string, changes: PatChanges): Promise<void> {
@@ -208,34 +229,7 @@ export class PatsRepository {
 
   /** The credential check's one read: PAT, digest and owner, deleted or not. */
   async findCredential(id: string): Promise<PatCredentialRecord | undefined> {
-    const row = await this.db
-      .selectFrom('personal_access_tokens as p')
-      .innerJoin('identities as o', 'o.id', 'p.owner_id')
-      .select([
-        'p.id',
-        'p.owner_id',
-        'p.name',
-        'p.scope',
-        'p.secret_digest',
-        'p.digest_version',
-        'p.last_used',
-        'p.access_token_validity_seconds',
-        'p.expiration_date',
-        'p.deleted_at',
-        'p.revoked_reason',
-        'p.previous_secret_digest',
-        'p.previous_digest_version',
-        'p.previous_secret_valid_until',
-        'p.allowed_cidrs',
-        'o.login as owner_login',
-        'o.name as owner_name',
-        'o.status as owner_status',
-        'o.roles as owner_roles',
-        'o.rights as owner_rights',
-        'o.disabled_at as owner_disabled_at',
-      ])
-      .where('p.id', '=', id)
-      .executeTakeFirst();
+    const [row] = await FIND_CREDENTIAL.execute(this.db, { id });
     if (!row) return undefined;
     return {
       id: row.id,
@@ -304,29 +298,114 @@ export class PatsRepository {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
+}
 
-  private selectPats() {
-    return this.db
-      .selectFrom('personal_access_tokens as p')
-      .innerJoin('identities as o', 'o.id', 'p.owner_id')
-      .select([
-        'p.id',
-        'p.owner_id',
-        'o.name as owner_name',
-        'p.name',
-        'p.scope',
-        'p.created',
-        'p.last_used',
-        'p.managed',
-        'p.access_token_validity_seconds',
-        'p.expiration_date',
-        'p.user_aware_token_never_expires',
-        'p.description',
-        'p.allowed_cidrs',
-        'p.rotated_at',
-        'p.previous_secret_valid_until',
-      ]);
+function selectPats(db: Db) {
+  return db
+    .selectFrom('personal_access_tokens as p')
+    .innerJoin('identities as o', 'o.id', 'p.owner_id')
+    .select([
+      'p.id',
+      'p.owner_id',
+      'o.name as owner_name',
+      'p.name',
+      'p.scope',
+      'p.created',
+      'p.last_used',
+      'p.managed',
+      'p.access_token_validity_seconds',
+      'p.expiration_date',
+      'p.user_aware_token_never_expires',
+      'p.description',
+      'p.allowed_cidrs',
+      'p.rotated_at',
+      'p.previous_secret_valid_until',
+    ]);
+}
+
+/** The values a list query binds: real ones, or CompiledStatement's markers. */
+interface ListValues {
+  /** Ignored unless the query has an ownerId. */
+  ownerId: string;
+}
+
+function listWhere(query: PatListQuery, values: ListValues) {
+  return (eb: PatQueryBuilder) => {
+    const conditions: Expression<SqlBool>[] = [eb('p.deleted_at', 'is', null)];
+    if (query.ownerId !== undefined) conditions.push(eb('p.owner_id', '=', values.ownerId));
+    if (!query.includeManaged) conditions.push(eb('p.managed', '=', 0));
+    if (query.filter) conditions.push(patFilterToSql(eb, query.filter, query.filterContext));
+    return eb.and(conditions);
+  };
+}
+
+function selectList(db: Db, query: PatListQuery, values: ListValues) {
+  let select = selectPats(db).where(listWhere(query, values));
+  for (const sort of query.sort) {
+    select = select.orderBy(SORT_COLUMNS[sort.field], (ob) =>
+      // Nulls last in both directions on both databases (they disagree by default).
+      sort.descending ? ob.desc().nullsLast() : ob.asc().nullsLast(),
+    );
   }
+  // Limit and offset are written into the SQL, not bound: SQLite runs a list with a bound LIMIT
+  // about four times slower than with a literal one (docs/benchmarks.md, "Where the CPU goes").
+  // Both are checked integers (the API's schema, and again here).
+  return select
+    .orderBy('p.id')
+    .limit(sql.lit(wholeNumber(query.limit)))
+    .offset(sql.lit(wholeNumber(query.offset)));
+}
+
+function wholeNumber(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`not a whole number: ${n}`);
+  return n;
+}
+
+function countList(db: Db, query: PatListQuery, values: ListValues) {
+  return db
+    .selectFrom('personal_access_tokens as p')
+    .innerJoin('identities as o', 'o.id', 'p.owner_id')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where(listWhere(query, values));
+}
+
+function listStatementsFor(query: PatListQuery) {
+  const marked = (p: Param<ListValues>) => ({ ownerId: p('ownerId') });
+  return {
+    rows: new CompiledStatement((db, p: Param<ListValues>) => selectList(db, query, marked(p))),
+    count: new CompiledStatement((db, p: Param<ListValues>) => countList(db, query, marked(p))),
+  };
+}
+
+type ListStatements = ReturnType<typeof listStatementsFor>;
+
+/**
+ * Unfiltered list shapes: owner or not, managed or not, the sort, the page. Most callers ask for
+ * the same few; the map is bounded all the same.
+ */
+const LIST_STATEMENTS = new Map<string, ListStatements>();
+const MAX_LIST_SHAPES = 64;
+
+function listStatements(query: PatListQuery): ListStatements {
+  const key = [
+    query.ownerId === undefined ? 'all' : 'owner',
+    query.includeManaged ? 'managed' : 'unmanaged',
+    ...query.sort.map((s) => `${s.descending ? '-' : ''}${s.field}`),
+    `limit=${query.limit}`,
+    `offset=${query.offset}`,
+  ].join(' ');
+  let statements = LIST_STATEMENTS.get(key);
+  if (statements) {
+    LIST_STATEMENTS.delete(key);
+  } else {
+    statements = listStatementsFor({ ...query, filter: undefined });
+    if (LIST_STATEMENTS.size >= MAX_LIST_SHAPES) {
+      LIST_STATEMENTS.delete(LIST_STATEMENTS.keys().next().value!);
+    }
+  }
+  // Most recently used last: the first is the one to evict.
+  LIST_STATEMENTS.set(key, statements);
+  return statements;
 }
 
 interface PatSelectRow {
