@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004_notifications.js';
 import * as m0005 from './migrations/0005_console_sessions.js';
 import * as m0006 from './migrations/0006_ssf.js';
 import * as m0007 from './migrations/0007_identity_hygiene.js';
+import * as m0008 from './migrations/0008_live_owner_index.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
@@ -17,6 +18,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_console_sessions': m0005,
   '0006_ssf': m0006,
   '0007_identity_hygiene': m0007,
+  '0008_live_owner_index': m0008,
 };
 
 /** Brings the schema to the newest version; runs on start and by `patina migrate`. */
