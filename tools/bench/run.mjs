@@ -2,9 +2,12 @@
 /**
  * Patina's benchmark (docs/benchmarks.md): a node:http hello world (the baseline H), Patina and
  * oidc-provider (the peer) on one CPU, the load generator on the other, scenarios S1–S5 in
- * alternating rounds, medians reported. Writes <out>/<date>.json, .md and .svg.
+ * alternating rounds, medians reported: on SQLite at 1,000 PATs, the growth curve up to --pats,
+ * then S1 and S2 on PostgreSQL with one node and with two. Writes <out>/<date>.json, .md, .svg
+ * (the scenarios) and -growth.svg (the curve).
  *
- * Usage: node tools/bench/run.mjs [--seconds N] [--rounds N] [--skip-scale] [--smoke] [--out DIR]
+ * Usage: node tools/bench/run.mjs [--seconds N] [--rounds N] [--pats N] [--skip-scale]
+ *        [--skip-postgres] [--smoke] [--out DIR]
  * (`node tools/bench/run.mjs --help` lists every option.) `npm run bench` builds first, then runs this.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,9 +19,10 @@ import { URL, fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { performance } from 'node:perf_hooks';
 import { readOptions } from './lib/args.mjs';
-import { renderChart } from './lib/chart.mjs';
+import { renderChart, renderGrowthChart } from './lib/chart.mjs';
 import { pickGenerator, measure } from './lib/load.mjs';
 import { describeMachine } from './lib/machine.mjs';
+import pg from 'pg';
 import { MAIN, Patina, ROOT } from './lib/patina.mjs';
 import {
   canPin,
@@ -30,13 +34,16 @@ import {
   waitForHttp,
 } from './lib/processes.mjs';
 import { evaluateTargets, fmtInt, medianOf, toMarkdown } from './lib/report.mjs';
-import { baseScenarios, scaleScenarios } from './lib/scenarios.mjs';
+import {
+  baseScenarios,
+  growthScenarios,
+  postgresScenarios,
+  twoNodeScenarios,
+} from './lib/scenarios.mjs';
 import { seedPats } from './lib/seed.mjs';
 
 const HELLO = fileURLToPath(new URL('./servers/hello.mjs', import.meta.url));
 const PEER = fileURLToPath(new URL('./servers/oidc-peer.mjs', import.meta.url));
-/** Admin PATs made through the API before seeding: the rows S2 lists (with the bootstrap PAT). */
-const LIST_ROWS = 4;
 
 const options = readOptions(process.argv.slice(2));
 const startedAt = new Date();
@@ -78,10 +85,8 @@ async function main() {
 
   const workDir = mkdtempSync(join(tmpdir(), 'patina-bench-'));
   if (!options.keep) process.on('exit', () => rmSync(workDir, { recursive: true, force: true }));
-  const dataDir = join(workDir, 'data');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   log(
-    `generator ${generator}, ${pinned ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}, data in ${dataDir}`,
+    `generator ${generator}, ${pinned ? 'servers on CPU 0, load on CPU 1' : 'unpinned'}, data in ${workDir}`,
   );
 
   const helloUrl = await startServer(HELLO, [], '/', serverCpu);
@@ -96,62 +101,93 @@ async function main() {
     serverCpu,
   );
 
-  // First start bootstraps the admin; the S2 rows and the S3 caller are made through the API,
-  // then the rest of the base PATs are seeded with Patina stopped.
-  const patina = new Patina({ dataDir, cpu: serverCpu });
-  await patina.start();
-  const admin = patina.credentials();
-  const bootToken = await patina.accessToken(admin);
-  for (let i = 1; i <= LIST_ROWS; i++) {
-    await patina.api(bootToken, 'POST', '/v3/personal-access-tokens', {
-      name: `bench list row ${i}`,
-    });
-  }
-  const s3Caller = await patina.createUserWithPat(bootToken);
-  await patina.stop();
-
   const memory = [];
   const scenarios = [];
   const seeds = [];
-  const phase = async (totalPats, makeScenarios) => {
-    const seed = seedPats({ dataDir, totalPats });
-    seeds.push(seed);
+  /**
+   * One phase: seed up to `totalPats` through the repositories (Patina stopped), start the
+   * nodes, measure `makeScenarios`' list in rounds, note RSS, stop.
+   */
+  const phase = async (fixture, totalPats, makeScenarios, label) => {
+    const seed = await seedPats({
+      dataDir: fixture.nodes[0].dataDir,
+      databaseUrl: fixture.databaseUrl,
+      totalPats,
+      log,
+    });
+    seeds.push({ ...seed, database: fixture.database });
     log(
-      `seeded ${fmtInt(seed.inserted)} PATs over ${fmtInt(seed.identities)} identities in ${seed.seconds.toFixed(1)} s: ${fmtInt(seed.total)} in the database`,
+      `${label}: seeded ${fmtInt(seed.inserted)} PATs over ${fmtInt(seed.identities)} identities in ${seed.seconds.toFixed(1)} s: ${fmtInt(seed.total)} live in the database`,
     );
-    await patina.start();
-    const targets = {
-      helloUrl,
-      peerUrl,
-      peerClient,
-      patinaUrl: patina.baseUrl,
-      admin,
-      adminToken: await patina.accessToken(admin),
-      s3Token: await patina.accessToken(s3Caller),
-    };
+    const targets = await fixture.start();
     await sleep(1000);
-    const idleRssMb = rssMb(patina.pid) ?? 0;
-    const { results, underS1RssMb } = await runRounds(
-      makeScenarios(targets),
-      patina.pid,
-      load,
-      workDir,
-    );
+    const pid = fixture.nodes[0].pid;
+    const idleRssMb = rssMb(pid) ?? 0;
+    const { results, underS1RssMb } = await runRounds(makeScenarios(targets), pid, load, workDir);
     await sleep(1000);
     memory.push({
+      database: fixture.database,
       pats: seed.total,
       idleRssMb,
       underS1RssMb,
-      idleAfterRssMb: rssMb(patina.pid) ?? 0,
+      idleAfterRssMb: rssMb(pid) ?? 0,
     });
-    for (const r of results)
-      scenarios.push({ ...r, pats: r.system === 'patina' ? seed.total : null });
-    await patina.stop();
+    for (const r of results) {
+      scenarios.push({
+        ...r,
+        pats: r.system === 'patina' ? seed.total : null,
+        database: fixture.database,
+      });
+    }
+    await fixture.stop();
   };
 
-  await phase(options.basePats, baseScenarios);
-  if (!options.skipScale) await phase(options.scalePats, scaleScenarios);
-  else notes.push('--skip-scale: S5 and the scale memory figures were not measured.');
+  const sqlite = await prepareFixture({ dataDir: join(workDir, 'data'), cpu: serverCpu });
+  const common = { helloUrl, peerUrl, peerClient };
+  await phase(sqlite, options.basePats, (t) => baseScenarios({ ...common, ...t }), 'SQLite');
+  if (!options.skipScale) {
+    for (const pats of options.growth) {
+      await phase(
+        sqlite,
+        pats,
+        (t) => growthScenarios({ ...common, ...t }, pats),
+        `SQLite ${fmtInt(pats)}`,
+      );
+    }
+  } else notes.push('--skip-scale: the growth curve S5 was not measured.');
+
+  if (!options.skipPostgres) {
+    const database = await createBenchDatabase(options.databaseUrl);
+    try {
+      notes.push(
+        'PostgreSQL phase: the local PostgreSQL server shares this machine (unpinned), so its CPU competes with the load generator and Patina; the two-node figures put both Patina processes on CPU 0.',
+      );
+      const pg = await prepareFixture({
+        dataDir: join(workDir, 'pg-node-1'),
+        cpu: serverCpu,
+        databaseUrl: database.url,
+      });
+      await phase(
+        pg,
+        options.basePats,
+        (t) => postgresScenarios({ ...common, ...t }),
+        'PostgreSQL',
+      );
+      pg.addNode(join(workDir, 'pg-node-2'));
+      await phase(
+        pg,
+        options.basePats,
+        (t) =>
+          twoNodeScenarios(
+            { ...common, ...t },
+            pg.nodes.map((n) => n.baseUrl),
+          ),
+        'PostgreSQL, 2 nodes',
+      );
+    } finally {
+      await database.drop();
+    }
+  } else notes.push('--skip-postgres: S1 and S2 on PostgreSQL were not measured.');
 
   const results = {
     date: startedAt.toISOString(),
@@ -162,20 +198,104 @@ async function main() {
       warmupSeconds: options.warmupSeconds,
       connections: options.connections,
       basePats: options.basePats,
-      scalePats: options.skipScale ? null : options.scalePats,
+      growth: options.skipScale ? [] : options.growth,
+      postgres: !options.skipPostgres,
     },
-    machine: { ...describeMachine(dataDir), generator, pinned },
+    machine: { ...describeMachine(join(workDir, 'data')), generator, pinned },
     scenarios,
     memory,
     seeding: seeds,
     notes,
     durationSeconds: (performance.now() - t0) / 1000,
   };
-  const document = {
-    ...results,
-    targets: evaluateTargets(results, options.skipScale ? 0 : options.scalePats),
+  writeResults({ ...results, targets: evaluateTargets(results) });
+}
+
+/**
+ * The Patina side of a phase: the nodes (one, or two on one PostgreSQL database), and the
+ * callers the scenarios use, made once through the API on the first start: the administrator
+ * with 2 PATs (S1, S2), a user with 10 (S2-10) and a user of its own for S3, so the PATs S3
+ * creates never show up in a list that is measured.
+ *
+ * @param {{ dataDir: string, cpu?: number, databaseUrl?: string }} options
+ */
+async function prepareFixture(options) {
+  const env = options.databaseUrl
+    ? {
+        PATINA_DATABASE_URL: options.databaseUrl,
+        PATINA_MASTER_KEY: randomBytes(32).toString('base64'),
+        // Every node names the same issuer (a deployment puts its load balancer's URL here).
+        PATINA_PUBLIC_BASE_URL: 'http://patina.bench.invalid',
+      }
+    : {};
+  const node = (dataDir) => {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    return new Patina({ dataDir, cpu: options.cpu, env });
   };
-  writeResults(document);
+  const nodes = [node(options.dataDir)];
+  await nodes[0].start();
+  const admin = nodes[0].credentials();
+  const boot = await nodes[0].accessToken(admin);
+  await nodes[0].api(boot, 'POST', '/v3/personal-access-tokens', { name: 'bench list row' });
+  const ten = await nodes[0].createUserWithPat(boot);
+  const tenBoot = await nodes[0].accessToken(ten);
+  for (let i = 2; i <= 10; i++) {
+    await nodes[0].api(tenBoot, 'POST', '/v3/personal-access-tokens', { name: `bench row ${i}` });
+  }
+  const s3Caller = await nodes[0].createUserWithPat(boot);
+  await nodes[0].stop();
+  return {
+    nodes,
+    database: options.databaseUrl ? 'postgres' : 'sqlite',
+    databaseUrl: options.databaseUrl,
+    /** Another Patina process on the same database, with a data directory of its own. */
+    addNode(dataDir) {
+      nodes.push(node(dataDir));
+    },
+    async start() {
+      for (const n of nodes) await n.start();
+      return {
+        patinaUrl: nodes[0].baseUrl,
+        admin,
+        adminToken: await nodes[0].accessToken(admin),
+        tenToken: await nodes[0].accessToken(ten),
+        s3Token: await nodes[0].accessToken(s3Caller),
+      };
+    },
+    async stop() {
+      for (const n of nodes) await n.stop();
+    },
+  };
+}
+
+/**
+ * A throwaway database on the PostgreSQL server at `serverUrl`, dropped at the end.
+ *
+ * @param {string} serverUrl
+ */
+async function createBenchDatabase(serverUrl) {
+  const name = `patina_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL at ${serverUrl} is not reachable (${err.message}); start it or pass --skip-postgres`,
+    );
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
 }
 
 /**
@@ -210,7 +330,11 @@ async function runRounds(list, patinaPid, load, workDir) {
     const order = list.map((_, i) => list[(i + round) % list.length]);
     for (const scenario of order) {
       const sampling =
-        scenario.id.endsWith('S1') && patinaPid !== undefined ? sampleRss(patinaPid) : undefined;
+        scenario.system === 'patina' &&
+        scenario.id.split('-').includes('S1') &&
+        patinaPid !== undefined
+          ? sampleRss(patinaPid)
+          : undefined;
       const result = await measure(scenario.spec, { ...load, workDir });
       if (sampling) underS1RssMb = Math.max(underS1RssMb, sampling());
       rounds.get(scenario.id)?.push(result);
@@ -240,17 +364,20 @@ function writeResults(document) {
   const base = join(out, stamp);
   writeFileSync(`${base}.json`, JSON.stringify(document, null, 2) + '\n');
   writeFileSync(`${base}.md`, toMarkdown(document));
-  const scalePats = document.settings.scalePats;
   writeFileSync(
     `${base}.svg`,
     renderChart(document, {
       title: `Patina benchmark ${stamp}: median requests/s (${document.machine.generator}, 1 server core)`,
-      baseLabel: `${fmtInt(document.settings.basePats)} PATs`,
-      scaleLabel: scalePats === null ? 'scale' : `${fmtInt(scalePats)} PATs`,
+    }),
+  );
+  writeFileSync(
+    `${base}-growth.svg`,
+    renderGrowthChart(document, {
+      title: `Patina benchmark ${stamp}: the growth curve (SQLite, 1 server core)`,
     }),
   );
   process.stdout.write(toMarkdown(document));
-  log(`wrote ${base}.json, .md and .svg`);
+  log(`wrote ${base}.json, .md, .svg and -growth.svg`);
 }
 
 // The exit handlers in lib/processes.mjs stop every server this run started.

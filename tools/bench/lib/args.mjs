@@ -12,12 +12,18 @@ import process from 'node:process';
  *   connections: number,
  *   basePats: number,
  *   scalePats: number,
+ *   growth: number[],
  *   skipScale: boolean,
+ *   skipPostgres: boolean,
+ *   databaseUrl: string,
  *   out: string,
  *   generator: 'wrk' | 'autocannon' | undefined,
  *   keep: boolean,
  * }} BenchOptions
  */
+
+/** The sizes of the growth curve (S5) past the base phase, up to --pats. */
+const GROWTH = [100_000, 1_000_000, 10_000_000];
 
 /** Where results go unless --out says otherwise, from the repository root. */
 const RESULTS = 'tools/bench/results';
@@ -25,9 +31,13 @@ const RESULTS = 'tools/bench/results';
 export const USAGE = `Usage: node tools/bench/run.mjs [options]   (or: npm run bench -- [options])
   --seconds N        seconds per measurement (default 10; smoke 1)
   --rounds N         alternating rounds, medians reported (default 3; smoke 1)
-  --connections N    concurrent connections of the load generator (default 32)
-  --pats N           PATs in the database for the scale phase S5 (default 1000000; smoke 1000)
-  --skip-scale       leave out S5 and the 1,000,000-PAT memory figures
+  --connections N    concurrent connections of the load generator (default 50)
+  --pats N           the largest database of the growth curve S5 (default 10000000; smoke
+                     1000): phases at 100,000, 1,000,000 and 10,000,000 PATs up to N, and N
+  --skip-scale       leave out S5 (the growth curve past the base 1,000 PATs)
+  --skip-postgres    leave out S1 and S2 on PostgreSQL and the two-node figures
+  --database-url U   the PostgreSQL server to make a throwaway database on (default
+                     PATINA_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
   --generator G      wrk or autocannon (default: wrk when installed)
   --smoke            one short round of everything, for npm test: numbers mean nothing
   --out DIR          where <date>.json, .md and .svg go, from the repository root
@@ -45,6 +55,8 @@ export function readOptions(argv) {
       connections: { type: 'string' },
       pats: { type: 'string' },
       'skip-scale': { type: 'boolean', default: false },
+      'skip-postgres': { type: 'boolean', default: false },
+      'database-url': { type: 'string' },
       generator: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       out: { type: 'string', default: RESULTS },
@@ -61,18 +73,27 @@ export function readOptions(argv) {
   if (generator !== undefined && generator !== 'wrk' && generator !== 'autocannon') {
     throw new Error(`--generator must be wrk or autocannon, not ${generator}`);
   }
-  const scalePats = positive('pats', values.pats, smoke ? 1_000 : 1_000_000);
+  const scalePats = positive('pats', values.pats, smoke ? 1_000 : 10_000_000);
+  const basePats = Math.min(smoke ? 100 : 1_000, scalePats);
   return {
     smoke,
     seconds: positive('seconds', values.seconds, smoke ? 1 : 10),
     rounds: positive('rounds', values.rounds, smoke ? 1 : 3),
     warmupSeconds: smoke ? 1 : 3,
-    connections: positive('connections', values.connections, 32),
+    connections: positive('connections', values.connections, 50),
     // The 1,000-PAT figures S5 is compared with; a smaller base in smoke mode so the scale step
     // still seeds something.
-    basePats: Math.min(smoke ? 100 : 1_000, scalePats),
+    basePats,
     scalePats,
+    growth: [...GROWTH.filter((n) => n > basePats && n < scalePats), scalePats].filter(
+      (n) => n > basePats,
+    ),
     skipScale: values['skip-scale'] === true,
+    skipPostgres: values['skip-postgres'] === true,
+    databaseUrl:
+      values['database-url'] ??
+      process.env.PATINA_BENCH_DATABASE_URL ??
+      'postgres://postgres@127.0.0.1:5432/postgres',
     out: values.out ?? RESULTS,
     generator,
     keep: values.keep === true,

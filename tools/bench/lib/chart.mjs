@@ -1,7 +1,7 @@
 /**
- * A grouped bar chart of median requests/s, written as plain SVG: one group per scenario, one
- * bar per system or database size, the baseline H first, on a log axis. No library: rectangles
- * and text.
+ * The benchmark's charts as plain SVG, no library: rectangles, lines and text. A grouped bar chart
+ * of median requests/s (one group per scenario, one bar per system or database, H first, on a log
+ * axis), and the growth curve (S5): throughput and memory against the number of PATs.
  */
 
 const WIDTH = 960;
@@ -13,25 +13,22 @@ const BAR_GAP = 6;
 /** Series: which scenario ids fill which bar of which group, and their colour in the legend. */
 const SERIES = [
   { key: 'hello', legend: 'H: node:http hello world', color: '#9e9e9e' },
-  { key: 'base', legend: 'Patina, few PATs', color: '#1f77b4' },
-  { key: 'scale', legend: 'Patina, scale PATs', color: '#0b3c66' },
+  { key: 'base', legend: 'Patina, SQLite', color: '#1f77b4' },
+  { key: 'ten', legend: 'Patina, SQLite, 10 PATs listed', color: '#6baed6' },
+  { key: 'pg', legend: 'Patina, PostgreSQL', color: '#2ca02c' },
+  { key: 'pg2', legend: 'Patina, PostgreSQL, 2 nodes', color: '#98df8a' },
   { key: 'peer', legend: 'oidc-provider (peer)', color: '#ff7f0e' },
-  { key: 'alt', legend: 'Patina, S4 unknown client id', color: '#6baed6' },
+  { key: 'alt', legend: 'Patina, S4 unknown client id', color: '#9467bd' },
 ];
 
 const GROUPS = [
-  {
-    label: 'H baseline',
-    bars: [
-      ['H', 'hello'],
-      ['H-scale', 'hello'],
-    ],
-  },
+  { label: 'H baseline', bars: [['H', 'hello']] },
   {
     label: 'S1 token exchange',
     bars: [
       ['S1', 'base'],
-      ['S5-S1', 'scale'],
+      ['S1-pg', 'pg'],
+      ['S1-pg-2nodes', 'pg2'],
       ['S1-peer', 'peer'],
     ],
   },
@@ -39,7 +36,9 @@ const GROUPS = [
     label: 'S2 PAT list',
     bars: [
       ['S2', 'base'],
-      ['S5-S2', 'scale'],
+      ['S2-10', 'ten'],
+      ['S2-pg', 'pg'],
+      ['S2-pg-2nodes', 'pg2'],
     ],
   },
   { label: 'S3 create + delete', bars: [['S3', 'base']] },
@@ -76,7 +75,7 @@ function logScale(values) {
 
 /**
  * @param {{ scenarios: { id: string, median: { requestsPerSecond: number } }[] }} results
- * @param {{ title: string, baseLabel: string, scaleLabel: string }} options
+ * @param {{ title: string }} options
  * @returns {string}
  */
 export function renderChart(results, options) {
@@ -128,12 +127,7 @@ export function renderChart(results, options) {
   const used = new Set(groups.flatMap((g) => g.bars.map(([, key]) => key)));
   let lx = MARGIN.left;
   for (const series of SERIES.filter((s) => used.has(s.key))) {
-    const legend =
-      series.key === 'scale'
-        ? `Patina, ${options.scaleLabel}`
-        : series.key === 'base'
-          ? `Patina, ${options.baseLabel}`
-          : series.legend;
+    const legend = series.legend;
     out.push(
       `<rect x="${lx}" y="${HEIGHT - 30}" width="12" height="12" fill="${series.color}"/>`,
       `<text x="${lx + 16}" y="${HEIGHT - 20}">${esc(legend)}</text>`,
@@ -142,4 +136,95 @@ export function renderChart(results, options) {
   }
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+const GROWTH_LINES = [
+  { label: 'S1 token exchange', base: 'S1', prefix: 'S5-S1-', color: '#1f77b4' },
+  { label: 'S2 PAT list (2 PATs)', base: 'S2', prefix: 'S5-S2-', color: '#2ca02c' },
+  { label: 'S3 create + delete', base: 'S3', prefix: 'S5-S3-', color: '#d62728' },
+];
+
+/**
+ * The growth curve: on the left, median requests/s of S1, S2 and S3 against the PATs in the
+ * database (log axis); on the right, Patina's peak RSS at each size. SQLite phases only.
+ *
+ * @param {{ scenarios: { id: string, database?: string, pats: number | null, median: { requestsPerSecond: number } }[], memory: { database?: string, pats: number, idleRssMb: number, underS1RssMb: number, idleAfterRssMb: number }[] }} results
+ * @param {{ title: string }} options
+ * @returns {string}
+ */
+export function renderGrowthChart(results, options) {
+  const sqlite = results.scenarios.filter((sc) => (sc.database ?? 'sqlite') === 'sqlite');
+  const points = (line) =>
+    sqlite
+      .filter((sc) => sc.id === line.base || sc.id.startsWith(line.prefix))
+      .map((sc) => ({ x: sc.pats ?? 0, y: sc.median.requestsPerSecond }))
+      .sort((a, b) => a.x - b.x);
+  const memory = results.memory
+    .filter((m) => (m.database ?? 'sqlite') === 'sqlite')
+    .map((m) => ({ x: m.pats, y: Math.max(m.idleRssMb, m.underS1RssMb, m.idleAfterRssMb) }))
+    .sort((a, b) => a.x - b.x);
+  const lines = GROWTH_LINES.map((line) => ({ ...line, points: points(line) }));
+  const xs = [...lines.flatMap((l) => l.points.map((p) => p.x)), ...memory.map((p) => p.x)];
+  const xLow = 10 ** Math.floor(Math.log10(Math.max(Math.min(...xs), 1)));
+  const xHigh = 10 ** Math.ceil(Math.log10(Math.max(...xs, 10)));
+  const panelW = (WIDTH - 3 * MARGIN.left) / 2;
+  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
+    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(options.title)}</text>`,
+  ];
+  const panel = (left, yTitle, series, unit) => {
+    const yHigh = niceCeiling(Math.max(...series.flatMap((l) => l.points.map((p) => p.y)), 1));
+    const x = (v) =>
+      left + ((Math.log10(v) - Math.log10(xLow)) / (Math.log10(xHigh) - Math.log10(xLow))) * panelW;
+    const y = (v) => MARGIN.top + plotH - (v / yHigh) * plotH;
+    for (let i = 0; i <= 5; i++) {
+      const v = (yHigh / 5) * i;
+      out.push(
+        `<line x1="${left}" x2="${left + panelW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eeeeee"/>`,
+        `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${Math.round(v).toLocaleString('en-US')}</text>`,
+      );
+    }
+    for (let decade = xLow; decade <= xHigh; decade *= 10) {
+      out.push(
+        `<line x1="${x(decade).toFixed(1)}" x2="${x(decade).toFixed(1)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#eeeeee"/>`,
+        `<text x="${x(decade).toFixed(1)}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${decade.toLocaleString('en-US')}</text>`,
+      );
+    }
+    out.push(
+      `<text x="${left + panelW / 2}" y="${MARGIN.top + plotH + 34}" text-anchor="middle">PATs in the database (log scale)</text>`,
+      `<text transform="translate(${left - 52} ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(yTitle)}</text>`,
+    );
+    for (const line of series) {
+      if (line.points.length === 0) continue;
+      const path = line.points.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
+      out.push(`<polyline points="${path}" fill="none" stroke="${line.color}" stroke-width="2"/>`);
+      for (const p of line.points) {
+        out.push(
+          `<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3.5" fill="${line.color}"><title>${esc(line.label)} at ${p.x.toLocaleString('en-US')} PATs: ${Math.round(p.y).toLocaleString('en-US')} ${unit}</title></circle>`,
+          `<text x="${(x(p.x) + 5).toFixed(1)}" y="${(y(p.y) - 6).toFixed(1)}" font-size="10" fill="${line.color}">${Math.round(p.y).toLocaleString('en-US')}</text>`,
+        );
+      }
+    }
+  };
+  panel(MARGIN.left + 10, 'requests/s (median)', lines, 'requests/s');
+  const rss = [{ label: 'peak RSS', color: '#555555', points: memory }];
+  panel(2 * MARGIN.left + panelW + 30, 'Patina RSS, MB (peak of idle and under S1)', rss, 'MB');
+  let lx = MARGIN.left;
+  for (const series of [...lines, ...rss]) {
+    out.push(
+      `<rect x="${lx}" y="${HEIGHT - 22}" width="12" height="12" fill="${series.color}"/>`,
+      `<text x="${lx + 16}" y="${HEIGHT - 12}">${esc(series.label)}</text>`,
+    );
+    lx += 30 + series.label.length * 6.4;
+  }
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+/** 1, 2 or 5 times a power of ten, at or above `v`. @param {number} v */
+function niceCeiling(v) {
+  const decade = 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 5, 10].map((f) => f * decade).find((c) => c >= v) ?? 10 * decade;
 }

@@ -45,11 +45,12 @@ export function pickGenerator(wanted) {
  * Runs one measurement with the chosen generator, pinned to `cpu`, and refuses a result where
  * more than 1% of the responses had an unexpected status (a benchmark of error pages).
  *
- * @param {LoadSpec} spec
+ * @param {LoadSpec | LoadSpec[]} spec several: measured together (measureSplit)
  * @param {{ generator: 'wrk' | 'autocannon', seconds: number, connections: number, cpu?: number, workDir: string }} options
  * @returns {Promise<LoadResult>}
  */
 export async function measure(spec, options) {
+  if (Array.isArray(spec)) return measureSplit(spec, options);
   const result =
     options.generator === 'wrk' ? await runWrk(spec, options) : await runAutocannon(spec, options);
   const total = result.expected + result.unexpected;
@@ -59,6 +60,34 @@ export async function measure(spec, options) {
     );
   }
   return result;
+}
+
+/**
+ * Several servers at once (two Patina nodes on one database): one generator per spec, started
+ * together, the connections shared out among them. Requests/s are summed; the latency
+ * percentiles are the worst of the generators' (a percentile of the union is not theirs to
+ * compute from the summaries).
+ *
+ * @param {LoadSpec[]} specs
+ * @param {Parameters<typeof measure>[1]} options
+ * @returns {Promise<LoadResult>}
+ */
+async function measureSplit(specs, options) {
+  const connections = Math.max(1, Math.floor(options.connections / specs.length));
+  const results = await Promise.all(
+    specs.map((spec) => measure(spec, { ...options, connections })),
+  );
+  const sum = (key) => results.reduce((total, r) => total + r[key], 0);
+  return {
+    requestsPerSecond: sum('requestsPerSecond'),
+    p50Ms: Math.max(...results.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...results.map((r) => r.p99Ms)),
+    expected: sum('expected'),
+    unexpected: sum('unexpected'),
+    lastUnexpectedStatus:
+      results.find((r) => r.lastUnexpectedStatus !== null)?.lastUnexpectedStatus ?? null,
+    socketErrors: sum('socketErrors'),
+  };
 }
 
 /**

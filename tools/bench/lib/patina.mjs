@@ -33,10 +33,17 @@ export const BENCH_CONFIG = {
  * again on the same directory (the scale phase restarts it after seeding).
  */
 export class Patina {
-  /** @param {{ dataDir: string, cpu?: number }} options */
+  /**
+   * @param {{ dataDir: string, cpu?: number, main?: string, nodeArgs?: string[], env?: Record<string, string> }} options
+   *   `main`: another build's dist/main.js (the profiler compares two); `nodeArgs`: flags for node
+   *   itself (`--cpu-prof`); `env`: more environment (`PATINA_DATABASE_URL`).
+   */
   constructor(options) {
     this.dataDir = options.dataDir;
     this.cpu = options.cpu;
+    this.main = options.main ?? MAIN;
+    this.nodeArgs = options.nodeArgs ?? [];
+    this.env = options.env ?? {};
     this.configFile = join(options.dataDir, 'bench-config.json');
     /** @type {ReturnType<typeof startPinned> | undefined} */
     this.child = undefined;
@@ -63,10 +70,10 @@ export class Patina {
       '--config',
       this.configFile,
     ];
-    this.child = startPinned(process.execPath, [MAIN, ...args], {
+    this.child = startPinned(process.execPath, [...this.nodeArgs, this.main, ...args], {
       cpu: this.cpu,
       cwd: ROOT,
-      env: { PATINA_LOG_LEVEL: 'warn' },
+      env: { PATINA_LOG_LEVEL: 'warn', ...this.env },
     });
     await waitForHttp(`${this.baseUrl}/health`, this.child, 60_000);
   }

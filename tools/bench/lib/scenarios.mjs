@@ -24,6 +24,7 @@ const PAT_PATH = '/v3/personal-access-tokens';
  *   patinaUrl: string,
  *   admin: { clientId: string, clientSecret: string },
  *   adminToken: string,
+ *   tenToken: string,
  *   s3Token: string,
  * }} Targets
  */
@@ -55,18 +56,38 @@ export function tokenExchange(t, id = 'S1') {
   });
 }
 
-/** S2: a bearer-authenticated list of the caller's few PATs. @param {Targets} t */
-export function patList(t, id = 'S2') {
+/**
+ * S2: a bearer-authenticated list of the caller's PATs: the administrator's 2, or (`ten`) another
+ * owner's 10. @param {Targets} t
+ */
+export function patList(t, id = 'S2', ten = false) {
   return /** @type {Scenario} */ ({
     id,
-    label: `${id}: GET ${PAT_PATH}?owner-id=me`,
+    label: `${id}: GET ${PAT_PATH}?owner-id=me (${ten ? 10 : 2} PATs)`,
     system: 'patina',
     spec: {
       url: t.patinaUrl,
       method: 'GET',
       path: `${PAT_PATH}?owner-id=me`,
-      headers: { authorization: `Bearer ${t.adminToken}` },
+      headers: { authorization: `Bearer ${ten ? t.tenToken : t.adminToken}` },
       expect: [200],
+    },
+  });
+}
+
+/** S3: create a PAT, delete it, repeat (each a request). @param {Targets} t */
+export function createDelete(t, id = 'S3') {
+  return /** @type {Scenario} */ ({
+    id,
+    label: `${id}: PAT create + delete (each a request)`,
+    system: 'patina',
+    spec: {
+      url: t.patinaUrl,
+      kind: 'create-delete',
+      method: 'POST',
+      path: PAT_PATH,
+      headers: { authorization: `Bearer ${t.s3Token}` },
+      expect: [200, 204],
     },
   });
 }
@@ -95,19 +116,8 @@ export function baseScenarios(t) {
       },
     },
     patList(t),
-    {
-      id: 'S3',
-      label: 'S3: PAT create + delete (each a request)',
-      system: 'patina',
-      spec: {
-        url: t.patinaUrl,
-        kind: 'create-delete',
-        method: 'POST',
-        path: PAT_PATH,
-        headers: { authorization: `Bearer ${t.s3Token}` },
-        expect: [200, 204],
-      },
-    },
+    patList(t, 'S2-10', true),
+    createDelete(t),
     {
       id: 'S4-wrong-secret',
       label: 'S4: exchange, wrong secret',
@@ -138,17 +148,63 @@ export function baseScenarios(t) {
 }
 
 /**
- * The scale phase: S1 and S2 again with many PATs in the database, with H alongside so a drift
- * of the machine between the phases shows.
+ * One point of the growth curve (S5): exchange, list and create with `pats` PATs in the
+ * database, with H alongside so a drift of the machine between the phases shows.
+ *
+ * @param {Targets} t
+ * @param {number} pats
+ * @returns {Scenario[]}
+ */
+export function growthScenarios(t, pats) {
+  const h = baseline(t);
+  return [
+    { ...h, id: `H-${pats}`, label: `H: node:http hello world (${pats} PATs phase)` },
+    tokenExchange(t, `S5-S1-${pats}`),
+    patList(t, `S5-S2-${pats}`),
+    createDelete(t, `S5-S3-${pats}`),
+  ];
+}
+
+/**
+ * S1 and S2 with Patina on PostgreSQL (one node), H alongside.
  *
  * @param {Targets} t
  * @returns {Scenario[]}
  */
-export function scaleScenarios(t) {
+export function postgresScenarios(t) {
   const h = baseline(t);
   return [
-    { ...h, id: 'H-scale', label: 'H: node:http hello world (scale phase)' },
-    tokenExchange(t, 'S5-S1'),
-    patList(t, 'S5-S2'),
+    { ...h, id: 'H-pg', label: 'H: node:http hello world (PostgreSQL phase)' },
+    { ...tokenExchange(t, 'S1-pg'), label: 'S1-pg: POST /oauth/token (Patina on PostgreSQL)' },
+    { ...patList(t, 'S2-pg'), label: 'S2-pg: PAT list, 2 PATs (Patina on PostgreSQL)' },
+    {
+      ...patList(t, 'S2-10-pg', true),
+      label: 'S2-10-pg: PAT list, 10 PATs (Patina on PostgreSQL)',
+    },
+  ];
+}
+
+/**
+ * S1 and S2 against two Patina processes on one PostgreSQL database, the load split over both
+ * (one connection set each); `urls` are the two nodes.
+ *
+ * @param {Targets} t
+ * @param {string[]} urls
+ * @returns {Scenario[]}
+ */
+export function twoNodeScenarios(t, urls) {
+  const split = (scenario, id, label) => ({
+    ...scenario,
+    id,
+    label,
+    spec: urls.map((url) => ({ ...scenario.spec, url })),
+  });
+  return [
+    split(
+      tokenExchange(t),
+      'S1-pg-2nodes',
+      'S1-pg-2nodes: POST /oauth/token, 2 nodes on one database',
+    ),
+    split(patList(t), 'S2-pg-2nodes', 'S2-pg-2nodes: PAT list, 2 nodes on one database'),
   ];
 }

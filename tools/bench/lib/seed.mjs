@@ -1,81 +1,116 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { ROOT } from './patina.mjs';
 
 const DAY_MS = 86_400_000;
+/** PATs per transaction: large enough that commits are a small part, small enough to see progress. */
+const BATCH = 5_000;
+
+/** The server's own modules, from its build: the seed writes rows exactly as Patina does. */
+async function serverModule(path) {
+  return import(pathToFileURL(join(ROOT, 'packages/server/dist', path)).href);
+}
 
 /**
- * Bulk-seeds PATs straight into `<dataDir>/patina.db` while Patina is stopped: one transaction,
- * one prepared statement per table, rows shaped like the ones Patina writes (columns from
- * packages/server/src/storage/migrations). Owners are new USER identities holding `perOwner`
- * PATs each. The secret digests are random: these PATs are never exchanged, they are there to
- * make the tables and indexes the size they would be.
+ * Seeds PATs through Patina's own repositories (IdentitiesRepository.insert, PatsRepository.insert)
+ * while Patina is stopped, on SQLite in `dataDir` or on PostgreSQL at `databaseUrl`: the rows are
+ * the ones Patina writes, with the columns and JSON encodings of whatever the migrations made.
+ * Owners are new USER identities holding `perOwner` PATs each. The secret digests are random:
+ * these PATs are never exchanged, they are there to make the tables and indexes the size they
+ * would be.
  *
- * @param {{ dataDir: string, totalPats: number, perOwner?: number }} options
- * @returns {{ inserted: number, identities: number, total: number, seconds: number }} `total` is
- *   the number of live PATs afterwards
+ * @param {{ dataDir: string, databaseUrl?: string, totalPats: number, perOwner?: number, log?: (m: string) => void }} options
+ * @returns {Promise<{ inserted: number, identities: number, total: number, seconds: number }>}
+ *   `total` is the number of live PATs afterwards
  */
-export function seedPats({ dataDir, totalPats, perOwner = 10 }) {
+export async function seedPats({ dataDir, databaseUrl, totalPats, perOwner = 10, log }) {
   const started = performance.now();
-  const db = new SQLite(join(dataDir, 'patina.db'));
+  const { openDatabase } = await serverModule('storage/database.js');
+  const { IdentitiesRepository } = await serverModule('storage/identities-repository.js');
+  const { PatsRepository } = await serverModule('storage/pats-repository.js');
+  const database = databaseUrl && {
+    url: databaseUrl,
+    schema: null,
+    poolMax: 2,
+    connectTimeoutMs: 5_000,
+    idleTimeoutMs: 10_000,
+    statementTimeoutMs: 0,
+  };
+  const { db } = openDatabase({ dataDir, ...(database && { database }) });
+  // Nothing listens: Patina is stopped, and starts with empty caches.
+  const noChangeFeed = async () => {};
   try {
-    // Durability does not matter for a benchmark fixture; Patina reopens with its own pragmas.
-    db.pragma('synchronous = OFF');
+    const live = async () => {
+      const row = await db
+        .selectFrom('personal_access_tokens')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('deleted_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    };
     // Live PATs: S3 leaves thousands of deleted rows behind, which do not count.
-    const live = db.prepare(
-      'SELECT count(*) AS n FROM personal_access_tokens WHERE deleted_at IS NULL',
-    );
-    const existing = Number(live.get().n);
-    const toInsert = Math.max(0, totalPats - existing);
+    const toInsert = Math.max(0, totalPats - (await live()));
     const owners = Math.ceil(toInsert / perOwner);
-
-    const insertIdentity = db.prepare(
-      `INSERT INTO identities (id, login, name, status, roles, rights, created, modified)
-       VALUES (?, ?, ?, 'ACTIVE', '["USER"]', '[]', ?, ?)`,
-    );
-    const insertPat = db.prepare(
-      `INSERT INTO personal_access_tokens (id, owner_id, name, scope, secret_digest, digest_version,
-         created, last_used, managed, access_token_validity_seconds, expiration_date,
-         user_aware_token_never_expires, deleted_at, expiry_recorded_at)
-       VALUES (?, ?, ?, '["sp:scopes:all"]', ?, 1, ?, ?, 0, 43200, ?, 0, NULL, NULL)`,
-    );
-
     const now = Date.now();
     // Live for months yet, so the start-up expiry sweep has nothing to record.
-    const expires = new Date(now + 150 * DAY_MS).toISOString();
-    db.transaction(() => {
-      let left = toInsert;
-      for (let o = 0; o < owners; o++) {
-        const ownerId = hexId();
-        const created = new Date(now - Math.floor(Math.random() * 30 * DAY_MS)).toISOString();
-        insertIdentity.run(ownerId, `seed-${ownerId}`, `Seeded user ${o}`, created, created);
-        const count = Math.min(perOwner, left);
-        left -= count;
-        for (let p = 0; p < count; p++) {
-          const lastUsed = p % 2 === 0 ? null : created;
-          insertPat.run(
-            hexId(),
-            ownerId,
-            `seeded ${p}`,
-            randomBytes(32).toString('base64url'),
+    const expirationDate = new Date(now + 150 * DAY_MS).toISOString();
+    let left = toInsert;
+    let ownersMade = 0;
+    while (left > 0) {
+      await db.transaction().execute(async (trx) => {
+        const identities = new IdentitiesRepository(trx, noChangeFeed);
+        const pats = new PatsRepository(trx, noChangeFeed);
+        for (let inBatch = 0; inBatch < BATCH && left > 0;) {
+          const ownerId = hexId();
+          const created = new Date(now - Math.floor(Math.random() * 30 * DAY_MS)).toISOString();
+          await identities.insert({
+            id: ownerId,
+            login: `seed-${ownerId}`,
+            name: `Seeded user ${ownersMade++}`,
+            status: 'ACTIVE',
+            roles: ['USER'],
+            rights: [],
             created,
-            lastUsed,
-            expires,
-          );
+            modified: created,
+          });
+          const count = Math.min(perOwner, left);
+          for (let p = 0; p < count; p++) {
+            await pats.insert({
+              id: hexId(),
+              ownerId,
+              name: `seeded ${p}`,
+              scope: ['sp:scopes:all'],
+              secretDigest: randomBytes(32).toString('base64url'),
+              digestVersion: 1,
+              created,
+              managed: false,
+              accessTokenValiditySeconds: 43_200,
+              expirationDate,
+              userAwareTokenNeverExpires: false,
+            });
+          }
+          left -= count;
+          inBatch += count;
         }
+      });
+      if (log && (toInsert - left) % 500_000 < BATCH) {
+        const done = toInsert - left;
+        const rate = done / ((performance.now() - started) / 1000);
+        log(
+          `seeding: ${done.toLocaleString('en-US')} of ${toInsert.toLocaleString('en-US')} PATs (${Math.round(rate).toLocaleString('en-US')}/s)`,
+        );
       }
-    })();
-    const total = Number(live.get().n);
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    }
     return {
       inserted: toInsert,
       identities: owners,
-      total,
+      total: await live(),
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
-    db.close();
+    await db.destroy();
   }
 }
 

@@ -11,6 +11,9 @@ import { runPinned } from './processes.mjs';
  */
 
 /** @typedef {import('./load.mjs').LoadSpec} LoadSpec */
+
+/** Scripts written by this process: two generators may start in the same millisecond. */
+let scripts = 0;
 /** @typedef {import('./load.mjs').LoadResult} LoadResult */
 
 /**
@@ -19,7 +22,7 @@ import { runPinned } from './processes.mjs';
  * @returns {Promise<LoadResult>}
  */
 export async function runWrk(spec, options) {
-  const script = join(options.workDir, `wrk-${process.pid}-${Date.now()}.lua`);
+  const script = join(options.workDir, `wrk-${process.pid}-${++scripts}.lua`);
   writeFileSync(script, luaScript(spec));
   const prefix = `b${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   const args = [

@@ -7,12 +7,13 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 
 /**
  * The benchmark harness (run.mjs, `npm run bench`) run once in smoke mode, so it cannot rot
- * unnoticed: a second per scenario, one round, 1,000 PATs for the scale step. Benchmarks are not
- * tests: nothing here is about speed, only that every scenario ran and the reports were written.
+ * unnoticed: a second per scenario, one round, 1,000 PATs for the growth step, and the PostgreSQL
+ * phase with one node and two on the test server. Benchmarks are not tests: nothing here is about
+ * speed, only that every scenario ran and the reports were written.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN = fileURLToPath(new URL('../run.mjs', import.meta.url));
-const SMOKE_TIMEOUT_MS = 120_000;
+const SMOKE_TIMEOUT_MS = 240_000;
 
 /** Spelled out here, not imported from lib/, so a scenario the harness drops fails the test. */
 const SCENARIO_IDS = [
@@ -20,12 +21,20 @@ const SCENARIO_IDS = [
   'S1',
   'S1-peer',
   'S2',
+  'S2-10',
   'S3',
   'S4-wrong-secret',
   'S4-unknown-id',
-  'H-scale',
-  'S5-S1',
-  'S5-S2',
+  'H-1000',
+  'S5-S1-1000',
+  'S5-S2-1000',
+  'S5-S3-1000',
+  'H-pg',
+  'S1-pg',
+  'S2-pg',
+  'S2-10-pg',
+  'S1-pg-2nodes',
+  'S2-pg-2nodes',
 ];
 
 interface SmokeResult {
@@ -34,13 +43,16 @@ interface SmokeResult {
     id: string;
     median: { requestsPerSecond: unknown; p50Ms: unknown; p99Ms: unknown };
   }[];
-  memory: { pats: number; idleRssMb: unknown; underS1RssMb: unknown }[];
+  memory: { pats: number; database: string; idleRssMb: unknown; underS1RssMb: unknown }[];
   targets: { target: string }[];
 }
 
 function runHarness(out: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, '--smoke', '--out', out], {
+    // The PostgreSQL phase makes its throwaway database on the server the tests use (CI sets it).
+    const database = process.env.PATINA_TEST_DATABASE_URL;
+    const args = [RUN, '--smoke', '--out', out, ...(database ? ['--database-url', database] : [])];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -71,7 +83,9 @@ describe('the benchmark harness', () => {
       expect(json, files.join(', ')).toBeDefined();
       const stem = join(out, (json ?? '').replace(/\.json$/, ''));
       expect(existsSync(`${stem}.md`)).toBe(true);
-      expect(readFileSync(`${stem}.svg`, 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+      for (const chart of [`${stem}.svg`, `${stem}-growth.svg`]) {
+        expect(readFileSync(chart, 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+      }
 
       const result = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as SmokeResult;
       expect(result.mode).toBe('smoke');
@@ -83,12 +97,19 @@ describe('the benchmark harness', () => {
         expect(typeof p50Ms, scenario.id).toBe('number');
         expect(typeof p99Ms, scenario.id).toBe('number');
       }
-      expect(result.memory.map((m) => m.pats)).toEqual([100, 1_000]);
+      expect(result.memory.map((m) => `${m.database} ${m.pats}`)).toEqual([
+        'sqlite 100',
+        'sqlite 1000',
+        'postgres 100',
+        'postgres 100',
+      ]);
       for (const memory of result.memory) {
         expect(memory.idleRssMb as number).toBeGreaterThan(0);
         expect(memory.underS1RssMb as number).toBeGreaterThan(0);
       }
-      expect(result.targets.length).toBeGreaterThan(0);
+      // Every target of the issue's table is evaluated against something measured.
+      expect(result.targets.length).toBe(14);
+      for (const target of result.targets) expect(target.value, target.target).not.toBeNull();
     },
     SMOKE_TIMEOUT_MS,
   );
