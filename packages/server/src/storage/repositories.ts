@@ -8,6 +8,7 @@ import { WebhooksRepository } from './webhooks-repository.js';
 import { encodeChange, type Change, type ChangeFeed, type RecordChange } from './change-feed.js';
 import type { Db } from './database.js';
 import { dialectOf, notify, type DialectName } from './dialect.js';
+import { GroupCommit } from './group-commit.js';
 import { IdentitiesRepository } from './identities-repository.js';
 import { SigningKeysRepository } from './keys-repository.js';
 import { PatLifecycleRepository } from './pat-lifecycle-repository.js';
@@ -69,6 +70,7 @@ export function changeChannel(schema: string | null | undefined): string {
 export class Storage {
   readonly repos: Repositories;
   readonly dialect: DialectName;
+  readonly #group: GroupCommit | undefined;
 
   constructor(
     readonly db: Db,
@@ -76,6 +78,7 @@ export class Storage {
     readonly channel: string = changeChannel(undefined),
   ) {
     this.dialect = dialectOf(db);
+    this.#group = this.dialect === 'sqlite' ? new GroupCommit(db) : undefined;
     // Outside a transaction each write commits by itself: tell everyone at once.
     this.repos = bind(db, async (change) => {
       await notify(db, channel, [encodeChange(change)]);
@@ -91,7 +94,7 @@ export class Storage {
    */
   async transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     const changes: Change[] = [];
-    const result = await this.db.transaction().execute(async (trx) => {
+    const unit = async (trx: Db) => {
       const value = await work(
         bind(trx, (change) => {
           changes.push(change);
@@ -100,7 +103,12 @@ export class Storage {
       );
       await notify(trx, this.channel, changes.map(encodeChange));
       return value;
-    });
+    };
+    // SQLite: transactions that arrive together share one commit (GroupCommit); the promise
+    // settles after that commit, as a transaction of its own would.
+    const result = this.#group
+      ? await this.#group.run(unit)
+      : await this.db.transaction().execute(unit);
     this.feed.publish(changes);
     return result;
   }
