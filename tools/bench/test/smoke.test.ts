@@ -44,7 +44,7 @@ interface SmokeResult {
     median: { requestsPerSecond: unknown; p50Ms: unknown; p99Ms: unknown };
   }[];
   memory: { pats: number; database: string; idleRssMb: unknown; underS1RssMb: unknown }[];
-  targets: { target: string }[];
+  targets: { target: string; value: unknown }[];
 }
 
 function runHarness(out: string): Promise<{ code: number | null; output: string }> {
