@@ -6,9 +6,9 @@
 
 const WIDTH = 960;
 const HEIGHT = 460;
-const MARGIN = { top: 56, right: 24, bottom: 72, left: 72 };
-const BAR_WIDTH = 44;
-const BAR_GAP = 6;
+const MARGIN = { top: 56, right: 24, bottom: 80, left: 72 };
+const BAR_WIDTH = 36;
+const BAR_GAP = 4;
 
 /** Series: which scenario ids fill which bar of which group, and their colour in the legend. */
 const SERIES = [
@@ -125,14 +125,21 @@ export function renderChart(results, options) {
     `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(low)}" y2="${y(low)}" stroke="#333333"/>`,
   );
   const used = new Set(groups.flatMap((g) => g.bars.map(([, key]) => key)));
+  // The legend in rows, each as wide as the chart allows.
   let lx = MARGIN.left;
+  let ly = HEIGHT - 38;
   for (const series of SERIES.filter((s) => used.has(s.key))) {
     const legend = series.legend;
+    const width = 26 + legend.length * 6.4;
+    if (lx + width > WIDTH - MARGIN.right) {
+      lx = MARGIN.left;
+      ly += 18;
+    }
     out.push(
-      `<rect x="${lx}" y="${HEIGHT - 30}" width="12" height="12" fill="${series.color}"/>`,
-      `<text x="${lx + 16}" y="${HEIGHT - 20}">${esc(legend)}</text>`,
+      `<rect x="${lx}" y="${ly}" width="12" height="12" fill="${series.color}"/>`,
+      `<text x="${lx + 16}" y="${ly + 10}">${esc(legend)}</text>`,
     );
-    lx += 26 + legend.length * 6.4;
+    lx += width;
   }
   out.push('</svg>');
   return out.join('\n') + '\n';
@@ -167,7 +174,7 @@ export function renderGrowthChart(results, options) {
   const xs = [...lines.flatMap((l) => l.points.map((p) => p.x)), ...memory.map((p) => p.x)];
   const xLow = 10 ** Math.floor(Math.log10(Math.max(Math.min(...xs), 1)));
   const xHigh = 10 ** Math.ceil(Math.log10(Math.max(...xs, 10)));
-  const panelW = (WIDTH - 3 * MARGIN.left) / 2;
+  const panelW = (WIDTH - 3 * MARGIN.left - 40) / 2;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
@@ -210,7 +217,7 @@ export function renderGrowthChart(results, options) {
   };
   panel(MARGIN.left + 10, 'requests/s (median)', lines, 'requests/s');
   const rss = [{ label: 'peak RSS', color: '#555555', points: memory }];
-  panel(2 * MARGIN.left + panelW + 30, 'Patina RSS, MB (peak of idle and under S1)', rss, 'MB');
+  panel(2 * MARGIN.left + panelW + 60, 'Patina RSS, MB (peak of idle and under S1)', rss, 'MB');
   let lx = MARGIN.left;
   for (const series of [...lines, ...rss]) {
     out.push(
