@@ -10,8 +10,8 @@ let offset = POOL_BYTES;
 /**
  * A random 128-bit id as 32 hex characters (request ids, access-token jtis, audit event ids).
  * The bytes come from node:crypto's CSPRNG like randomBytes(16), but are drawn 4 KiB at a time:
- * one randomBytes call per id was ~5 µs of the token endpoint's time, most of it the call itself
- * (docs/benchmarks.md, "Where the CPU goes"). Each byte is handed out once.
+ * a randomBytes call per id cost ~6 µs each under load, two per exchange (docs/benchmarks.md,
+ * "Where the CPU goes"). Each byte is handed out once.
  */
 export function randomHexId(): string {
   if (offset + ID_BYTES > POOL_BYTES) {
