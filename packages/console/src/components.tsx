@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 import { messageOf } from './api.js';
 
 /**
@@ -19,7 +20,8 @@ export function Dialog(props: {
   // by a reopen (Escape, then Enter on the button) can leave `open` true throughout, and the
   // dialog must be shown again, not stay closed while the page thinks it is open.
   const [closes, setCloses] = useState(0);
-  useEffect(() => {
+  // A layout effect: it runs in the same turn as the render, flushSync's included.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (props.open && !dialog.open) {
@@ -34,7 +36,15 @@ export function Dialog(props: {
       ref={ref}
       className={props.wide ? 'dialog wide' : 'dialog'}
       aria-labelledby={titleId}
+      onCancel={() => {
+        // Escape: the page hears of it now, rendered at once. The browser's close event comes a
+        // task later, and a click on the opener in between (Escape, then Enter) must open the
+        // dialog again, not land while the page still thinks it is open and be lost.
+        flushSync(() => props.onClose());
+      }}
       onClose={() => {
+        // A close event from before a reopen: the dialog is showing again.
+        if (ref.current?.open) return;
         if (opener.current instanceof HTMLElement) opener.current.focus();
         setCloses((n) => n + 1);
         props.onClose();

@@ -141,6 +141,13 @@ describe('My tokens, in a real browser', () => {
       'Delete deploy bot',
     );
     await page.keyboard.press('Enter');
+    // The same, with the race forced: the dialog is asked to close as Escape asks it, and the
+    // opener is clicked before the browser's close event arrives, in one task.
+    await page.evaluate(() => {
+      document.querySelector<HTMLDialogElement>('dialog[open]')!.requestClose();
+      document.querySelector<HTMLElement>('[aria-label="Delete deploy bot"]')!.click();
+    });
+    await expect.poll(() => confirm.isVisible()).toBe(true);
     await confirm.getByRole('button', { name: 'Delete token' }).click();
     await expect.poll(() => row.count()).toBe(0);
     expect(await exchangeStatus(clientId, newSecret)).toBe(401);
