@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import type { Context } from './context.js';
 import { describeFailure, EXIT } from './errors.js';
+import { visible } from './output.js';
 import { buildProgram } from './program.js';
 
 /** Runs `patina` with these arguments (those after the program name); resolves to the exit code. */
@@ -15,7 +16,8 @@ export async function main(args: string[], ctx: Context): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     const { exitCode, message } = describeFailure(error);
-    if (message) ctx.stderr.write(`patina: ${message}\n`);
+    // The message may quote the server's answer: shown, never obeyed by the terminal.
+    if (message) ctx.stderr.write(`patina: ${visible(message)}\n`);
     if (ctx.env.PATINA_DEBUG && error instanceof Error && error.stack) {
       ctx.stderr.write(`${error.stack}\n`);
     }

@@ -1,3 +1,5 @@
+import { escapeInvisible } from '@patina/contract';
+
 /**
  * Where output goes: results (tables, JSON, the secret of a new PAT, an access token) to stdout,
  * so they can be piped; messages, prompts and errors to stderr.
@@ -86,7 +88,42 @@ export function fields(entries: [string, string][], dim: Paint = plain): string 
   return entries.map(([key, value]) => `${dim(key.padEnd(width))}  ${value}`).join('\n') + '\n';
 }
 
-/** Stable machine output: two-space JSON and a newline. */
+/**
+ * Text from a server (or from files being scanned) as a terminal may show it: every string in
+ * `value`, however deep in objects and arrays, with its control and invisible characters written
+ * as visible escapes (`\x1b`, `\u202e`; `@patina/contract`'s escapeInvisible). A name holding
+ * `ESC[2J` or an OSC 52 clipboard write, stored by an older server, is shown, never obeyed. Every
+ * human-readable line that shows server text takes that text through here; the CLI's own colours
+ * are added afterwards.
+ */
+export function visible<T>(value: T): T {
+  if (typeof value === 'string') return escapeInvisible(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => visible(item)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [visible(key), visible(item)]),
+    ) as T;
+  }
+  return value;
+}
+
+/**
+ * What JSON.stringify leaves as it is but a terminal may act on or hide text with: DEL, the C1
+ * controls (0x9b is CSI to some terminals), format characters (direction overrides, zero-width
+ * characters) and the line and paragraph separators. JSON.stringify escapes C0 itself.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * Stable machine output: two-space JSON and a newline, with nothing a terminal would act on:
+ * the characters above as `\uXXXX` escapes, which every JSON reader decodes to the same text.
+ */
 export function json(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n';
+  // By UTF-16 unit: a character past U+FFFF (a tag character) is written as its surrogate pair.
+  const escape = (char: string) =>
+    char
+      .split('')
+      .map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .join('');
+  return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, escape) + '\n';
 }

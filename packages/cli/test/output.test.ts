@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { futureInstant, pastInstant, relativeTime } from '../src/durations.js';
-import { colours, table } from '../src/output.js';
+import { colours, json, table, visible } from '../src/output.js';
 
 const NOW = Date.parse('2026-01-15T10:00:00.000Z');
 
@@ -48,6 +48,37 @@ describe('table', () => {
       ],
     );
     expect(text).toBe(`A      B\n\u001b[31mred\u001b[39m    x\nplain  y\n`);
+  });
+});
+
+describe('visible', () => {
+  it('escapes control and invisible characters in every string, however deep', () => {
+    const pat = {
+      id: '86f1dc6fe8f54414950454cbb11278fa',
+      name: 'ci\u001b[2J\u001b]52;c;aGk=\u0007\r\n',
+      scope: ['a\u202Eb'],
+      owner: { name: 'Zoë 👩🏽‍💻\u200B' },
+      expirationDate: null,
+      managed: false,
+    };
+    expect(visible(pat)).toEqual({
+      id: '86f1dc6fe8f54414950454cbb11278fa',
+      name: 'ci\\x1b[2J\\x1b]52;c;aGk=\\x07\\x0d\\x0a',
+      scope: ['a\\u202eb'],
+      owner: { name: 'Zoë 👩🏽‍💻\\u200b' },
+      expirationDate: null,
+      managed: false,
+    });
+    expect(visible('plain')).toBe('plain');
+  });
+});
+
+describe('json', () => {
+  it('escapes what a terminal acts on, and reads back as the same text', () => {
+    const value = { name: 'a\u001b[2J\u009b\u007f\u202E\u2028\u{E0067}' };
+    const text = json(value);
+    expect(text).toBe('{\n  "name": "a\\u001b[2J\\u009b\\u007f\\u202e\\u2028\\udb40\\udc67"\n}\n');
+    expect(JSON.parse(text)).toEqual(value);
   });
 });
 

@@ -17,6 +17,7 @@ export * from './oauth.js';
 export * from './access-token.js';
 export * from './operations.js';
 export * from './secrets.js';
+export * from './free-text.js';
 export * from './webhooks.js';
 export * from './ssf.js';
 export { SHARED_SCHEMAS } from './shared-schemas.js';

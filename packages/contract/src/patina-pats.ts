@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { FreeText } from './free-text.js';
 import { DateTime, Id, Nullable, StringEnum } from './schema-helpers.js';
 import { CreatePatRequest, CreatePatResponse, GetPatResponse, ListPatsQuery } from './pats.js';
 
@@ -26,10 +27,13 @@ export const MAX_LEAKED_CREDENTIALS = 1000;
 /** How many distinct source addresses a PAT remembers (`lastUsedFrom`). */
 export const MAX_LAST_USED_FROM = 5;
 
-const description = Type.String({
+const descriptionOptions = {
   maxLength: MAX_DESCRIPTION_LENGTH,
   description: 'Free text for people: what the PAT is for; 0..1000 characters',
-});
+};
+const description = Type.String(descriptionOptions);
+/** What a client may send: the same, under the free-text rule. */
+const descriptionSent = FreeText(descriptionOptions);
 
 const allowedCidrs = Nullable(
   Type.Array(Type.String({ maxLength: 64 }), {
@@ -118,7 +122,7 @@ export type PatinaCreatePatResponse = Static<typeof PatinaCreatePatResponse>;
 export const PatinaCreatePatRequest = Type.Object(
   {
     ...CreatePatRequest.properties,
-    description: Type.Optional(description),
+    description: Type.Optional(descriptionSent),
     allowedCidrs: Type.Optional(allowedCidrs),
   },
   { additionalProperties: false, $id: 'PatinaCreatePersonalAccessTokenRequest' },
@@ -134,7 +138,7 @@ export const PatinaPatMergePatch = Type.Object(
   {
     name: Type.Optional(CreatePatRequest.properties.name),
     scope: CreatePatRequest.properties.scope,
-    description: Type.Optional(Nullable(description)),
+    description: Type.Optional(Nullable(descriptionSent)),
     allowedCidrs: Type.Optional(allowedCidrs),
     expirationDate: CreatePatRequest.properties.expirationDate,
     userAwareTokenNeverExpires: Type.Optional(

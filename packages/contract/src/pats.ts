@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { FreeText } from './free-text.js';
 import { DateTime, Id, Nullable, pageQueryFields, StringEnum } from './schema-helpers.js';
 import { PAT_PATCHABLE_FIELDS } from './versions.js';
 
@@ -57,7 +58,7 @@ export const CreatePatResponse = Type.Object(
 export type CreatePatResponse = Static<typeof CreatePatResponse> & { owner: PatOwnerBody };
 
 const createFields = {
-  name: Type.String({
+  name: FreeText({
     description: 'Required; trimmed; 1..128 characters',
     examples: ['NodeJS Integration'],
   }),

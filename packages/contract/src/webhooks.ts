@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FreeText } from './free-text.js';
 import { DateTime, Id, Nullable, pageQueryFields, StringEnum } from './schema-helpers.js';
 
 /**
@@ -50,7 +51,7 @@ const WebhookEvents = Type.Array(StringEnum(WEBHOOK_EVENT_TYPES), {
   uniqueItems: true,
   description: 'The event types this endpoint receives',
 });
-const WebhookDescription = Type.String({
+const WebhookDescription = FreeText({
   maxLength: 1000,
   description: 'What the endpoint is for; 0..1000 characters',
 });

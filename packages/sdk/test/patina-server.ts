@@ -24,6 +24,8 @@ export interface PatinaServer {
   admin: { clientId: string; clientSecret: string };
   /** A client acting as the administrator. */
   adminClient: PatinaClient;
+  /** The server's data directory: its SQLite database is `patina.db` in it. */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -63,7 +65,13 @@ export async function startPatina(
     readFileSync(join(dir, 'data', 'bootstrap-credentials.json'), 'utf8'),
   ) as { clientId: string; clientSecret: string };
   const admin = { clientId: credentials.clientId, clientSecret: credentials.clientSecret };
-  return { baseUrl, admin, adminClient: new PatinaClient({ baseUrl, ...admin }), stop };
+  return {
+    baseUrl,
+    admin,
+    adminClient: new PatinaClient({ baseUrl, ...admin }),
+    dataDir: join(dir, 'data'),
+    stop,
+  };
 }
 
 /** A fresh identity (its own name, so tests never meet) with a PAT made for it by the admin. */

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { runOf } from '../context.js';
 import { pastInstant, relativeTime } from '../durations.js';
 import { usageError } from '../errors.js';
-import { table } from '../output.js';
+import { table, visible } from '../output.js';
 import { example } from './help.js';
 
 export function auditCommand(ctx: Context): Command {
@@ -58,7 +58,7 @@ export function auditCommand(ctx: Context): Command {
       run.print(
         table(
           ['TIME', 'TYPE', 'ACTOR', 'TARGET', 'OUTCOME'],
-          events.map((e) => [
+          visible(events).map((e) => [
             relativeTime(e.time, now),
             e.type,
             e.actor.name ?? e.actor.id ?? '-',

@@ -5,7 +5,7 @@ import type { Context, Run } from '../context.js';
 import { runOf } from '../context.js';
 import { CliError, usageError } from '../errors.js';
 import { confirm } from '../prompt.js';
-import { table, type Colours } from '../output.js';
+import { table, visible, type Colours } from '../output.js';
 import { example } from './help.js';
 
 export function identitiesCommand(ctx: Context): Command {
@@ -29,7 +29,7 @@ export function identitiesCommand(ctx: Context): Command {
       const all: Identity[] = [];
       for await (const identity of run.client().identities.iterate()) all.push(identity);
       if (run.json) return run.printJson(all);
-      run.print(identityTable(all, run.out, run.width));
+      run.print(identityTable(visible(all), run.out, run.width));
     });
 
   identities
@@ -53,7 +53,8 @@ export function identitiesCommand(ctx: Context): Command {
         ...(flags.right && { rights: flags.right }),
       });
       if (run.json) return run.printJson(made);
-      run.say(`Created identity ${made.login} (${made.id}).`);
+      const shown = visible(made);
+      run.say(`Created identity ${shown.login} (${shown.id}).`);
     });
 
   identities
@@ -66,7 +67,8 @@ export function identitiesCommand(ctx: Context): Command {
       const id = checkIdentityId(args[0] as string);
       const updated = await run.client().identities.update(id, { status: 'DISABLED' });
       if (run.json) return run.printJson(updated);
-      run.say(`Disabled ${updated.login} (${updated.id}).`);
+      const shown = visible(updated);
+      run.say(`Disabled ${shown.login} (${shown.id}).`);
     });
 
   identities
@@ -126,7 +128,11 @@ const count = (n: number) => `${n} PAT${n === 1 ? '' : 's'}`;
 function revokedTable(answer: OffboardResponse, run: Run): string {
   return table(
     ['NAME', 'ID', 'MANAGED'],
-    answer.revoked.map((pat) => [pat.name, run.out.dim(pat.id), pat.managed ? 'yes' : 'no']),
+    visible(answer.revoked).map((pat) => [
+      pat.name,
+      run.out.dim(pat.id),
+      pat.managed ? 'yes' : 'no',
+    ]),
     { bold: run.out.bold, maxWidth: run.width, shrinkable: [0] },
   );
 }

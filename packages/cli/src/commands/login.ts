@@ -6,6 +6,7 @@ import { runOf } from '../context.js';
 import { notLoggedIn, usageError } from '../errors.js';
 import { promptLine, readStdin } from '../prompt.js';
 import { checkBaseUrl, tilde } from '../settings.js';
+import { visible } from '../output.js';
 import { example } from './help.js';
 
 const DEFAULT_BASE_URL = 'http://127.0.0.1:7070';
@@ -69,7 +70,7 @@ export function loginCommand(ctx: Context): Command {
         return run.printJson({ profile, baseUrl, clientId, user: who, configFile: path });
       }
       run.say(
-        `${run.err.green('✓')} Logged in to ${baseUrl} as ${who} (profile ${profile}; kept in ${tilde(path, ctx.env)})`,
+        `${run.err.green('✓')} Logged in to ${baseUrl} as ${visible(who)} (profile ${profile}; kept in ${tilde(path, ctx.env)})`,
       );
     });
 }

@@ -13,7 +13,7 @@ import type { Context, Run } from '../context.js';
 import { runOf } from '../context.js';
 import { futureInstant, relativeTime, spanMs } from '../durations.js';
 import { CliError, usageError } from '../errors.js';
-import { fields, table, type Colours } from '../output.js';
+import { fields, table, visible, type Colours } from '../output.js';
 import { confirm } from '../prompt.js';
 import { example } from './help.js';
 
@@ -54,7 +54,7 @@ export function patCommand(ctx: Context): Command {
       for await (const item of run.client().pats.iterate(query)) pats.push(item);
       if (run.json) return run.printJson(pats);
       if (pats.length === 0) return run.say('No personal access tokens.');
-      run.print(patTable(pats, run.ctx.nowMs(), run.out, Boolean(flags.all), run.width));
+      run.print(patTable(visible(pats), run.ctx.nowMs(), run.out, Boolean(flags.all), run.width));
     });
 
   pat
@@ -108,18 +108,19 @@ export function patCommand(ctx: Context): Command {
       // Patina's resource: the same PAT as the SailPoint create makes, with description and CIDRs.
       const created = await run.client().patinaPats.create(body);
       if (run.json) return run.printJson(created);
+      const shown = visible(created);
       run.say(
         fields(
           [
-            ['Created', `${created.name} (${created.id})`],
-            ['Scopes', created.scope.join(' ')],
-            ['Expires', expiry(created.expirationDate, run.ctx.nowMs(), run.err)],
+            ['Created', `${shown.name} (${shown.id})`],
+            ['Scopes', shown.scope.join(' ')],
+            ['Expires', expiry(shown.expirationDate, run.ctx.nowMs(), run.err)],
           ],
           run.err.dim,
         ) +
           run.err.yellow('The secret is shown this once, on stdout; store it now.') +
-          `\nUse it as the client secret of client id ${created.id}.` +
-          warningLines(created.warnings, run.err),
+          `\nUse it as the client secret of client id ${shown.id}.` +
+          warningLines(shown.warnings, run.err),
       );
       run.print(created.secret);
     });
@@ -140,7 +141,7 @@ export function patCommand(ctx: Context): Command {
       const id = checkId(args[0] as string);
       const found = await run.client().pats.get(id);
       if (run.json) return run.printJson(found);
-      run.print(fields(showFields(found, run.ctx.nowMs(), run.out), run.out.dim));
+      run.print(fields(showFields(visible(found), run.ctx.nowMs(), run.out), run.out.dim));
     });
 
   pat
@@ -156,7 +157,8 @@ export function patCommand(ctx: Context): Command {
         .client()
         .pats.update(id, [{ op: 'replace', path: '/name', value: args[1] }]);
       if (run.json) return run.printJson(updated);
-      run.say(`Renamed ${updated.id} to ${updated.name}.`);
+      const shown = visible(updated);
+      run.say(`Renamed ${shown.id} to ${shown.name}.`);
     });
 
   pat
@@ -204,16 +206,17 @@ export function patCommand(ctx: Context): Command {
       }
       const updated = await run.client().patinaPats.update(id, patch);
       if (run.json) return run.printJson(updated);
+      const shown = visible(updated);
       run.say(
         fields(
           [
-            ['Changed', `${updated.name} (${updated.id})`],
-            ['Description', updated.description || '-'],
-            ['From', updated.allowedCidrs?.join(' ') ?? 'anywhere'],
-            ['Scopes', updated.scope.join(' ')],
+            ['Changed', `${shown.name} (${shown.id})`],
+            ['Description', shown.description || '-'],
+            ['From', shown.allowedCidrs?.join(' ') ?? 'anywhere'],
+            ['Scopes', shown.scope.join(' ')],
           ],
           run.err.dim,
-        ).trimEnd() + warningLines(updated.warnings, run.err),
+        ).trimEnd() + warningLines(shown.warnings, run.err),
       );
     });
 
@@ -243,10 +246,11 @@ export function patCommand(ctx: Context): Command {
       if (run.json) return run.printJson(rotated);
       const now = run.ctx.nowMs();
       const until = rotated.previousSecretValidUntil;
+      const shown = visible(rotated);
       run.say(
         fields(
           [
-            ['Rotated', `${rotated.name} (${rotated.id})`],
+            ['Rotated', `${shown.name} (${shown.id})`],
             [
               'Old secret',
               until === null
@@ -284,7 +288,7 @@ async function confirmDelete(run: Run, client: PatinaClient, id: string): Promis
   if (!run.ctx.stdin.isTTY) {
     throw usageError('Refusing to delete without confirmation: pass --yes');
   }
-  const found = await client.pats.get(id);
+  const found = visible(await client.pats.get(id));
   const sure = await confirm(
     run.ctx,
     `Delete ${found.name} (${found.id})? Scripts using it will stop working at once.`,

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { Context, Run } from '../context.js';
 import { runOf } from '../context.js';
 import { CliError, EXIT, usageError } from '../errors.js';
+import { visible } from '../output.js';
 import { scan } from '../scan/scanner.js';
 import { checkBaseUrl } from '../settings.js';
 import { example } from './help.js';
@@ -37,7 +38,7 @@ export function scanCommand(ctx: Context): Command {
       const baseUrl = revoke ? revocationBaseUrl(run) : undefined;
       const result = scan(args[0] as string[]);
       for (const { file, reason } of result.skipped)
-        run.say(run.err.dim(`skipped ${file}: ${reason}`));
+        run.say(run.err.dim(`skipped ${visible(file)}: ${visible(reason)}`));
       let sent: number | undefined;
       if (baseUrl !== undefined && result.secrets.length > 0) {
         await revokeLeakedCredentials({ baseUrl }, result.secrets);
@@ -51,7 +52,9 @@ export function scanCommand(ctx: Context): Command {
         });
       } else {
         for (const f of result.findings) {
-          run.print(`${f.file}:${f.line}:${f.column}: ${run.out.red(REDACTED)} (Patina secret)`);
+          run.print(
+            `${visible(f.file)}:${f.line}:${f.column}: ${run.out.red(REDACTED)} (Patina secret)`,
+          );
         }
       }
       const count = result.findings.length;

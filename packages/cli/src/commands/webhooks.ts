@@ -11,7 +11,7 @@ import type { Context, Run } from '../context.js';
 import { runOf } from '../context.js';
 import { relativeTime } from '../durations.js';
 import { CliError, usageError } from '../errors.js';
-import { fields, table } from '../output.js';
+import { fields, table, visible } from '../output.js';
 import { confirm } from '../prompt.js';
 import { example } from './help.js';
 
@@ -41,7 +41,7 @@ export function webhooksCommand(ctx: Context): Command {
       run.print(
         table(
           ['URL', 'EVENTS', 'STATUS', 'DESCRIPTION', 'ID'],
-          all.map((hook) => [
+          visible(all).map((hook) => [
             hook.url,
             hook.events.join(' '),
             hookStatus(hook, run),
@@ -102,7 +102,7 @@ export function webhooksCommand(ctx: Context): Command {
         if (!run.ctx.stdin.isTTY) {
           throw usageError('Refusing to delete without confirmation: pass --yes');
         }
-        const hook = await client.webhooks.get(id);
+        const hook = visible(await client.webhooks.get(id));
         if (!(await confirm(run.ctx, `Delete the webhook to ${hook.url} (${id})?`))) {
           throw new CliError('Not deleted.');
         }
@@ -134,9 +134,10 @@ export function webhooksCommand(ctx: Context): Command {
       const id = checkWebhookId(args[0] as string);
       const queued = await run.client().webhooks.test(id);
       if (run.json) return run.printJson(queued);
-      run.print(queued.deliveryId);
+      const shown = visible(queued);
+      run.print(shown.deliveryId);
       run.say(
-        `Ping queued (webhook-id ${queued.eventId}); follow it with \`patina webhooks deliveries ${id}\`.`,
+        `Ping queued (webhook-id ${shown.eventId}); follow it with \`patina webhooks deliveries ${id}\`.`,
       );
     });
 
@@ -176,7 +177,7 @@ export function webhooksCommand(ctx: Context): Command {
       run.print(
         table(
           ['CREATED', 'EVENT', 'STATUS', 'ATTEMPTS', 'LAST ANSWER', 'NEXT TRY', 'ID'],
-          found.map((d) => {
+          visible(found).map((d) => {
             const last = d.attempts.at(-1);
             return [
               relativeTime(d.created, now),
@@ -211,11 +212,12 @@ function hookStatus(hook: Webhook, run: Run): string {
 }
 
 function showSecret(run: Run, verb: string, hook: CreateWebhookResponse): void {
+  const shown = visible(hook);
   run.say(
     fields(
       [
-        [verb, `${hook.url} (${hook.id})`],
-        ['Events', hook.events.join(' ')],
+        [verb, `${shown.url} (${shown.id})`],
+        ['Events', shown.events.join(' ')],
       ],
       run.err.dim,
     ) +

@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { runOf } from '../context.js';
 import { relativeTime } from '../durations.js';
 import { notLoggedIn } from '../errors.js';
-import { fields, table } from '../output.js';
+import { fields, table, visible } from '../output.js';
 import type { Setting, Settings } from '../settings.js';
 import { clientFrom } from '../settings.js';
 import { example } from './help.js';
@@ -45,27 +45,27 @@ export function whoamiCommand(ctx: Context): Command {
       }
       const now = run.ctx.nowMs();
       const out = run.out;
+      const username = visible(me.username);
+      const shownPat = visible(pat);
+      const unreadable = visible(patUnreadable);
       run.print(
         fields(
           [
             ['Logged in to', client.baseUrl],
-            ['Identity', `${out.bold(me.username)} (${me.sub})`],
-            ['PAT', pat ? `${pat.name} (${pat.id})` : me.client_id],
-            ...(pat
+            ['Identity', `${out.bold(username)} (${visible(me.sub)})`],
+            ['PAT', shownPat ? `${shownPat.name} (${shownPat.id})` : visible(me.client_id)],
+            ...(shownPat
               ? ([
-                  ['PAT scopes', pat.scope.join(' ')],
+                  ['PAT scopes', shownPat.scope.join(' ')],
                   [
                     'PAT expires',
-                    pat.expirationDate
-                      ? `${pat.expirationDate} (${relativeTime(pat.expirationDate, now)})`
+                    shownPat.expirationDate
+                      ? `${shownPat.expirationDate} (${relativeTime(shownPat.expirationDate, now)})`
                       : 'never',
                   ],
                 ] as [string, string][])
-              : ([['PAT details', out.yellow(patUnreadable ?? 'not found')]] as [
-                  string,
-                  string,
-                ][])),
-            ['Token rights', me.scope],
+              : ([['PAT details', out.yellow(unreadable ?? 'not found')]] as [string, string][])),
+            ['Token rights', visible(me.scope)],
             ['Token expires', `${expiresAt} (${relativeTime(expiresAt, now)})`],
           ],
           out.dim,

@@ -1,7 +1,14 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import {
+  FREE_TEXT_KEYWORD,
+  freeTextProblem,
+  keptText,
+  type FreeTextProblem,
+} from '@patina/contract';
+import { Ajv, type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import FormatRegistry from 'ajv-formats';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { PatinaError } from '../core/errors.js';
+import { freeTextError } from '../core/free-text.js';
 import { echo } from '../core/redact.js';
 
 /**
@@ -18,8 +25,35 @@ function makeAjv(coerce: boolean): Ajv {
     strict: false,
   });
   FormatRegistry.default(ajv);
+  ajv.addKeyword({
+    keyword: FREE_TEXT_KEYWORD,
+    type: 'string',
+    schemaType: 'boolean',
+    modifying: true,
+    errors: true,
+    validate: checkFreeText,
+  });
   return ajv;
 }
+
+/**
+ * The free-text keyword (`@patina/contract`, free-text.ts): a text that breaks the rule is
+ * refused with the problem in `params`; one that keeps it is written back into the body as
+ * Patina keeps it (trimmed, NFC).
+ */
+const checkFreeText: SchemaValidateFunction = (schema, data, _parent, context) => {
+  if (schema !== true || typeof data !== 'string') return true;
+  const problem = freeTextProblem(data);
+  if (problem) {
+    checkFreeText.errors = [{ keyword: FREE_TEXT_KEYWORD, message: problem, params: { problem } }];
+    return false;
+  }
+  // The body's root has no parent to write into; a free-text field is never the root.
+  if (context?.parentData !== undefined) {
+    context.parentData[context.parentDataProperty] = keptText(data);
+  }
+  return true;
+};
 
 /** The two validator sets of one set of shared schemas, each by schema text. */
 interface Compiled {
@@ -88,6 +122,9 @@ export function validationToError(
   // Field names come from the request (an unknown member's name is whatever was sent).
   const field = (name: string) => `${where}'${echo(name)}'`;
 
+  if (error.keyword === FREE_TEXT_KEYWORD) {
+    return freeTextError(base || 'body', params.problem as FreeTextProblem);
+  }
   switch (error.keyword) {
     case 'required': {
       const name = join(base, String(params.missingProperty));

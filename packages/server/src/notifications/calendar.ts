@@ -63,13 +63,23 @@ function icalTime(iso: string): string {
   return iso.slice(0, 19).replace(/[-:]/g, '') + 'Z';
 }
 
-/** RFC 5545 §3.3.11 TEXT: backslash, semicolon, comma and newlines escaped. */
+/** RFC 5545 §3.1 CONTROL, less HTAB: characters TEXT may not carry. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
+
+/**
+ * RFC 5545 §3.3.11 TEXT: backslash, semicolon, comma and line breaks escaped. A line break is
+ * CRLF, LF or a bare CR (a calendar would end the property line at any of them); any other
+ * control character is not TEXT at all (TSAFE-CHAR excludes CONTROL but HTAB) and becomes U+FFFD.
+ * Names are checked on the way in, but a database older than that check may still hold any.
+ */
 function text(value: string): string {
   return value
     .replace(/\\/g, '\\\\')
     .replace(/;/g, '\\;')
     .replace(/,/g, '\\,')
-    .replace(/\r?\n/g, '\\n');
+    .replace(/\r\n|\r|\n/g, '\\n')
+    .replace(CONTROL, '\uFFFD');
 }
 
 /**

@@ -1,6 +1,7 @@
-import { ALL_SCOPES, type ExpiryRule } from '@patina/contract';
+import { ALL_SCOPES, MAX_DESCRIPTION_LENGTH, type ExpiryRule } from '@patina/contract';
 import type { Policy } from '../config/schema.js';
 import { illegalValue, requiredMissing } from '../core/errors.js';
+import { cleanText } from '../core/free-text.js';
 import type { RightsModel } from '../identities/rights.js';
 import { checkAllowedCidrs } from './allowed-cidrs.js';
 import { resolveExpiry, type ResolvedExpiry } from './expiry.js';
@@ -62,19 +63,34 @@ export function checkCreateInput(
     scope,
     accessTokenValiditySeconds: validity,
     ...expiry,
-    description: input.description ?? '',
+    description: checkDescription(input.description ?? ''),
     allowedCidrs: checkAllowedCidrs(input.allowedCidrs),
   };
 }
 
-/** A PAT's name, on create and on PATCH: trimmed, 1 to 128 characters. */
+/**
+ * A PAT's name, on create and on either PATCH: free text (core/free-text.ts), trimmed, 1 to 128
+ * characters. A JSON Patch `value` is typed by no schema, so this is where its name is checked.
+ */
 export function checkName(raw: string): string {
-  const name = raw.trim();
+  const name = cleanText('name', raw).trim();
   if (name.length === 0) throw requiredMissing('name');
   if (name.length > NAME_MAX) {
     throw illegalValue('name', `'name' must be at most ${NAME_MAX} characters after trimming`);
   }
   return name;
+}
+
+/** A PAT's description, on create and on the merge patch: free text, 0 to 1000 characters. */
+export function checkDescription(raw: string): string {
+  const description = cleanText('description', raw);
+  if (description.length > MAX_DESCRIPTION_LENGTH) {
+    throw illegalValue(
+      'description',
+      `'description' must be at most ${MAX_DESCRIPTION_LENGTH} characters`,
+    );
+  }
+  return description;
 }
 
 /** A PAT's scope, on create and on PATCH: catalogued scopes, de-duplicated; null is the default. */

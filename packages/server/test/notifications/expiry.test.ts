@@ -134,4 +134,33 @@ describe('GET /patina/v1/me/expirations.ics', () => {
     const anonymous = await t.request({ method: 'GET', url: '/patina/v1/me/expirations.ics' });
     expect(anonymous.statusCode).toBe(401);
   });
+
+  it('escapes a bare CR and drops other control characters of a name an old database holds', async () => {
+    const t = await startTestApp();
+    const bea = await t.user({ name: 'Bea', login: 'bea' });
+    const { id } = await t.mintPat(bea.identity.id, {
+      name: 'deploy',
+      expirationDate: '2026-03-01T12:30:00.000Z',
+    });
+    // Names are refused with these now; a database from before that check may still hold one.
+    await t.storage.db
+      .updateTable('personal_access_tokens')
+      .set({ name: 'deploy\rDTSTART:19700101T000000Z\r\nX\n\u001b[2J\u0007' })
+      .where('id', '=', id)
+      .execute();
+    const res = await t.request({
+      method: 'GET',
+      url: '/patina/v1/me/expirations.ics',
+      token: bea.token,
+    });
+    expect(res.statusCode).toBe(200);
+    // Every line ends with CRLF: no CR or LF on its own, no other control character.
+    // eslint-disable-next-line no-control-regex
+    expect(res.body.replace(/\r\n/g, '')).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f]/);
+    const unfolded = res.body.replace(/\r\n /g, '');
+    expect(unfolded).toContain(
+      'SUMMARY:Personal access token "deploy\\nDTSTART:19700101T000000Z\\nX\\n\uFFFD[2J\uFFFD" expires\r\n',
+    );
+    expect(unfolded.match(/^DTSTART:/gm)).toEqual(['DTSTART:', 'DTSTART:']);
+  });
 });
