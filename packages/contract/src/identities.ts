@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { FreeText } from './free-text.js';
 import { DateTime, Id, Nullable, pageQueryFields, StringEnum } from './schema-helpers.js';
 
 /** Patina's identities: the owners of PATs (admin API, `/patina/v1/identities`). */
@@ -15,6 +16,30 @@ const Email = Type.String({
   examples: ['ada@example.com'],
 });
 
+/**
+ * The OpenID provider account an identity signs in to the console as: the ID token's `iss` and
+ * `sub`, the only claims that name a person stably (OpenID Connect Core §5.7). Set by the
+ * identity's first SSO sign-in or by an administrator; `sub` is at most 255 characters (Core §2).
+ */
+export const SsoLink = Type.Object(
+  {
+    issuer: Type.String({
+      format: 'uri',
+      maxLength: 512,
+      description: 'The issuer, as the ID token names it in `iss`',
+      examples: ['https://login.example.com'],
+    }),
+    subject: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'The person at that issuer, as the ID token names them in `sub`',
+      examples: ['248289761001'],
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SsoLink = Static<typeof SsoLink>;
+
 export const IdentityResponse = Type.Object(
   {
     id: Id('The identity id'),
@@ -24,6 +49,11 @@ export const IdentityResponse = Type.Object(
     roles: Type.Array(Type.String()),
     rights: Type.Array(Type.String(), { description: 'Rights granted directly, beside roles' }),
     email: Type.Optional(Email),
+    ssoLink: Type.Optional(
+      Type.Object(SsoLink.properties, {
+        description: 'The OpenID provider account that signs in as this identity, if any',
+      }),
+    ),
     created: DateTime('When the identity was created'),
     modified: DateTime('When the identity last changed'),
   },
@@ -33,8 +63,8 @@ export type Identity = Static<typeof IdentityResponse>;
 
 export const CreateIdentityRequest = Type.Object(
   {
-    name: Type.String({ description: 'Display name' }),
-    login: Type.Optional(Type.String({ description: 'Unique login; default derived from name' })),
+    name: FreeText({ description: 'Display name' }),
+    login: Type.Optional(FreeText({ description: 'Unique login; default derived from name' })),
     roles: Type.Optional(Type.Array(Type.String(), { description: 'Default ["USER"]' })),
     rights: Type.Optional(Type.Array(Type.String())),
     status: Type.Optional(IdentityStatusSchema),
@@ -46,16 +76,26 @@ export type CreateIdentityRequest = Static<typeof CreateIdentityRequest>;
 
 export const IdentityMergePatch = Type.Object(
   {
-    name: Type.Optional(Type.String()),
+    name: Type.Optional(FreeText()),
     roles: Type.Optional(Type.Array(Type.String())),
     rights: Type.Optional(Type.Array(Type.String())),
     status: Type.Optional(IdentityStatusSchema),
     email: Type.Optional(Nullable(Email)),
+    ssoLink: Type.Optional(
+      Nullable(
+        Type.Object(SsoLink.properties, {
+          additionalProperties: false,
+          description:
+            'Links the identity to an OpenID provider account, so that account’s SSO sign-ins are this identity; null removes the link',
+        }),
+      ),
+    ),
   },
   {
     additionalProperties: false,
     $id: 'IdentityMergePatch',
-    description: 'RFC 7396 merge patch; `email: null` removes the address',
+    description:
+      'RFC 7396 merge patch; `email: null` removes the address, `ssoLink: null` the SSO link',
   },
 );
 export type IdentityMergePatch = Static<typeof IdentityMergePatch>;

@@ -52,7 +52,10 @@ export class Identities {
     });
   }
 
-  /** An RFC 7396 merge patch of name, roles, rights or status. */
+  /**
+   * An RFC 7396 merge patch of name, roles, rights, status, email or ssoLink (the OpenID provider
+   * account, `{ issuer, subject }`, whose SSO sign-ins are this identity; null removes it).
+   */
   update(id: string, patch: IdentityMergePatch, options: RequestOptions = {}): Promise<Identity> {
     return this.api.call({
       method: 'PATCH',

@@ -1,12 +1,15 @@
-import type { AuditContext } from '../access/context.js';
+import type { Identity } from '@patina/contract';
+import { randomBytes } from 'node:crypto';
+import type { AuditContext, RequestContext } from '../access/context.js';
 import { systemContext } from '../access/context.js';
+import { PatinaError } from '../core/errors.js';
 import type { IdentityService } from '../identities/identity-service.js';
 import type { ClientCredentialsGrant } from '../oauth/client-credentials.js';
 import type { ConsoleSessionRecord } from '../storage/console-sessions-repository.js';
 import type { Storage } from '../storage/repositories.js';
 import type { Clock } from '../core/clock.js';
 import type { ConsoleSessions } from './sessions.js';
-import { personFromClaims, type ClaimMapping } from './sso-identity.js';
+import { personFromClaims, type ClaimMapping, type SsoPerson } from './sso-identity.js';
 
 export interface SignedIn {
   cookie: string;
@@ -14,7 +17,8 @@ export interface SignedIn {
 }
 
 /** Why an SSO sign-in found no identity to be. */
-export type SsoRefusal = 'NO_IDENTITY_CLAIM' | 'NOT_PROVISIONED' | 'DISABLED' | 'UNUSABLE_LOGIN';
+export type SsoRefusal =
+  'NO_IDENTITY_CLAIM' | 'NOT_PROVISIONED' | 'DISABLED' | 'UNUSABLE_LOGIN' | 'AMBIGUOUS_EMAIL';
 
 /** The actor the console's SSO acts as when it creates or updates an identity. */
 const SSO_ACTOR = systemContext('patina console sso');
@@ -32,7 +36,7 @@ export class ConsoleSignIn {
       storage: Storage;
       sessions: ConsoleSessions;
       clock: Clock;
-      sso: ClaimMapping & { autoProvision: boolean };
+      sso: ClaimMapping & { autoProvision: boolean; linkExistingByVerifiedEmail: boolean };
     },
   ) {}
 
@@ -63,34 +67,30 @@ export class ConsoleSignIn {
     });
   }
 
+  /**
+   * The sign-in of the person the issuer's claims describe. It is bound to their account at the
+   * issuer, (`iss`, `sub`): a returning person is the identity that pair is linked to, whatever
+   * their address or user name says now. A first sign-in never takes over an identity made
+   * another way (the bootstrap administrator, the API): it is linked only where an administrator
+   * linked that identity, or where `sso.linkExistingByVerifiedEmail` is on and the issuer has
+   * verified the address; otherwise it gets an identity of its own (`sso.autoProvision`) or is
+   * refused.
+   */
   async withSso(
     claims: Record<string, unknown>,
     context: AuditContext,
   ): Promise<SignedIn | { refusal: SsoRefusal }> {
     const person = personFromClaims(claims, this.deps.sso);
     if (!person) return { refusal: 'NO_IDENTITY_CLAIM' };
-    const { identities, storage } = this.deps;
     const actor = { ...SSO_ACTOR, audit: { ...SSO_ACTOR.audit, sourceIp: context.sourceIp } };
-    let identity = await storage.repos.identities.findByLogin(person.login);
-    if (!identity) {
-      if (!this.deps.sso.autoProvision) return { refusal: 'NOT_PROVISIONED' };
-      try {
-        identity = await identities.create(actor, {
-          name: person.name,
-          login: person.login,
-          roles: person.roles ?? ['USER'],
-          email: person.email,
-        });
-      } catch {
-        // A login Patina cannot hold (characters outside its pattern, too long), or one made
-        // by a sign-in on another node a moment ago: look again before giving up.
-        identity = await storage.repos.identities.findByLogin(person.login);
-        if (!identity) return { refusal: 'UNUSABLE_LOGIN' };
-      }
-    }
+    const found = await this.#identityOf(person, actor);
+    if ('refusal' in found) return found;
+    let identity = found.identity;
     if (identity.status !== 'ACTIVE') return { refusal: 'DISABLED' };
+    // Every identity reached here is the link's own (made by SSO, or linked on purpose), so the
+    // groups may set its roles; no other identity's roles are ever touched.
     if (person.roles && !sameMembers(person.roles, identity.roles)) {
-      identity = await identities.update(actor, identity.id, { roles: person.roles });
+      identity = await this.deps.identities.update(actor, identity.id, { roles: person.roles });
     }
     return this.deps.sessions.start({
       identityId: identity.id,
@@ -99,6 +99,81 @@ export class ConsoleSignIn {
       userAgent: context.userAgent,
     });
   }
+
+  /** The identity the person's account is linked to, linking or making one at a first sign-in. */
+  async #identityOf(
+    person: SsoPerson,
+    actor: RequestContext,
+  ): Promise<{ identity: Identity } | { refusal: SsoRefusal }> {
+    const { identities, storage, sso } = this.deps;
+    const linked = await storage.repos.identities.findBySsoLink(person.link);
+    if (linked) return { identity: linked };
+    if (sso.linkExistingByVerifiedEmail && person.email !== null) {
+      const matches = await storage.repos.identities.findUnlinkedByEmail(person.email, 2);
+      // Two identities with the address: which one is this person's is for an administrator.
+      if (matches.length > 1) return { refusal: 'AMBIGUOUS_EMAIL' };
+      if (matches[0] && (await identities.linkIfUnlinked(actor, matches[0].id, person.link))) {
+        return { identity: await identities.get(actor, matches[0].id) };
+      }
+      // Linked a moment ago by this person's sign-in on another node, or to someone else.
+      const raced = await storage.repos.identities.findBySsoLink(person.link);
+      if (raced) return { identity: raced };
+    }
+    if (!sso.autoProvision) return { refusal: 'NOT_PROVISIONED' };
+    if (person.login === undefined) return { refusal: 'NO_IDENTITY_CLAIM' };
+    return this.#create(person, person.login, actor);
+  }
+
+  /**
+   * A new identity linked to the person's account. A wanted login another identity holds is
+   * never a reason to attach to that identity: the new one takes the first free `login-2` …
+   * `login-9`, then a random suffix.
+   */
+  async #create(
+    person: SsoPerson,
+    wanted: string,
+    actor: RequestContext,
+  ): Promise<{ identity: Identity } | { refusal: SsoRefusal }> {
+    let email = person.email;
+    const logins = loginCandidates(wanted);
+    for (let login = logins.next(); !login.done;) {
+      try {
+        const identity = await this.deps.identities.create(actor, {
+          name: person.name || login.value,
+          login: login.value,
+          roles: person.roles ?? ['USER'],
+          email,
+          ssoLink: person.link,
+        });
+        return { identity };
+      } catch (error) {
+        if (!(error instanceof PatinaError)) throw error;
+        if (error.field === 'ssoLink') {
+          // Made a moment ago by this person's sign-in on another node.
+          const raced = await this.deps.storage.repos.identities.findBySsoLink(person.link);
+          if (raced) return { identity: raced };
+        }
+        if (error.field === 'email' && email !== null) {
+          // An address Patina cannot mail to: the identity is made without one.
+          email = null;
+        } else if (error.code === 'REFERENCE_CONFLICT' && error.field === 'login') {
+          login = logins.next();
+        } else {
+          // A login (or name) Patina cannot hold: characters outside its pattern, too long.
+          return { refusal: 'UNUSABLE_LOGIN' };
+        }
+      }
+    }
+    return { refusal: 'UNUSABLE_LOGIN' };
+  }
+}
+
+/** The logins a new SSO identity tries in turn: the wanted one, then variants of it. */
+function* loginCandidates(wanted: string): Generator<string> {
+  yield wanted;
+  const base = wanted.slice(0, 110);
+  for (let n = 2; n <= 9; n++) yield `${base}-${n}`;
+  yield `${base}-${randomBytes(4).toString('hex')}`;
 }
 
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {

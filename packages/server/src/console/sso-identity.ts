@@ -1,3 +1,6 @@
+import type { SsoLink } from '@patina/contract';
+import { canonicalSsoLink } from '../identities/sso-link.js';
+
 /** How the issuer's claims name a Patina identity: the `sso.*` settings that say so. */
 export interface ClaimMapping {
   identityClaims: readonly string[];
@@ -6,36 +9,57 @@ export interface ClaimMapping {
 }
 
 export interface SsoPerson {
-  /** The login of the Patina identity this person is. */
-  login: string;
+  /**
+   * The person's account at the issuer: the ID token's (`iss`, `sub`), the only pair a relying
+   * party may take as a stable identifier (OpenID Connect Core §5.7), and the only key an SSO
+   * sign-in is matched on.
+   */
+  link: SsoLink;
+  /**
+   * The login a new identity made for this person would want: the first of `identityClaims`
+   * that holds a usable value. A display name only; it never finds an existing identity.
+   */
+  login: string | undefined;
   name: string;
+  /** The address, only when the issuer says it has verified it (`email_verified: true`). */
   email: string | null;
   /** USER plus the roles of the person's groups, when groupRoles is set; else undefined. */
   roles: string[] | undefined;
 }
 
 /**
- * The person the claims describe, or undefined when none of the identity claims holds a usable
- * value. The first of `identityClaims` that is a non-empty string wins; an `email` the issuer
- * says is not verified is skipped, as anyone could have typed it (OpenID Connect Core §5.1).
+ * The person the claims describe, or undefined when they carry no usable (`iss`, `sub`). An
+ * `email` counts only when `email_verified` is exactly true: anyone can type an address into an
+ * account at most providers, and one the provider has not checked says nothing about who holds
+ * it (OpenID Connect Core §5.1, §5.7).
  */
 export function personFromClaims(
   claims: Record<string, unknown>,
   mapping: ClaimMapping,
 ): SsoPerson | undefined {
+  if (typeof claims.iss !== 'string' || typeof claims.sub !== 'string') return undefined;
+  const checked = canonicalSsoLink(claims.iss, claims.sub);
+  if (!('link' in checked)) return undefined;
+  const email =
+    typeof claims.email === 'string' && claims.email.trim() !== '' && claims.email_verified === true
+      ? claims.email.trim()
+      : null;
   let login: string | undefined;
   for (const claim of mapping.identityClaims) {
-    const value = claims[claim];
+    const value = claim === 'email' ? email : claims[claim];
     if (typeof value !== 'string' || value.trim() === '') continue;
-    if (claim === 'email' && claims.email_verified === false) continue;
     login = value.trim();
     break;
   }
-  if (login === undefined) return undefined;
-  const name = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim() : login;
-  const email =
-    typeof claims.email === 'string' && claims.email_verified !== false ? claims.email : null;
-  return { login, name, email, roles: rolesFromGroups(claims[mapping.groupsClaim], mapping) };
+  const name =
+    typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim() : (login ?? '');
+  return {
+    link: checked.link,
+    login,
+    name,
+    email,
+    roles: rolesFromGroups(claims[mapping.groupsClaim], mapping),
+  };
 }
 
 function rolesFromGroups(groups: unknown, mapping: ClaimMapping): string[] | undefined {

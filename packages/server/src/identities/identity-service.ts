@@ -1,13 +1,16 @@
-import { type Identity, type IdentityStatus, canonicalScope } from '@patina/contract';
+import { type Identity, type IdentityStatus, type SsoLink, canonicalScope } from '@patina/contract';
 import { randomBytes } from 'node:crypto';
 import { authorize } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { conflict, illegalValue, notFoundById, requiredMissing } from '../core/errors.js';
+import { cleanText } from '../core/free-text.js';
 import { isUniqueViolation } from '../storage/dialect.js';
-import type { Storage } from '../storage/repositories.js';
+import type { IdentityChanges } from '../storage/identities-repository.js';
+import type { Repositories as Repos, Storage } from '../storage/repositories.js';
 import { type RightsModel } from './rights.js';
+import { canonicalSsoLink } from './sso-link.js';
 import { echo } from '../core/redact.js';
 
 export interface CreateIdentityInput {
@@ -17,6 +20,8 @@ export interface CreateIdentityInput {
   rights?: string[] | undefined;
   status?: IdentityStatus | undefined;
   email?: string | null | undefined;
+  /** The OpenID provider account that signs in as it (the console's SSO makes identities so). */
+  ssoLink?: SsoLink | undefined;
 }
 
 /** RFC 7396 merge patch of an identity: only these members, each optional. */
@@ -27,6 +32,8 @@ export interface IdentityPatch {
   status?: IdentityStatus | undefined;
   /** null removes the address. */
   email?: string | null | undefined;
+  /** null removes the link: the account's next SSO sign-in is a first one again. */
+  ssoLink?: SsoLink | null | undefined;
 }
 
 const LOGIN_PATTERN = /^[A-Za-z0-9._@+-]{1,128}$/;
@@ -59,6 +66,8 @@ export class IdentityService {
     if (!LOGIN_PATTERN.test(login)) {
       throw illegalValue('login', "'login' must be 1 to 128 letters, digits or any of . _ @ + -");
     }
+    // A Patina secret has a login's shape: one pasted here would be shown in every list.
+    cleanText('login', login);
     const now = this.deps.clock.now().toISOString();
     const identity: Identity = {
       id: randomBytes(16).toString('hex'),
@@ -68,11 +77,13 @@ export class IdentityService {
       roles: this.#roles(input.roles ?? ['USER']),
       rights: this.#rights(input.rights ?? []),
       ...(input.email != null && { email: this.#email(input.email) }),
+      ...(input.ssoLink !== undefined && { ssoLink: this.#ssoLink(input.ssoLink) }),
       created: now,
       modified: now,
     };
     try {
       await this.deps.storage.transaction(async (repos) => {
+        if (identity.ssoLink) await this.#refuseLinkedElsewhere(repos, identity.ssoLink, undefined);
         await repos.identities.insert(identity);
         await this.deps.audit.record(repos, {
           type: 'IDENTITY_CREATED',
@@ -83,16 +94,49 @@ export class IdentityService {
             roles: identity.roles,
             status: identity.status,
             ...(identity.email !== undefined && { email: identity.email }),
+            ...(identity.ssoLink !== undefined && { ssoLink: identity.ssoLink }),
           },
         });
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
+        // The login, or a link another identity took a moment ago (a sign-in on another node).
+        const holder =
+          identity.ssoLink &&
+          (await this.deps.storage.repos.identities.findBySsoLink(identity.ssoLink));
+        if (holder) throw linkedElsewhere(holder.id);
         throw conflict('login', `An identity with login '${echo(login)}' already exists`);
       }
       throw error;
     }
     return identity;
+  }
+
+  /**
+   * Links an identity that has no SSO link yet to an OpenID provider account: the first SSO
+   * sign-in of a person whose verified address is that identity's, when
+   * `sso.linkExistingByVerifiedEmail` allows it. False when the identity got a link meanwhile or
+   * the account is linked to another identity; nothing is written then.
+   */
+  async linkIfUnlinked(ctx: RequestContext, id: string, link: SsoLink): Promise<boolean> {
+    authorize(ctx, 'manageAll', MANAGING);
+    const now = this.deps.clock.now().toISOString();
+    try {
+      return await this.deps.storage.transaction(async (repos) => {
+        if (!(await repos.identities.linkIfUnlinked(id, link, now))) return false;
+        const current = await repos.identities.findById(id);
+        await this.deps.audit.record(repos, {
+          type: 'IDENTITY_UPDATED',
+          context: ctx.audit,
+          target: { type: 'IDENTITY', id, name: current?.name ?? null },
+          details: { changed: ['ssoLink'], ssoLink: link },
+        });
+        return true;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
   }
 
   async get(ctx: RequestContext, id: string): Promise<Identity> {
@@ -117,9 +161,33 @@ export class IdentityService {
       ...(patch.email !== undefined && {
         email: patch.email === null ? null : this.#email(patch.email),
       }),
+      ...(patch.ssoLink !== undefined && {
+        ssoLink: patch.ssoLink === null ? null : this.#ssoLink(patch.ssoLink),
+      }),
     };
     const now = this.deps.clock.now().toISOString();
+    try {
+      await this.#update(ctx, id, changes, now);
+    } catch (error) {
+      // The link is the only unique member a patch can change: another identity took it between
+      // the check and the write.
+      if (isUniqueViolation(error) && changes.ssoLink) {
+        const holder = await this.deps.storage.repos.identities.findBySsoLink(changes.ssoLink);
+        throw linkedElsewhere(holder?.id ?? 'another identity');
+      }
+      throw error;
+    }
+    return this.#find(id);
+  }
+
+  async #update(
+    ctx: RequestContext,
+    id: string,
+    changes: Omit<IdentityChanges, 'modified' | 'disabledAt'>,
+    now: string,
+  ): Promise<void> {
     await this.deps.storage.transaction(async (repos) => {
+      if (changes.ssoLink) await this.#refuseLinkedElsewhere(repos, changes.ssoLink, id);
       const updated = await repos.identities.update(id, {
         ...changes,
         // Access tokens issued before the last disable never come back (auth/bearer.ts).
@@ -135,7 +203,18 @@ export class IdentityService {
         details: { changed: Object.keys(changes), ...changes },
       });
     });
-    return this.#find(id);
+  }
+
+  /** One OpenID provider account signs in as one identity (a unique index, migration 0009). */
+  async #refuseLinkedElsewhere(repos: Repos, link: SsoLink, id: string | undefined) {
+    const holder = await repos.identities.findBySsoLink(link);
+    if (holder && holder.id !== id) throw linkedElsewhere(holder.id);
+  }
+
+  #ssoLink(raw: SsoLink): SsoLink {
+    const checked = canonicalSsoLink(raw.issuer, raw.subject);
+    if ('link' in checked) return checked.link;
+    throw illegalValue(`ssoLink.${checked.field}`, `'ssoLink.${checked.field}' ${checked.message}`);
   }
 
   async #find(id: string): Promise<Identity> {
@@ -181,38 +260,11 @@ export class IdentityService {
   }
 }
 
-/** A surrogate half without its other half: not a character, and not encodable as UTF-8. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/**
- * Characters a name shows nothing for or that change how text around it is shown: control
- * characters (NUL, CR/LF, the ESC of terminal escapes), format characters (the RTL override,
- * zero-width spaces, the BOM) and the line and paragraph separators.
- */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
-/**
- * The format characters real names and emoji need: ZWJ joins emoji sequences (👩‍💻) and, with
- * ZWNJ, shapes Arabic and Indic scripts; both only between two visible characters.
- */
-const JOINER_IN_WORD =
-  /(?<=[\p{L}\p{M}\p{N}\p{Extended_Pictographic}\uFE0F])[\u200C\u200D](?=[\p{L}\p{M}\p{N}\p{Extended_Pictographic}])/gu;
-
-/**
- * Text as identities keep it: Unicode NFC (so the same name typed on two systems is the same
- * string), without invisible or control characters, which could hide a name's real spelling in a
- * list or break a log line.
- */
-function cleanText(field: string, raw: string): string {
-  if (LONE_SURROGATE.test(raw)) {
-    throw illegalValue(field, `'${field}' must be valid Unicode text: it has a lone surrogate`);
-  }
-  const text = raw.normalize('NFC');
-  if (text.replace(JOINER_IN_WORD, '').match(INVISIBLE)) {
-    throw illegalValue(
-      field,
-      `'${field}' must not contain control or invisible characters (such as line breaks, escapes, zero-width spaces or direction overrides)`,
-    );
-  }
-  return text;
+function linkedElsewhere(holderId: string) {
+  return conflict(
+    'ssoLink',
+    `That SSO account is already linked to identity '${holderId}'; remove that link first ('ssoLink': null)`,
+  );
 }
 
 /** `Ada Lovelace` → `ada.lovelace`: a default login when the creator gives none. */

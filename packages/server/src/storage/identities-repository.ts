@@ -1,4 +1,5 @@
-import { type Identity, type IdentityStatus } from '@patina/contract';
+import { sql } from 'kysely';
+import { type Identity, type IdentityStatus, type SsoLink } from '@patina/contract';
 import type { Db } from './database.js';
 import type { RecordChange } from './change-feed.js';
 import { parseStringArray } from './json.js';
@@ -13,6 +14,8 @@ export interface IdentityChanges {
   email?: string | null;
   /** Set when the identity is disabled. */
   disabledAt?: string;
+  /** null removes the link. */
+  ssoLink?: SsoLink | null;
   modified: string;
 }
 
@@ -34,6 +37,8 @@ export class IdentitiesRepository {
         rights: JSON.stringify(identity.rights),
         email: identity.email ?? null,
         disabled_at: identity.status === 'DISABLED' ? identity.created : null,
+        sso_issuer: identity.ssoLink?.issuer ?? null,
+        sso_subject: identity.ssoLink?.subject ?? null,
         created: identity.created,
         modified: identity.modified,
       })
@@ -57,6 +62,50 @@ export class IdentitiesRepository {
       .where('login', '=', login)
       .executeTakeFirst();
     return row && toIdentity(row);
+  }
+
+  /** The identity an OpenID provider account is linked to (unique, migration 0009). */
+  async findBySsoLink(link: SsoLink): Promise<Identity | undefined> {
+    const row = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('sso_issuer', '=', link.issuer)
+      .where('sso_subject', '=', link.subject)
+      .executeTakeFirst();
+    return row && toIdentity(row);
+  }
+
+  /**
+   * Identities with no SSO link whose address is `email`, whatever its case (addresses are
+   * ASCII, identity-service.ts, so lower() is the same on both databases); at most `limit`.
+   */
+  async findUnlinkedByEmail(email: string, limit: number): Promise<Identity[]> {
+    const rows = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+      .where('sso_issuer', 'is', null)
+      .orderBy('created')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toIdentity);
+  }
+
+  /**
+   * Links an identity that has no SSO link yet; false when it has one (a concurrent sign-in
+   * linked it first) or does not exist. A link another identity holds fails the unique index.
+   */
+  async linkIfUnlinked(id: string, link: SsoLink, modified: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('identities')
+      .set({ sso_issuer: link.issuer, sso_subject: link.subject, modified })
+      .where('id', '=', id)
+      .where('sso_issuer', 'is', null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    await this.record({ kind: 'identity', id });
+    return true;
   }
 
   async list(page: { limit: number; offset: number }): Promise<Identity[]> {
@@ -89,6 +138,10 @@ export class IdentitiesRepository {
         ...(changes.rights !== undefined && { rights: JSON.stringify(changes.rights) }),
         ...(changes.email !== undefined && { email: changes.email }),
         ...(changes.disabledAt !== undefined && { disabled_at: changes.disabledAt }),
+        ...(changes.ssoLink !== undefined && {
+          sso_issuer: changes.ssoLink?.issuer ?? null,
+          sso_subject: changes.ssoLink?.subject ?? null,
+        }),
         modified: changes.modified,
       })
       .where('id', '=', id)
@@ -122,6 +175,10 @@ function toIdentity(row: IdentityRow): Identity {
     roles: parseStringArray(row.roles),
     rights: parseStringArray(row.rights),
     ...(row.email !== null && { email: row.email }),
+    ...(row.sso_issuer !== null &&
+      row.sso_subject !== null && {
+        ssoLink: { issuer: row.sso_issuer, subject: row.sso_subject },
+      }),
     created: row.created,
     modified: row.modified,
   };
