@@ -20,6 +20,21 @@ export default tseslint.config(
     },
   },
   {
+    // The client's address is read in one place, in canonical form (issue 21, item 11).
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['packages/server/src/http/client-address.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name=/^(request|req)$/][property.name='ip']",
+          message:
+            'Read the client address with clientAddress() or clientAddressKey() (http/client-address.ts): request.ip is whatever X-Forwarded-For said.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -7,6 +7,7 @@ import { expect, onTestFinished } from 'vitest';
 import { buildApp, createServices, type Services } from '../src/app.js';
 import { SYSTEM_CONTEXT } from '../src/access/context.js';
 import { ManualClock } from '../src/core/clock.js';
+import type { Resolve } from '../src/notifications/ssrf-guard.js';
 import { parseConfig } from '../src/config/load.js';
 import type { CreatePatInput } from '../src/pats/create-input.js';
 import type { Storage } from '../src/storage/repositories.js';
@@ -124,6 +125,8 @@ export const NEEDS_MY_MANAGE = {
     'You may not change this personal access token: it needs the right sp:my-personal-access-tokens:manage',
   delete:
     'You may not delete this personal access token: it needs the right sp:my-personal-access-tokens:manage',
+  rotate:
+    'You may not rotate this personal access token: it needs the right sp:my-personal-access-tokens:manage',
 };
 export const NEEDS_ALL_READ =
   "Listing other identities' personal access tokens needs the right sp:all-personal-access-tokens:read";
@@ -142,6 +145,8 @@ export interface TestAppOptions {
   /** Settings on top of the test defaults (merged one level deep into `policy`). */
   config?: Record<string, unknown> & { policy?: DeepPartial<Record<string, unknown>> };
   logger?: Logger;
+  /** How webhook and push hosts resolve (the SSRF guard checks every address); DNS otherwise. */
+  resolve?: Resolve;
 }
 
 /**
@@ -155,7 +160,13 @@ export async function startTestApp(options: TestAppOptions = {}) {
   const config = testConfig(database, options.config);
   const clock = new ManualClock(START);
   const storage = await openTestStorage(database);
-  const services = await createServices({ config, storage, masterKey: randomBytes(32), clock });
+  const services = await createServices({
+    config,
+    storage,
+    masterKey: randomBytes(32),
+    clock,
+    ...(options.resolve && { resolve: options.resolve }),
+  });
   const app = await buildApp(services, { logger: options.logger ?? false });
   await app.ready();
   const t = new TestApp(app, services, clock);

@@ -9,9 +9,13 @@ const SSO_ERRORS: Record<string, string> = {
   SSO_INVALID_RESPONSE: 'The identity provider’s answer could not be verified.',
   SSO_NOT_STARTED: 'That sign-in link has expired. Start again.',
   SSO_NO_IDENTITY_CLAIM: 'Your identity provider did not say who you are (no email or user name).',
-  SSO_NOT_PROVISIONED: 'You have no Patina identity yet. Ask an administrator to create one.',
+  SSO_NOT_PROVISIONED:
+    'Your account is not linked to a Patina identity yet. Ask an administrator to link it.',
+  SSO_AMBIGUOUS_EMAIL:
+    'More than one Patina identity has your email address. Ask an administrator to link yours.',
   SSO_DISABLED: 'Your Patina identity is disabled.',
   SSO_UNUSABLE_LOGIN: 'Your user name cannot be used as a Patina login.',
+  SSO_TOO_MANY_SIGN_INS: 'Too many sign-ins from your address. Try again in a few minutes.',
 };
 
 export function SignIn({ options, notice }: { options: SignInOptions; notice: string }) {

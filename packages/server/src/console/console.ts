@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { ConsoleSessions } from './sessions.js';
 import type { Sealer } from './seal.js';
+import type { SignInLimit } from './sign-in-limit.js';
 import { SsoClient } from './sso.js';
 
 /** The web console's services: its sessions, its sealer and, when configured, its SSO client. */
@@ -8,6 +9,8 @@ export interface ConsoleServices {
   sessions: ConsoleSessions;
   sealer: Sealer;
   sso: SsoClient | undefined;
+  /** Successful sign-ins per address (`console.signInRateLimit`). */
+  signInLimit: SignInLimit;
 }
 
 /** The SSO client of `sso.*`, or undefined when no issuer is set. */

@@ -20,7 +20,8 @@ export type CidrParse =
 
 /**
  * Parses `address` or `address/prefix`. IPv4 must be four decimal parts (ipaddr.js alone would
- * take `127.1` or hex), IPv6 any RFC 4291 text form without a zone; host bits must be zero.
+ * take `127.1` or hex), IPv6 any RFC 4291 text form without a zone; host bits must be zero. An
+ * IPv4-mapped IPv6 range of /96 or longer is read as the IPv4 range it maps.
  */
 export function parseCidr(text: string): CidrParse {
   const slash = text.indexOf('/');
@@ -38,8 +39,17 @@ export function parseCidr(text: string): CidrParse {
   if (prefixText !== undefined && !/^(0|[1-9]\d{0,2})$/.test(prefixText)) {
     return { ok: false, reason: 'syntax' };
   }
-  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  let prefix = prefixText === undefined ? bits : Number(prefixText);
   if (prefix > bits) return { ok: false, reason: 'syntax' };
+  // `::ffff:10.0.0.0/104` is 10.0.0.0/8 written as IPv4-mapped IPv6 (RFC 4291 §2.5.5.2). Client
+  // addresses in that form are read as IPv4, so the range is too; kept as IPv6 it matched nothing.
+  if (address.kind() === 'ipv6' && prefix >= 96) {
+    const ipv6 = address as ipaddr.IPv6;
+    if (ipv6.isIPv4MappedAddress()) {
+      address = ipv6.toIPv4Address();
+      prefix -= 96;
+    }
+  }
   const network = networkOf(address, prefix);
   if (format(network) !== format(address)) {
     return { ok: false, reason: 'host-bits', network: `${format(network)}/${prefix}` };
@@ -47,10 +57,43 @@ export function parseCidr(text: string): CidrParse {
   return { ok: true, range: { text: `${format(address)}/${prefix}`, address, prefix } };
 }
 
-/** A client address as a peer or a header gives it, IPv4-mapped IPv6 read as IPv4; or undefined. */
+/**
+ * A client address as a peer or a header gives it, IPv4-mapped IPv6 read as IPv4; or undefined.
+ * IPv4 is read as inet_aton reads it, as the SSRF guard does: `127.2`, `0x7f.0.0.2` and
+ * `0177.0.0.1` are the addresses they reach, not other addresses (canonicalAddress).
+ */
 export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   if (!ipaddr.isValid(text)) return undefined;
   return ipaddr.process(text);
+}
+
+/**
+ * The one text of a client address, as Patina stores it (audit `sourceIp`, `lastUsedFrom`) and
+ * keys it: IPv4 in dotted decimal, IPv4-mapped IPv6 as its IPv4, IPv6 in RFC 5952 form without a
+ * zone; undefined when `text` is not an address. So `0x7f.0.0.2`, `127.2` and `::ffff:127.0.0.2`
+ * in X-Forwarded-For are all stored, matched and counted as `127.0.0.2`.
+ */
+export function canonicalAddress(text: string): string | undefined {
+  const parsed = parseAddress(text);
+  // Through the bytes, which drops an IPv6 zone (`%eth0`): free text, and no part of the address.
+  return parsed && format(ipaddr.fromByteArray(parsed.toByteArray()));
+}
+
+/** The prefix an IPv6 client is counted by: one subscriber is usually given a whole /64. */
+const IPV6_KEY_PREFIX = 64;
+
+/**
+ * The key every per-address limit counts a client under (the OAuth lockout, the rate limits, the
+ * leak endpoint's limit, the connection cap, console sign-ins): an IPv4 address itself (/32), an
+ * IPv6 address's /64 (`2001:db8:1:2::/64`), since a single host is commonly handed a /64 (RFC
+ * 6177) and could otherwise count as 2^64 clients. IPv4-mapped IPv6 is keyed as the IPv4; what is
+ * not an address is keyed as `unknown`, one key for all of it.
+ */
+export function addressKey(address: string | null | undefined): string {
+  const parsed = address ? parseAddress(address) : undefined;
+  if (!parsed) return 'unknown';
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${format(networkOf(parsed, IPV6_KEY_PREFIX))}/${IPV6_KEY_PREFIX}`;
 }
 
 /** A fixed list of ranges to test addresses against. */

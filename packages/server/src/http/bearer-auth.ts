@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PatinaError } from '../core/errors.js';
 import type { BearerAuthenticator } from '../auth/bearer.js';
+import { clientAddress } from './client-address.js';
 
 /** The PAT's expiry, RFC 3339, on every bearer-authenticated answer (absent: never expires). */
 export const TOKEN_EXPIRATION_HEADER = 'patina-token-expiration';
@@ -27,7 +28,9 @@ export function bearerAuthHook(authenticator: BearerAuthenticator) {
         header ? 'The Authorization header is not a Bearer token' : 'A Bearer token is required',
       );
     }
-    const principal = await authenticator.authenticate(token, { sourceIp: request.ip });
+    const principal = await authenticator.authenticate(token, {
+      sourceIp: clientAddress(request),
+    });
     request.principal = principal;
     // Every answer to an authenticated call says when the PAT behind it expires, as GitHub's
     // token-expiration header does, so a script sees the deadline long before it reaches it. A

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { addressKey } from '../core/cidr.js';
 
 /** At most one log line a minute says connections were refused, and how many. */
 const WARN_EVERY_MS = 60_000;
@@ -10,7 +11,8 @@ const WARN_EVERY_MS = 60_000;
  * opening thousands of idle sockets must not use up the process's file descriptors for everyone
  * else. A connection over the cap is closed before a byte of it is read. The peer is the socket's
  * address, not `trustProxy`'s client address: behind a proxy every connection is the proxy's, and
- * the cap belongs there (docs/decisions.md, "Connections per address").
+ * the cap belongs there (docs/decisions.md, "Connections per address"). Addresses are counted by
+ * their key (addressKey): an IPv6 peer by its /64, which one host commonly holds entire.
  */
 export function capConnectionsPerAddress(
   server: Server,
@@ -33,7 +35,7 @@ export function capConnectionsPerAddress(
     lastWarnMs = nowMs;
   };
   server.prependListener('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = addressKey(socket.remoteAddress);
     const count = open.get(address) ?? 0;
     if (count >= max) {
       socket.destroy();

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSessions } from '../console/sessions.js';
 import type { ConsoleSessionRecord } from '../storage/console-sessions-repository.js';
+import { clientAddress } from './client-address.js';
 
 /** Only Patina's API is reachable through the console: the PAT surfaces and the admin API. */
 const FORWARDED = /^\/(v3|beta|v2024|v2025|v2026|personal-access-tokens|patina)(\/|$)/;
@@ -52,7 +53,8 @@ export async function registerConsoleProxy(
         method: request.method,
         url: target.pathname + target.search,
         headers,
-        remoteAddress: request.ip,
+        // The client's address, so the API's limits and audit see the browser, not Patina.
+        remoteAddress: clientAddress(request) ?? 'unknown',
         ...(Buffer.isBuffer(request.body) && { payload: request.body }),
       });
       if (response.statusCode === 401) {

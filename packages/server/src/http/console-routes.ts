@@ -10,8 +10,10 @@ import { CSRF_HEADER, SAFE_METHODS, crossSiteRefusal, csrfTokenMatches } from '.
 import type { Sealer } from '../console/seal.js';
 import type { ConsoleSessions, SessionRefusal } from '../console/sessions.js';
 import type { ConsoleSignIn, SignedIn } from '../console/sign-in.js';
+import type { SignInLimit } from '../console/sign-in-limit.js';
 import { SsoError, type PendingSignIn, type SsoClient } from '../console/sso.js';
 import type { ConsoleSessionRecord } from '../storage/console-sessions-repository.js';
+import { clientAddressKey } from './client-address.js';
 import { registerConsoleProxy } from './console-proxy.js';
 import { registerConsoleStatic } from './console-static.js';
 import { auditContext } from './request-context.js';
@@ -23,6 +25,8 @@ export interface ConsoleRouteDeps {
   rights: RightsModel;
   sessions: ConsoleSessions;
   signIn: ConsoleSignIn;
+  /** Successful sign-ins per address (`console.signInRateLimit`). */
+  signInLimit: SignInLimit;
   sealer: Sealer;
   /** Undefined when `sso.issuer` is not set. */
   sso: SsoClient | undefined;
@@ -60,6 +64,10 @@ const refusalText: Record<SessionRefusal, string> = {
   SIGNED_OUT: 'You have signed out',
   DISABLED: 'Your identity is disabled',
 };
+
+/** A sign-in refused by `console.signInRateLimit` (429; the SSO callback's `error` code too). */
+const TOO_MANY_SIGN_INS = 'TOO_MANY_SIGN_INS';
+const TOO_MANY_SIGN_INS_TEXT = 'Too many sign-ins from this address; try again later';
 
 const PatSignInBody = Type.Object(
   {
@@ -232,6 +240,12 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
     );
     if (why !== null) return refuse(reply, 403, 'CROSS_SITE', `Refused: ${why}`);
     const body = request.body as { clientId: string; clientSecret: string };
+    const address = clientAddressKey(request);
+    const wait = await deps.signInLimit.retryAfterSeconds(address);
+    if (wait > 0) {
+      reply.header('retry-after', wait);
+      return refuse(reply, 429, TOO_MANY_SIGN_INS, TOO_MANY_SIGN_INS_TEXT);
+    }
     let signedIn: SignedIn;
     try {
       signedIn = await deps.signIn.withPat({ ...body, context: auditContext(request) });
@@ -247,6 +261,7 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
         error.error === 'invalid_client' ? 'Wrong client id or secret' : error.description,
       );
     }
+    await deps.signInLimit.recordSignIn(address);
     setSessionCookie(reply, signedIn);
     return describe(reply, signedIn.session);
   });
@@ -289,6 +304,10 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
     // No sign-in of this browser is under way (or it is too old): a callback someone else
     // started must not sign this browser in (RFC 6749 §10.12).
     if (!pending || nowMs - pending.startedAtMs > SSO_PENDING_MS) return fail('SSO_NOT_STARTED');
+    const address = clientAddressKey(request);
+    if ((await deps.signInLimit.retryAfterSeconds(address)) > 0) {
+      return fail(`SSO_${TOO_MANY_SIGN_INS}`);
+    }
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
     let claims: Record<string, unknown>;
     try {
@@ -305,6 +324,7 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
     }
     const result = await deps.signIn.withSso(claims, auditContext(request));
     if ('refusal' in result) return fail(`SSO_${result.refusal}`);
+    await deps.signInLimit.recordSignIn(address);
     setSessionCookie(reply, result);
     return reply.redirect('/ui/', 302);
   });

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Policy } from '../config/schema.js';
 import type { LeakRevocation } from '../pats/leak-revocation.js';
 import { ADMIN_BASE } from './admin-routes.js';
+import { clientAddressKey } from './client-address.js';
 import { rateLimitOptions } from './rate-limit.js';
 import { auditContext } from './request-context.js';
 
@@ -35,7 +36,11 @@ export async function credentialRevocationRoute(
 ): Promise<void> {
   const { max, windowSeconds } = options.policy.leakRevocationRateLimit;
   await parent.register(rateLimit, {
-    ...rateLimitOptions(options.policy, (request) => `leaks:${request.ip}`, options.sharedLimits),
+    ...rateLimitOptions(
+      options.policy,
+      (request) => `leaks:${clientAddressKey(request)}`,
+      options.sharedLimits,
+    ),
     hook: 'onRequest',
     max,
     timeWindow: windowSeconds * 1000,

@@ -202,7 +202,7 @@ export function registerPatinaPatRoutes(
         operationId: 'rotatePersonalAccessToken',
         summary: 'A new secret for the same PAT; the old one works on for the grace window',
         description:
-          'Own PAT with my-manage, another’s with all-manage; a token minted from the PAT may rotate that PAT. Rotating again ends an earlier grace window at once.',
+          'Own PAT with my-manage, another’s with all-manage; a token minted from the PAT itself needs my-manage too. Rotating again ends an earlier grace window at once.',
         params: IdParams,
         body: Type.Ref(RotatePatRequest),
         response: {

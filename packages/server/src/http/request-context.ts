@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditContext, RequestContext } from '../access/context.js';
 import type { Principal } from '../access/principal.js';
+import { clientAddress } from './client-address.js';
 import { PatinaError } from '../core/errors.js';
 
 declare module 'fastify' {
@@ -20,7 +21,7 @@ export function auditContext(request: FastifyRequest): AuditContext {
   return {
     actorId: principal?.identityId ?? null,
     actorName: principal?.login ?? null,
-    sourceIp: request.ip,
+    sourceIp: clientAddress(request),
     userAgent: typeof userAgent === 'string' ? userAgent : null,
     trackingId: request.id,
   };

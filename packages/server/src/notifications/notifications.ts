@@ -66,7 +66,16 @@ export function createNotifications(options: {
     outbox,
     worker,
     mailer,
-    webhooks: new WebhookService({ storage, audit, clock, secrets, outbox, policy, resolve }),
+    webhooks: new WebhookService({
+      storage,
+      audit,
+      clock,
+      secrets,
+      outbox,
+      policy,
+      resolve,
+      maxWebhooks: config.webhooks.maxWebhooks,
+    }),
     expiryWarnings: new ExpiryWarnings({
       storage,
       audit,

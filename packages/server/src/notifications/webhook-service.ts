@@ -11,7 +11,8 @@ import { authorize } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
-import { illegalValue, notFoundById, requiredMissing } from '../core/errors.js';
+import { illegalValue, notFoundById, PatinaError, requiredMissing } from '../core/errors.js';
+import { cleanText } from '../core/free-text.js';
 import type { Storage } from '../storage/repositories.js';
 import type { WebhookChanges, WebhookRecord } from '../storage/webhooks-repository.js';
 import type { NotificationOutbox } from './outbox.js';
@@ -58,6 +59,8 @@ export class WebhookService {
       outbox: NotificationOutbox;
       policy: UrlPolicy;
       resolve: Resolve;
+      /** `webhooks.maxWebhooks`: endpoints the deployment may have at once. */
+      maxWebhooks: number;
     },
   ) {}
 
@@ -84,6 +87,16 @@ export class WebhookService {
       modified: now,
     };
     await this.deps.storage.transaction(async (repos) => {
+      // Each endpoint is sent a signed copy of every event it takes: how many there are is
+      // bounded. The lock makes two creates count one after the other, on every node.
+      await repos.webhooks.lockForCreate();
+      const { maxWebhooks } = this.deps;
+      if ((await repos.webhooks.count()) >= maxWebhooks) {
+        throw new PatinaError(
+          'LIMIT_VIOLATION',
+          `Patina already holds the maximum of ${maxWebhooks} webhooks (webhooks.maxWebhooks)`,
+        );
+      }
       await repos.webhooks.insert(record);
       await this.deps.audit.record(repos, {
         type: 'WEBHOOK_CREATED',
@@ -243,7 +256,7 @@ export class WebhookService {
   }
 
   #description(raw: string): string {
-    const description = raw.trim();
+    const description = cleanText('description', raw).trim();
     if (description.length > 1000) {
       throw illegalValue('description', "'description' must be at most 1000 characters");
     }

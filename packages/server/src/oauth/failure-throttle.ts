@@ -1,3 +1,4 @@
+import { addressKey } from '../core/cidr.js';
 import { keyPart } from '../storage/redis.js';
 import type { LockoutStore } from './lockout.js';
 
@@ -15,6 +16,7 @@ export interface FailureSource {
  * 300 bits cannot be guessed, so a lock protects little. Failures are counted instead
  * - per client id and source address: one client retrying a wrong secret, and
  * - per source address: one address trying many client ids,
+ * where an address is counted by its key (addressKey: an IPv6 client by its /64),
  * and while either is throttled a failure is answered 429 and not audited one by one. A correct
  * secret is never refused for them: the throttle is asked only once a request has failed.
  */
@@ -32,14 +34,14 @@ export class FailureThrottle {
   async retryAfterSeconds(source: FailureSource): Promise<number> {
     const [byClient, byAddress] = await Promise.all([
       this.stores.byClient.retryAfterSeconds(clientKey(source)),
-      this.stores.byAddress.retryAfterSeconds(addressKey(source)),
+      this.stores.byAddress.retryAfterSeconds(addressKey(source.sourceIp)),
     ]);
     return Math.max(byClient, byAddress);
   }
 
   async recordFailure(source: FailureSource): Promise<void> {
     await this.stores.byClient.recordFailure(clientKey(source));
-    await this.stores.byAddress.recordFailure(addressKey(source));
+    await this.stores.byAddress.recordFailure(addressKey(source.sourceIp));
   }
 
   /** A success clears its client's count from that address; the address's count stays. */
@@ -53,9 +55,5 @@ export class FailureThrottle {
  * id-shaped: it may be a pasted secret), then the address.
  */
 export function clientKey(source: FailureSource): string {
-  return `${keyPart(source.clientId)}:${source.sourceIp ?? 'unknown'}`;
-}
-
-function addressKey(source: FailureSource): string {
-  return source.sourceIp ?? 'unknown';
+  return `${keyPart(source.clientId)}:${addressKey(source.sourceIp)}`;
 }

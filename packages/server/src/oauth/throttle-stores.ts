@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
 import { keyPart } from '../storage/redis.js';
 import { FailureThrottle } from './failure-throttle.js';
-import { Lockout, type LockoutPolicy } from './lockout.js';
+import { Lockout, type LockoutPolicy, type LockoutStore } from './lockout.js';
 import { RedisLockout } from './redis-lockout.js';
 
 /** Redis key prefixes of the two counts, under `redis.keyPrefix`. */
@@ -17,16 +17,27 @@ const BY_ADDRESS = 'lockout:ip:';
 export function failureThrottle(config: Config, clock: Clock, redis: Redis | undefined) {
   const { maxFailuresPerAddress, ...byClient } = config.policy.lockout;
   const byAddress: LockoutPolicy = { ...byClient, maxFailures: maxFailuresPerAddress };
-  const store = (policy: LockoutPolicy, prefix: string) => {
-    const local = new Lockout(policy, clock);
-    return redis
-      ? new RedisLockout(redis, policy, `${config.redis.keyPrefix}${prefix}`, local)
-      : local;
-  };
+  const store = (policy: LockoutPolicy, prefix: string) =>
+    lockoutStore({ config, clock, redis }, policy, prefix);
   return new FailureThrottle({
     byClient: store(byClient, BY_CLIENT),
     byAddress: store(byAddress, BY_ADDRESS),
   });
+}
+
+/**
+ * Counts per key in this process, or in Redis (under `redis.keyPrefix` + `prefix`) with this
+ * process's count as the fallback while Redis is away.
+ */
+export function lockoutStore(
+  deps: { config: Config; clock: Clock; redis: Redis | undefined },
+  policy: LockoutPolicy,
+  prefix: string,
+): LockoutStore {
+  const local = new Lockout(policy, deps.clock);
+  return deps.redis
+    ? new RedisLockout(deps.redis, policy, `${deps.config.redis.keyPrefix}${prefix}`, local)
+    : local;
 }
 
 /**

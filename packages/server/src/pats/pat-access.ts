@@ -83,22 +83,11 @@ export function authorizeRead(
 }
 
 /**
- * Rotation: as a change, or by the PAT itself. A token minted from the PAT may rotate that PAT
- * whatever its scopes, so automation can renew its own secret with nothing more than it has.
- */
-export function authorizeRotate(
-  ctx: RequestContext,
-  id: string,
-  pat: PersonalAccessToken | undefined,
-): PersonalAccessToken {
-  if (pat !== undefined && ctx.actor.kind === 'user' && ctx.actor.patId === pat.id) return pat;
-  return authorizeChange(ctx, id, pat, 'rotate');
-}
-
-/**
- * PATCH and DELETE: a PAT the caller may change, own ones with my-manage, others' with
+ * PATCH, DELETE and rotation: a PAT the caller may change, own ones with my-manage, others' with
  * all-manage. One the caller may not even see answers 404, as if it did not exist; one it sees
- * but may not change answers 403.
+ * but may not change answers 403. A PAT's own access token is no exception: rotating hands out a
+ * new long-lived secret, so a token scoped to `ssf.read` (or to an API's scope) may not mint one
+ * for itself; it needs my-manage like any other change (docs/rules.md, "Rights").
  */
 export function authorizeChange(
   ctx: RequestContext,

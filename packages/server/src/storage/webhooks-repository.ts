@@ -1,5 +1,6 @@
 import type { WebhookDisabledReason, WebhookEventType } from '@patina/contract';
 import type { Db } from './database.js';
+import { lockForTransaction } from './dialect.js';
 import { parseStringArray } from './json.js';
 import type { WebhookRow } from './tables.js';
 
@@ -76,6 +77,11 @@ export class WebhooksRepository {
       .offset(page.offset)
       .execute();
     return rows.map(toWebhook);
+  }
+
+  /** Serialises webhook creates until the transaction ends, so a count and an insert agree. */
+  async lockForCreate(): Promise<void> {
+    await lockForTransaction(this.db, 'webhooks');
   }
 
   async count(): Promise<number> {

@@ -1,5 +1,9 @@
+import { EventEmitter } from 'node:events';
+import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { capConnectionsPerAddress } from '../../src/http/connection-cap.js';
 import { startListeningApp } from '../helpers.js';
 
 /** What became of a raw connection: it answered a request, or was closed with nothing said. */
@@ -60,5 +64,58 @@ describe('connections per address', () => {
     const { base } = await startListeningApp({ config: { http: { maxConnectionsPerAddress: 0 } } });
     const sockets = await Promise.all(Array.from({ length: 5 }, () => open(base, '127.0.0.1')));
     for (const socket of sockets) expect(await ask(socket)).toBe('answered');
+  });
+});
+
+/**
+ * A socket as the cap sees it, from an address the loopback interface does not have (IPv6
+ * addresses of one /64): only its address, its end and whether the cap destroyed it.
+ */
+class FakeSocket extends EventEmitter {
+  destroyed = false;
+  constructor(readonly remoteAddress: string) {
+    super();
+  }
+  destroy(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+describe('connections per address, counted by address key', () => {
+  /** Connections offered to the cap of a server that never listens: no traffic at all. */
+  function cappedServer(max: number) {
+    const server = new EventEmitter();
+    const warnings: unknown[] = [];
+    const log = { warn: (details: unknown) => void warnings.push(details) };
+    capConnectionsPerAddress(server as Server, max, log as unknown as FastifyBaseLogger);
+    const connect = (address: string) => {
+      const socket = new FakeSocket(address);
+      server.emit('connection', socket);
+      return socket;
+    };
+    return { connect, warnings };
+  }
+
+  it('caps an IPv6 /64 as one address, and the next /64 on its own', () => {
+    const { connect, warnings } = cappedServer(2);
+    const first = connect('2001:db8:1:2::1');
+    expect(first.destroyed).toBe(false);
+    expect(connect('2001:db8:1:2::2').destroyed).toBe(false);
+    expect(connect('2001:db8:1:2:ffff::3').destroyed).toBe(true);
+    expect(connect('2001:db8:1:3::1').destroyed).toBe(false);
+    expect(warnings).toEqual([
+      { address: '2001:db8:1:2::/64', refused: 1, maxConnectionsPerAddress: 2 },
+    ]);
+    // A connection of the /64 that ends frees a place for any address of it.
+    first.destroy();
+    expect(connect('2001:db8:1:2::4').destroyed).toBe(false);
+  });
+
+  it('caps an IPv4-mapped peer (a dual-stack listener) together with its IPv4 form', () => {
+    const { connect } = cappedServer(1);
+    expect(connect('::ffff:198.51.100.9').destroyed).toBe(false);
+    expect(connect('198.51.100.9').destroyed).toBe(true);
+    expect(connect('198.51.100.10').destroyed).toBe(false);
   });
 });

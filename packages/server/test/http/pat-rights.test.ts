@@ -166,6 +166,41 @@ describe('rights carried by an access token', () => {
     },
   );
 
+  // Issue 21, item 2: every self-service write on the Patina resource, the PAT's own included.
+  it.each([
+    ['ssf.read', ['ssf.read']],
+    ['sp:my-personal-access-tokens:read', []],
+    ['orders:read', ['orders:read']],
+  ])(
+    'a PAT scoped %s may not merge-patch, delete or rotate itself on the Patina resource',
+    async (scope, rights) => {
+      const t = await startTestApp();
+      const robot = await t.user({ name: 'Ivy Robot', rights, patScope: [scope] });
+      const url = `/patina/v1/personal-access-tokens/${robot.patId}`;
+      const before = await t.snapshot();
+
+      const patch = await t.request({
+        method: 'PATCH',
+        url,
+        token: robot.token,
+        json: { name: 'renamed' },
+        headers: { 'content-type': 'application/merge-patch+json' },
+      });
+      const del = await t.request({ method: 'DELETE', url, token: robot.token });
+      const rotate = await t.request({
+        method: 'POST',
+        url: `${url}/rotate`,
+        token: robot.token,
+        json: {},
+      });
+
+      expectSailPointError(patch, 403, '403 Forbidden', NEEDS_MY_MANAGE.change);
+      expectSailPointError(del, 403, '403 Forbidden', NEEDS_MY_MANAGE.delete);
+      expectSailPointError(rotate, 403, '403 Forbidden', NEEDS_MY_MANAGE.rotate);
+      expect(await t.snapshot()).toEqual(before);
+    },
+  );
+
   it('a scope requested at exchange narrows the token the same way', async () => {
     const t = await startTestApp();
     const token = await t.accessToken(

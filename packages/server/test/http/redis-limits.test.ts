@@ -147,6 +147,26 @@ withRedis('lockout shared through Redis', () => {
     expect(await unlockClient(redis, settings.keyPrefix, unknownClientId())).toBe(0);
   });
 
+  it('counts an IPv6 client by its /64 on every node, under one key', async () => {
+    const { settings, keys } = sharedRedis();
+    const [node1, node2] = await twoNodes(settings);
+    const clientId = unknownClientId();
+    const failFrom = async (t: TestApp, address: string) => {
+      const response = await t.exchangeFrom(address, clientId, 'patina_wrong');
+      expect(response.statusCode, summary(response)).toBe(401);
+    };
+    await failFrom(node1, '2001:db8:1:2::1');
+    await failFrom(node2, '2001:db8:1:2::2');
+    await failFrom(node1, '2001:db8:1:2:ffff::3');
+    await failFrom(node2, '2001:db8:1:2::4');
+    expectLocked(await node2.exchangeFrom('2001:db8:1:2::5', clientId, 'patina_wrong'), 60);
+    await failFrom(node1, '2001:db8:1:3::1');
+    const all = (await keys()).map((k) => k.slice(settings.keyPrefix.length));
+    expect(all).toContain(`lockout:client-ip:lock:${clientId}:2001:db8:1:2::/64`);
+    expect(all).toContain(`lockout:ip:failures:2001:db8:1:2::/64`);
+    expect(all.filter((k) => k.includes('2001:db8:1:2::') && !k.endsWith('::/64'))).toEqual([]);
+  });
+
   it('without Redis counts per node: the same failures split 2 + 2 lock no one', async () => {
     const [node1, node2] = await twoNodes();
     const clientId = unknownClientId();
@@ -204,6 +224,34 @@ withRedis('rate limit shared through Redis', () => {
     }
     expectRateLimited(await node1.exchange(pat.id, pat.secret), 60);
     expectRateLimited(await node2.exchange(pat.id, pat.secret), 60);
+  });
+});
+
+withRedis('console sign-ins shared through Redis', () => {
+  it('counts the successful sign-ins of one address on every node together', async () => {
+    const { settings } = sharedRedis();
+    const config = { redis: settings, console: { signInRateLimit: { max: 2, windowSeconds: 60 } } };
+    const node1 = await startConnectedApp(config);
+    const node2 = await startConnectedApp(config);
+    const pat = await node1.mintPat(node1.admin.identity.id, { name: 'console' });
+    const signIn = (t: TestApp, remoteAddress: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/ui/auth/pat',
+        remoteAddress,
+        headers: { origin: 'http://patina.test', 'sec-fetch-site': 'same-origin' },
+        payload: { clientId: pat.id, clientSecret: pat.secret },
+      });
+    expect((await signIn(node1, '2001:db8:1:2::1')).statusCode).toBe(200);
+    // Node 2 does not know the PAT (its own database): a failure, which is not counted.
+    expect((await signIn(node2, '2001:db8:1:2::2')).statusCode).toBe(401);
+    expect((await signIn(node1, '2001:db8:1:2::3')).statusCode).toBe(200);
+    const refused = await signIn(node2, '2001:db8:1:2::4');
+    expect(refused.statusCode, summary(refused)).toBe(429);
+    expect(refused.json()).toEqual({
+      error: 'TOO_MANY_SIGN_INS',
+      message: 'Too many sign-ins from this address; try again later',
+    });
   });
 });
 

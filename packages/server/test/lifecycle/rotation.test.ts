@@ -100,20 +100,57 @@ describe('POST /patina/v1/personal-access-tokens/{id}/rotate', () => {
     expect(rows).not.toContain(pat.secret);
   });
 
-  it('lets a PAT rotate itself with its own token, whatever its scopes', async () => {
+  it.each([['sp:my-personal-access-tokens:manage'], ['sp:scopes:all']])(
+    'lets a PAT scoped %s rotate itself with its own token',
+    async (scope) => {
+      const t = await startTestApp();
+      const { user } = await userPat(t);
+      const pat = await t.mintPat(user.identity.id, { name: 'robot', scope: [scope] });
+      const own = await t.accessToken(pat.id, pat.secret);
+      const response = await rotate(t, pat.id, { gracePeriodSeconds: 0 }, own);
+      expect(response.statusCode).toBe(200);
+      expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_ROTATED'))[0]?.details.selfRotation).toBe(
+        true,
+      );
+      // The token it rotated with keeps working: only the secret changed.
+      const listed = await t.request({
+        method: 'GET',
+        url: `${PATINA_PATS}?owner-id=me`,
+        token: own,
+      });
+      expect(listed.statusCode).toBe(200);
+    },
+  );
+
+  // Issue 21, item 2: a token scoped for something else must not mint a new long-lived secret.
+  it.each([
+    ['ssf.read', ['ssf.read']],
+    ['sp:my-personal-access-tokens:read', []],
+    ['orders:read', ['orders:read']],
+  ])('refuses a PAT scoped %s rotating itself (403), and writes nothing', async (scope, extra) => {
     const t = await startTestApp();
-    const { pat } = await userPat(t);
+    const user = await t.user({ name: 'Ivy Robot', login: 'ivy', rights: extra });
+    const pat = await t.mintPat(user.identity.id, { name: 'robot', scope: [scope] });
     const own = await t.accessToken(pat.id, pat.secret);
-    const response = await rotate(t, pat.id, { gracePeriodSeconds: 0 }, own);
-    expect(response.statusCode).toBe(200);
-    expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_ROTATED'))[0]?.details.selfRotation).toBe(true);
-    // The token it rotated with keeps working: only the secret changed.
-    const listed = await t.request({
-      method: 'GET',
-      url: `${PATINA_PATS}?owner-id=me`,
-      token: own,
-    });
-    expect(listed.statusCode).toBe(200);
+    await expectRefused(t, () => rotate(t, pat.id, { gracePeriodSeconds: 600 }, own), [
+      403,
+      '403 Forbidden',
+      'You may not rotate this personal access token: it needs the right sp:my-personal-access-tokens:manage',
+    ]);
+    // The owner's secret still works; no second secret was made.
+    expect((await t.exchange(pat.id, pat.secret)).statusCode).toBe(200);
+  });
+
+  it('refuses sp:scopes:all when the owner holds no manage right', async () => {
+    const t = await startTestApp();
+    const user = await t.user({ name: 'Ivy Robot', login: 'ivy', roles: [], rights: ['ssf.read'] });
+    const pat = await t.mintPat(user.identity.id, { name: 'robot', scope: ['sp:scopes:all'] });
+    const own = await t.accessToken(pat.id, pat.secret);
+    await expectRefused(t, () => rotate(t, pat.id, {}, own), [
+      403,
+      '403 Forbidden',
+      'You may not rotate this personal access token: it needs the right sp:my-personal-access-tokens:manage',
+    ]);
   });
 
   it('needs my-manage for another of the owner’s PATs, and all-manage for someone else’s', async () => {

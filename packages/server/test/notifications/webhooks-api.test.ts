@@ -99,6 +99,18 @@ describe('POST /patina/v1/webhooks', () => {
       text: "'url' must reach a public address: ::ffff:7f00:1 is private, loopback or reserved (webhooks.allowPrivateNetworks)",
     },
     {
+      why: 'an IPv4-compatible IPv6 literal of the metadata address',
+      json: { url: 'https://[::a9fe:a9fe]/x', events: ['identity.created'] },
+      code: ILLEGAL,
+      text: "'url' must reach a public address: ::a9fe:a9fe is private, loopback or reserved (webhooks.allowPrivateNetworks)",
+    },
+    {
+      why: 'a local-use NAT64 IPv6 literal',
+      json: { url: 'https://[64:ff9b:1::a9fe:a9fe]/x', events: ['identity.created'] },
+      code: ILLEGAL,
+      text: "'url' must reach a public address: 64:ff9b:1::a9fe:a9fe is private, loopback or reserved (webhooks.allowPrivateNetworks)",
+    },
+    {
       why: 'a name that resolves to loopback',
       json: { url: 'https://localhost/x', events: ['identity.created'] },
       code: ILLEGAL,
@@ -142,6 +154,49 @@ describe('POST /patina/v1/webhooks', () => {
       expect(await t.storage.db.selectFrom('webhooks').selectAll().execute()).toEqual([]);
     },
   );
+
+  // Issue 21, item 12: every endpoint is sent a signed copy of each event it takes.
+  it('refuses one webhook over webhooks.maxWebhooks with a 400 and stores nothing', async () => {
+    const t = await startTestApp({
+      config: { webhooks: { ...LOCAL_WEBHOOKS.webhooks, maxWebhooks: 2 } },
+    });
+    const hook = (n: number) => ({
+      url: `http://127.0.0.1:9/hook-${n}`,
+      events: ['identity.created'],
+    });
+    expect((await create(t, hook(1))).statusCode).toBe(201);
+    expect((await create(t, hook(2))).statusCode).toBe(201);
+    await expectRefused(t, () => create(t, hook(3)), [
+      400,
+      '400.1.4 Limit violation',
+      'Patina already holds the maximum of 2 webhooks (webhooks.maxWebhooks)',
+    ]);
+    expect(await t.storage.db.selectFrom('webhooks').selectAll().execute()).toHaveLength(2);
+    // A place freed by a delete can be taken again.
+    const [first] = await t.storage.db.selectFrom('webhooks').select('id').orderBy('url').execute();
+    const deleted = await t.request({
+      method: 'DELETE',
+      url: `${WEBHOOKS}/${first!.id}`,
+      token: t.admin.token,
+    });
+    expect(deleted.statusCode).toBe(204);
+    expect((await create(t, hook(3))).statusCode).toBe(201);
+  });
+
+  it('counts concurrent creates one after the other: never more than webhooks.maxWebhooks', async () => {
+    const t = await startTestApp({
+      config: { webhooks: { ...LOCAL_WEBHOOKS.webhooks, maxWebhooks: 3 } },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        create(t, { url: `http://127.0.0.1:9/hook-${n}`, events: ['identity.created'] }),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([
+      201, 201, 201, 400, 400, 400, 400, 400,
+    ]);
+    expect(await t.storage.db.selectFrom('webhooks').selectAll().execute()).toHaveLength(3);
+  });
 
   it('is for administrators: a USER is refused with 403 naming the right', async () => {
     const t = await startTestApp({ config: LOCAL_WEBHOOKS });

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { readBearerToken } from '../bearer-auth.js';
+import { clientAddress } from '../client-address.js';
 import { auditContext } from '../request-context.js';
 import type { RightsModel } from '../../identities/rights.js';
 import { AccessTokenError } from '../../tokens/access-tokens.js';
@@ -45,7 +46,9 @@ export class OAuthCallerAuthenticator {
       const token = readBearerToken(header);
       if (!token) throw badClientCredentials();
       try {
-        const principal = await this.deps.bearer.authenticate(token, { sourceIp: request.ip });
+        const principal = await this.deps.bearer.authenticate(token, {
+          sourceIp: clientAddress(request),
+        });
         return {
           patId: principal.patId,
           rights: principal.rights,

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Policy } from '../../config/schema.js';
 import { oauthErrorHandler } from '../errors/oauth.js';
+import { clientAddressKey } from '../client-address.js';
 import { rateLimitOptions } from '../rate-limit.js';
 import { keyPart } from '../../storage/redis.js';
 import type { Redis } from 'ioredis';
@@ -88,8 +89,9 @@ function bucketFor(request: FastifyRequest): string {
   try {
     const clientId = readOAuthParams(request).clientId;
     // Client ids are user input and may be a pasted secret: never a key name as they are.
-    return clientId === undefined ? `ip:${request.ip}` : `${keyPart(clientId)}:${request.ip}`;
+    const address = clientAddressKey(request);
+    return clientId === undefined ? `ip:${address}` : `${keyPart(clientId)}:${address}`;
   } catch {
-    return `ip:${request.ip}`;
+    return `ip:${clientAddressKey(request)}`;
   }
 }
