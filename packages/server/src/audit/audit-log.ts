@@ -10,6 +10,8 @@ export interface AuditRecord {
   target: AuditEvent['target'];
   outcome?: AuditOutcome;
   details?: Record<string, unknown>;
+  /** When it happened, if the change read the clock itself (one instant for both); else now. */
+  at?: Date;
 }
 
 /**
@@ -36,7 +38,7 @@ export class AuditLog {
     const ctx = record.context;
     const event: AuditEvent = {
       id: randomHexId(),
-      time: this.clock.now().toISOString(),
+      time: (record.at ?? this.clock.now()).toISOString(),
       type: record.type,
       actor: { id: ctx.actorId, name: ctx.actorName },
       target: record.target,

@@ -2,7 +2,7 @@ import { canonicalScope, type AccessTokenClaims } from '@patina/contract';
 import type { Clock } from '../core/clock.js';
 import type { Principal } from '../access/principal.js';
 import { isAllowedFrom } from '../pats/allowed-cidrs.js';
-import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
+import { patRefusal, retiredByRotation, type PatCredentialRecord } from '../pats/model.js';
 import { type RightsModel } from '../identities/rights.js';
 import type { PatsRepository } from '../storage/pats-repository.js';
 import type { RevocationsRepository } from '../storage/revocations-repository.js';
@@ -29,9 +29,10 @@ export class BearerAuthenticator {
   ) {}
 
   /**
-   * A token is live when its signature and claims hold, it is not revoked, and the PAT behind it
-   * is live with an active owner. `anyAudience` is for introspection, which answers for every
-   * resource server; Patina's own API accepts only its own audience.
+   * A token is live when its signature and claims hold, it is not revoked, the PAT behind it is
+   * live with an active owner, and no rotation has retired the secret it was issued for.
+   * `anyAudience` is for introspection, which answers for every resource server; Patina's own
+   * API accepts only its own audience.
    */
   async inspect(
     token: string,
@@ -45,7 +46,8 @@ export class BearerAuthenticator {
     const record = await cache.record(claims.client_id, () =>
       pats.findCredential(claims.client_id),
     );
-    const refusal = record && patRefusal(record, this.deps.clock.now().toISOString());
+    const now = this.deps.clock.now().toISOString();
+    const refusal = record && patRefusal(record, now);
     if (
       !record ||
       record.ownerId !== claims.sub ||
@@ -69,6 +71,14 @@ export class BearerAuthenticator {
       throw new AccessTokenError(
         'TOKEN_CLAIM_INVALID',
         'the identity behind this JWT was disabled after it was issued',
+      );
+    }
+    // A rotation retires the old secret, and what it earned, when its grace ends (docs/rules.md,
+    // "Lifecycle"): an access token it got before the rotation is refused from then on.
+    if (retiredByRotation(record, claims.iat, now)) {
+      throw new AccessTokenError(
+        'TOKEN_CLAIM_INVALID',
+        'the secret this JWT was issued for has been rotated',
       );
     }
     return { claims, record };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { RightsModel } from '../identities/rights.js';
-import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
+import { patRefusal, retiredByRotation, type PatCredentialRecord } from '../pats/model.js';
 import type {
   ConsoleSessionEnd,
   ConsoleSessionRecord,
@@ -145,7 +145,8 @@ export class ConsoleSessions {
   /**
    * What the session may do now, for the console to show what it offers: the identity's rights,
    * narrowed to the PAT's scopes for a PAT sign-in (docs/rules.md, "Granted scopes"); undefined
-   * once that PAT can no longer be used. The API checks every call itself all the same.
+   * once that PAT can no longer be used, or a rotation retired the secret it signed in with. The
+   * API checks every call itself all the same.
    */
   async rightsOf(session: ConsoleSessionRecord): Promise<Set<string> | undefined> {
     const held = this.deps.rights.rightsOf(session.identity);
@@ -153,7 +154,13 @@ export class ConsoleSessions {
     const pat = session.patId
       ? await this.deps.storage.repos.pats.findCredential(session.patId)
       : undefined;
-    if (!pat || patRefusal(pat, this.deps.clock.now().toISOString()) !== null) return undefined;
+    const now = this.deps.clock.now().toISOString();
+    if (!pat || patRefusal(pat, now) !== null) return undefined;
+    // Signed in with a secret a rotation has retired since: the session ends with that secret,
+    // as the access token it holds does (the session started when its exchange issued it).
+    if (retiredByRotation(pat, Math.floor(Date.parse(session.created) / 1000), now)) {
+      return undefined;
+    }
     return new Set(this.deps.rights.grantable(pat.scope, held));
   }
 
@@ -207,6 +214,8 @@ export class ConsoleSessions {
       secretDigest: '',
       digestVersion: 0,
       previousSecret: null,
+      rotatedAt: null,
+      tokensNotBefore: null,
       allowedCidrs: null,
       lastUsed: session.lastSeen,
       accessTokenValiditySeconds: SSO_TOKEN_VALIDITY_SECONDS,

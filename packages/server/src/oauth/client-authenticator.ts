@@ -1,4 +1,5 @@
 import { isIdShaped } from '@patina/contract';
+import { addressKey } from '../core/cidr.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
@@ -45,15 +46,17 @@ export interface ClientAuthenticatorDeps {
 }
 
 /**
- * Failures anyone can cause with a client id alone (no secret, or a wrong one): these are
- * throttled. The others needed the right secret (or the previous one) and are always answered
- * and audited as themselves.
+ * Failures anyone can cause with a client id alone (no secret, or a wrong one), and a rotated
+ * secret sent again after its grace (its first use from an address is the incident; the rest add
+ * nothing): these are throttled. The others needed the right secret and are always answered and
+ * audited as themselves.
  */
 const THROTTLED_REASONS: ReadonlySet<FailureReason> = new Set([
   'unknown_client',
   'wrong_secret',
   'deleted',
   'revoked',
+  'ROTATED_SECRET_REUSED',
 ]);
 
 /**
@@ -99,7 +102,7 @@ export class ClientAuthenticator {
       return this.#fail(credentials, record, 'IP_NOT_ALLOWED');
     }
     await this.deps.throttle.recordSuccess(source(credentials));
-    return record;
+    return matched === 'previous' ? untilGraceEnd(record, clock.now()) : record;
   }
 
   async #fail(
@@ -111,7 +114,12 @@ export class ClientAuthenticator {
       const retryAfter = await this.deps.throttle.retryAfterSeconds(source(credentials));
       if (retryAfter > 0) {
         // Not audited one by one: a flood of these would fill the audit table. The failures
-        // that set the throttle were audited, and the throttle bounds how many there are.
+        // that set the throttle were audited, and the throttle bounds how many there are. A
+        // reused rotated secret is still counted (one row a minute at most): the throttle, set
+        // by other failures from its address, must not hide the incident.
+        if (reason === 'ROTATED_SECRET_REUSED') {
+          await this.#recordFailure(credentials, record, reason);
+        }
         throw new OAuthError(
           'too_many_attempts',
           'Too many failed attempts for this client; try again later',
@@ -151,25 +159,26 @@ export class ClientAuthenticator {
         }
         return event.id;
       });
-    // A reused rotated secret is an incident each time; every other failure repeats as one row
-    // per client id, address and minute, with a count.
-    if (reason === 'ROTATED_SECRET_REUSED') {
-      await write();
-      return;
-    }
+    // Every failure repeats as one row per client id, address and minute, with a count (the row
+    // names the first address; an IPv6 client is keyed by its /64, as the throttle keys it, so
+    // walking through a /64 makes no more rows); a reused rotated secret raises its incident at
+    // most once per PAT and address (#onReuse).
     const key = [
       reason,
       credentials.endpoint,
       keyPart(credentials.clientId),
-      credentials.context.sourceIp ?? '',
+      addressKey(credentials.context.sourceIp),
     ].join(' ');
     await this.deps.repeated.note(key, write);
   }
 
   /**
    * A secret retired by a rotation came back after its grace window: whoever sent it kept a copy
-   * the owner thought was gone. Always an event; with `policy.onRotatedSecretReuse: revoke` the
-   * PAT is revoked too, as the secret must be assumed to be in other hands.
+   * the owner thought was gone. The first time from an address is the incident, an event (told
+   * by mail and webhook); later ones from there are only the merged failure rows, so a client
+   * retrying a stale secret does not flood the owner (issue 21, item 8). With
+   * `policy.onRotatedSecretReuse: revoke` the PAT is revoked too, as the secret must be assumed
+   * to be in other hands.
    */
   async #onReuse(
     repos: Repositories,
@@ -177,6 +186,39 @@ export class ClientAuthenticator {
     record: PatCredentialRecord,
   ): Promise<void> {
     const revoke = this.deps.policy.onRotatedSecretReuse === 'revoke';
+    // The owner's row lock: two nodes (or requests) seeing the same reuse at once record it once.
+    await repos.identities.lockForUpdate(record.ownerId);
+    // Incidents raised since the rotation, from which addresses: one per address (an IPv6 client
+    // by its /64), and at most MAX_REUSE_INCIDENTS in all, so many addresses cannot flood the
+    // owner either.
+    const raisedFrom = await repos.audit.sourcesOf({
+      type: 'PERSONAL_ACCESS_TOKEN_SECRET_REUSED',
+      targetId: record.id,
+      since: record.rotatedAt ?? '',
+      limit: MAX_REUSE_INCIDENTS,
+    });
+    const key = addressKey(credentials.context.sourceIp);
+    if (
+      raisedFrom.length < MAX_REUSE_INCIDENTS &&
+      !raisedFrom.some((address) => addressKey(address) === key)
+    ) {
+      await this.#raiseReuse(repos, credentials, record, revoke);
+    }
+    if (!revoke) return;
+    await revokePat(repos, this.deps.audit, {
+      pat: record,
+      reason: 'REUSED',
+      now: this.deps.clock.now().toISOString(),
+      context: credentials.context,
+    });
+  }
+
+  async #raiseReuse(
+    repos: Repositories,
+    credentials: ClientCredentials,
+    record: PatCredentialRecord,
+    revoke: boolean,
+  ): Promise<void> {
     await this.deps.audit.record(repos, {
       type: 'PERSONAL_ACCESS_TOKEN_SECRET_REUSED',
       context: credentials.context,
@@ -187,18 +229,36 @@ export class ClientAuthenticator {
         action: revoke ? 'revoke' : 'alert',
       },
     });
-    if (!revoke) return;
-    await revokePat(repos, this.deps.audit, {
-      pat: record,
-      reason: 'REUSED',
-      now: this.deps.clock.now().toISOString(),
-      context: credentials.context,
-    });
   }
 }
 
+/**
+ * Incidents (mail, webhook) one rotation's old secret may raise, from as many addresses: past
+ * that, reuses are only the merged failure rows. Ten tell the owner the secret is in several
+ * hands; more would tell nothing new.
+ */
+export const MAX_REUSE_INCIDENTS = 10;
+
 function source(credentials: ClientCredentials) {
   return { clientId: credentials.clientId, sourceIp: credentials.context.sourceIp };
+}
+
+/**
+ * The record as the previous secret may use it inside its grace: an access token it earns expires
+ * when the grace ends (exp at the grace end's second), so nothing the old secret obtains outlives
+ * it (docs/rules.md, "Lifecycle"). Tokens it got before the rotation are the bearer check's to
+ * refuse (retiredByRotation).
+ */
+function untilGraceEnd(record: PatCredentialRecord, now: Date): PatCredentialRecord {
+  const graceEndMs = Date.parse(record.previousSecret?.validUntil ?? '');
+  const leftSeconds = Math.floor(graceEndMs / 1000) - Math.floor(now.getTime() / 1000);
+  return {
+    ...record,
+    accessTokenValiditySeconds: Math.max(
+      1,
+      Math.min(record.accessTokenValiditySeconds, leftSeconds),
+    ),
+  };
 }
 
 /** Whether the previous secret is still inside the grace window its rotation gave it. */

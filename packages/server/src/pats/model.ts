@@ -50,6 +50,13 @@ export interface PatCredentialRecord {
   digestVersion: number;
   /** The secret before the last rotation: usable until `validUntil`, a reuse after it. */
   previousSecret: { digest: string; version: number; validUntil: string | null } | null;
+  /** When the current secret replaced the previous one; null if never rotated. */
+  rotatedAt: string | null;
+  /**
+   * Access tokens issued before this second are refused whatever the grace: the rotation before
+   * the last one, whose secret's grace the last rotation ended. null until rotated twice.
+   */
+  tokensNotBefore: string | null;
   allowedCidrs: string[] | null;
   lastUsed: string | null;
   accessTokenValiditySeconds: number;
@@ -71,6 +78,29 @@ export function patRefusal(record: PatCredentialRecord, nowIso: string): PatRefu
   if (record.expirationDate !== null && record.expirationDate <= nowIso) return 'expired';
   if (record.ownerStatus !== 'ACTIVE') return 'owner_disabled';
   return null;
+}
+
+/**
+ * Whether an access token issued at `iatSeconds` came from a secret a rotation retired, and that
+ * secret's grace window is over (at once with no grace): such a token dies with its secret
+ * (docs/rules.md, "Lifecycle"). Issued before the rotation means issued with the old secret.
+ * iat is in whole seconds, so a token of the rotation's own second may be the new secret's and
+ * counts as after it, as @patina/verify counts a rotation's SET. A token the old secret earned
+ * inside the grace is not caught here: its exp is the end of the grace (ClientAuthenticator).
+ * Tokens from before an earlier rotation stay refused (`tokensNotBefore`): a later rotation's
+ * grace is the latest secret's, never theirs.
+ */
+export function retiredByRotation(
+  record: Pick<PatCredentialRecord, 'rotatedAt' | 'previousSecret' | 'tokensNotBefore'>,
+  iatSeconds: number,
+  nowIso: string,
+): boolean {
+  const notBefore = record.tokensNotBefore;
+  if (notBefore !== null && iatSeconds < Math.floor(Date.parse(notBefore) / 1000)) return true;
+  if (record.rotatedAt === null) return false;
+  const graceEnd = record.previousSecret?.validUntil ?? null;
+  if (graceEnd !== null && nowIso < graceEnd) return false;
+  return iatSeconds < Math.floor(Date.parse(record.rotatedAt) / 1000);
 }
 
 export interface PatSort {

@@ -18,7 +18,13 @@ import type { PatChanges } from '../storage/pats-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import { makeSecret, type SecretDigester } from '../tokens/secret.js';
 import { checkAllowedCidrs } from './allowed-cidrs.js';
-import { checkCreateInput, checkName, checkScope, type CreatePatInput } from './create-input.js';
+import {
+  checkCreateInput,
+  checkDescription,
+  checkName,
+  checkScope,
+  type CreatePatInput,
+} from './create-input.js';
 import { checkRuleLimits, resolveExpiry } from './expiry.js';
 import { parseFilter, PAT_FILTER_FIELDS, PATINA_PAT_FILTER_FIELDS } from './filter.js';
 import { type PatinaPersonalAccessToken, type PersonalAccessToken } from './model.js';
@@ -317,7 +323,7 @@ export class PatService {
       changes.scope = checkScope(after.scope, this.deps.rights);
     }
     if (after.description !== undefined && after.description !== pat.description) {
-      changes.description = after.description;
+      changes.description = checkDescription(after.description);
     }
     if (
       after.allowedCidrs !== undefined &&

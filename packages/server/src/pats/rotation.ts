@@ -6,7 +6,7 @@ import { notFoundById } from '../core/errors.js';
 import type { Storage } from '../storage/repositories.js';
 import { makeSecret, type SecretDigester } from '../tokens/secret.js';
 import type { PersonalAccessToken } from './model.js';
-import { authorizeRotate } from './pat-access.js';
+import { authorizeChange } from './pat-access.js';
 
 /**
  * Secret rotation without downtime (docs/rules.md, "Lifecycle"): a new secret for the same PAT,
@@ -32,7 +32,7 @@ export class PatRotation {
   ): Promise<{ pat: PersonalAccessToken; secret: string }> {
     const { storage, clock } = this.deps;
     const found = isIdShaped(id) ? await storage.repos.pats.findLive(id) : undefined;
-    const pat = authorizeRotate(ctx, id, found);
+    const pat = authorizeChange(ctx, id, found, 'rotate');
     const now = clock.now();
     const grace = options.gracePeriodSeconds;
     const previousValidUntil =
@@ -49,6 +49,9 @@ export class PatRotation {
       if (!rotated) throw notFoundById('Personal access token', id);
       await this.deps.audit.record(repos, {
         type: 'PERSONAL_ACCESS_TOKEN_ROTATED',
+        // The rotation's own instant: the SET's event_timestamp and the stored rotated_at are
+        // then the same second, so Patina and @patina/verify retire the same tokens.
+        at: now,
         context: ctx.audit,
         target: { type: 'PERSONAL_ACCESS_TOKEN', id: pat.id, name: pat.name },
         details: {

@@ -46,6 +46,32 @@ export class AuditRepository {
       .execute();
   }
 
+  /**
+   * Whether an event of `type` about `targetId` from `sourceIp` was recorded at or after `since`
+   * (the target index finds it): for events raised once per target and address.
+   */
+  /**
+   * The source addresses of the newest `limit` events of a type about one target since a time:
+   * enough to tell whether an address (or its /64) already raised one.
+   */
+  async sourcesOf(query: {
+    type: AuditEvent['type'];
+    targetId: string;
+    since: string;
+    limit: number;
+  }): Promise<(string | null)[]> {
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .select('source_ip')
+      .where('target_id', '=', query.targetId)
+      .where('type', '=', query.type)
+      .where('time', '>=', query.since)
+      .orderBy('time', 'desc')
+      .limit(query.limit)
+      .execute();
+    return rows.map((row) => row.source_ip);
+  }
+
   /** Newest first. */
   async list(query: AuditQuery): Promise<{ items: AuditEvent[]; total: number | undefined }> {
     let base = this.db.selectFrom('audit_events');

@@ -4,13 +4,15 @@ import type { Db } from './database.js';
 import { tryLockForTransaction } from './dialect.js';
 import type { RecordChange } from './change-feed.js';
 import { parseStringArray } from './json.js';
+import { updateLivePat } from './live-pat-update.js';
 import type { PatActivity, PatRef, SecretRotation } from './pats-repository.js';
 
 /**
  * The writes and reads of a PAT's lifecycle beyond create, change and delete: rotating its
  * secret, revoking it (by Patina: leaked, inactive, offboarded, reused), finding live PATs by a
  * secret's digest, and the inactivity sweep's candidates. Every write is one conditional
- * UPDATE, so two nodes doing the same thing at once do it once.
+ * UPDATE, so two nodes doing the same thing at once do it once; those that end a secret or the
+ * PAT go through updateLivePat, which tells every node's caches.
  */
 export class PatLifecycleRepository {
   constructor(
@@ -26,40 +28,43 @@ export class PatLifecycleRepository {
     return tryLockForTransaction(this.db, `patina:sweep:${sweep}`);
   }
 
-  /** The new secret replaces the current one, which becomes the previous one; false if gone. */
-  async rotateSecret(id: string, rotation: SecretRotation): Promise<boolean> {
-    const result = await this.db
-      .updateTable('personal_access_tokens')
-      .set((eb) => ({
+  /**
+   * The new secret replaces the current one, which becomes the previous one; false if gone. The
+   * grace of the secret before ends now, so the tokens from before the last rotation are retired
+   * for good: tokens_not_before moves up to it (never down). SET reads the row as it was.
+   */
+  rotateSecret(id: string, rotation: SecretRotation): Promise<boolean> {
+    return updateLivePat(this.db, this.record, id, (update) =>
+      update.set((eb) => ({
+        tokens_not_before: eb
+          .case()
+          .when(
+            eb.or([
+              eb('tokens_not_before', 'is', null),
+              eb('rotated_at', '>', eb.ref('tokens_not_before')),
+            ]),
+          )
+          .then(eb.ref('rotated_at'))
+          .else(eb.ref('tokens_not_before'))
+          .end(),
         previous_secret_digest: eb.ref('secret_digest'),
         previous_digest_version: eb.ref('digest_version'),
         previous_secret_valid_until: rotation.previousValidUntil,
         secret_digest: rotation.digest,
         digest_version: rotation.version,
         rotated_at: rotation.rotatedAt,
-      }))
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) return false;
-    await this.record({ kind: 'pat', id });
-    return true;
+      })),
+    );
   }
 
   /**
    * Revokes a live PAT: it is deleted as far as every surface is concerned, and the reason says
    * it was Patina's doing. False if it was already gone (someone else got there first).
    */
-  async revoke(id: string, now: string, reason: PatRevocationReason): Promise<boolean> {
-    const result = await this.db
-      .updateTable('personal_access_tokens')
-      .set({ deleted_at: now, revoked_reason: reason })
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) return false;
-    await this.record({ kind: 'pat', id });
-    return true;
+  revoke(id: string, now: string, reason: PatRevocationReason): Promise<boolean> {
+    return updateLivePat(this.db, this.record, id, (update) =>
+      update.set({ deleted_at: now, revoked_reason: reason }),
+    );
   }
 
   /**
@@ -148,17 +153,12 @@ export class PatLifecycleRepository {
   }
 
   /** Revokes a PAT for inactivity, unless it was used (or revoked) since `activeAt`. */
-  async revokeUnused(id: string, activeAt: string, now: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('personal_access_tokens')
-      .set({ deleted_at: now, revoked_reason: 'INACTIVE' })
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .where(sql<string>`coalesce(last_used, created)`, '=', activeAt)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) return false;
-    await this.record({ kind: 'pat', id });
-    return true;
+  revokeUnused(id: string, activeAt: string, now: string): Promise<boolean> {
+    return updateLivePat(this.db, this.record, id, (update) =>
+      update
+        .set({ deleted_at: now, revoked_reason: 'INACTIVE' })
+        .where(sql<string>`coalesce(last_used, created)`, '=', activeAt),
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import type { PatCredentialRecord, PatSort, PersonalAccessToken } from '../pats/
 import type { Db } from './database.js';
 import type { RecordChange } from './change-feed.js';
 import { CompiledStatement, type Param } from './compiled.js';
+import { updateLivePat } from './live-pat-update.js';
 import { parseStringArray } from './json.js';
 import { patFilterToSql, type PatFilterContext, type PatQueryBuilder } from './pat-filter-sql.js';
 
@@ -102,6 +103,8 @@ const FIND_CREDENTIAL = new CompiledStatement((db, p: Param<{ id: string }>) =>
       'p.previous_secret_digest',
       'p.previous_digest_version',
       'p.previous_secret_valid_until',
+      'p.rotated_at',
+      'p.tokens_not_before',
       'p.allowed_cidrs',
       'o.login as owner_login',
       'o.name as owner_name',
@@ -191,9 +194,8 @@ export class PatsRepository {
   }
 
   async update(id: string, changes: PatChanges): Promise<void> {
-    const result = await this.db
-      .updateTable('personal_access_tokens')
-      .set({
+    await updateLivePat(this.db, this.record, id, (update) =>
+      update.set({
         ...(changes.name !== undefined && { name: changes.name }),
         ...(changes.scope !== undefined && { scope: JSON.stringify(changes.scope) }),
         ...(changes.expirationDate !== undefined && {
@@ -208,23 +210,12 @@ export class PatsRepository {
         ...(changes.allowedCidrs !== undefined && {
           allowed_cidrs: changes.allowedCidrs ? JSON.stringify(changes.allowedCidrs) : null,
         }),
-      })
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (result.numUpdatedRows > 0n) await this.record({ kind: 'pat', id });
+      }),
+    );
   }
 
-  async markDeleted(id: string, now: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('personal_access_tokens')
-      .set({ deleted_at: now })
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) return false;
-    await this.record({ kind: 'pat', id });
-    return true;
+  markDeleted(id: string, now: string): Promise<boolean> {
+    return updateLivePat(this.db, this.record, id, (update) => update.set({ deleted_at: now }));
   }
 
   /** The credential check's one read: PAT, digest and owner, deleted or not. */
@@ -252,6 +243,8 @@ export class PatsRepository {
               version: row.previous_digest_version ?? 1,
               validUntil: row.previous_secret_valid_until,
             },
+      rotatedAt: row.rotated_at,
+      tokensNotBefore: row.tokens_not_before,
       allowedCidrs: parseCidrs(row.allowed_cidrs),
       lastUsed: row.last_used,
       accessTokenValiditySeconds: row.access_token_validity_seconds,

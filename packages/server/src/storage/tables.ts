@@ -18,6 +18,9 @@ export interface IdentitiesTable {
   email: string | null;
   /** When the identity was last disabled; null if never. */
   disabled_at: string | null;
+  /** The SSO link (migration 0009): both null, or both set; unique together. */
+  sso_issuer: string | null;
+  sso_subject: string | null;
   created: string;
   modified: string;
 }
@@ -47,6 +50,8 @@ export interface PersonalAccessTokensTable {
   previous_digest_version: number | null;
   /** The end of the last rotation's grace window; null when it had none. */
   previous_secret_valid_until: string | null;
+  /** Access tokens issued before this second are refused for good: set by a second rotation. */
+  tokens_not_before: string | null;
   /** Why Patina revoked it (with deleted_at): LEAKED, INACTIVE, OFFBOARDED, REUSED. */
   revoked_reason: string | null;
   inactivity_warned_at: string | null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DAY_MS,
   expectRefused,
   HEX32,
   ILLEGAL,
@@ -321,6 +322,34 @@ describe('POST personal-access-tokens: per-owner limit', () => {
     const id = third.json<{ id: string }>().id;
     expect((await t.deletePat(id)).statusCode).toBe(204);
     expect((await post(t, { name: 'four' })).statusCode).toBe(200);
+  });
+
+  // docs/rules.md, "The PAT API" (Limit): expired PATs count (they are listed until deleted).
+  it('counts an expired PAT until it is deleted', async () => {
+    const t = await startTestApp({ config: { policy: { maxTokensPerOwner: 2 } } });
+    const short = await post(t, { name: 'short', expirationDate: '2026-01-16T10:00:00.000Z' });
+    expect(short.statusCode).toBe(200);
+    t.clock.advance(2 * DAY_MS);
+    const token = await t.accessToken(t.admin.patId, t.admin.secret);
+    const listed = await t.request({
+      method: 'GET',
+      url: `/patina/v1/personal-access-tokens?owner-id=me`,
+      token,
+    });
+    expect(
+      listed.json<{ name: string; status: string }[]>().map((p) => [p.name, p.status]),
+    ).toEqual([
+      ['login', 'ACTIVE'],
+      ['short', 'EXPIRED'],
+    ]);
+    await expectRefused(t, () => post(t, { name: 'three' }, { token }), [
+      400,
+      '400.1.4 Limit violation',
+      'The owner already holds the maximum of 2 personal access tokens',
+    ]);
+    const id = short.json<{ id: string }>().id;
+    expect((await t.deletePat(id, token)).statusCode).toBe(204);
+    expect((await post(t, { name: 'three' }, { token })).statusCode).toBe(200);
   });
 });
 

@@ -98,6 +98,25 @@ describe('POST /patina/v1/credentials/revoke', () => {
     expect(await isLive(t, other.pat.id)).toBe(true);
   });
 
+  // The grace ends at previousSecretValidUntil exactly, as it does for the exchange.
+  it('ignores an old secret once a real grace window has ended', async () => {
+    const t = await startTestApp();
+    const { pat } = await userWithPat(t);
+    const rotated = await t.request({
+      method: 'POST',
+      url: `${PATINA_PATS}/${pat.id}/rotate`,
+      token: t.admin.token,
+      json: { gracePeriodSeconds: 600 },
+    });
+    expect(rotated.statusCode).toBe(200);
+    const secret = rotated.json<{ secret: string }>().secret;
+    t.clock.advance(600_000);
+    expect((await report(t, { credentials: [pat.secret] })).statusCode).toBe(202);
+    expect(await isLive(t, pat.id)).toBe(true);
+    expect(await auditOf(t, 'PERSONAL_ACCESS_TOKEN_REVOKED')).toEqual([]);
+    expect((await t.exchange(pat.id, secret)).statusCode).toBe(200);
+  });
+
   it('revokes each PAT once when its secret comes twice, and ignores one already gone', async () => {
     const t = await startTestApp();
     const { pat } = await userWithPat(t);

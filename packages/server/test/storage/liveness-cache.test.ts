@@ -23,6 +23,8 @@ function record(id: string, ownerId: string): PatCredentialRecord {
     secretDigest: 'not-a-digest',
     digestVersion: 1,
     previousSecret: null,
+    rotatedAt: null,
+    tokensNotBefore: null,
     allowedCidrs: null,
     lastUsed: null,
     accessTokenValiditySeconds: 43_200,
