@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Where a webhook may point. Patina POSTs to URLs an administrator types in; without a guard, a
@@ -33,14 +34,11 @@ export class UrlRefused extends Error {
 }
 
 /**
- * Addresses that are not public (IANA special-purpose registries, RFC 6890 and its updates):
+ * IPv4 addresses that are not public (IANA special-purpose registry, RFC 6890 and its updates):
  * "this network", private (RFC 1918), shared (RFC 6598), loopback, link-local, documentation,
- * benchmarking, multicast, reserved; IPv6 unspecified, loopback, unique-local, link-local,
- * site-local, documentation, discard and multicast. IPv4 inside IPv6 (mapped, NAT64, 6to4) is
- * checked as the IPv4 address it carries.
+ * benchmarking, 6to4 relay anycast, multicast, reserved.
  */
-const NOT_PUBLIC = new BlockList();
-for (const [network, prefix] of [
+const NOT_PUBLIC_V4 = blockList('ipv4', [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
   ['100.64.0.0', 10],
@@ -56,59 +54,64 @@ for (const [network, prefix] of [
   ['203.0.113.0', 24],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
-] as const) {
-  NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['100::', 64],
+]);
+
+/**
+ * IPv6 is judged by an allowlist, not a blocklist: only global unicast (2000::/3, RFC 4291 §2.4)
+ * can be public. Every form outside it is refused without working out what it may carry:
+ * unspecified, loopback, IPv4-compatible ::/96, SIIT ::ffff:0:0:0/96 (RFC 6145), local-use NAT64
+ * 64:ff9b:1::/48 (RFC 8215), discard 100::/64, unique-local, link-local, site-local, multicast,
+ * and whatever is assigned there later.
+ */
+const GLOBAL_UNICAST_V6 = blockList('ipv6', [['2000::', 3]]);
+
+/**
+ * The special-purpose ranges inside 2000::/3, refused: IETF protocol assignments 2001::/23
+ * (Teredo 2001::/32, which tunnels to an IPv4 address, benchmarking, ORCHID), documentation
+ * 2001:db8::/32 and 3fff::/20 (RFC 9637), 6to4 2002::/16 (deprecated by RFC 7526; it too tunnels
+ * to an IPv4 address of the sender's choosing) and SRv6 SIDs 5f00::/16 (RFC 9602).
+ */
+const SPECIAL_V6 = blockList('ipv6', [
   ['2001::', 23],
   ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const) {
-  NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
+  ['2002::', 16],
+  ['3fff::', 20],
+  ['5f00::', 16],
+]);
+
+/**
+ * The two IPv6 forms outside 2000::/3 that a resolver really answers with for an IPv4 host, each
+ * judged as the IPv4 address in its last 32 bits: IPv4-mapped ::ffff:0:0/96 (RFC 4291 §2.5.5.2,
+ * how dual-stack sockets show IPv4) and the well-known NAT64 prefix 64:ff9b::/96 (RFC 6052, what
+ * DNS64 answers on IPv6-only networks).
+ */
+const CARRIES_V4: readonly [ipaddr.IPv6, number][] = [
+  [ipaddr.IPv6.parse('::ffff:0:0'), 96],
+  [ipaddr.IPv6.parse('64:ff9b::'), 96],
+];
+
+function blockList(type: 'ipv4' | 'ipv6', subnets: readonly [string, number][]): BlockList {
+  const list = new BlockList();
+  for (const [network, prefix] of subnets) list.addSubnet(network, prefix, type);
+  return list;
 }
 
-/** The IPv4 address an IPv6 address carries (mapped ::ffff:a.b.c.d, NAT64, 6to4), if any. */
+/** The IPv4 address a mapped or NAT64 IPv6 address carries, if it is one. */
 function embeddedIpv4(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return dotted[1];
-  const groups = expandIpv6(lower);
-  if (!groups) return undefined;
-  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
-  if (zeros(0, 5) && groups[5] === 0xffff) return v4(groups[6]!, groups[7]!);
-  if (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6)) return v4(groups[6]!, groups[7]!);
-  if (groups[0] === 0x2002) return v4(groups[1]!, groups[2]!);
-  return undefined;
-}
-
-/** The eight 16-bit groups of an IPv6 address written in hex (no dotted tail). */
-function expandIpv6(address: string): number[] | undefined {
-  if (address.includes('.')) return undefined;
-  const [head = '', tail] = address.split('::');
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  const missing = 8 - left.length - right.length;
-  if (missing < 0 || (tail === undefined && missing !== 0)) return undefined;
-  return [...left, ...Array<number>(missing).fill(0), ...right];
+  const parsed = ipaddr.IPv6.parse(address);
+  if (!CARRIES_V4.some(([network, prefix]) => parsed.match(network, prefix))) return undefined;
+  return parsed.toByteArray().slice(12).join('.');
 }
 
 /** Whether `address` (an IP literal) is a public, routable unicast address. */
 export function isPublicAddress(address: string): boolean {
   const unbracketed = address.replace(/^\[|\]$/g, '');
   const family = isIP(unbracketed);
-  if (family === 4) return !NOT_PUBLIC.check(unbracketed, 'ipv4');
+  if (family === 4) return !NOT_PUBLIC_V4.check(unbracketed, 'ipv4');
   if (family !== 6) return false;
   const inner = embeddedIpv4(unbracketed);
-  if (inner !== undefined) return isPublicAddress(inner);
-  return !NOT_PUBLIC.check(unbracketed, 'ipv6');
+  if (inner !== undefined) return !NOT_PUBLIC_V4.check(inner, 'ipv4');
+  return GLOBAL_UNICAST_V6.check(unbracketed, 'ipv6') && !SPECIAL_V6.check(unbracketed, 'ipv6');
 }
 
 /**

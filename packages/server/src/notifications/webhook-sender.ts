@@ -20,6 +20,8 @@ export interface SendResult {
   /** The raw `Retry-After` header of a 429 or 503. */
   retryAfter: string | null;
   durationMs: number;
+  /** The SSRF guard refused the URL or an address it resolved to: nothing was sent. */
+  refused?: boolean;
 }
 
 export interface WebhookRequest {
@@ -28,6 +30,8 @@ export interface WebhookRequest {
   body: string;
   /** application/json unless said (Shared Signals pushes are application/secevent+jwt). */
   contentType?: string;
+  /** Ends the request early (the node is shutting down); it then comes to an error. */
+  signal?: AbortSignal;
 }
 
 /** Sends one webhook request; injectable so the worker can be driven without a network. */
@@ -66,7 +70,13 @@ export class HttpWebhookTransport implements WebhookTransport {
       addresses = await resolvePermitted(url, this.#policy, this.#resolve);
     } catch (error) {
       if (!(error instanceof UrlRefused)) throw error;
-      return { statusCode: null, error: error.message, retryAfter: null, durationMs: elapsed() };
+      return {
+        statusCode: null,
+        error: error.message,
+        retryAfter: null,
+        durationMs: elapsed(),
+        refused: true,
+      };
     }
     try {
       const answer = await this.#post(url, addresses, request);
@@ -95,6 +105,7 @@ export class HttpWebhookTransport implements WebhookTransport {
       const req = send(url, {
         method: 'POST',
         lookup: pinned,
+        ...(request.signal && { signal: request.signal }),
         headers: {
           ...request.headers,
           'content-type': request.contentType ?? 'application/json',

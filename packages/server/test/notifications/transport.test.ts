@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpWebhookTransport } from '../../src/notifications/webhook-sender.js';
+import { eventually } from '../poll.js';
 import { Receiver } from './receivers.js';
 
 const STRICT = { allowHttp: false, allowPrivateNetworks: false };
@@ -41,6 +42,8 @@ describe('the webhook transport', () => {
     expect(result.error).toBe(
       "'url' must reach a public address: 127.0.0.1 is private, loopback or reserved (webhooks.allowPrivateNetworks)",
     );
+    // Marked as the guard's refusal, which no retry can mend (a push stream is then disabled).
+    expect(result.refused).toBe(true);
     expect(receiver.received).toEqual([]);
   });
 
@@ -74,5 +77,31 @@ describe('the webhook transport', () => {
       error: 'timeout: no answer within the time allowed',
     });
     expect(result.durationMs).toBeGreaterThanOrEqual(290);
+    expect(result.refused).toBeUndefined();
+  });
+
+  it('ends a request at once when its signal aborts (the node is shutting down)', async () => {
+    const receiver = await Receiver.start();
+    receiver.answer = () => 'hang';
+    const transport = new HttpWebhookTransport({
+      policy: { allowHttp: true, allowPrivateNetworks: true },
+    });
+    const abort = new AbortController();
+    const sent = transport.send({
+      url: receiver.url,
+      headers: {},
+      body: '{}',
+      signal: abort.signal,
+    });
+    await eventually(
+      'the receiver got the request',
+      2000,
+      () => Promise.resolve(receiver.received.length),
+      (n) => n === 1,
+    );
+    abort.abort();
+    const result = await sent;
+    expect(result).toMatchObject({ statusCode: null, error: 'request failed: ABORT_ERR' });
+    expect(result.durationMs).toBeLessThan(2000);
   });
 });

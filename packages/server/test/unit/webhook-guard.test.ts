@@ -51,12 +51,83 @@ describe('isPublicAddress', () => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])(
-    'accepts %s',
-    (address) => {
-      expect(isPublicAddress(address)).toBe(true);
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '172.32.0.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001:830::200e',
+    '::ffff:8.8.8.8',
+    '::ffff:808:808',
+    '64:ff9b::808:808',
+    '64:ff9b::8.8.8.8',
+  ])('accepts %s', (address) => {
+    expect(isPublicAddress(address)).toBe(true);
+  });
+});
+
+/**
+ * IPv6 forms that carry or reach an IPv4 address, and the special ranges inside 2000::/3: each
+ * refused as a URL literal and as an address a name resolves to. Public IPv4 inside a form other
+ * than mapped or NAT64 is refused too (only global unicast IPv6 is allowed).
+ */
+const IPV6_REFUSED: [form: string, address: string][] = [
+  ['IPv4-compatible ::/96 (metadata)', '::a9fe:a9fe'],
+  ['IPv4-compatible ::/96, dotted', '::169.254.169.254'],
+  ['IPv4-compatible ::/96 (loopback)', '::7f00:1'],
+  ['IPv4-compatible ::/96 (public)', '::808:808'],
+  ['IPv4-mapped ::ffff:0:0/96', '::ffff:a9fe:a9fe'],
+  ['IPv4-mapped, full form', '0:0:0:0:0:ffff:169.254.169.254'],
+  ['SIIT ::ffff:0:0:0/96', '::ffff:0:a9fe:a9fe'],
+  ['SIIT ::ffff:0:0:0/96 (public)', '::ffff:0:808:808'],
+  ['NAT64 64:ff9b::/96', '64:ff9b::a9fe:a9fe'],
+  ['NAT64 64:ff9b::/96, dotted', '64:ff9b::127.0.0.1'],
+  ['local-use NAT64 64:ff9b:1::/48', '64:ff9b:1::a9fe:a9fe'],
+  ['local-use NAT64 64:ff9b:1::/48 (public)', '64:ff9b:1::808:808'],
+  ['6to4 2002::/16', '2002:a9fe:a9fe::1'],
+  ['6to4 2002::/16 (public)', '2002:808:808::1'],
+  ['Teredo 2001::/32', '2001:0:4136:e378:8000:63bf:3fff:fdd2'],
+  ['Teredo 2001::/32 (metadata)', '2001::a9fe:a9fe'],
+  ['ORCHIDv2 2001:20::/28', '2001:20::1'],
+  ['documentation 2001:db8::/32', '2001:db8::1'],
+  ['documentation 3fff::/20', '3fff::1'],
+  ['SRv6 5f00::/16', '5f00::1'],
+  ['discard 100::/64', '100::1'],
+  ['site-local fec0::/10', 'fec0::1'],
+  ['unique-local fc00::/7', 'fd00::a9fe:a9fe'],
+];
+
+describe('IPv6 forms that embed IPv4, and special ranges', () => {
+  it.each(IPV6_REFUSED)('%s: %s is not public', (_form, address) => {
+    expect(isPublicAddress(address)).toBe(false);
+  });
+
+  it.each(IPV6_REFUSED)('%s: refused as a URL literal', (_form, address) => {
+    const host = new URL(`https://[${address}]/`).hostname.slice(1, -1);
+    expect(() => checkUrl(`https://[${address}]/hook`, STRICT)).toThrow(
+      new UrlRefused(
+        `'url' must reach a public address: ${host} is private, loopback or reserved (webhooks.allowPrivateNetworks)`,
+      ),
+    );
+  });
+
+  it.each(IPV6_REFUSED)('%s: refused as what a name resolves to', async (_form, address) => {
+    const url = checkUrl('https://hooks.example.com/hook', STRICT);
+    const resolve = () => Promise.resolve([{ address, family: 6 as const }]);
+    await expect(resolvePermitted(url, STRICT, resolve)).rejects.toThrow(
+      new UrlRefused(
+        `'url' must reach a public address: ${address} is private, loopback or reserved (webhooks.allowPrivateNetworks)`,
+      ),
+    );
+  });
+
+  it('lets a NAT64 address of a public IPv4 host through, as DNS64 answers on IPv6-only networks', async () => {
+    const url = checkUrl('https://hooks.example.com/hook', STRICT);
+    const resolve = () => Promise.resolve([{ address: '64:ff9b::5db8:d822', family: 6 as const }]);
+    await expect(resolvePermitted(url, STRICT, resolve)).resolves.toEqual([
+      { address: '64:ff9b::5db8:d822', family: 6 },
+    ]);
+  });
 });
 
 describe('resolvePermitted', () => {
