@@ -145,7 +145,15 @@ class PollingVerifier implements Verifier {
     this.#pollUrl = stream.delivery.endpoint_url;
     this.#audience = stream.aud;
     // The first poll makes the stream fresh; tokens are trusted from then on.
-    await this.#poll(true);
+    try {
+      await this.#poll(true);
+    } catch (cause) {
+      // No verifier comes of it: its stream must not stay behind, counting against the client.
+      await this.#deleteStream();
+      throw new VerifyError('ERR_SETUP_FAILED', 'The first poll of the event stream failed', {
+        cause,
+      });
+    }
     this.#loop = this.#run();
   }
 
@@ -183,6 +191,11 @@ class PollingVerifier implements Verifier {
     this.#closed = true;
     this.#inFlight?.abort();
     await this.#loop;
+    await this.#deleteStream();
+  }
+
+  /** Best effort: a stream already gone, or a Patina out of reach, is no reason to fail. */
+  async #deleteStream(): Promise<void> {
     const url = new URL(this.#found.ssf.configurationEndpoint);
     url.searchParams.set('stream_id', this.#streamId);
     await this.#call('DELETE', url.toString()).catch(() => undefined);
