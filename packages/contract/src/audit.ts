@@ -31,6 +31,11 @@ export const AUDIT_EVENT_TYPES = [
   'WEBHOOK_SECRET_ROTATED',
   /** Patina disabled the endpoint; details: reason (GONE, FAILING), failingSince. */
   'WEBHOOK_DISABLED',
+  /**
+   * A Shared Signals stream deleted by an administrator or by Patina; details: streamId,
+   * clientId, reason (ADMIN, INACTIVE), and for INACTIVE lastActivityAt, inactivityTimeoutSeconds.
+   */
+  'SSF_STREAM_DELETED',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -42,6 +47,7 @@ export const AUDIT_TARGET_TYPES = [
   'IDENTITY',
   'SIGNING_KEY',
   'WEBHOOK',
+  'SSF_STREAM',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 

@@ -22,6 +22,7 @@ import {
   JsonPatchOperation,
   PatOwner,
 } from './pats.js';
+import { SsfStreamResponse } from './ssf.js';
 import {
   CreateWebhookRequest,
   CreateWebhookResponse,
@@ -68,4 +69,5 @@ export const SHARED_SCHEMAS = [
   WebhookDeliveryResponse,
   WebhookTestResponse,
   WebhookEventBody,
+  SsfStreamResponse,
 ];

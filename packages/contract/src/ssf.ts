@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { StringEnum } from './schema-helpers.js';
+import { FreeText } from './free-text.js';
+import { DateTime, Id, Nullable, StringEnum } from './schema-helpers.js';
 
 /**
  * Patina's Shared Signals transmitter (OpenID Shared Signals Framework 1.0 with the CAEP
@@ -95,12 +96,12 @@ export const SsfConfiguration = Type.Object({
 });
 export type SsfConfiguration = Static<typeof SsfConfiguration>;
 
-const EventsRequested = Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), {
+const EventsRequested = Type.Array(FreeText({ minLength: 1, maxLength: 2048 }), {
   maxItems: 20,
   uniqueItems: true,
   description: 'Event type URIs the receiver wants; those Patina does not send are dropped',
 });
-const Description = Type.String({ maxLength: 1000, description: 'What the stream is for' });
+const Description = FreeText({ maxLength: 1000, description: 'What the stream is for' });
 
 /** The `delivery` a receiver asks for (SSF 1.0 §8.1.1): poll, or push to its URL. */
 export const DeliveryRequest = Type.Union([
@@ -175,6 +176,10 @@ export const StreamConfiguration = Type.Object({
     endpoint_url: Type.String(),
   }),
   min_verification_interval: Type.Integer({ description: 'Seconds between verification requests' }),
+  inactivity_timeout: Type.Integer({
+    description:
+      'Seconds without a word from the receiver after which the transmitter deletes the stream',
+  }),
   description: Type.Optional(Type.String()),
 });
 export type StreamConfiguration = Static<typeof StreamConfiguration>;
@@ -198,7 +203,7 @@ export const UpdateStreamStatusRequest = Type.Object(
   {
     stream_id: Type.String({ minLength: 1, maxLength: 64 }),
     status: StringEnum(STREAM_STATUSES),
-    reason: Type.Optional(Type.String({ maxLength: 1000 })),
+    reason: Type.Optional(FreeText({ maxLength: 1000 })),
   },
   { additionalProperties: false },
 );
@@ -208,6 +213,7 @@ export type UpdateStreamStatusRequest = Static<typeof UpdateStreamStatusRequest>
 export const VerificationRequest = Type.Object(
   {
     stream_id: Type.String({ minLength: 1, maxLength: 64 }),
+    // Not free text: an opaque value the receiver gets back exactly as it sent it (§8.1.4.2).
     state: Type.Optional(Type.String({ maxLength: 1000 })),
   },
   { additionalProperties: false },
@@ -254,6 +260,38 @@ export const PollResponse = Type.Object({
 });
 export type PollResponse = Static<typeof PollResponse>;
 
+/**
+ * A stream as an administrator sees it (`GET /patina/v1/ssf-streams`): every client's streams,
+ * with whose they are and whether they still run. Patina's own camelCase, as its other admin
+ * resources; the push Authorization header is never answered.
+ */
+export const SsfStreamResponse = Type.Object(
+  {
+    id: Id('The stream id (SSF stream_id)'),
+    clientId: Id(
+      'The PAT whose access token made the stream: its receiver, and the audience of its SETs',
+    ),
+    ownerId: Nullable(Id('The identity that owns that PAT; null when the PAT is gone')),
+    active: Type.Boolean({
+      description:
+        'false: the PAT has ended (deleted, revoked, expired) or its identity is disabled; the stream takes, serves and pushes no event',
+    }),
+    deliveryMethod: StringEnum(
+      SSF_DELIVERY_METHODS,
+      'urn:ietf:rfc:8935 push, urn:ietf:rfc:8936 poll',
+    ),
+    endpointUrl: Nullable(Type.String({ description: 'Push: the receiver’s URL; poll: null' })),
+    eventsRequested: Type.Array(Type.String(), { description: 'Event type URIs asked for' }),
+    description: Nullable(Type.String()),
+    status: StringEnum(STREAM_STATUSES, 'SSF 1.0 §8.1.2 status'),
+    statusReason: Nullable(Type.String()),
+    created: DateTime('When the stream was made'),
+    modified: DateTime('When the stream last changed'),
+  },
+  { $id: 'SsfStream' },
+);
+export type SsfStream = Static<typeof SsfStreamResponse>;
+
 /** The claims of every SET Patina signs (RFC 8417 §2.2; SSF 1.0 §4): no `sub`, no `exp`. */
 export interface SecurityEventClaims {
   iss: string;
@@ -274,4 +312,12 @@ export interface CredentialChangeEvent {
   event_timestamp: number;
   initiating_entity: 'admin' | 'user' | 'policy' | 'system';
   reason_admin: { en: string };
+  /**
+   * Patina's extension member (CAEP defines none for it; RFC 7519 §4: a receiver ignores a claim
+   * it does not understand), only on the `update` of a rotation with a grace window: when the
+   * previous secret's grace ends, a NumericDate like `event_timestamp`, in milliseconds'
+   * precision. Tokens of this PAT issued before the rotation's second stay valid until then and
+   * are refused from then on; a rotation without it ends them at `event_timestamp`.
+   */
+  previous_secret_valid_until?: number;
 }

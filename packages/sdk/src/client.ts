@@ -15,6 +15,7 @@ import { OverviewResource } from './resources/overview.js';
 import { PatinaPats } from './resources/patina-pats.js';
 import { Pats } from './resources/pats.js';
 import { SigningKeys } from './resources/signing-keys.js';
+import { SsfStreams } from './resources/ssf-streams.js';
 import { Webhooks } from './resources/webhooks.js';
 import { ClientCredentials, StaticToken, type TokenSource } from './token-source.js';
 
@@ -57,6 +58,8 @@ export class PatinaClient {
   readonly overview: OverviewResource;
   readonly signingKeys: SigningKeys;
   readonly webhooks: Webhooks;
+  /** Every client's Shared Signals streams, for administrators: list and delete. */
+  readonly ssfStreams: SsfStreams;
   /** Leaked-secret revocation; sent without authentication. */
   readonly credentials: LeakedCredentials;
   readonly #http: Http;
@@ -75,6 +78,7 @@ export class PatinaClient {
     this.overview = new OverviewResource(api);
     this.signingKeys = new SigningKeys(api);
     this.webhooks = new Webhooks(api);
+    this.ssfStreams = new SsfStreams(api);
     this.credentials = new LeakedCredentials(this.#http);
   }
 

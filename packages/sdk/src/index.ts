@@ -25,6 +25,7 @@ export type { OverviewResource } from './resources/overview.js';
 export type { SigningKeys } from './resources/signing-keys.js';
 export type { ListPatinaPatsOptions, PatinaPats } from './resources/patina-pats.js';
 export type { ListDeliveriesOptions, Webhooks } from './resources/webhooks.js';
+export type { SsfStreams } from './resources/ssf-streams.js';
 export { revokeLeakedCredentials, type LeakedCredentials } from './resources/leaked-credentials.js';
 export type {
   AdminCreatePatRequest,
@@ -54,6 +55,7 @@ export type {
   PatinaPatMergePatch,
   RotatePatRequest,
   SigningKeyInfo,
+  SsfStream,
   TokenResponse,
   Webhook,
   WebhookDelivery,

@@ -110,6 +110,9 @@ describe('resources', () => {
 
     const disabled = await admin.identities.update(made.id, { status: 'DISABLED' });
     expect(disabled).toMatchObject({ id: made.id, status: 'DISABLED' });
+    const ssoLink = { issuer: 'https://login.example.com/', subject: 'grace' };
+    expect((await admin.identities.update(made.id, { ssoLink })).ssoLink).toEqual(ssoLink);
+    expect((await admin.identities.update(made.id, { ssoLink: null })).ssoLink).toBeUndefined();
 
     const other = await admin.identities.create({ name: 'Alan Turing', login: 'alan' });
     const pat = await admin.identities.createPat(other.id, { name: 'batch', managed: true });
@@ -152,6 +155,51 @@ describe('resources', () => {
     const keys = await admin.signingKeys.list();
     expect(keys[0]).toEqual(rotated);
     expect(keys[1]).toMatchObject({ status: 'verifying' });
+  });
+
+  it('ssfStreams: an administrator lists every client’s streams and deletes one', async () => {
+    const { pat, clientId, clientSecret, client } = await userClient({ rights: ['ssf.manage'] });
+    // A receiver opens its stream through SSF itself, with an access token of its PAT.
+    const token = await fetch(`${server.baseUrl}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+      }),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const opened = await fetch(`${server.baseUrl}/ssf/streams`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token.access_token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ delivery: { method: 'urn:ietf:rfc:8936' }, description: 'sdk' }),
+    });
+    expect(opened.status).toBe(201);
+    const { stream_id: id } = (await opened.json()) as { stream_id: string };
+
+    const admin = server.adminClient;
+    const listed = await admin.ssfStreams.list();
+    expect(listed.find((s) => s.id === id)).toMatchObject({
+      id,
+      clientId: pat.id,
+      ownerId: pat.owner.id,
+      active: true,
+      deliveryMethod: 'urn:ietf:rfc:8936',
+      endpointUrl: null,
+      description: 'sdk',
+      status: 'enabled',
+    });
+    const iterated = [];
+    for await (const stream of admin.ssfStreams.iterate({ limit: 1 })) iterated.push(stream.id);
+    expect(iterated).toContain(id);
+
+    expect(await apiError(client.ssfStreams.list())).toMatchObject({ status: 403 });
+    await admin.ssfStreams.delete(id);
+    expect((await admin.ssfStreams.list()).map((s) => s.id)).not.toContain(id);
+    await expect(admin.ssfStreams.delete(id)).rejects.toMatchObject({ status: 404 });
   });
 
   it('introspect tells the client about its own token', async () => {

@@ -8,12 +8,14 @@ import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerConsoleRoutes } from './http/console-routes.js';
 import { consoleDistDir } from './http/console-static.js';
 import { bearerAuthHook } from './http/bearer-auth.js';
+import { clientAddressKey } from './http/client-address.js';
 import { credentialRevocationRoute } from './http/credential-revocation-route.js';
 import { installSailPointErrors } from './http/errors/sailpoint.js';
 import { registerKeyRoutes } from './http/key-routes.js';
 import { documentBearerSecurity, openApiOptions } from './http/openapi.js';
 import { registerOperationRoutes } from './http/operation-routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
+import { registerSsfAdminRoutes } from './http/ssf-admin-routes.js';
 import { registerSsfPublicRoutes, registerSsfRoutes } from './http/ssf-routes.js';
 import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
 import { registerPatinaPatRoutes } from './http/patina-pat-routes.js';
@@ -136,7 +138,7 @@ export async function buildApp(
       rateLimitOptions(
         config.policy,
         (request) =>
-          `${request.routeOptions.config.surface ?? 'api'}:${request.principal?.patId ?? request.ip}`,
+          `${request.routeOptions.config.surface ?? 'api'}:${request.principal?.patId ?? clientAddressKey(request)}`,
         sharedLimits,
       ),
     );
@@ -160,6 +162,7 @@ export async function buildApp(
       calendar: services.notifications.calendar,
     });
     registerSsfRoutes(api, { streams: services.ssf.streams });
+    registerSsfAdminRoutes(api, { streamAdmin: services.ssf.streamAdmin });
   });
   await registerConsoleRoutes(app, {
     config,
@@ -169,6 +172,7 @@ export async function buildApp(
     sessions: services.console.sessions,
     sealer: services.console.sealer,
     sso: services.console.sso,
+    signInLimit: services.console.signInLimit,
     signIn: new ConsoleSignIn({
       grant: services.grant,
       identities: services.identities,

@@ -6,6 +6,7 @@ import { AuditQueryService } from './audit/audit-query-service.js';
 import { ssoClient, type ConsoleServices } from './console/console.js';
 import { consoleCredentials } from './console/credentials.js';
 import { Sealer } from './console/seal.js';
+import { consoleSignInLimit } from './console/sign-in-limit.js';
 import { ConsoleSessions } from './console/sessions.js';
 import { ExpirySweeper } from './pats/expiry-sweeper.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -240,7 +241,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
       clock,
     }),
     notifications,
-    console: { sessions: consoleSessions, sealer: consoleSealer, sso: ssoClient(config, baseUrl) },
+    console: {
+      sessions: consoleSessions,
+      sealer: consoleSealer,
+      sso: ssoClient(config, baseUrl),
+      signInLimit: consoleSignInLimit(config, clock, redis),
+    },
     ssf,
     redis,
     ping: () => ping(storage.db),

@@ -35,6 +35,82 @@ describe('Revocations: what the stream said, applied to tokens', () => {
     expect(r.refusal(token(Math.floor(AT)))).toBeUndefined();
   });
 
+  describe('a rotation whose old secret has a grace window', () => {
+    const GRACE_END = AT + 600;
+    const GRACE_END_MS = GRACE_END * 1000;
+    const rotation = (at: number, graceEnd: number) => ({
+      sub_id: { format: 'opaque', id: PAT },
+      events: {
+        [SSF_EVENTS.credentialChange]: {
+          change_type: 'update',
+          event_timestamp: at,
+          previous_secret_valid_until: graceEnd,
+        },
+      },
+    });
+
+    it('keeps tokens of earlier seconds until the grace ends, then refuses them', () => {
+      const r = new Revocations();
+      r.apply(rotation(AT, GRACE_END), AT * 1000);
+      const before = token(Math.floor(AT) - 1);
+      expect(r.refusal(before, AT * 1000)).toBeUndefined();
+      expect(r.refusal(before, GRACE_END_MS - 1)).toBeUndefined();
+      expect(r.refusal(before, GRACE_END_MS)).toBe(REVOKED_PAT);
+      expect(r.refusal(token(Math.floor(AT) - 3600), GRACE_END_MS + 60_000)).toBe(REVOKED_PAT);
+      // The rotation's own second may be the new secret's: never refused by it.
+      expect(r.refusal(token(Math.floor(AT)), GRACE_END_MS + 60_000)).toBeUndefined();
+    });
+
+    it('refuses at once when the grace is already over as the SET is heard', () => {
+      const r = new Revocations();
+      r.apply(rotation(AT, GRACE_END), GRACE_END_MS);
+      expect(r.refusal(token(Math.floor(AT) - 1), GRACE_END_MS)).toBe(REVOKED_PAT);
+    });
+
+    it('still refuses at once on a delete, new scopes or another rotation', () => {
+      for (const [change, grace] of [
+        ['delete', undefined],
+        ['update', undefined],
+        ['update', AT + 1],
+      ] as const) {
+        const r = new Revocations();
+        r.apply(rotation(AT, GRACE_END), AT * 1000);
+        r.apply(
+          {
+            sub_id: { format: 'opaque', id: PAT },
+            events: {
+              [SSF_EVENTS.credentialChange]: {
+                change_type: change,
+                event_timestamp: AT + 1,
+                ...(grace !== undefined && { previous_secret_valid_until: grace }),
+              },
+            },
+          },
+          (AT + 1) * 1000,
+        );
+        expect(r.refusal(token(Math.floor(AT) - 1), (AT + 1) * 1000)).toBe(REVOKED_PAT);
+      }
+    });
+
+    it('ends the earlier grace at once when rotated again, in whatever order the SETs come', () => {
+      const second = AT + 60;
+      const secondGraceEnd = second + 600;
+      for (const order of [
+        [rotation(AT, GRACE_END), rotation(second, secondGraceEnd)],
+        [rotation(second, secondGraceEnd), rotation(AT, GRACE_END)],
+      ]) {
+        const r = new Revocations();
+        for (const set of order) r.apply(set, second * 1000);
+        // Issued before the first rotation: its secret was refused at the second one.
+        expect(r.refusal(token(Math.floor(AT) - 1), second * 1000)).toBe(REVOKED_PAT);
+        // Issued between them: the second rotation's old secret, in its grace until its end.
+        const between = token(Math.floor(second) - 1);
+        expect(r.refusal(between, secondGraceEnd * 1000 - 1)).toBeUndefined();
+        expect(r.refusal(between, secondGraceEnd * 1000)).toBe(REVOKED_PAT);
+      }
+    });
+  });
+
   it('ignores a created PAT and events about other subjects', () => {
     const r = new Revocations();
     r.apply(credentialChange('create'));

@@ -34,9 +34,10 @@ export const BENCH_CONFIG = {
  */
 export class Patina {
   /**
-   * @param {{ dataDir: string, cpu?: number, main?: string, nodeArgs?: string[], env?: Record<string, string> }} options
+   * @param {{ dataDir: string, cpu?: number, main?: string, nodeArgs?: string[], env?: Record<string, string>, config?: Record<string, unknown> }} options
    *   `main`: another build's dist/main.js (the profiler compares two); `nodeArgs`: flags for node
-   *   itself (`--cpu-prof`); `env`: more environment (`PATINA_DATABASE_URL`).
+   *   itself (`--cpu-prof`); `env`: more environment (`PATINA_DATABASE_URL`); `config`: settings
+   *   on top of BENCH_CONFIG.
    */
   constructor(options) {
     this.dataDir = options.dataDir;
@@ -44,6 +45,7 @@ export class Patina {
     this.main = options.main ?? MAIN;
     this.nodeArgs = options.nodeArgs ?? [];
     this.env = options.env ?? {};
+    this.config = { ...BENCH_CONFIG, ...options.config };
     this.configFile = join(options.dataDir, 'bench-config.json');
     /** @type {ReturnType<typeof startPinned> | undefined} */
     this.child = undefined;
@@ -59,7 +61,7 @@ export class Patina {
   }
 
   async start() {
-    writeFileSync(this.configFile, JSON.stringify(BENCH_CONFIG, null, 2));
+    writeFileSync(this.configFile, JSON.stringify(this.config, null, 2));
     this.port = await freePort();
     const args = [
       'serve',

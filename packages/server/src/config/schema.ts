@@ -354,8 +354,19 @@ export const ConfigSchema = Type.Object(
           default: false,
           description: 'Let webhook URLs use plain http; off, they must be https.',
         }),
+        maxWebhooks: Type.Integer({
+          minimum: 1,
+          maximum: 10_000,
+          default: 100,
+          description:
+            'Webhook endpoints the deployment may have at once: each matching event is signed and sent to every one of them. One more is refused with a 400.',
+        }),
       },
-      { default: {}, additionalProperties: false, description: 'Where webhooks may point.' },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'Where webhooks may point, and how many there may be.',
+      },
     ),
     email: Type.Object(
       {
@@ -405,6 +416,41 @@ export const ConfigSchema = Type.Object(
           description:
             'Longest a poll waits for an event before answering empty (RFC 8936 long polling).',
         }),
+        pushConcurrency: Type.Integer({
+          minimum: 1,
+          maximum: 256,
+          default: 16,
+          description:
+            'Push streams one node sends to at once, one SET at a time each: a receiver that is slow or never answers holds one of these (up to 10 s per SET), never the others.',
+        }),
+        maxStreamsPerClient: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 10,
+          description:
+            'Streams one client (one PAT) may have at once; one more is refused with a 400.',
+        }),
+        inactivityTimeoutSeconds: Type.Integer({
+          minimum: 300,
+          maximum: 31536000,
+          default: 86400,
+          description:
+            'A stream whose receiver is not heard from for this long is deleted (SSF `inactivity_timeout`): a poll or call about the stream, or for push a delivered SET while one waits.',
+        }),
+        maxStreams: Type.Integer({
+          minimum: 1,
+          maximum: 100000,
+          default: 1000,
+          description:
+            'Streams the whole deployment may have at once: every stream is a receiver Patina signs and sends for.',
+        }),
+        maxStreamConfigurationBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 65536,
+          default: 8192,
+          description:
+            "Bytes of a stream's stored configuration (events_requested, delivery, description) as UTF-8 JSON; more is a 400.",
+        }),
       },
       {
         default: {},
@@ -441,11 +487,23 @@ export const ConfigSchema = Type.Object(
           description:
             'A web console session ends this long after sign-in, however active; a PAT sign-in ends sooner when its access token expires.',
         }),
+        signInRateLimit: Type.Object(
+          {
+            max: Type.Integer({ minimum: 1, default: 30 }),
+            windowSeconds: Type.Integer({ minimum: 1, default: 300 }),
+          },
+          {
+            default: {},
+            additionalProperties: false,
+            description:
+              'Successful console sign-ins (PAT or SSO) allowed per address (an IPv6 /64) within windowSeconds; each makes a session. After max, sign-ins from there are answered 429 for windowSeconds. Failed ones are counted by policy.lockout instead.',
+          },
+        ),
       },
       {
         default: {},
         additionalProperties: false,
-        description: 'The web console at /ui/: its sessions.',
+        description: 'The web console at /ui/: its sessions and sign-ins.',
       },
     ),
     sso: Type.Object(
@@ -478,12 +536,17 @@ export const ConfigSchema = Type.Object(
           default: ['email', 'preferred_username'],
           minItems: 1,
           description:
-            'Claims tried in order for the login of the Patina identity the person signs in as; an `email` with `email_verified: false` is skipped.',
+            'Claims tried in order for the login of an identity a first SSO sign-in makes (a taken login gets a suffix, e.g. `admin-2`); an `email` counts only with `email_verified: true`. Never used to find an existing identity: sign-ins are matched on the (issuer, `sub`) pair only.',
         }),
         autoProvision: Type.Boolean({
           default: true,
           description:
-            'Create a USER identity for a person the issuer vouches for who has none yet; false lets in only existing identities.',
+            'Make a USER identity, linked to the person’s (issuer, `sub`), at a first SSO sign-in that no identity is linked to; false refuses such a sign-in (an administrator links the identity: PATCH `ssoLink`).',
+        }),
+        linkExistingByVerifiedEmail: Type.Boolean({
+          default: false,
+          description:
+            'At a first SSO sign-in, link the one identity without an SSO link whose `email` is the person’s address, when the issuer sends `email_verified: true`. Only for an issuer whose verified addresses you trust to name your people; off, only an administrator links an existing identity.',
         }),
         groupsClaim: Type.String({
           minLength: 1,
@@ -493,7 +556,7 @@ export const ConfigSchema = Type.Object(
         groupRoles: Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String()), {
           default: {},
           description:
-            'Roles by group, e.g. `{ "patina-admins": ["ORG_ADMIN"] }`. Set: each sign-in sets the identity’s roles to USER plus its groups’ roles. Empty: roles are left as administrators set them.',
+            'Roles by group, e.g. `{ "patina-admins": ["ORG_ADMIN"] }`. Set: each SSO sign-in sets the roles of the identity linked to the person’s account to USER plus its groups’ roles (no other identity’s roles). Empty: roles are left as administrators set them.',
         }),
         label: Type.String({
           minLength: 1,

@@ -2,6 +2,7 @@ import {
   PAT_CREDENTIAL_TYPE,
   SSF_EVENTS,
   type AuditEvent,
+  type CredentialChangeEvent,
   type CredentialChangeType,
   type SubjectIdentifier,
 } from '@patina/contract';
@@ -66,7 +67,13 @@ export function securityEventsOf(event: AuditEvent, issuer: string): SecurityEve
           reason_admin: {
             en: `Personal access token ${PAT_WORDS[event.type] ?? 'changed'} by ${actorWords(event, entity)}${reason}`,
           },
-        },
+          // A rotation with grace: the tokens issued before it live until the old secret's grace
+          // ends, as on Patina's own API (retiredByRotation); without grace they end now.
+          ...(event.type === 'PERSONAL_ACCESS_TOKEN_ROTATED' &&
+            typeof details.previousSecretValidUntil === 'string' && {
+              previous_secret_valid_until: Date.parse(details.previousSecretValidUntil) / 1000,
+            }),
+        } satisfies CredentialChangeEvent,
       },
     ];
     if (scopeChanged && Array.isArray(details.scope)) {

@@ -45,15 +45,20 @@ export class SsfPoller {
     const max = request.maxEvents ?? DEFAULT_MAX_EVENTS;
     // A paused stream holds its SETs (SSF 1.0 §8.1.2) until it is enabled again.
     if (stream.status !== 'enabled') return { sets: {}, moreAvailable: false };
-    if (max === 0) return { sets: {}, moreAvailable: await repo.hasPending(stream.id) };
+    // A stream whose PAT has ended serves nothing, whoever asks (its own token no longer can).
+    if (!(await repo.isOwnerLive(stream.id, now))) return { sets: {}, moreAvailable: false };
+    // The changes logged since the last poll become this stream's SETs now (SsfOutbox).
+    let unread = await this.deps.outbox.catchUp(stream, Math.max(max, 1));
+    if (max === 0) return { sets: {}, moreAvailable: unread || (await repo.hasPending(stream.id)) };
     let found = await repo.pending(stream.id, max);
     if (found.events.length === 0 && request.returnImmediately !== true) {
-      await this.#wait(stream.id, signal);
+      await this.#wait(stream, signal);
+      unread = await this.deps.outbox.catchUp(stream, max);
       found = await repo.pending(stream.id, max);
     }
     return {
       sets: Object.fromEntries(found.events.map((e) => [e.jti, e.set_jwt])),
-      moreAvailable: found.more,
+      moreAvailable: found.more || unread,
     };
   }
 
@@ -63,7 +68,8 @@ export class SsfPoller {
     for (const wake of [...this.#waiting]) wake();
   }
 
-  #wait(streamId: string, signal?: AbortSignal): Promise<void> {
+  #wait(stream: StreamRecord, signal?: AbortSignal): Promise<void> {
+    const streamId = stream.id;
     if (this.#closed || signal?.aborted) return Promise.resolve();
     const repo = this.deps.storage.repos.ssf;
     return new Promise((resolve) => {
@@ -84,8 +90,9 @@ export class SsfPoller {
           return;
         }
         checking = true;
-        repo
-          .hasPending(streamId)
+        this.deps.outbox
+          .catchUp(stream, 1)
+          .then(() => repo.hasPending(streamId))
           .then((pending) => {
             checking = false;
             if (pending) finish();
@@ -102,10 +109,10 @@ export class SsfPoller {
       const timeout = setTimeout(finish, this.deps.maxWaitMs);
       const interval = setInterval(check, RECHECK_MS);
       const unqueued = this.deps.outbox.onQueued((ids) => {
-        if (ids.has(streamId)) check();
+        if (ids === null || ids.has(streamId)) check();
       });
-      // SETs are written with the change they tell of; the change feed hears those changes from
-      // every node, right after their commit.
+      // Changes are logged with the change they tell of; the change feed hears those changes
+      // from every node, right after their commit.
       const unfeed = this.deps.storage.feed.subscribe((event) => {
         if (event.kind === 'pat' || event.kind === 'identity' || event.kind === 'reset') check();
       });

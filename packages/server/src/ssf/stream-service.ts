@@ -25,9 +25,16 @@ import type { RequestContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import { illegalValue, notFound, PatinaError } from '../core/errors.js';
 import type { WebhookSecretBox } from '../notifications/signer.js';
-import { checkUrl, UrlRefused, type UrlPolicy } from '../notifications/ssrf-guard.js';
+import {
+  checkUrl,
+  resolvePermitted,
+  UrlRefused,
+  type Resolve,
+  type UrlPolicy,
+} from '../notifications/ssrf-guard.js';
 import type { Storage } from '../storage/repositories.js';
 import type { StreamRecord } from '../storage/ssf-repository.js';
+import { noteActivity } from './activity.js';
 import { subjectKey, type SsfOutbox } from './outbox.js';
 import type { SsfPoller } from './poller.js';
 
@@ -61,7 +68,12 @@ export class StreamService {
       issuer: string;
       baseUrl: string;
       urlPolicy: UrlPolicy;
+      /** How push hosts resolve: every address is checked, as for webhooks. */
+      resolve: Resolve;
       minVerificationIntervalSeconds: number;
+      /** SSF `inactivity_timeout`: answered in every stream's configuration. */
+      inactivityTimeoutSeconds: number;
+      limits: StreamLimits;
     },
   ) {}
 
@@ -88,7 +100,7 @@ export class StreamService {
     const clientId = this.#clientOf(ctx);
     const id = randomBytes(16).toString('hex');
     const now = this.deps.clock.now().toISOString();
-    const delivery = this.#delivery(id, body.delivery ?? { method: SSF_DELIVERY_POLL });
+    const delivery = await this.#delivery(id, body.delivery ?? { method: SSF_DELIVERY_POLL });
     const stream: StreamRecord = {
       id,
       clientId,
@@ -100,10 +112,30 @@ export class StreamService {
       status: 'enabled',
       statusReason: null,
       lastVerification: null,
+      lastActivityAt: now,
       created: now,
       modified: now,
     };
-    await this.deps.storage.repos.ssf.insertStream(stream);
+    this.#checkBudget(stream);
+    const { maxStreamsPerClient, maxStreams } = this.deps.limits;
+    await this.deps.storage.transaction(async (repos) => {
+      // Every stream is a receiver Patina signs and sends for: what one client, and everyone,
+      // can make it keep is bounded. The lock makes two creates count one after the other.
+      await repos.ssf.lockStreams();
+      if ((await repos.ssf.countStreams(clientId)) >= maxStreamsPerClient) {
+        throw new PatinaError(
+          'LIMIT_VIOLATION',
+          `This client already has the maximum of ${maxStreamsPerClient} Shared Signals streams (ssf.maxStreamsPerClient)`,
+        );
+      }
+      if ((await repos.ssf.countStreams()) >= maxStreams) {
+        throw new PatinaError(
+          'LIMIT_VIOLATION',
+          `Patina already holds the maximum of ${maxStreams} Shared Signals streams (ssf.maxStreams)`,
+        );
+      }
+      await repos.ssf.insertStream(stream);
+    });
     return this.#view(stream);
   }
 
@@ -113,7 +145,7 @@ export class StreamService {
     streamId: string | undefined,
   ): Promise<StreamConfiguration | StreamConfiguration[]> {
     authorize(ctx, 'readStreams', 'Reading Shared Signals streams');
-    if (streamId !== undefined) return this.#view(await this.#find(ctx, streamId));
+    if (streamId !== undefined) return this.#view(await this.#heard(ctx, streamId));
     const streams = await this.deps.storage.repos.ssf.listStreams(this.#clientOf(ctx));
     return streams.map((s) => this.#view(s));
   }
@@ -125,7 +157,7 @@ export class StreamService {
     mode: 'update' | 'replace',
   ): Promise<StreamConfiguration> {
     authorize(ctx, 'manageStreams', 'Changing a Shared Signals stream');
-    const stream = await this.#find(ctx, body.stream_id);
+    const stream = await this.#heard(ctx, body.stream_id);
     const replace = mode === 'replace';
     const changes: Parameters<Storage['repos']['ssf']['updateStream']>[1] = {
       modified: this.deps.clock.now().toISOString(),
@@ -136,10 +168,11 @@ export class StreamService {
     if (body.delivery !== undefined || replace) {
       Object.assign(
         changes,
-        this.#delivery(stream.id, body.delivery ?? { method: SSF_DELIVERY_POLL }),
+        await this.#delivery(stream.id, body.delivery ?? { method: SSF_DELIVERY_POLL }),
       );
     }
     if (body.description !== undefined || replace) changes.description = body.description ?? null;
+    this.#checkBudget({ ...stream, ...changes });
     await this.deps.storage.repos.ssf.updateStream(stream.id, changes);
     return this.#view(await this.#find(ctx, stream.id));
   }
@@ -152,13 +185,13 @@ export class StreamService {
 
   async status(ctx: RequestContext, streamId: string): Promise<StreamStatus> {
     authorize(ctx, 'readStreams', 'Reading a Shared Signals stream’s status');
-    return this.#status(await this.#find(ctx, streamId));
+    return this.#status(await this.#heard(ctx, streamId));
   }
 
   /** §8.1.2.2: a new status, told to the receiver by a stream-updated event (§8.1.5). */
   async setStatus(ctx: RequestContext, body: UpdateStreamStatusRequest): Promise<StreamStatus> {
     authorize(ctx, 'manageStreams', 'Changing a Shared Signals stream’s status');
-    const stream = await this.#find(ctx, body.stream_id);
+    const stream = await this.#heard(ctx, body.stream_id);
     const reason = body.reason ?? null;
     const updated = { ...stream, status: body.status, statusReason: reason };
     await this.deps.storage.transaction(async (repos) => {
@@ -167,6 +200,10 @@ export class StreamService {
         statusReason: reason,
         modified: this.deps.clock.now().toISOString(),
       });
+      // A disabled stream holds no events (SSF 1.0 §8.1.2): enabled again, it starts from now.
+      if (stream.status === 'disabled' && body.status !== 'disabled') {
+        await repos.ssf.moveCursorToHead(stream.id);
+      }
       await this.deps.outbox.queueStreamEvent(
         repos,
         updated,
@@ -187,7 +224,7 @@ export class StreamService {
    */
   async verify(ctx: RequestContext, body: VerificationRequest): Promise<void> {
     authorize(ctx, 'manageStreams', 'Verifying a Shared Signals stream');
-    const stream = await this.#find(ctx, body.stream_id);
+    const stream = await this.#heard(ctx, body.stream_id);
     const now = this.deps.clock.now();
     const intervalMs = this.deps.minVerificationIntervalSeconds * 1000;
     const notAfter = new Date(now.getTime() - intervalMs).toISOString();
@@ -217,14 +254,14 @@ export class StreamService {
   /** §8.1.3.2: every subject is in a stream by default; adding one undoes its removal. */
   async addSubject(ctx: RequestContext, body: AddSubjectRequest): Promise<void> {
     authorize(ctx, 'manageStreams', 'Adding a subject to a Shared Signals stream');
-    const stream = await this.#find(ctx, body.stream_id);
+    const stream = await this.#heard(ctx, body.stream_id);
     await this.deps.storage.repos.ssf.addSubject(stream.id, subjectKey(body.subject));
   }
 
   /** §8.1.3.3: no more events about this subject on this stream. */
   async removeSubject(ctx: RequestContext, body: RemoveSubjectRequest): Promise<void> {
     authorize(ctx, 'manageStreams', 'Removing a subject from a Shared Signals stream');
-    const stream = await this.#find(ctx, body.stream_id);
+    const stream = await this.#heard(ctx, body.stream_id);
     await this.deps.storage.repos.ssf.removeSubject(
       stream.id,
       subjectKey(body.subject),
@@ -240,16 +277,53 @@ export class StreamService {
     signal?: AbortSignal,
   ): Promise<PollResponse> {
     authorize(ctx, 'readStreams', 'Polling a Shared Signals stream');
-    const stream = await this.#find(ctx, streamId);
+    const stream = await this.#heard(ctx, streamId);
     if (stream.deliveryMethod !== SSF_DELIVERY_POLL) {
       throw illegalValue('stream_id', `Stream '${stream.id}' delivers by push, not by poll`);
     }
     return this.deps.poller.poll(stream, body, signal);
   }
 
+  /**
+   * What a stream keeps (events_requested, the push URL and sealed header, the description) is
+   * budgeted in bytes; over it, a 400 names the member that takes the most.
+   */
+  #checkBudget(
+    stored: Pick<
+      StreamRecord,
+      'eventsRequested' | 'endpointUrl' | 'authorizationHeaderEnc' | 'description'
+    >,
+  ): void {
+    const bytes = (value: string | null) => (value === null ? 0 : Buffer.byteLength(value));
+    const parts: [string, number][] = [
+      ['events_requested', bytes(JSON.stringify(stored.eventsRequested))],
+      ['delivery', bytes(stored.endpointUrl) + bytes(stored.authorizationHeaderEnc)],
+      ['description', bytes(stored.description)],
+    ];
+    const total = parts.reduce((sum, [, n]) => sum + n, 0);
+    const max = this.deps.limits.maxStreamConfigurationBytes;
+    if (total <= max) return;
+    const [field] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
+    throw illegalValue(
+      field,
+      `'${field}' takes the stream's configuration to ${total} bytes; a stream may keep at most ${max} (ssf.maxStreamConfigurationBytes)`,
+    );
+  }
+
   #clientOf(ctx: RequestContext): string {
     // The system actor has no client; it never manages streams over HTTP.
     return ctx.actor.kind === 'user' ? ctx.actor.patId : '';
+  }
+
+  /**
+   * The caller's stream, its receiver noted as heard from (SSF `inactivity_timeout`): every call
+   * of the receiver about one of its streams but the delete. Listing every stream of the client
+   * is not about any one of them, so a replica that lists does not keep a crashed one's alive.
+   */
+  async #heard(ctx: RequestContext, streamId: string): Promise<StreamRecord> {
+    const stream = await this.#find(ctx, streamId);
+    await noteActivity(this.deps.storage, stream, this.deps.clock.now());
+    return stream;
   }
 
   async #find(ctx: RequestContext, streamId: string): Promise<StreamRecord> {
@@ -264,15 +338,17 @@ export class StreamService {
     return stream;
   }
 
-  #delivery(
+  /** Push URLs are held to the webhooks' rules, their host resolved and every address checked. */
+  async #delivery(
     id: string,
     delivery: DeliveryRequest,
-  ): Pick<StreamRecord, 'deliveryMethod' | 'endpointUrl' | 'authorizationHeaderEnc'> {
+  ): Promise<Pick<StreamRecord, 'deliveryMethod' | 'endpointUrl' | 'authorizationHeaderEnc'>> {
     if (delivery.method === SSF_DELIVERY_POLL) {
       return { deliveryMethod: SSF_DELIVERY_POLL, endpointUrl: null, authorizationHeaderEnc: null };
     }
     try {
-      checkUrl(delivery.endpoint_url, this.deps.urlPolicy);
+      const url = checkUrl(delivery.endpoint_url, this.deps.urlPolicy);
+      await resolvePermitted(url, this.deps.urlPolicy, this.deps.resolve);
     } catch (error) {
       if (!(error instanceof UrlRefused)) throw error;
       throw illegalValue(
@@ -306,6 +382,7 @@ export class StreamService {
             : (stream.endpointUrl ?? ''),
       },
       min_verification_interval: this.deps.minVerificationIntervalSeconds,
+      inactivity_timeout: this.deps.inactivityTimeoutSeconds,
       ...(stream.description !== null && { description: stream.description }),
     };
   }
@@ -317,6 +394,13 @@ export class StreamService {
       ...(stream.statusReason !== null && { reason: stream.statusReason }),
     };
   }
+}
+
+/** What one client and the whole deployment may make Patina keep (config `ssf.*`). */
+export interface StreamLimits {
+  maxStreamsPerClient: number;
+  maxStreams: number;
+  maxStreamConfigurationBytes: number;
 }
 
 /** The additional data the push Authorization header is sealed with: its stream, and its use. */

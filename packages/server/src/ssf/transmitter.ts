@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { SYSTEM_CONTEXT } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
@@ -10,12 +11,16 @@ import { KeyRotation } from '../tokens/key-rotation.js';
 import { SigningKeys } from '../tokens/signing-keys.js';
 import { SsfOutbox } from './outbox.js';
 import { SsfPoller } from './poller.js';
+import { PushFeeder } from './push-feeder.js';
 import { PushWorker } from './push-worker.js';
 import { SetSigner } from './set-signer.js';
+import { StreamAdministration } from './stream-admin.js';
 import { StreamService } from './stream-service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+/** Idle streams one housekeeping pass deletes at most; the next pass takes the rest. */
+const IDLE_STREAMS_PER_PASS = 500;
 
 /** The Shared Signals transmitter, composed once per node. */
 export interface Transmitter {
@@ -25,8 +30,16 @@ export interface Transmitter {
   outbox: SsfOutbox;
   poller: SsfPoller;
   streams: StreamService;
+  /** Every client's streams, for administrators. */
+  streamAdmin: StreamAdministration;
   pushWorker: PushWorker;
-  /** Drops SETs older than `ssf.eventRetentionDays`; returns how many. */
+  /** Turns logged changes into the SETs of push streams, in the background. */
+  pushFeeder: PushFeeder;
+  /**
+   * Drops SETs older than `ssf.eventRetentionDays`, the streams whose PAT has ended or whose
+   * identity is disabled, and the streams whose receiver has been silent for
+   * `ssf.inactivityTimeoutSeconds` (audited); returns how many SETs.
+   */
   prune(): Promise<number>;
   close(): Promise<void>;
 }
@@ -51,7 +64,12 @@ export async function createTransmitter(options: {
     encryptionLabel: 'patina/ssf-signing-key-encryption/v1',
   });
   await keys.init('RS256');
-  const outbox = new SsfOutbox({ clock, issuer, signer: new SetSigner({ keys, clock, issuer }) });
+  const outbox = new SsfOutbox({
+    storage,
+    clock,
+    issuer,
+    signer: new SetSigner({ keys, clock, issuer }),
+  });
   options.audit.subscribe((repos, event) => outbox.record(repos, event));
   const poller = new SsfPoller({
     storage,
@@ -61,21 +79,66 @@ export async function createTransmitter(options: {
   });
   const secrets = new WebhookSecretBox(options.masterKey);
   const policy = config.webhooks;
+  const resolve = options.resolve ?? systemResolve;
   const pushWorker = new PushWorker({
     storage,
     clock,
     secrets,
+    concurrency: config.ssf.pushConcurrency,
     logger: options.logger,
-    transport:
-      options.transport ??
-      new HttpWebhookTransport({ policy, resolve: options.resolve ?? systemResolve }),
+    transport: options.transport ?? new HttpWebhookTransport({ policy, resolve }),
   });
-  outbox.onQueued(() => pushWorker.nudge());
+  const pushFeeder = new PushFeeder({
+    storage,
+    clock,
+    outbox,
+    fed: () => pushWorker.nudge(),
+    logger: options.logger,
+  });
+  outbox.onQueued((streamIds) => {
+    if (streamIds === null) pushFeeder.nudge();
+    else pushWorker.nudge();
+  });
   pushWorker.start();
-  const prune = () =>
-    storage.repos.ssf.prune(
-      new Date(clock.now().getTime() - config.ssf.eventRetentionDays * DAY_MS).toISOString(),
+  pushFeeder.start();
+  const inactivityTimeoutSeconds = config.ssf.inactivityTimeoutSeconds;
+  /**
+   * SSF 1.0 §8.1.1 `inactivity_timeout`: a stream its receiver no longer uses (a verifier that
+   * crashed or was killed before deleting it) is deleted, each with its audit event, so it stops
+   * counting against its client's `ssf.maxStreamsPerClient`.
+   */
+  const deleteIdleStreams = async (now: Date) => {
+    const cutoff = new Date(now.getTime() - inactivityTimeoutSeconds * 1000).toISOString();
+    for (const idle of await storage.repos.ssf.idleStreams(cutoff, IDLE_STREAMS_PER_PASS)) {
+      await storage.transaction(async (repos) => {
+        if (!(await repos.ssf.deleteIfIdle(idle.id, cutoff))) return;
+        await options.audit.record(repos, {
+          type: 'SSF_STREAM_DELETED',
+          context: SYSTEM_CONTEXT.audit,
+          target: { type: 'SSF_STREAM', id: idle.id, name: null },
+          details: {
+            streamId: idle.id,
+            clientId: idle.clientId,
+            reason: 'INACTIVE',
+            lastActivityAt: idle.lastActivityAt,
+            inactivityTimeoutSeconds,
+          },
+        });
+      });
+      options.logger?.info(
+        { streamId: idle.id, lastActivityAt: idle.lastActivityAt },
+        'ssf stream deleted for inactivity',
+      );
+    }
+  };
+  const prune = async () => {
+    const now = clock.now();
+    await storage.repos.ssf.deleteInertStreams(now.toISOString());
+    await deleteIdleStreams(now);
+    return storage.repos.ssf.prune(
+      new Date(now.getTime() - config.ssf.eventRetentionDays * DAY_MS).toISOString(),
     );
+  };
   const pruner = setInterval(() => {
     prune().catch((error: unknown) => options.logger?.warn({ err: error }, 'ssf prune failed'));
   }, PRUNE_EVERY_MS);
@@ -96,6 +159,8 @@ export async function createTransmitter(options: {
     outbox,
     poller,
     pushWorker,
+    pushFeeder,
+    streamAdmin: new StreamAdministration({ storage, clock, audit: options.audit }),
     streams: new StreamService({
       storage,
       clock,
@@ -105,12 +170,20 @@ export async function createTransmitter(options: {
       issuer,
       baseUrl: options.baseUrl,
       urlPolicy: policy,
+      resolve,
       minVerificationIntervalSeconds: config.ssf.minVerificationIntervalSeconds,
+      inactivityTimeoutSeconds,
+      limits: {
+        maxStreamsPerClient: config.ssf.maxStreamsPerClient,
+        maxStreams: config.ssf.maxStreams,
+        maxStreamConfigurationBytes: config.ssf.maxStreamConfigurationBytes,
+      },
     }),
     prune,
     close: async () => {
       clearInterval(pruner);
       poller.close();
+      await pushFeeder.stop();
       await pushWorker.stop();
       keys.close();
     },

@@ -93,8 +93,17 @@ function errorCode(error: unknown): string | undefined {
  */
 export async function lockForTransaction(db: AnyDb, name: string): Promise<void> {
   if (dialectOf(db) === 'postgres') {
-    await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(db);
+    await sql`select pg_advisory_xact_lock(${advisoryKey(name)})`.execute(db);
   }
+}
+
+/**
+ * The advisory lock key of a name: its hash within the current schema, since advisory locks are
+ * database-wide and two Patinas may share a database in schemas of their own
+ * (`database.schema`): they must not wait on each other's locks.
+ */
+export function advisoryKey(name: string) {
+  return sql<number>`hashtext(current_schema() || ':' || ${name})`;
 }
 
 /**
@@ -106,7 +115,7 @@ export async function tryLockForTransaction(db: AnyDb, name: string): Promise<bo
   if (dialectOf(db) !== 'postgres') return true;
   const { rows } = await sql<{
     locked: boolean;
-  }>`select pg_try_advisory_xact_lock(hashtext(${name})) as locked`.execute(db);
+  }>`select pg_try_advisory_xact_lock(${advisoryKey(name)}) as locked`.execute(db);
   return rows[0]?.locked === true;
 }
 

@@ -7,6 +7,10 @@ import * as m0005 from './migrations/0005_console_sessions.js';
 import * as m0006 from './migrations/0006_ssf.js';
 import * as m0007 from './migrations/0007_identity_hygiene.js';
 import * as m0008 from './migrations/0008_live_owner_index.js';
+import * as m0009 from './migrations/0009_sso_links.js';
+import * as m0010 from './migrations/0010_ssf_change_log.js';
+import * as m0011 from './migrations/0011_ssf_stream_activity.js';
+import * as m0012 from './migrations/0012_tokens_not_before.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
@@ -19,6 +23,10 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006_ssf': m0006,
   '0007_identity_hygiene': m0007,
   '0008_live_owner_index': m0008,
+  '0009_sso_links': m0009,
+  '0010_ssf_change_log': m0010,
+  '0011_ssf_stream_activity': m0011,
+  '0012_tokens_not_before': m0012,
 };
 
 /** Brings the schema to the newest version; runs on start and by `patina migrate`. */

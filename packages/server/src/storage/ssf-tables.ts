@@ -21,6 +21,25 @@ export interface SsfStreamsTable {
   last_verification: string | null;
   created: string;
   modified: string;
+  /** The seq of the last change of ssf_changes the stream has taken (migration 0010). */
+  cursor_seq: Generated<number>;
+  /**
+   * When the receiver was last heard from, to the minute (migration 0011): SSF
+   * `inactivity_timeout`. Null only for a row written by a node older than 0011.
+   */
+  last_activity_at: string | null;
+}
+
+/**
+ * One change told to receivers (migration 0010), whatever the number of streams; each stream
+ * turns it into SETs of its own when it is read (poll) or fed (push).
+ */
+export interface SsfChangesTable {
+  seq: Generated<number>;
+  /** The audit event's id: RFC 8417 `txn` of every SET told of this change. */
+  txn: string;
+  events: string; // JSON array of { type, subject, payload }
+  created: string;
 }
 
 export interface SsfRemovedSubjectsTable {
@@ -46,7 +65,9 @@ export interface SsfTables {
   ssf_streams: SsfStreamsTable;
   ssf_removed_subjects: SsfRemovedSubjectsTable;
   ssf_events: SsfEventsTable;
+  ssf_changes: SsfChangesTable;
 }
 
 export type SsfStreamRow = Selectable<SsfStreamsTable>;
 export type SsfEventRow = Selectable<SsfEventsTable>;
+export type SsfChangeRow = Selectable<SsfChangesTable>;

@@ -81,6 +81,7 @@ describe('Stream management (SSF 1.0 §8.1.1)', () => {
       events_delivered: SUPPORTED,
       delivery: { method: POLL, endpoint_url: `${ISSUER}/ssf/poll/${id}` },
       min_verification_interval: 30,
+      inactivity_timeout: 86400,
       description: 'orders API',
     };
     expect(stream).toEqual(expected);
@@ -324,6 +325,51 @@ describe('Events of PATs and identities, polled and acknowledged (RFC 8936)', ()
     });
     // Acknowledged: never sent again.
     expect(await receiver.drain(stream)).toEqual([]);
+  });
+
+  it('tells of a rotation with credential-change update, carrying the end of its grace window', async () => {
+    const t = await startTestApp();
+    const { receiver } = await receiverOf(t);
+    const owner = await t.user({ name: 'Dev', login: 'dev' });
+    const stream = await receiver.createPollStream();
+    const rotate = (gracePeriodSeconds: number) =>
+      t.request({
+        method: 'POST',
+        url: `/patina/v1/personal-access-tokens/${owner.patId}/rotate`,
+        token: t.admin.token,
+        json: { gracePeriodSeconds },
+      });
+    expect((await rotate(600)).statusCode).toBe(200);
+    t.clock.advance(1500);
+    expect((await rotate(0)).statusCode).toBe(200);
+    const sets = await receiver.drain(stream);
+    expect(sets.map((s) => [s.type, s.payload.sub_id, s.event])).toEqual([
+      [
+        `${CAEP}/credential-change`,
+        { format: 'opaque', id: owner.patId },
+        {
+          credential_type: 'personal-access-token',
+          change_type: 'update',
+          friendly_name: 'login',
+          event_timestamp: START_SECONDS,
+          initiating_entity: 'admin',
+          reason_admin: { en: 'Personal access token rotated by an administrator' },
+          previous_secret_valid_until: START_SECONDS + 600,
+        },
+      ],
+      [
+        `${CAEP}/credential-change`,
+        { format: 'opaque', id: owner.patId },
+        {
+          credential_type: 'personal-access-token',
+          change_type: 'update',
+          friendly_name: 'login',
+          event_timestamp: START_SECONDS + 1.5,
+          initiating_entity: 'admin',
+          reason_admin: { en: 'Personal access token rotated by an administrator' },
+        },
+      ],
+    ]);
   });
 
   it('tells of a disabled identity with session-revoked, naming it by iss and sub', async () => {
