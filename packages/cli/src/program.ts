@@ -6,6 +6,7 @@ import { identitiesCommand } from './commands/identities.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { patCommand } from './commands/pat.js';
 import { scanCommand } from './commands/scan.js';
+import { ssfCommand } from './commands/ssf.js';
 import { tokenCommand } from './commands/token.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { whoamiCommand } from './commands/whoami.js';
@@ -53,6 +54,7 @@ export function buildProgram(ctx: Context): Command {
     identitiesCommand(ctx),
     auditCommand(ctx),
     webhooksCommand(ctx),
+    ssfCommand(ctx),
     scanCommand(ctx),
     completionCommand(ctx, () => program),
   ]) {

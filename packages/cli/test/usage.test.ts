@@ -31,6 +31,9 @@ const COMMANDS = [
   ['webhooks', 'rotate-secret'],
   ['webhooks', 'test'],
   ['webhooks', 'deliveries'],
+  ['ssf'],
+  ['ssf', 'list'],
+  ['ssf', 'delete'],
   ['audit', 'list'],
   ['scan'],
   ['completion'],
@@ -71,6 +74,10 @@ describe('usage', () => {
       [
         ['pat', 'show', pasted],
         'patina: That is not a PAT id (32 lowercase hex characters, as `patina pat list` shows)\n',
+      ],
+      [
+        ['ssf', 'delete', pasted, '--yes'],
+        'patina: That is not a stream id (32 lowercase hex characters, as `patina ssf list` shows)\n',
       ],
       [
         ['audit', 'list', '--type', 'NOPE'],
@@ -133,6 +140,7 @@ describe('usage', () => {
     expect(complete('pat', 'create', 'name', '--s')).toBe('--scope');
     expect(complete('--profile', 'ci', 'identities', 'd')).toBe('disable');
     expect(complete('webhooks', 'r')).toBe('rotate-secret');
+    expect(complete('ssf', '')).toBe('list delete --json --base-url --profile --help');
 
     const zsh = await box.patina(['completion', 'zsh']);
     expect(zsh.stdout).toMatch(/^#compdef patina\n/);

@@ -8,6 +8,7 @@ import { Identities } from './pages/Identities.js';
 import { MyTokens } from './pages/MyTokens.js';
 import { SignIn } from './pages/SignIn.js';
 import { SigningKeys } from './pages/SigningKeys.js';
+import { Streams } from './pages/Streams.js';
 import { Webhooks } from './pages/Webhooks.js';
 
 // The charts library is loaded only by administrators who open the overview.
@@ -63,6 +64,7 @@ function Shell({ info }: { info: SessionInfo }) {
               <NavLink to="/admin/identities">Identities</NavLink>
               <NavLink to="/admin/audit">Audit log</NavLink>
               <NavLink to="/admin/webhooks">Webhooks</NavLink>
+              <NavLink to="/admin/streams">Streams</NavLink>
               <NavLink to="/admin/keys">Signing keys</NavLink>
             </>
           )}
@@ -102,6 +104,7 @@ function Shell({ info }: { info: SessionInfo }) {
               <Route path="/admin/identities" element={<Identities info={info} />} />
               <Route path="/admin/audit" element={<AuditLog />} />
               <Route path="/admin/webhooks" element={<Webhooks info={info} />} />
+              <Route path="/admin/streams" element={<Streams info={info} />} />
               <Route path="/admin/keys" element={<SigningKeys info={info} />} />
             </>
           )}

@@ -61,6 +61,7 @@ beforeAll(async () => {
     description: 'Security team: revocations and leaks',
     events: ['personal_access_token.revoked', 'personal_access_token.secret_reused'],
   });
+  await openStreams();
   // A mistyped secret: the overview's chart of exchanges shows a failure beside the successes.
   await fetch(`${patina.baseUrl}/oauth/token`, {
     method: 'POST',
@@ -77,6 +78,52 @@ afterAll(async () => {
   await browser?.close();
   await patina?.stop();
 });
+
+/** Shared Signals streams of one receiver, opened through SSF itself: push (paused) and poll. */
+async function openStreams(): Promise<void> {
+  const receiver = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+    name: 'Risk Engine',
+    login: 'risk-engine',
+    roles: ['USER'],
+    rights: ['ssf.manage'],
+  });
+  const pat = await patina.api<{ id: string; secret: string }>(
+    'POST',
+    `/patina/v1/identities/${receiver.id}/personal-access-tokens`,
+    { name: 'shared signals', scope: ['ssf.manage'] },
+  );
+  const token = await fetch(`${patina.baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: pat.id,
+      client_secret: pat.secret,
+    }),
+  }).then((r) => r.json() as Promise<{ access_token: string }>);
+  const ssf = async (path: string, body: unknown) => {
+    const response = await fetch(`${patina.baseUrl}${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token.access_token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { stream_id: string };
+  };
+  const pushed = await ssf('/ssf/streams', {
+    delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: 'http://127.0.0.1:9/risk/events' },
+    description: 'Ends sessions when a PAT is revoked',
+  });
+  await ssf('/ssf/streams/status', {
+    stream_id: pushed.stream_id,
+    status: 'paused',
+    reason: 'Receiver maintenance until Monday',
+  });
+  await ssf('/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } });
+}
 
 /** A secret is a secret, even a throwaway one: never in a committed picture. */
 async function redactSecret(page: Page): Promise<void> {
@@ -195,6 +242,25 @@ const STEPS: Step[] = [
     go: async (page) => {
       await page.getByRole('link', { name: 'Webhooks' }).click();
       await page.locator('tbody tr').first().waitFor();
+    },
+  },
+  {
+    name: 'streams',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Streams' }).click();
+      await page.locator('tbody tr').first().waitFor();
+    },
+  },
+  {
+    name: 'stream-delete-confirmation',
+    dialog: true,
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Streams' }).click();
+      await page
+        .getByRole('button', { name: /^Delete stream / })
+        .first()
+        .click();
+      await page.getByRole('dialog', { name: 'Delete this stream?' }).waitFor();
     },
   },
   {

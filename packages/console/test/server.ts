@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root; the server runs from its built dist/, as `npm start` runs it. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = join(ROOT, 'packages/server/dist/main.js');
+/** PATINA_TEST_SERVER_MAIN runs these tests against another build, as the SDK's harness does. */
+const MAIN = process.env.PATINA_TEST_SERVER_MAIN ?? join(ROOT, 'packages/server/dist/main.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
