@@ -336,8 +336,12 @@ describe('POST personal-access-tokens: per-owner limit', () => {
       url: `/patina/v1/personal-access-tokens?owner-id=me`,
       token,
     });
+    // Both were made at the same instant: the list's order between them is the ids', random.
     expect(
-      listed.json<{ name: string; status: string }[]>().map((p) => [p.name, p.status]),
+      listed
+        .json<{ name: string; status: string }[]>()
+        .map((p) => [p.name, p.status])
+        .sort(),
     ).toEqual([
       ['login', 'ACTIVE'],
       ['short', 'EXPIRED'],
