@@ -176,7 +176,7 @@ export class ClientAuthenticator {
    * A secret retired by a rotation came back after its grace window: whoever sent it kept a copy
    * the owner thought was gone. The first time from an address is the incident, an event (told
    * by mail and webhook); later ones from there are only the merged failure rows, so a client
-   * retrying a stale secret does not flood the owner (issue 21, item 8). With
+   * retrying a stale secret does not flood the owner. With
    * `policy.onRotatedSecretReuse: revoke` the PAT is revoked too, as the secret must be assumed
    * to be in other hands.
    */
