@@ -41,7 +41,7 @@ import { LivenessCache } from './auth/liveness-cache.js';
 import { createNotifications, type Notifications } from './notifications/notifications.js';
 import type { Resolve } from './notifications/ssrf-guard.js';
 import { createTransmitter, type Transmitter } from './ssf/transmitter.js';
-import { SigningKeys } from './tokens/signing-keys.js';
+import { type KeyPairSource, SigningKeys } from './tokens/signing-keys.js';
 
 export interface ServicesOptions {
   config: Config;
@@ -53,6 +53,8 @@ export interface ServicesOptions {
   logger?: Logger | undefined;
   /** Tests: how webhook hosts resolve (the SSRF guard checks every address). */
   resolve?: Resolve;
+  /** Tests: where new signing key pairs come from (made afresh otherwise). */
+  keyPairs?: KeyPairSource;
 }
 
 /** The services behind the HTTP app, for the CLI, the bootstrap and tests. */
@@ -112,7 +114,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     'tenant_id',
     randomBytes(16).toString('hex'),
   );
-  const keys = new SigningKeys(storage, masterKey, clock);
+  const keys = new SigningKeys(storage, masterKey, clock, {
+    ...(options.keyPairs && { keyPairs: options.keyPairs }),
+  });
   await keys.init(config.signing.algorithm);
   const rights = new RightsModel(config);
   checkRuleScopes(config.policy.rules, rights);
@@ -137,6 +141,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     baseUrl,
     logger: options.logger,
     ...(options.resolve && { resolve: options.resolve }),
+    ...(options.keyPairs && { keyPairs: options.keyPairs }),
   });
   const digester = new SecretDigester(masterKey);
   const accessTokens = new AccessTokens({

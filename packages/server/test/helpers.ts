@@ -12,6 +12,7 @@ import { parseConfig } from '../src/config/load.js';
 import type { CreatePatInput } from '../src/pats/create-input.js';
 import type { Storage } from '../src/storage/repositories.js';
 import { openTestStorage, testDatabaseSettings } from './dialect.js';
+import { reusedKeyPairs } from './key-pairs.js';
 
 export const ISSUER = 'http://patina.test';
 
@@ -165,6 +166,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     storage,
     masterKey: randomBytes(32),
     clock,
+    keyPairs: reusedKeyPairs,
     ...(options.resolve && { resolve: options.resolve }),
   });
   const app = await buildApp(services, { logger: options.logger ?? false });

@@ -8,7 +8,7 @@ import { systemResolve, type Resolve } from '../notifications/ssrf-guard.js';
 import { HttpWebhookTransport, type WebhookTransport } from '../notifications/webhook-sender.js';
 import type { Storage } from '../storage/repositories.js';
 import { KeyRotation } from '../tokens/key-rotation.js';
-import { SigningKeys } from '../tokens/signing-keys.js';
+import { type KeyPairSource, SigningKeys } from '../tokens/signing-keys.js';
 import { SsfOutbox } from './outbox.js';
 import { SsfPoller } from './poller.js';
 import { PushFeeder } from './push-feeder.js';
@@ -55,6 +55,7 @@ export async function createTransmitter(options: {
   logger?: Logger | undefined;
   resolve?: Resolve;
   transport?: WebhookTransport;
+  keyPairs?: KeyPairSource;
 }): Promise<Transmitter> {
   const { config, storage, clock, issuer } = options;
   // Keys of their own: RS256, which the CAEP interoperability profile asks of SETs, whatever
@@ -62,6 +63,7 @@ export async function createTransmitter(options: {
   const keys = new SigningKeys(storage, options.masterKey, clock, {
     keysOf: (repos) => repos.ssfSigningKeys,
     encryptionLabel: 'patina/ssf-signing-key-encryption/v1',
+    ...(options.keyPairs && { keyPairs: options.keyPairs }),
   });
   await keys.init('RS256');
   const outbox = new SsfOutbox({

@@ -18,6 +18,28 @@ import type { SigningKeyRow } from '../storage/tables.js';
 
 const RELOAD_COOLDOWN_MS = 10_000;
 
+/** Makes the key pair of a new signing key. */
+export type KeyPairSource = (alg: SigningAlgorithm) => {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+};
+
+/** A new key pair from the operating system's random source: what every node uses. */
+export const newKeyPair: KeyPairSource = (alg) =>
+  alg === 'ES256'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : alg === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+/** Which set of keys a SigningKeys holds, and how its keys are made. */
+export interface KeySetOptions {
+  keysOf?: (repos: Repositories) => SigningKeysRepository;
+  encryptionLabel?: string;
+  /** Tests hand out pairs made earlier, since a 2048-bit RSA pair takes ~100 ms to make. */
+  keyPairs?: KeyPairSource;
+}
+
 export interface SigningKey {
   kid: string;
   alg: SigningAlgorithm;
@@ -45,6 +67,7 @@ export interface VerificationKey {
 export class SigningKeys {
   readonly #encryptionKey: Buffer;
   readonly #keysOf: (repos: Repositories) => SigningKeysRepository;
+  readonly #keyPairs: KeyPairSource;
   #current: SigningKey | undefined;
   #byKid = new Map<string, VerificationKey>();
   #lastReloadMs = 0;
@@ -59,16 +82,12 @@ export class SigningKeys {
     private readonly storage: Storage,
     masterKey: Buffer,
     private readonly clock: Clock,
-    set: {
-      keysOf: (repos: Repositories) => SigningKeysRepository;
-      encryptionLabel: string;
-    } = {
-      keysOf: (repos) => repos.signingKeys,
-      encryptionLabel: 'patina/signing-key-encryption/v1',
-    },
+    set: KeySetOptions = {},
   ) {
-    this.#keysOf = set.keysOf;
-    this.#encryptionKey = Buffer.from(hkdfSync('sha256', masterKey, '', set.encryptionLabel, 32));
+    this.#keysOf = set.keysOf ?? ((repos) => repos.signingKeys);
+    this.#keyPairs = set.keyPairs ?? newKeyPair;
+    const label = set.encryptionLabel ?? 'patina/signing-key-encryption/v1';
+    this.#encryptionKey = Buffer.from(hkdfSync('sha256', masterKey, '', label, 32));
   }
 
   /**
@@ -216,12 +235,7 @@ export class SigningKeys {
   }
 
   async #makeKey(alg: SigningAlgorithm): Promise<SigningKeyRow> {
-    const { privateKey, publicKey } =
-      alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : alg === 'EdDSA'
-          ? generateKeyPairSync('ed25519')
-          : generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { privateKey, publicKey } = this.#keyPairs(alg);
     const publicJwk = publicKey.export({ format: 'jwk' }) as JWK;
     // RFC 7638 thumbprint: a kid every party can recompute from the key itself.
     const kid = await calculateJwkThumbprint(publicJwk, 'sha256');

@@ -9,6 +9,7 @@ import { SYSTEM_CONTEXT } from '../../src/access/context.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { openTestStorage, testDatabaseSettings } from '../dialect.js';
 import { START, TestApp, testConfig, type TestAppOptions } from '../helpers.js';
+import { reusedKeyPairs } from '../key-pairs.js';
 
 export const INDEX_HTML = '<!doctype html><title>Patina</title><div id="root"></div>';
 export const ASSET = 'assets/index-Bx3kQ9aZ.js';
@@ -31,7 +32,13 @@ export async function startConsoleApp(
   const config = testConfig(database, options.config);
   const clock = new ManualClock(START);
   const storage = await openTestStorage(database);
-  const services = await createServices({ config, storage, masterKey: randomBytes(32), clock });
+  const services = await createServices({
+    config,
+    storage,
+    masterKey: randomBytes(32),
+    clock,
+    keyPairs: reusedKeyPairs,
+  });
   const app = await buildApp(services, {
     logger: false,
     consoleDistDir: options.consoleDistDir === undefined ? null : options.consoleDistDir,

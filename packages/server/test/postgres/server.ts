@@ -39,3 +39,33 @@ export async function dropSchema(databaseUrl: string, schema: string): Promise<v
     databaseUrl,
   );
 }
+
+/**
+ * Deletes every row of a test app's schema, keeping its tables and Kysely's record of the
+ * migrations, when that record names exactly `migrations`; answers whether it did. A schema in
+ * any other state (never migrated, migrated down by a test, gone) is left as it is.
+ */
+export async function emptySchema(
+  databaseUrl: string,
+  schema: string,
+  migrations: string[],
+): Promise<boolean> {
+  return onServer(async (client) => {
+    const { rows: tables } = await client.query<{ name: string }>(
+      'select table_name as name from information_schema.tables where table_schema = $1',
+      [schema],
+    );
+    const names = tables.map((table) => table.name);
+    if (!names.includes('kysely_migration')) return false;
+    const { rows: applied } = await client.query<{ name: string }>(
+      `select name from "${schema}".kysely_migration order by name`,
+    );
+    if (applied.map((row) => row.name).join() !== [...migrations].sort().join()) return false;
+    const data = names.filter((name) => !name.startsWith('kysely_migration'));
+    if (data.length > 0) {
+      const list = data.map((name) => `"${schema}"."${name}"`).join(', ');
+      await client.query(`truncate ${list} restart identity cascade`);
+    }
+    return true;
+  }, databaseUrl);
+}

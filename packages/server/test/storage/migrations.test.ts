@@ -30,7 +30,7 @@ async function recordedMigrations(db: Db, schema: string | null): Promise<string
 /** A config on this file's dialect whose database outlives one Storage: a schema, or a file. */
 function persistentConfig(): Config {
   if (DIALECT === 'postgres')
-    return parseConfig({ ...testDatabaseSettings(), dataDir: ':memory:' });
+    return parseConfig({ ...testDatabaseSettings({ fresh: true }), dataDir: ':memory:' });
   const dataDir = mkdtempSync(join(tmpdir(), 'patina-migrations-'));
   onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
   return parseConfig({ dataDir });
@@ -41,7 +41,7 @@ describe('migrations', () => {
     // SQLite serves one node, so only PostgreSQL sees several nodes migrate at once.
     'five nodes migrating one fresh schema at once apply each migration exactly once',
     async () => {
-      const config = parseConfig({ ...testDatabaseSettings(), dataDir: ':memory:' });
+      const config = parseConfig({ ...testDatabaseSettings({ fresh: true }), dataDir: ':memory:' });
       const schema = config.database.schema;
       const dbs = Array.from(
         { length: 5 },

@@ -5,6 +5,7 @@ import { buildApp, createServices } from '../../src/app.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { DIALECT, openTestStorage, testDatabaseSettings } from '../dialect.js';
 import { START, TestApp, testConfig, V3, type TestAppOptions, type TestUser } from '../helpers.js';
+import { reusedKeyPairs } from '../key-pairs.js';
 
 /** What testDatabaseSettings() gives: nothing for SQLite, a URL and a schema for PostgreSQL. */
 export interface DatabaseSettings {
@@ -39,7 +40,13 @@ export async function startNodes(
     const own = options.databaseOf?.(index, settings) ?? settings;
     const config = testConfig(own as Record<string, unknown>, options.config);
     const storage = await openTestStorage(own as Record<string, unknown>);
-    const services = await createServices({ config, storage, masterKey, clock });
+    const services = await createServices({
+      config,
+      storage,
+      masterKey,
+      clock,
+      keyPairs: reusedKeyPairs,
+    });
     const app = await buildApp(services, { logger: options.logger ?? false });
     await app.ready();
     const node = new TestApp(app, services, clock);
