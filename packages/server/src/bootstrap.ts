@@ -1,10 +1,30 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Services } from './app.js';
+import type { Config } from './config/schema.js';
 import { SYSTEM_CONTEXT } from './access/context.js';
 import { PatinaError } from './core/errors.js';
 
 export const BOOTSTRAP_FILE = 'bootstrap-credentials.json';
+
+/**
+ * Where a database's first administrator credentials go. SQLite's database lives in the data
+ * directory, so the file beside it is its own: `bootstrap-credentials.json`. A PostgreSQL
+ * database lives elsewhere, and one data directory can serve several (a checkout that also runs
+ * on SQLite): its file is named after the database, so no database's credentials ever replace
+ * another's.
+ */
+export function bootstrapFile(config: Config): string {
+  const url = config.database.url;
+  if (url === null) return join(config.dataDir, BOOTSTRAP_FILE);
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.slice(1)) || parsed.username || 'postgres';
+  const name = [parsed.hostname, parsed.port || '5432', database, config.database.schema]
+    .filter((part) => part !== null && part !== '')
+    .join('-')
+    .replace(/[^A-Za-z0-9._-]/g, '_');
+  return join(config.dataDir, `bootstrap-credentials-postgres-${name}.json`);
+}
 
 export interface AdminCredentials {
   baseUrl: string;
@@ -15,7 +35,7 @@ export interface AdminCredentials {
 
 /**
  * First start with an empty database: an ORG_ADMIN identity and a PAT for it, written to
- * `<dataDir>/bootstrap-credentials.json` (mode 0600). Returns the file path, or undefined when
+ * `bootstrapFile` (mode 0600). Returns the file path, or undefined when
  * the database already had identities.
  */
 export async function bootstrapIfEmpty(services: Services): Promise<string | undefined> {
@@ -37,7 +57,7 @@ export async function bootstrapIfEmpty(services: Services): Promise<string | und
     throw error;
   }
   const credentials = await mintAdminCredentials(services, admin.id, 'bootstrap');
-  const file = join(services.config.dataDir, BOOTSTRAP_FILE);
+  const file = bootstrapFile(services.config);
   writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600, flag: 'w' });
   return file;
 }
@@ -57,7 +77,7 @@ export type BootstrapOutcome =
 export async function bootstrap(services: Services): Promise<BootstrapOutcome> {
   const written = await bootstrapIfEmpty(services);
   if (written) return { state: 'written', file: written };
-  const file = join(services.config.dataDir, BOOTSTRAP_FILE);
+  const file = bootstrapFile(services.config);
   if (!existsSync(file)) return { state: 'elsewhere', file };
   let saved: AdminCredentials;
   try {

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '@patina/contract';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { Command, Option } from 'commander';
 import { buildApp } from './app.js';
 import { bootstrap, mintRecoveryCredentials, type BootstrapOutcome } from './bootstrap.js';
-import { ConfigError, loadConfig } from './config/load.js';
+import { ConfigError, loadConfig, unknownVariableWarnings } from './config/load.js';
 import { type Config } from './config/schema.js';
 import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
 import { createLogger, describeError } from './core/log.js';
@@ -27,7 +29,15 @@ interface CommonFlags {
   dataDir?: string;
 }
 
-function configFrom(flags: CommonFlags & { host?: string; port?: string }): Config {
+/**
+ * The configuration of a command. A misspelt `PATINA_*` variable is warned of (on stderr, or in
+ * the server's log) rather than ignored without a word.
+ */
+function configFrom(
+  flags: CommonFlags & { host?: string; port?: string },
+  warn: (text: string) => void = (text) => process.stderr.write(`patina: warning: ${text}\n`),
+): Config {
+  for (const text of unknownVariableWarnings()) warn(text);
   return loadConfig({
     file: flags.config,
     overrides: {
@@ -38,9 +48,40 @@ function configFrom(flags: CommonFlags & { host?: string; port?: string }): Conf
   });
 }
 
+/** Refuses a port that is taken before anything is migrated or written, saying how to move. */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const probe = createServer();
+    probe.once('error', resolve);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
+  if (error) throw listenError(error, host, port);
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
+  if (error.code === 'EADDRINUSE') {
+    return new Error(
+      `${where} is already in use (another Patina?); choose a free port with --port <port> or PATINA_PORT`,
+    );
+  }
+  if (error.code === 'EACCES') {
+    return new Error(
+      `${where} needs privileges this user lacks; use a port above 1023 with --port`,
+    );
+  }
+  if (error.code === 'EADDRNOTAVAIL') {
+    return new Error(`${host} is not an address of this machine; set --host or PATINA_HOST`);
+  }
+  return error;
+}
+
 async function serve(flags: CommonFlags & { host?: string; port?: string }): Promise<void> {
-  const config = configFrom(flags);
+  const warnings: string[] = [];
+  const config = configFrom(flags, (text) => warnings.push(text));
   const logger = createLogger(config.logLevel);
+  for (const text of warnings) logger.warn(text);
+  await checkPortFree(config.host, config.port);
   const services = await openRuntime(config, { logger });
   const outcome = await bootstrap(services);
   logger.info({ file: outcome.file }, BOOTSTRAP_MESSAGES[outcome.state]);
@@ -81,7 +122,11 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  const address = await app.listen({ host: config.host, port: config.port });
+  const address = await app
+    .listen({ host: config.host, port: config.port })
+    .catch((error: NodeJS.ErrnoException) => {
+      throw listenError(error, config.host, config.port);
+    });
   // Where people open the web console: the public base URL, which the address may not be.
   const consoleUrl = `${services.baseUrl}/ui/`;
   logger.info(
@@ -206,9 +251,25 @@ async function listKeys(flags: CommonFlags): Promise<void> {
   }
 }
 
-const program = new Command('patina-server').description(
-  'Self-hosted personal access token service (the operator’s command; owners use patina)',
-);
+const { version } = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+const program = new Command('patina-server')
+  .description(
+    'Self-hosted personal access token service (the operator’s command; owners use patina)',
+  )
+  .version(version, '-V, --version', 'print the version')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  patina-server serve                                  # SQLite in ./data, on 127.0.0.1:7070
+  patina-server serve --port 8080 --data-dir /var/lib/patina
+  patina-server admin token > admin.json               # recovery credentials, as JSON
+  patina-server keys rotate --algorithm ES256
+
+Every setting is also a PATINA_* variable or a key of the --config file (see the README).`,
+  );
 const common = (command: Command) =>
   command
     .option('--config <file>', 'JSON config file (or PATINA_CONFIG)')
@@ -217,6 +278,15 @@ const common = (command: Command) =>
 common(program.command('serve').description('Run the HTTP service'))
   .addOption(new Option('--host <host>', 'listen address (or PATINA_HOST; default 127.0.0.1)'))
   .addOption(new Option('--port <port>', 'listen port (or PATINA_PORT; default 7070)'))
+  .addHelpText(
+    'after',
+    `
+Examples:
+  patina-server serve
+  PATINA_PORT=8080 PATINA_LOG_LEVEL=warn patina-server serve
+  PATINA_DATABASE_URL=postgres://patina@db/patina PATINA_MASTER_KEY="$(openssl rand -base64 32)" \\
+    PATINA_PUBLIC_BASE_URL=https://pat.example.com patina-server serve`,
+  )
   .action(serve);
 common(program.command('migrate').description('Bring the database schema up to date')).action(
   migrate,
@@ -227,6 +297,13 @@ const admin = program
 common(admin.command('token').description('Mint a fresh administrator PAT and print it as JSON'))
   .option('--identity <id>', 'the identity to mint for (default: the first active ORG_ADMIN)')
   .option('--name <name>', 'the PAT name', `recovery-${new Date().toISOString().slice(0, 19)}`)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  patina-server admin token > admin.json     # stdout is the JSON alone; keep it private
+  patina-server admin token --data-dir /var/lib/patina --identity <identity-id>`,
+  )
   .action(adminToken);
 common(
   admin

@@ -1,6 +1,6 @@
 /* global fetch -- Node's built-in fetch (Node 18+) */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { URL, URLSearchParams, fileURLToPath } from 'node:url';
 import process from 'node:process';
@@ -85,9 +85,19 @@ export class Patina {
     this.child = undefined;
   }
 
-  /** The bootstrap administrator's PAT: `{ baseUrl, tokenUrl, clientId, clientSecret }`. */
+  /**
+   * The bootstrap administrator's PAT: `{ baseUrl, tokenUrl, clientId, clientSecret }`, from the
+   * data directory's one credentials file (`bootstrap-credentials.json` on SQLite, a name of the
+   * database's own on PostgreSQL).
+   */
   credentials() {
-    return JSON.parse(readFileSync(join(this.dataDir, 'bootstrap-credentials.json'), 'utf8'));
+    const files = readdirSync(this.dataDir).filter((name) =>
+      /^bootstrap-credentials.*\.json$/.test(name),
+    );
+    if (files.length !== 1) {
+      throw new Error(`expected one bootstrap credentials file in ${this.dataDir}, found ${files}`);
+    }
+    return JSON.parse(readFileSync(join(this.dataDir, files[0]), 'utf8'));
   }
 
   /**

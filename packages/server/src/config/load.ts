@@ -25,6 +25,34 @@ const ENV_SETTINGS: Record<string, readonly string[]> = {
   PATINA_SSO_CLIENT_SECRET: ['sso', 'clientSecret'],
 };
 
+/** Variables Patina's own command and SDK read: a server's environment may hold them too. */
+const CLIENT_VARIABLES = [
+  'PATINA_BASE_URL',
+  'PATINA_CLIENT_ID',
+  'PATINA_CLIENT_SECRET',
+  'PATINA_ACCESS_TOKEN',
+  'PATINA_PROFILE',
+];
+const KNOWN_VARIABLES = [...Object.keys(ENV_SETTINGS), 'PATINA_CONFIG', ...CLIENT_VARIABLES];
+
+/**
+ * One warning for each `PATINA_*` variable Patina does not read: a misspelt one would otherwise
+ * be ignored without a word (`PATINA_DATABSE_URL`, and the node quietly runs on SQLite). The test
+ * suite's own variables (`PATINA_TEST_*`) are not settings and are left alone.
+ */
+export function unknownVariableWarnings(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('PATINA_') && !name.startsWith('PATINA_TEST_'))
+    .filter((name) => !KNOWN_VARIABLES.includes(name))
+    .sort()
+    .map((name) => {
+      const closest = closestKey(name, KNOWN_VARIABLES);
+      return closest
+        ? `${name} is not a Patina variable and is ignored; did you mean ${closest}?`
+        : `${name} is not a Patina variable and is ignored; the server reads ${[...Object.keys(ENV_SETTINGS), 'PATINA_CONFIG'].join(', ')}`;
+    });
+}
+
 export interface LoadConfigOptions {
   /** Path of a JSON config file; `PATINA_CONFIG` when not given. */
   file?: string | undefined;
@@ -76,7 +104,7 @@ export function parseConfig(
     const message =
       typeof unknownKey === 'string'
         ? unknownSettingMessage(error?.instancePath ?? '', unknownKey)
-        : (error?.message ?? '');
+        : (allowedValuesMessage(error?.instancePath ?? '') ?? error?.message ?? '');
     throw new ConfigError(`Invalid configuration in ${source}: ${where} ${message}`);
   }
   const config = withDefaults;
@@ -102,12 +130,27 @@ function configPath(instancePath: string, params: Record<string, unknown> | unde
   return parts.length > 0 ? parts.join('.') : '(root)';
 }
 
-/** "is not a setting", with the closest known key at that level when one is close. */
-function unknownSettingMessage(instancePath: string, key: string): string {
+/** The schema node of a setting, by its JSON pointer. */
+function schemaAt(instancePath: string): TSchema | undefined {
   let node: TSchema | undefined = ConfigSchema;
   for (const part of instancePath.split('/').filter(Boolean)) {
-    node = (node as { properties?: Record<string, TSchema> } | undefined)?.properties?.[part];
+    const inner = node as { properties?: Record<string, TSchema>; items?: TSchema } | undefined;
+    node = /^\d+$/.test(part) && inner?.items ? inner.items : inner?.properties?.[part];
   }
+  return node;
+}
+
+/** "must be one of …" for a setting that takes one of a few words (`logLevel`), else undefined. */
+function allowedValuesMessage(instancePath: string): string | undefined {
+  const node = schemaAt(instancePath) as { anyOf?: { const?: unknown }[] } | undefined;
+  const values = node?.anyOf?.map((option) => option.const);
+  if (!values?.length || values.some((value) => typeof value !== 'string')) return undefined;
+  return `must be one of: ${values.join(', ')}`;
+}
+
+/** "is not a setting", with the closest known key at that level when one is close. */
+function unknownSettingMessage(instancePath: string, key: string): string {
+  const node = schemaAt(instancePath);
   const properties = (node as { properties?: object } | undefined)?.properties;
   // A map keyed by pattern (roles): its own rule says which keys it takes.
   if (!properties) return 'is not an allowed key here';
@@ -172,21 +215,27 @@ function checkConsistency(config: Config, source: string): void {
       `Invalid configuration in ${source}: masterKey (PATINA_MASTER_KEY) must be 32 random bytes, base64-encoded`,
     );
   }
-  if (config.database.url !== null && config.masterKey === null) {
-    throw new ConfigError(
-      `Invalid configuration in ${source}: masterKey (PATINA_MASTER_KEY) is required with PostgreSQL, so that every node shares it; make one with: openssl rand -base64 32`,
-    );
+  if (config.database.url !== null) {
+    // Every setting PostgreSQL needs, in one message: a start that names them one at a time
+    // takes as many tries as there are missing settings.
+    const missing = [
+      config.masterKey === null &&
+        'masterKey (PATINA_MASTER_KEY), so that every node shares it; make one with: openssl rand -base64 32',
+      config.publicBaseUrl === null &&
+        config.issuer === null &&
+        // Nodes that each default to their own host and port would mint tokens with different
+        // issuers, and every other node would refuse them (401s behind the load balancer).
+        "publicBaseUrl (PATINA_PUBLIC_BASE_URL), so that every node names the same issuer; set it to the URL clients use (the load balancer's)",
+    ].filter((text): text is string => typeof text === 'string');
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration in ${source}: PostgreSQL needs ${missing.length === 1 ? 'a setting' : 'these settings'}: ${missing.map((text) => `${text}.`).join(' ')}`,
+      );
+    }
   }
   if (config.email.smtp.url !== null && config.email.smtp.from === null) {
     throw new ConfigError(
       `Invalid configuration in ${source}: email.smtp.from is required with email.smtp.url, so that mail names its sender`,
-    );
-  }
-  if (config.database.url !== null && config.publicBaseUrl === null && config.issuer === null) {
-    // Nodes that each default to their own host and port would mint tokens with different
-    // issuers, and every other node would refuse them (401s behind the load balancer).
-    throw new ConfigError(
-      `Invalid configuration in ${source}: publicBaseUrl (PATINA_PUBLIC_BASE_URL) is required with PostgreSQL, so that every node names the same issuer; set it to the URL clients use (the load balancer's)`,
     );
   }
 }

@@ -253,7 +253,10 @@ export class IdentityService {
   #rights(rights: string[]): string[] {
     for (const right of rights) {
       if (!this.deps.rights.catalogue.has(canonicalScope(right))) {
-        throw illegalValue('rights', `Right '${echo(right)}' is not in the scope catalogue`);
+        throw illegalValue(
+          'rights',
+          `Right '${echo(right)}' is not in the scope catalogue; add it to the \`scopes\` setting of the config file`,
+        );
       }
     }
     return [...new Set(rights)];

@@ -104,7 +104,10 @@ export function checkScope(
   }
   for (const scope of raw) {
     if (!rights.isGrantableScope(scope)) {
-      throw illegalValue('scope', `Scope '${echo(scope)}' is not in the scope catalogue`);
+      throw illegalValue(
+        'scope',
+        `Scope '${echo(scope)}' is not in the scope catalogue; add it to the \`scopes\` setting of the config file`,
+      );
     }
   }
   return [...new Set(raw)];

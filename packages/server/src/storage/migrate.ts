@@ -29,6 +29,18 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0012_tokens_not_before': m0012,
 };
 
+/**
+ * The message of a database that could not be opened. Patina makes its tables, not the database:
+ * a missing one is the operator's to make, and the message says how.
+ */
+function cannotOpen(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const name = code === '3D000' && /database "([^"]+)"/.exec(String(message))?.[1];
+  return name
+    ? `Cannot open the database (make it with \`createdb ${name}\`, then start again)`
+    : 'Cannot open the database';
+}
+
 /** Brings the schema to the newest version; runs on start and by `patina migrate`. */
 export async function migrateToLatest(
   db: Kysely<Database>,
@@ -48,8 +60,10 @@ export async function migrateToLatest(
     // No migration ran at all: the database could not be reached or read (wrong host, port,
     // database name or credentials). Say so, with the driver's own words.
     throw new Error(
-      failed ? `Migration ${failed.migrationName} failed` : 'Cannot open the database',
-      { cause: result.error },
+      failed ? `Migration ${failed.migrationName} failed` : cannotOpen(result.error),
+      {
+        cause: result.error,
+      },
     );
   }
   return (result.results ?? []).map((r) => r.migrationName);

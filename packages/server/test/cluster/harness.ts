@@ -26,7 +26,6 @@ import {
 export const CLUSTER_TIMEOUT_MS = 120_000;
 export const PUBLIC_BASE_URL = 'http://patina.cluster.test';
 export const ADMIN = '/patina/v1';
-export const BOOTSTRAP_FILE = 'bootstrap-credentials.json';
 
 /** Limits high enough that bursts of requests from one client are never throttled or capped. */
 export const CLUSTER_CONFIG = {
@@ -239,9 +238,14 @@ export class Cluster {
 
   /** The administrator credentials the first node wrote into its data directory. */
   adminCredentials(): Credentials {
-    const writers = this.nodes.filter((node) => existsSync(join(node.dataDir, BOOTSTRAP_FILE)));
+    const writers = this.nodes.filter((node) => existsSync(this.bootstrapFile(node)));
     expect(writers.length, 'nodes that wrote bootstrap credentials').toBe(1);
-    return readCredentials(join(writers[0]!.dataDir, BOOTSTRAP_FILE));
+    return readCredentials(this.bootstrapFile(writers[0]!));
+  }
+
+  /** Where `node` keeps the bootstrap credentials of this cluster's database, if it made them. */
+  bootstrapFile(node: ClusterNode): string {
+    return this.sandbox.bootstrapFile(node.dataDir, this.databaseUrl ?? undefined);
   }
 }
 

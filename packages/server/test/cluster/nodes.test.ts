@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_CONFLICT, V3 } from '../helpers.js';
 import { pollUntil } from '../poll.js';
 import {
   ADMIN,
-  BOOTSTRAP_FILE,
   Cluster,
   CLUSTER_TIMEOUT_MS,
   type ClusterNode,
@@ -52,10 +50,10 @@ describe('several nodes on one PostgreSQL database', () => {
   it(
     'verify each other’s access tokens',
     async () => {
-      const { node1, node2, credentials } = await twoNodes();
+      const { cluster, node1, node2, credentials } = await twoNodes();
       // The database was no longer empty when node 2 started: only node 1 bootstrapped.
-      expect(existsSync(join(node1.dataDir, BOOTSTRAP_FILE))).toBe(true);
-      expect(existsSync(join(node2.dataDir, BOOTSTRAP_FILE))).toBe(false);
+      expect(existsSync(cluster.bootstrapFile(node1))).toBe(true);
+      expect(existsSync(cluster.bootstrapFile(node2))).toBe(false);
 
       const fromNode1 = await node1.accessToken(credentials);
       const fromNode2 = await node2.accessToken(credentials);

@@ -22,7 +22,7 @@ describe.runIf(DIALECT === 'postgres')('a PostgreSQL node that cannot open its d
     [
       'a database that does not exist',
       () => withPassword(inject('postgresUrl'), '/patina_no_such_database'),
-      /patina: Cannot open the database: database "patina_no_such_database" does not exist \(3D000\)/,
+      /patina: Cannot open the database \(make it with `createdb patina_no_such_database`, then start again\): database "patina_no_such_database" does not exist \(3D000\)/,
     ],
     [
       'a closed port',

@@ -78,6 +78,18 @@ export class Sandbox {
     return this;
   }
 
+  /**
+   * Where a process of this sandbox with `dataDir` writes the bootstrap credentials: the file
+   * every SQLite data directory has, or the one named after this sandbox's PostgreSQL database
+   * (or `url`'s).
+   */
+  bootstrapFile(dataDir: string, url = this.#databaseEnv.PATINA_DATABASE_URL): string {
+    if (url === undefined) return join(dataDir, 'bootstrap-credentials.json');
+    const { hostname, port, pathname } = new URL(url);
+    const name = `${hostname}-${port || '5432'}-${pathname.slice(1)}`;
+    return join(dataDir, `bootstrap-credentials-postgres-${name}.json`);
+  }
+
   spawn(args: string[], env: Record<string, string>): RunningProcess {
     const child = new RunningProcess(args, { ...this.#databaseEnv, ...env });
     this.#children.push(child);

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/storage/migrate.js';
@@ -25,7 +26,7 @@ describe('the patina process', () => {
       const server = await sandbox.serve({ PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port) });
       const baseUrl = `http://127.0.0.1:${port}`;
 
-      const file = join(dataDir, 'bootstrap-credentials.json');
+      const file = sandbox.bootstrapFile(dataDir);
       expect(statSync(file).mode & 0o777).toBe(0o600);
       if (DIALECT === 'sqlite') {
         expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
@@ -116,7 +117,7 @@ describe('the patina process', () => {
       const dataDir = sandbox.tempDir();
       const port = await freePort();
       const first = await sandbox.serve({ PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port) });
-      const file = join(dataDir, 'bootstrap-credentials.json');
+      const file = sandbox.bootstrapFile(dataDir);
       const content = readFileSync(file, 'utf8');
       const mtimeMs = statSync(file).mtimeMs;
       const credentials = readCredentials(file);
@@ -159,7 +160,7 @@ describe('the patina process', () => {
       const dataDir = sandbox.tempDir();
       const port = await freePort();
       const server = await sandbox.serve({ PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port) });
-      const bootstrap = readCredentials(join(dataDir, 'bootstrap-credentials.json'));
+      const bootstrap = readCredentials(sandbox.bootstrapFile(dataDir));
 
       // Beside the running server: SQLite's WAL lets the second process write.
       const admin = await sandbox.run(['admin', 'token', '--data-dir', dataDir], {
@@ -276,7 +277,7 @@ describe('the patina process', () => {
   );
 
   it.each([
-    ['missing', {}, 'masterKey (PATINA_MASTER_KEY) is required with PostgreSQL'],
+    ['missing', {}, 'PostgreSQL needs these settings: masterKey (PATINA_MASTER_KEY)'],
     [
       'malformed',
       { PATINA_MASTER_KEY: 'not-32-bytes' },
@@ -321,4 +322,69 @@ describe('the patina process', () => {
     },
     E2E_TIMEOUT_MS,
   );
+
+  it(
+    'refuses a port in use before it migrates or writes anything, saying how to choose another',
+    async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = (taken.address() as { port: number }).port;
+      try {
+        const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
+        const dataDir = join(sandbox.tempDir(), 'data');
+        const result = await sandbox.run(['serve'], {
+          PATINA_DATA_DIR: dataDir,
+          PATINA_PORT: String(port),
+        });
+        expect(result).toEqual({
+          code: 1,
+          signal: null,
+          stdout: '',
+          stderr: `patina: 127.0.0.1:${port} is already in use (another Patina?); choose a free port with --port <port> or PATINA_PORT\n`,
+        });
+        // No database, no credentials file: nothing was done before the port was tried.
+        expect(existsSync(dataDir)).toBe(false);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    'warns of a misspelt PATINA_ variable, naming the one it most likely meant',
+    async () => {
+      const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
+      const dataDir = sandbox.tempDir();
+      const server = await sandbox.serve({
+        PATINA_DATA_DIR: dataDir,
+        PATINA_PORT: String(await freePort()),
+        PATINA_LOG_LEVL: 'debug',
+      });
+      expect(server.logLines.filter((line) => line.level === 40).map((line) => line.msg)).toEqual([
+        'PATINA_LOG_LEVL is not a Patina variable and is ignored; did you mean PATINA_LOG_LEVEL?',
+      ]);
+      expect(await server.stop()).toEqual({ code: 0, signal: null });
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it.runIf(DIALECT === 'sqlite')('prints its version and, in its help, examples', async () => {
+    const sandbox = new Sandbox();
+    const { version } = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    expect(await sandbox.run(['--version'])).toEqual({
+      code: 0,
+      signal: null,
+      stdout: `${version}\n`,
+      stderr: '',
+    });
+    const help = await sandbox.run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:\n  patina-server serve ');
+    expect(help.stdout).toContain('patina-server admin token > admin.json');
+    const serveHelp = await sandbox.run(['serve', '--help']);
+    expect(serveHelp.stdout).toContain('Examples:\n  patina-server serve\n');
+  });
 });

@@ -28,7 +28,7 @@ describe('admin recovery at the PAT limit', () => {
       const port = await freePort();
       const env = { PATINA_DATA_DIR: dataDir, PATINA_PORT: String(port), PATINA_CONFIG: config };
       const server = await sandbox.serve(env);
-      const bootstrap = readCredentials(join(dataDir, 'bootstrap-credentials.json'));
+      const bootstrap = readCredentials(sandbox.bootstrapFile(dataDir));
 
       // The administrator fills the limit: the bootstrap PAT and one more.
       const token = await accessToken(bootstrap);
@@ -79,7 +79,7 @@ describe('the bootstrap credentials file', () => {
     async () => {
       const sandbox = new Sandbox().useDatabase(await processDatabaseEnv());
       const dataDir = sandbox.tempDir();
-      const file = join(dataDir, 'bootstrap-credentials.json');
+      const file = sandbox.bootstrapFile(dataDir);
       const first = await sandbox.serve({
         PATINA_DATA_DIR: dataDir,
         PATINA_PORT: String(await freePort()),
@@ -130,11 +130,47 @@ describe('the bootstrap credentials file', () => {
         PATINA_PORT: String(await freePort()),
       });
       expect(two.logLines.find((l) => typeof l.file === 'string')).toMatchObject({
-        file: join(otherDir, 'bootstrap-credentials.json'),
+        file: sandbox.bootstrapFile(otherDir),
         msg: 'administrator credentials were made earlier, by another node or start; lost them? run `patina-server admin token`',
       });
       expect(await two.stop()).toEqual({ code: 0, signal: null });
       expect(await one.stop()).toEqual({ code: 0, signal: null });
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it.runIf(DIALECT === 'postgres')(
+    'of a SQLite start is left alone by a PostgreSQL start from the same data directory',
+    async () => {
+      const sqlite = new Sandbox();
+      const dataDir = sqlite.tempDir();
+      const first = await sqlite.serve({
+        PATINA_DATA_DIR: dataDir,
+        PATINA_PORT: String(await freePort()),
+      });
+      expect(await first.stop()).toEqual({ code: 0, signal: null });
+      const sqliteFile = sqlite.bootstrapFile(dataDir);
+      const before = readFileSync(sqliteFile, 'utf8');
+
+      const postgres = new Sandbox().useDatabase(await processDatabaseEnv());
+      const second = await postgres.serve({
+        PATINA_DATA_DIR: dataDir,
+        PATINA_PORT: String(await freePort()),
+      });
+      const postgresFile = postgres.bootstrapFile(dataDir);
+      expect(postgresFile).not.toBe(sqliteFile);
+      expect(second.logLines.find((l) => l.file === postgresFile)?.msg).toBe(
+        'first start: administrator credentials written',
+      );
+      expect(statSync(postgresFile).mode & 0o777).toBe(0o600);
+      expect(readFileSync(sqliteFile, 'utf8')).toBe(before);
+      // Each file holds credentials its own database accepts.
+      const credentials = readCredentials(postgresFile);
+      expect(
+        (await exchange(credentials.tokenUrl, credentials.clientId, credentials.clientSecret))
+          .status,
+      ).toBe(200);
+      expect(await second.stop()).toEqual({ code: 0, signal: null });
     },
     E2E_TIMEOUT_MS,
   );

@@ -95,7 +95,7 @@ describe('POST /patina/v1/identities', () => {
       why: 'an unknown right',
       body: { name: 'Eve', rights: ['orders:delete'] },
       code: ILLEGAL,
-      text: "Right 'orders:delete' is not in the scope catalogue",
+      text: "Right 'orders:delete' is not in the scope catalogue; add it to the `scopes` setting of the config file",
     },
     {
       why: 'no name',
@@ -261,7 +261,7 @@ describe('PATCH /patina/v1/identities/{id} (merge patch)', () => {
       why: 'an unknown right',
       body: { rights: ['everything'] },
       code: ILLEGAL,
-      text: "Right 'everything' is not in the scope catalogue",
+      text: "Right 'everything' is not in the scope catalogue; add it to the `scopes` setting of the config file",
     },
     {
       why: 'a blank name',

@@ -211,7 +211,9 @@ describe('POST personal-access-tokens: scope', () => {
     await expectRefused(
       t,
       () => post(t, { name: 'bad', scope: ['orders:read', 'payments:refund'] }),
-      illegal("Scope 'payments:refund' is not in the scope catalogue"),
+      illegal(
+        "Scope 'payments:refund' is not in the scope catalogue; add it to the `scopes` setting of the config file",
+      ),
     );
   });
 

@@ -134,7 +134,7 @@ describe('PATCH personal-access-tokens/{id}: scope', () => {
   it.each([
     [
       [{ op: 'add', path: '/scope/-', value: 'payments:refund' }],
-      "Scope 'payments:refund' is not in the scope catalogue",
+      "Scope 'payments:refund' is not in the scope catalogue; add it to the `scopes` setting of the config file",
     ],
     [
       [{ op: 'remove', path: '/scope/0' }],
@@ -221,7 +221,11 @@ describe('PATCH personal-access-tokens/{id}: operations', () => {
         { op: 'replace', path: '/name', value: 'Ship' },
         { op: 'add', path: '/scope/-', value: 'payments:refund' },
       ],
-      [400, ILLEGAL, "Scope 'payments:refund' is not in the scope catalogue"],
+      [
+        400,
+        ILLEGAL,
+        "Scope 'payments:refund' is not in the scope catalogue; add it to the `scopes` setting of the config file",
+      ],
     ],
     [
       'a rename followed by a past expirationDate',

@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, publicBaseUrl } from '../../src/config/load.js';
+import {
+  ConfigError,
+  loadConfig,
+  parseConfig,
+  publicBaseUrl,
+  unknownVariableWarnings,
+} from '../../src/config/load.js';
 
 /** A JSON config file in a fresh temporary directory, removed when the test ends. */
 function configFile(content: unknown): string {
@@ -300,11 +306,15 @@ describe('bad configuration stops with the exact path', () => {
     [
       'a signing algorithm',
       { signing: { algorithm: 'HS256' } },
-      'signing.algorithm must be equal to constant',
+      'signing.algorithm must be one of: ES256, EdDSA, RS256',
     ],
     ['a port that is not a number', { port: 'abc' }, 'port must be integer'],
     ['a port out of range', { port: 70_000 }, 'port must be <= 65535'],
-    ['a log level', { logLevel: 'loud' }, 'logLevel must be equal to constant'],
+    [
+      'a log level',
+      { logLevel: 'verbose' },
+      'logLevel must be one of: fatal, error, warn, info, debug, trace, silent',
+    ],
     ['a base URL', { publicBaseUrl: 'not a url' }, 'publicBaseUrl must match format "uri"'],
     [
       'a scope with white space',
@@ -431,17 +441,29 @@ describe('bad configuration stops with the exact path', () => {
     ];
     for (const attempt of attempts) {
       const { message } = configError(attempt);
-      expect(message).toMatch(/masterKey \(PATINA_MASTER_KEY\) is required with PostgreSQL/);
+      expect(message).toMatch(/PostgreSQL needs these settings: masterKey \(PATINA_MASTER_KEY\)/);
       expect(message).toContain('masterKey');
       expect(message).toContain('PATINA_MASTER_KEY');
     }
     expect(configError(attempts[2]!).message).toContain(fromFile);
   });
 
+  it('names every setting PostgreSQL is missing in one message', () => {
+    expect(
+      configError(() =>
+        loadConfig({ env: { PATINA_DATABASE_URL: 'postgres://db.example.com/patina' } }),
+      ).message,
+    ).toBe(
+      'Invalid configuration in settings: PostgreSQL needs these settings: ' +
+        'masterKey (PATINA_MASTER_KEY), so that every node shares it; make one with: openssl rand -base64 32. ' +
+        "publicBaseUrl (PATINA_PUBLIC_BASE_URL), so that every node names the same issuer; set it to the URL clients use (the load balancer's).",
+    );
+  });
+
   it('requires a public base URL or an issuer with PostgreSQL, so every node names one issuer', () => {
     const postgres = { database: { url: 'postgres://db.example.com/patina' }, masterKey: KEY };
     expect(configError(() => parseConfig(postgres)).message).toBe(
-      "Invalid configuration in settings: publicBaseUrl (PATINA_PUBLIC_BASE_URL) is required with PostgreSQL, so that every node names the same issuer; set it to the URL clients use (the load balancer's)",
+      "Invalid configuration in settings: PostgreSQL needs a setting: publicBaseUrl (PATINA_PUBLIC_BASE_URL), so that every node names the same issuer; set it to the URL clients use (the load balancer's).",
     );
     expect(
       parseConfig({ ...postgres, publicBaseUrl: 'https://pat.example.com' }).issuer,
@@ -485,5 +507,36 @@ describe('trustProxy', () => {
     expect(() => parseConfig({ trustProxy: ['10.1.2.3/8'] })).toThrow(
       'Invalid configuration in settings: trustProxy[0] has bits set after the prefix; the network is 10.0.0.0/8',
     );
+  });
+});
+
+describe('unknown PATINA_ variables', () => {
+  it('warns of each one, with the variable it most likely meant', () => {
+    expect(
+      unknownVariableWarnings({
+        PATINA_PROT: '7071',
+        PATINA_DATABSE_URL: 'postgres://db.example.com/patina',
+        PATINA_FROBNICATE: '1',
+        PATINA_PORT: '7070',
+        PATH: '/usr/bin',
+      }),
+    ).toEqual([
+      'PATINA_DATABSE_URL is not a Patina variable and is ignored; did you mean PATINA_DATABASE_URL?',
+      'PATINA_FROBNICATE is not a Patina variable and is ignored; the server reads PATINA_HOST, PATINA_PORT, PATINA_DATA_DIR, PATINA_PUBLIC_BASE_URL, PATINA_ISSUER, PATINA_MASTER_KEY, PATINA_LOG_LEVEL, PATINA_DATABASE_URL, PATINA_REDIS_URL, PATINA_SMTP_URL, PATINA_SSO_CLIENT_SECRET, PATINA_CONFIG',
+      'PATINA_PROT is not a Patina variable and is ignored; did you mean PATINA_PORT?',
+    ]);
+  });
+
+  it('says nothing of the variables the server, the command or the SDK read', () => {
+    expect(
+      unknownVariableWarnings({
+        PATINA_CONFIG: 'patina.json',
+        PATINA_DATABASE_URL: 'postgres://db.example.com/patina',
+        PATINA_CLIENT_ID: 'x',
+        PATINA_CLIENT_SECRET: 'y',
+        PATINA_BASE_URL: 'http://127.0.0.1:7070',
+        PATINA_TEST_DATABASE_URL: 'postgres://127.0.0.1/postgres',
+      }),
+    ).toEqual([]);
   });
 });
