@@ -209,13 +209,12 @@ describe('a PAT owner’s session', () => {
     });
     expect(() => statSync(box.configFile)).toThrow();
 
-    const down = await box.patina(['pat', 'list'], {
-      env: { ...env, PATINA_BASE_URL: `http://127.0.0.1:${await freePort()}` },
-    });
+    const downUrl = `http://127.0.0.1:${await freePort()}`;
+    const down = await box.patina(['pat', 'list'], { env: { ...env, PATINA_BASE_URL: downUrl } });
     expect(down).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'patina: Cannot reach Patina for POST /oauth/token: fetch failed (ECONNREFUSED)\n',
+      stderr: `patina: Cannot reach Patina at ${downUrl} for POST /oauth/token: fetch failed (ECONNREFUSED)\n`,
     });
   });
 });

@@ -48,7 +48,9 @@ describe('where settings come from', () => {
 
     const onlyFile = await box.patina(['whoami']);
     expect(onlyFile.code).toBe(1);
-    expect(onlyFile.stderr).toMatch(/^patina: Cannot reach Patina for POST \/oauth\/token/);
+    expect(onlyFile.stderr).toMatch(
+      /^patina: Cannot reach Patina at http:\/\/\S+ for POST \/oauth\/token/,
+    );
 
     const flagged = await whoami(box, ['--base-url', server.baseUrl]);
     expect(flagged.identity.login).toBe(filed.identity.login);

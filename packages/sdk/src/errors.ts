@@ -70,11 +70,17 @@ export class PatinaApiError extends Error {
 export class PatinaConnectionError extends Error {
   override readonly name = 'PatinaConnectionError';
   readonly code = 'CONNECTION_FAILED';
+  /** The base URL that was tried (a client refuses one with credentials in it). */
+  readonly baseUrl: string | undefined;
   constructor(
     readonly request: string,
-    options: { cause: unknown },
+    options: { cause: unknown; baseUrl?: string },
   ) {
-    super(`Cannot reach Patina for ${request}: ${causeText(options.cause)}`, options);
+    const at = options.baseUrl === undefined ? '' : ` at ${options.baseUrl}`;
+    super(`Cannot reach Patina${at} for ${request}: ${causeText(options.cause)}`, {
+      cause: options.cause,
+    });
+    this.baseUrl = options.baseUrl;
   }
 }
 

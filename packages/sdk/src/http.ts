@@ -107,7 +107,10 @@ export class Http {
       });
     } catch (cause) {
       if (request.signal?.aborted) throw request.signal.reason;
-      throw new PatinaConnectionError(`${request.method} ${request.route}`, { cause });
+      throw new PatinaConnectionError(`${request.method} ${request.route}`, {
+        cause,
+        baseUrl: this.#baseUrl,
+      });
     }
     const text = await response.text();
     let body: unknown = undefined;

@@ -103,7 +103,9 @@ describe('errors', () => {
     });
     const error = (await patina.pats.list().catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(PatinaConnectionError);
-    expect(error.message).toMatch(/^Cannot reach Patina for POST \/oauth\/token: fetch failed/);
+    expect(error.message).toMatch(
+      /^Cannot reach Patina at http:\/\/127\.0\.0\.1:9 for POST \/oauth\/token: fetch failed/,
+    );
     expect(error.message).not.toContain('patina_not');
   });
 });
