@@ -36,6 +36,9 @@ import { randomHexId } from './core/ids.js';
 export { createServices, type Services } from './services.js';
 
 /** Builds the HTTP app over ready services. No side effects beyond the app itself. */
+/** The routes load balancers and orchestrators poll. */
+const PROBES = new Set(['/health', '/ready']);
+
 export async function buildApp(
   services: Services,
   options: {
@@ -75,9 +78,11 @@ export async function buildApp(
   capConnectionsPerAddress(app.server, config.http.maxConnectionsPerAddress, app.log);
 
   // One structured line per request, with the request id; the path made safe (safePath), never
-  // the query string (the token endpoint accepts credentials there).
+  // the query string (the token endpoint accepts credentials there). A load balancer's passing
+  // probe of /health or /ready is a line every few seconds that says nothing: debug only.
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    const probe = PROBES.has(request.routeOptions.url ?? '') && reply.statusCode < 400;
+    request.log[probe ? 'debug' : 'info'](
       {
         method: request.method,
         path: safePath(request.url),

@@ -469,9 +469,9 @@ export function decodeJwt(token: string): {
 }
 
 /** A pino logger that writes into an array, to read what the service logs. */
-export function captureLogger(): { logger: Logger; lines: () => string[] } {
+export function captureLogger(level = 'info'): { logger: Logger; lines: () => string[] } {
   const chunks: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (chunk: string) => void chunks.push(chunk) });
+  const logger = pino({ level }, { write: (chunk: string) => void chunks.push(chunk) });
   return { logger, lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
 

@@ -15,7 +15,7 @@ const parse = (lines: string[]) => lines.map((line) => JSON.parse(line) as LogLi
 
 describe('request logging', () => {
   it('writes exactly one request line per request, whose reqId is the error trackingId', async () => {
-    const log = captureLogger();
+    const log = captureLogger('debug');
     const t = await startTestApp({ logger: log.logger });
     const already = log.lines().length;
 
@@ -32,12 +32,13 @@ describe('request logging', () => {
     ];
     const lines = parse(log.lines().slice(already));
     expect(lines.every((line) => line.msg === 'request')).toBe(true);
-    expect(lines.map((line) => [line.method, line.path, line.statusCode])).toEqual([
-      ['GET', '/health', 200],
-      ['GET', V3, 200],
-      ['GET', '/nowhere', 404],
-      ['POST', V3, 400],
-      ['GET', `/patina/v1/identities/${UNKNOWN_ID}`, 404],
+    expect(lines.map((line) => [line.level, line.method, line.path, line.statusCode])).toEqual([
+      // A passing health check is logged at debug (20), every other request at info (30).
+      [20, 'GET', '/health', 200],
+      [30, 'GET', V3, 200],
+      [30, 'GET', '/nowhere', 404],
+      [30, 'POST', V3, 400],
+      [30, 'GET', `/patina/v1/identities/${UNKNOWN_ID}`, 404],
     ]);
     const ids = lines.map((line) => line.reqId);
     expect(new Set(ids).size).toBe(responses.length);
