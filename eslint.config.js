@@ -35,6 +35,28 @@ export default tseslint.config(
     },
   },
   {
+    // Random bytes and ciphers in two places only: core/ (ids, random text, the sealed box) and
+    // tokens/ (secrets, digests, the master key), so ids, secrets and sealing are each made one
+    // way rather than inline wherever they are needed.
+    files: ['packages/server/src/**/*.ts'],
+    ignores: ['packages/server/src/core/**', 'packages/server/src/tokens/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'node:crypto',
+              importNames: ['randomBytes', 'createCipheriv', 'createDecipheriv', 'hkdfSync'],
+              message:
+                'Use randomHexId() or randomText() (core/ids.ts) for random values and SealedBox (core/sealed-box.ts) to keep a value sealed.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },

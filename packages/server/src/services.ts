@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditQueryService } from './audit/audit-query-service.js';
 import { ssoClient, type ConsoleServices } from './console/console.js';
 import { consoleCredentials } from './console/credentials.js';
-import { Sealer } from './console/seal.js';
+import { consoleSealer as makeConsoleSealer } from './console/seal.js';
 import { consoleSignInLimit } from './console/sign-in-limit.js';
 import { ConsoleSessions } from './console/sessions.js';
 import { ExpirySweeper } from './pats/expiry-sweeper.js';
@@ -42,6 +41,7 @@ import { createNotifications, type Notifications } from './notifications/notific
 import type { Resolve } from './notifications/ssrf-guard.js';
 import { createTransmitter, type Transmitter } from './ssf/transmitter.js';
 import { type KeyPairSource, SigningKeys } from './tokens/signing-keys.js';
+import { randomHexId } from './core/ids.js';
 
 export interface ServicesOptions {
   config: Config;
@@ -110,10 +110,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const baseUrl = publicBaseUrl(config);
   const issuer = config.issuer ?? baseUrl;
   const audience = config.audience ?? issuer;
-  const tenantId = await storage.repos.settings.getOrCreate(
-    'tenant_id',
-    randomBytes(16).toString('hex'),
-  );
+  const tenantId = await storage.repos.settings.getOrCreate('tenant_id', randomHexId());
   const keys = new SigningKeys(storage, masterKey, clock, {
     ...(options.keyPairs && { keyPairs: options.keyPairs }),
   });
@@ -152,7 +149,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     tenantId,
     org: config.tenant.org,
   });
-  const consoleSealer = new Sealer(masterKey);
+  const consoleSealer = makeConsoleSealer(masterKey);
   const consoleSessions = new ConsoleSessions({
     storage,
     clock,

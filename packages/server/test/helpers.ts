@@ -33,8 +33,7 @@ export const TEST_CATALOGUE = [
   'ssf.read',
 ];
 export const START = '2026-01-15T10:00:00.000Z';
-export const HOUR_MS = 60 * 60 * 1000;
-export const DAY_MS = 24 * HOUR_MS;
+export { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/core/time.js';
 
 /** START + 6 calendar months: the default, and the latest, expiry of a PAT made at START. */
 export const MAX_EXPIRY = '2026-07-15T10:00:00.000Z';

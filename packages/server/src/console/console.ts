@@ -1,13 +1,13 @@
 import type { Config } from '../config/schema.js';
 import type { ConsoleSessions } from './sessions.js';
-import type { Sealer } from './seal.js';
+import type { SealedBox } from '../core/sealed-box.js';
 import type { SignInLimit } from './sign-in-limit.js';
 import { SsoClient } from './sso.js';
 
 /** The web console's services: its sessions, its sealer and, when configured, its SSO client. */
 export interface ConsoleServices {
   sessions: ConsoleSessions;
-  sealer: Sealer;
+  sealer: SealedBox;
   sso: SsoClient | undefined;
   /** Successful sign-ins per address (`console.signInRateLimit`). */
   signInLimit: SignInLimit;

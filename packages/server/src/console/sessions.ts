@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { RightsModel } from '../identities/rights.js';
 import { patRefusal, retiredByRotation, type PatCredentialRecord } from '../pats/model.js';
@@ -9,7 +9,9 @@ import type {
 } from '../storage/console-sessions-repository.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
-import type { Sealer } from './seal.js';
+import type { SealedBox } from '../core/sealed-box.js';
+import { randomHexId, randomText } from '../core/ids.js';
+import { DAY_MS } from '../core/time.js';
 
 export interface ConsoleSessionSettings {
   idleTimeoutMinutes: number;
@@ -38,7 +40,7 @@ export const SSO_TOKEN_VALIDITY_SECONDS = 300;
 /** A token with less left than this is not handed to the API; a fresh one is minted. */
 const TOKEN_MARGIN_MS = 30_000;
 /** Sessions that ended more than this long ago are deleted when a new one starts. */
-const KEEP_ENDED_MS = 24 * 60 * 60 * 1000;
+const KEEP_ENDED_MS = DAY_MS;
 const SEALED_TOKEN = 'console-session-access-token';
 
 /** A session id is `cs_` and 32 hex characters; a PAT id is 32 hex characters alone. */
@@ -64,7 +66,7 @@ export class ConsoleSessions {
     private readonly deps: {
       storage: Storage;
       clock: Clock;
-      sealer: Sealer;
+      sealer: SealedBox;
       accessTokens: AccessTokens;
       rights: RightsModel;
       settings: ConsoleSessionSettings;
@@ -79,8 +81,8 @@ export class ConsoleSessions {
   async start(input: StartSession): Promise<{ cookie: string; session: ConsoleSessionRecord }> {
     const { storage, clock, sealer, settings } = this.deps;
     const nowMs = clock.now().getTime();
-    const cookie = randomBytes(32).toString('base64url');
-    const id = `cs_${randomBytes(16).toString('hex')}`;
+    const cookie = randomText(32, 'base64url');
+    const id = `cs_${randomHexId()}`;
     const lifetimeEndMs = nowMs + settings.absoluteLifetimeHours * 3_600_000;
     const expiresAtMs = input.pat ? Math.min(lifetimeEndMs, input.pat.expiresAtMs) : lifetimeEndMs;
     const repo = storage.repos.consoleSessions;
@@ -88,7 +90,7 @@ export class ConsoleSessions {
     await repo.insert({
       id,
       tokenDigest: digestOf(cookie),
-      csrfToken: randomBytes(32).toString('base64url'),
+      csrfToken: randomText(32, 'base64url'),
       identityId: input.identityId,
       method: input.method,
       patId: input.pat?.id ?? null,
@@ -169,7 +171,7 @@ export class ConsoleSessions {
     if (session.method === 'PAT') {
       const token =
         session.accessTokenSealed &&
-        this.deps.sealer.open(session.accessTokenSealed, SEALED_TOKEN + session.id);
+        this.deps.sealer.tryOpen(session.accessTokenSealed, SEALED_TOKEN + session.id);
       if (!token) throw new Error('A PAT console session without its access token');
       return token;
     }

@@ -1,5 +1,4 @@
 import type { Identity } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
 import type { AuditContext, RequestContext } from '../access/context.js';
 import { systemContext } from '../access/context.js';
 import { PatinaError } from '../core/errors.js';
@@ -10,6 +9,7 @@ import type { Storage } from '../storage/repositories.js';
 import type { Clock } from '../core/clock.js';
 import type { ConsoleSessions } from './sessions.js';
 import { personFromClaims, type ClaimMapping, type SsoPerson } from './sso-identity.js';
+import { randomText } from '../core/ids.js';
 
 export interface SignedIn {
   cookie: string;
@@ -173,7 +173,7 @@ function* loginCandidates(wanted: string): Generator<string> {
   yield wanted;
   const base = wanted.slice(0, 110);
   for (let n = 2; n <= 9; n++) yield `${base}-${n}`;
-  yield `${base}-${randomBytes(4).toString('hex')}`;
+  yield `${base}-${randomText(4, 'hex')}`;
 }
 
 function sameMembers(a: readonly string[], b: readonly string[]): boolean {

@@ -7,7 +7,7 @@ import type { RightsModel } from '../identities/rights.js';
 import { OAuthError } from '../oauth/errors.js';
 import { scopeCatalogue } from '../console/catalogue.js';
 import { CSRF_HEADER, SAFE_METHODS, crossSiteRefusal, csrfTokenMatches } from '../console/csrf.js';
-import type { Sealer } from '../console/seal.js';
+import type { SealedBox } from '../core/sealed-box.js';
 import type { ConsoleSessions, SessionRefusal } from '../console/sessions.js';
 import type { ConsoleSignIn, SignedIn } from '../console/sign-in.js';
 import type { SignInLimit } from '../console/sign-in-limit.js';
@@ -27,7 +27,7 @@ export interface ConsoleRouteDeps {
   signIn: ConsoleSignIn;
   /** Successful sign-ins per address (`console.signInRateLimit`). */
   signInLimit: SignInLimit;
-  sealer: Sealer;
+  sealer: SealedBox;
   /** Undefined when `sso.issuer` is not set. */
   sso: SsoClient | undefined;
   /** The built console (packages/console/dist), or undefined when it has not been built. */
@@ -298,7 +298,7 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
     reply.clearCookie(SSO_COOKIE, cookieOptions(deps, '/ui/auth/sso'));
     const fail = (code: string) => reply.redirect(`/ui/sign-in?error=${code}`, 302);
     const sealed = request.cookies[SSO_COOKIE];
-    const opened = sealed && deps.sealer.open(sealed, SSO_PENDING);
+    const opened = sealed && deps.sealer.tryOpen(sealed, SSO_PENDING);
     const pending = opened ? (JSON.parse(opened) as PendingSignIn) : undefined;
     const nowMs = deps.clock.now().getTime();
     // No sign-in of this browser is under way (or it is too old): a callback someone else

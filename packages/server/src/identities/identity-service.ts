@@ -1,5 +1,4 @@
 import { type Identity, type IdentityStatus, type SsoLink, canonicalScope } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
 import { authorize } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -12,6 +11,7 @@ import type { Repositories as Repos, Storage } from '../storage/repositories.js'
 import { type RightsModel } from './rights.js';
 import { canonicalSsoLink } from './sso-link.js';
 import { echo } from '../core/redact.js';
+import { randomHexId } from '../core/ids.js';
 
 export interface CreateIdentityInput {
   name: string;
@@ -70,7 +70,7 @@ export class IdentityService {
     cleanText('login', login);
     const now = this.deps.clock.now().toISOString();
     const identity: Identity = {
-      id: randomBytes(16).toString('hex'),
+      id: randomHexId(),
       login,
       name,
       status: input.status ?? 'ACTIVE',

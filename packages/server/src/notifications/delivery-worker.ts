@@ -12,7 +12,8 @@ import {
   retryAfterMs,
   retryDelayMs,
 } from './retry-schedule.js';
-import { signedHeaders, type WebhookSecretBox } from './signer.js';
+import type { SealedBox } from '../core/sealed-box.js';
+import { signedHeaders } from './signer.js';
 import type { WebhookTransport } from './webhook-sender.js';
 
 /** What one attempt came to. */
@@ -51,7 +52,7 @@ export class DeliveryWorker {
       storage: Storage;
       clock: Clock;
       audit: AuditLog;
-      secrets: WebhookSecretBox;
+      secrets: SealedBox;
       transport: WebhookTransport;
       mailer: Mailer | undefined;
       logger?: Logger | undefined;

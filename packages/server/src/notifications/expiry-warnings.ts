@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { SYSTEM_CONTEXT } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
@@ -6,8 +5,9 @@ import type { ExpiringPat } from '../storage/expiry-warnings-repository.js';
 import type { Storage } from '../storage/repositories.js';
 import { daysLeft, expiringDigestMail } from './mail-templates.js';
 import type { NotificationOutbox } from './outbox.js';
+import { randomHexId } from '../core/ids.js';
+import { DAY_MS } from '../core/time.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const PAGE = 500;
 
 /** A warning due: the PAT, its days left and the threshold it is now within. */
@@ -129,7 +129,7 @@ export class ExpiryWarnings {
         await outbox.queueMail(repos, {
           to: owner.ownerEmail,
           eventType: 'personal_access_token.expiring',
-          eventId: randomBytes(16).toString('hex'),
+          eventId: randomHexId(),
           content,
         });
       }

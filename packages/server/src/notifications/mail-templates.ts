@@ -23,7 +23,7 @@ export interface MailContext {
   recipientName: string;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../core/time.js';
 
 /** `2026-02-14 10:00 UTC`: a date people read, with its zone. */
 export function readableTime(iso: string): string {

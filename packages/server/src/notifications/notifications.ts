@@ -8,7 +8,7 @@ import { DeliveryWorker } from './delivery-worker.js';
 import { ExpiryWarnings } from './expiry-warnings.js';
 import { SmtpMailer, type Mailer } from './mailer.js';
 import { NotificationOutbox } from './outbox.js';
-import { WebhookSecretBox } from './signer.js';
+import { webhookSecretBox } from './signer.js';
 import { systemResolve, type Resolve } from './ssrf-guard.js';
 import { HttpWebhookTransport, type WebhookTransport } from './webhook-sender.js';
 import { WebhookService } from './webhook-service.js';
@@ -45,7 +45,7 @@ export function createNotifications(options: {
     smtp.url !== null && smtp.from !== null
       ? new SmtpMailer({ url: smtp.url, from: smtp.from })
       : undefined;
-  const secrets = new WebhookSecretBox(options.masterKey);
+  const secrets = webhookSecretBox(options.masterKey);
   const outbox = new NotificationOutbox({
     clock,
     baseUrl: options.baseUrl,

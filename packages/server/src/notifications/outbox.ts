@@ -4,7 +4,6 @@ import {
   type AuditEvent,
   type WebhookEventType,
 } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { NewDelivery } from '../storage/deliveries-repository.js';
 import type { Repositories } from '../storage/repositories.js';
@@ -19,8 +18,7 @@ import {
   type MailContent,
   type MailContext,
 } from './mail-templates.js';
-
-const newId = () => randomBytes(16).toString('hex');
+import { randomHexId } from '../core/ids.js';
 
 /**
  * The outbox: every notification is a row written in the transaction of the change it tells of,
@@ -76,8 +74,8 @@ export class NotificationOutbox {
     webhook: WebhookRecord,
   ): Promise<{ deliveryId: string; eventId: string }> {
     const now = this.deps.clock.now().toISOString();
-    const eventId = `msg_${newId()}`;
-    const deliveryId = newId();
+    const eventId = `msg_${randomHexId()}`;
+    const deliveryId = randomHexId();
     await repos.deliveries.insert([
       {
         id: deliveryId,
@@ -120,7 +118,7 @@ export class NotificationOutbox {
       data: notification.data,
     });
     return endpoints.map((endpoint) => ({
-      id: newId(),
+      id: randomHexId(),
       channel: 'webhook' as const,
       webhookId: endpoint.id,
       // The same webhook-id for every endpoint and retry: the audit event's id.
@@ -182,7 +180,7 @@ export class NotificationOutbox {
   ): NewDelivery {
     const now = this.deps.clock.now().toISOString();
     return {
-      id: newId(),
+      id: randomHexId(),
       channel: 'email',
       recipient: to,
       eventId: `msg_${auditEventId}`,

@@ -1,5 +1,7 @@
 import { WEBHOOK_SECRET_PREFIX } from '@patina/contract';
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { SealedBox } from '../core/sealed-box.js';
+import { randomText } from '../core/ids.js';
 
 /**
  * Standard Webhooks signatures (standardwebhooks.com, "Signature scheme"): the secret is
@@ -11,7 +13,7 @@ const SECRET_BYTES = 32;
 
 /** A fresh signing secret: `whsec_` + base64 of 32 random bytes. */
 export function newWebhookSecret(): string {
-  return WEBHOOK_SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');
+  return WEBHOOK_SECRET_PREFIX + randomText(SECRET_BYTES, 'base64');
 }
 
 function keyOf(secret: string): Buffer {
@@ -43,32 +45,9 @@ export function signedHeaders(
 }
 
 /**
- * Webhook secrets at rest: AES-256-GCM under a key derived from the master key (HKDF, its own
- * label, so it never doubles as the signing-key encryption key), the webhook id as additional
- * data so a secret cannot be moved to another row. Stored as base64url(iv ‖ tag ‖ ciphertext).
+ * Webhook (and push-endpoint) secrets at rest, under a key of their own, each sealed with its row's
+ * id as context so a secret cannot be moved to another row.
  */
-export class WebhookSecretBox {
-  readonly #key: Buffer;
-
-  constructor(masterKey: Buffer) {
-    this.#key = Buffer.from(
-      hkdfSync('sha256', masterKey, '', 'patina/webhook-secret-encryption/v1', 32),
-    );
-  }
-
-  seal(secret: string, webhookId: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    cipher.setAAD(Buffer.from(webhookId));
-    const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
-  }
-
-  open(sealed: string, webhookId: string): string {
-    const raw = Buffer.from(sealed, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, 12));
-    decipher.setAAD(Buffer.from(webhookId));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  }
+export function webhookSecretBox(masterKey: Buffer): SealedBox {
+  return new SealedBox(masterKey, 'patina/webhook-secret-encryption/v1');
 }

@@ -6,7 +6,6 @@ import type {
   WebhookEventType,
 } from '@patina/contract';
 import { isIdShaped } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
 import { authorize } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -16,7 +15,8 @@ import { cleanText } from '../core/free-text.js';
 import type { Storage } from '../storage/repositories.js';
 import type { WebhookChanges, WebhookRecord } from '../storage/webhooks-repository.js';
 import type { NotificationOutbox } from './outbox.js';
-import { newWebhookSecret, type WebhookSecretBox } from './signer.js';
+import type { SealedBox } from '../core/sealed-box.js';
+import { newWebhookSecret } from './signer.js';
 import {
   checkUrl,
   resolvePermitted,
@@ -24,6 +24,8 @@ import {
   type Resolve,
   type UrlPolicy,
 } from './ssrf-guard.js';
+import { randomHexId } from '../core/ids.js';
+import { DAY_MS } from '../core/time.js';
 
 export interface CreateWebhookInput {
   url: string;
@@ -40,7 +42,7 @@ export interface WebhookPatch {
 }
 
 /** After a rotation, requests carry both signatures this long, so receivers can switch over. */
-export const SECRET_OVERLAP_MS = 24 * 60 * 60 * 1000;
+export const SECRET_OVERLAP_MS = DAY_MS;
 
 const MANAGING = 'Managing webhooks';
 const READING = 'Reading webhooks';
@@ -55,7 +57,7 @@ export class WebhookService {
       storage: Storage;
       audit: AuditLog;
       clock: Clock;
-      secrets: WebhookSecretBox;
+      secrets: SealedBox;
       outbox: NotificationOutbox;
       policy: UrlPolicy;
       resolve: Resolve;
@@ -69,7 +71,7 @@ export class WebhookService {
     const url = await this.#url(input.url);
     const events = this.#events(input.events);
     const now = this.deps.clock.now().toISOString();
-    const id = randomBytes(16).toString('hex');
+    const id = randomHexId();
     const secret = newWebhookSecret();
     const record: WebhookRecord = {
       id,

@@ -11,6 +11,7 @@ import type { AccessTokens } from '../tokens/access-tokens.js';
 import type { ClientAuthenticator } from './client-authenticator.js';
 import { OAuthError } from './errors.js';
 import { echo } from '../core/redact.js';
+import { DAY_MS } from '../core/time.js';
 
 export interface ClientCredentialsRequest {
   clientId: string;
@@ -21,8 +22,6 @@ export interface ClientCredentialsRequest {
   resources: string[];
   context: AuditContext;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface ClientCredentialsDeps {
   storage: Storage;

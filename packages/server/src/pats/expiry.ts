@@ -2,6 +2,7 @@ import { type ExpiryRule } from '@patina/contract';
 import { illegalValue, PatinaError } from '../core/errors.js';
 import type { Policy } from '../config/schema.js';
 import type { RuleBounds } from './policy-rules.js';
+import { DAY_MS } from '../core/time.js';
 
 export interface ExpiryRequest {
   rule: ExpiryRule;
@@ -15,8 +16,6 @@ export interface ExpiryRequest {
   /** What `policy.rules` add for the PAT's scope; none when absent. */
   rules?: RuleBounds;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface ResolvedExpiry {
   expirationDate: string | null;

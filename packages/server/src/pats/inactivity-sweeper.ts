@@ -6,8 +6,7 @@ import type { PatActivity } from '../storage/pats-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import { ruleBoundsFor } from './policy-rules.js';
 import { revokePat } from './revoke.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../core/time.js';
 
 export interface InactivitySweep {
   warned: number;

@@ -3,8 +3,7 @@ import { authorize, may } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../core/time.js';
 
 /**
  * The console's Overview: live PATs by last use and by expiry week, and the token endpoint's

@@ -6,7 +6,6 @@ import {
   isIdShaped,
   type PatWarning,
 } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
@@ -39,6 +38,7 @@ import { applyPatPatch, type PatchableView } from './patch.js';
 import { ruleBoundsFor } from './policy-rules.js';
 import { parseSorters } from './sorters.js';
 import { patStatus, statusWindow } from './status.js';
+import { randomHexId } from '../core/ids.js';
 
 /**
  * Where a request comes in: a SailPoint API version (its expiry rule, its filter fields), or
@@ -145,7 +145,7 @@ export class PatService {
     const { name, scope } = fields;
     const secret = makeSecret();
     const { digest, version } = this.deps.digester.digest(secret);
-    const id = randomBytes(16).toString('hex');
+    const id = randomHexId();
 
     let replaced: string | undefined;
     const ownerName = await this.#write(name, () =>

@@ -1,6 +1,5 @@
 import type { PatStatus } from '@patina/contract';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../core/time.js';
 
 /**
  * Where a PAT stands against its expiry (docs/rules.md, "Lifecycle"): EXPIRED at or after its

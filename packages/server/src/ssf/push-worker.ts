@@ -2,7 +2,7 @@ import { SET_MEDIA_TYPE } from '@patina/contract';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { retryAfterMs, retryDelayMs } from '../notifications/retry-schedule.js';
-import type { WebhookSecretBox } from '../notifications/signer.js';
+import type { SealedBox } from '../core/sealed-box.js';
 import { WEBHOOK_TIMEOUT_MS, type WebhookTransport } from '../notifications/webhook-sender.js';
 import type { Storage } from '../storage/repositories.js';
 import type { DuePush, StreamRecord } from '../storage/ssf-repository.js';
@@ -57,7 +57,7 @@ export class PushWorker {
       storage: Storage;
       clock: Clock;
       transport: WebhookTransport;
-      secrets: WebhookSecretBox;
+      secrets: SealedBox;
       /** The most streams this node pushes to at once (`ssf.pushConcurrency`). */
       concurrency: number;
       logger?: Logger | undefined;

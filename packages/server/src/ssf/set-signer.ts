@@ -1,8 +1,8 @@
 import { SET_TYP, type SecurityEventClaims, type SubjectIdentifier } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { signJwt } from '../tokens/jws.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
+import { randomHexId } from '../core/ids.js';
 
 /**
  * Signs Security Event Tokens (RFC 8417) with the transmitter's own keys. One event per SET and
@@ -22,7 +22,7 @@ export class SetSigner {
     payload: Record<string, unknown>;
   }): { jti: string; jwt: string } {
     const key = this.deps.keys.current();
-    const jti = randomBytes(16).toString('hex');
+    const jti = randomHexId();
     const claims: SecurityEventClaims = {
       iss: this.deps.issuer,
       aud: input.audience,

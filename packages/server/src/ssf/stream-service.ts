@@ -19,12 +19,11 @@ import {
   type UpdateStreamStatusRequest,
   type VerificationRequest,
 } from '@patina/contract';
-import { randomBytes } from 'node:crypto';
 import { authorize } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import { illegalValue, notFound, PatinaError } from '../core/errors.js';
-import type { WebhookSecretBox } from '../notifications/signer.js';
+import type { SealedBox } from '../core/sealed-box.js';
 import {
   checkUrl,
   resolvePermitted,
@@ -37,6 +36,7 @@ import type { StreamRecord } from '../storage/ssf-repository.js';
 import { noteActivity } from './activity.js';
 import { subjectKey, type SsfOutbox } from './outbox.js';
 import type { SsfPoller } from './poller.js';
+import { randomHexId } from '../core/ids.js';
 
 /** The transmitter's paths; SailPoint's where it has them, so its receivers' settings carry over. */
 export const SSF_PATHS = {
@@ -64,7 +64,7 @@ export class StreamService {
       clock: Clock;
       outbox: SsfOutbox;
       poller: SsfPoller;
-      secrets: WebhookSecretBox;
+      secrets: SealedBox;
       issuer: string;
       baseUrl: string;
       urlPolicy: UrlPolicy;
@@ -98,7 +98,7 @@ export class StreamService {
   async create(ctx: RequestContext, body: CreateStreamRequest): Promise<StreamConfiguration> {
     authorize(ctx, 'manageStreams', 'Creating a Shared Signals stream');
     const clientId = this.#clientOf(ctx);
-    const id = randomBytes(16).toString('hex');
+    const id = randomHexId();
     const now = this.deps.clock.now().toISOString();
     const delivery = await this.#delivery(id, body.delivery ?? { method: SSF_DELIVERY_POLL });
     const stream: StreamRecord = {
@@ -212,7 +212,7 @@ export class StreamService {
           subject: { format: 'opaque', id: stream.id },
           payload: { status: body.status, ...(reason !== null && { reason }) },
         },
-        randomBytes(16).toString('hex'),
+        randomHexId(),
       );
     });
     return this.#status(updated);
@@ -246,7 +246,7 @@ export class StreamService {
           subject: { format: 'opaque', id: stream.id },
           payload: body.state === undefined ? {} : { state: body.state },
         },
-        randomBytes(16).toString('hex'),
+        randomHexId(),
       );
     });
   }

@@ -3,7 +3,7 @@ import { SYSTEM_CONTEXT } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
-import { WebhookSecretBox } from '../notifications/signer.js';
+import { webhookSecretBox } from '../notifications/signer.js';
 import { systemResolve, type Resolve } from '../notifications/ssrf-guard.js';
 import { HttpWebhookTransport, type WebhookTransport } from '../notifications/webhook-sender.js';
 import type { Storage } from '../storage/repositories.js';
@@ -16,8 +16,8 @@ import { PushWorker } from './push-worker.js';
 import { SetSigner } from './set-signer.js';
 import { StreamAdministration } from './stream-admin.js';
 import { StreamService } from './stream-service.js';
+import { DAY_MS } from '../core/time.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 /** Idle streams one housekeeping pass deletes at most; the next pass takes the rest. */
 const IDLE_STREAMS_PER_PASS = 500;
@@ -79,7 +79,7 @@ export async function createTransmitter(options: {
     outbox,
     maxWaitMs: config.ssf.pollMaxWaitSeconds * 1000,
   });
-  const secrets = new WebhookSecretBox(options.masterKey);
+  const secrets = webhookSecretBox(options.masterKey);
   const policy = config.webhooks;
   const resolve = options.resolve ?? systemResolve;
   const pushWorker = new PushWorker({

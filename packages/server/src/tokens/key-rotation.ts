@@ -5,8 +5,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
 import type { SigningKeys, VerificationKey } from './signing-keys.js';
+import { DAY_MS } from '../core/time.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const ROTATING = 'Rotating signing keys';
 
 /** Public facts about a signing key, for the admin API and the CLI. */

@@ -1,17 +1,14 @@
 import { type SigningAlgorithm } from '@patina/contract';
 import {
-  createCipheriv,
-  createDecipheriv,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
-  hkdfSync,
-  randomBytes,
   type JsonWebKey as NodeJwk,
   type KeyObject,
 } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../core/clock.js';
+import { SealedBox } from '../core/sealed-box.js';
 import type { SigningKeysRepository } from '../storage/keys-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SigningKeyRow } from '../storage/tables.js';
@@ -65,7 +62,7 @@ export interface VerificationKey {
  * every token it signed has expired (`verify_until`), then drops out by itself.
  */
 export class SigningKeys {
-  readonly #encryptionKey: Buffer;
+  readonly #box: SealedBox;
   readonly #keysOf: (repos: Repositories) => SigningKeysRepository;
   readonly #keyPairs: KeyPairSource;
   #current: SigningKey | undefined;
@@ -86,8 +83,7 @@ export class SigningKeys {
   ) {
     this.#keysOf = set.keysOf ?? ((repos) => repos.signingKeys);
     this.#keyPairs = set.keyPairs ?? newKeyPair;
-    const label = set.encryptionLabel ?? 'patina/signing-key-encryption/v1';
-    this.#encryptionKey = Buffer.from(hkdfSync('sha256', masterKey, '', label, 32));
+    this.#box = new SealedBox(masterKey, set.encryptionLabel ?? 'patina/signing-key-encryption/v1');
   }
 
   /**
@@ -244,28 +240,16 @@ export class SigningKeys {
       kid,
       alg,
       public_jwk: JSON.stringify(fullPublic),
-      private_jwk_enc: this.#encrypt(JSON.stringify(privateKey.export({ format: 'jwk' })), kid),
+      private_jwk_enc: this.#box.seal(JSON.stringify(privateKey.export({ format: 'jwk' })), kid),
       created: this.clock.now().toISOString(),
       retired: null,
       verify_until: null,
     };
   }
 
-  #encrypt(plaintext: string, kid: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#encryptionKey, iv);
-    cipher.setAAD(Buffer.from(kid));
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
-  }
-
   #decrypt(encoded: string, kid: string): string {
-    const raw = Buffer.from(encoded, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', this.#encryptionKey, raw.subarray(0, 12));
-    decipher.setAAD(Buffer.from(kid));
-    decipher.setAuthTag(raw.subarray(12, 28));
     try {
-      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      return this.#box.open(encoded, kid);
     } catch (cause) {
       throw new Error(
         `Cannot decrypt signing key ${kid}: the master key differs from the one it was stored under`,

@@ -104,4 +104,4 @@ export function viaConsole(
 }
 
 export { SYSTEM_CONTEXT };
-export const MINUTE_MS = 60_000;
+export { MINUTE_MS } from '../../src/core/time.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_CONTEXT } from '../../src/access/context.js';
 import { digestOf } from '../../src/console/sessions.js';
+import { HOUR_MS } from '../../src/core/time.js';
 import {
   MINUTE_MS,
   SAME_ORIGIN,
@@ -8,8 +9,6 @@ import {
   startConsoleApp,
   viaConsole,
 } from './console-app.js';
-
-const HOUR_MS = 60 * MINUTE_MS;
 
 describe('signing in to the console with a PAT', () => {
   it('sets an HttpOnly, SameSite=Lax session cookie on /ui and answers who is signed in', async () => {

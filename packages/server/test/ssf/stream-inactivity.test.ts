@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   expectSailPointError,
+  HOUR_MS,
+  MINUTE_MS,
   START,
   startTestApp,
   type TestApp,
@@ -11,8 +13,6 @@ import { SpecReceiver } from './receiver.js';
 
 const PUSH = 'urn:ietf:rfc:8935';
 const POLL = 'urn:ietf:rfc:8936';
-const MINUTE_MS = 60 * 1000;
-const HOUR_MS = 60 * MINUTE_MS;
 /** The timeout these tests configure (seconds); the default is a day. */
 const TIMEOUT_S = 3600;
 

@@ -8,7 +8,7 @@ import {
 import {
   newWebhookSecret,
   signedHeaders,
-  WebhookSecretBox,
+  webhookSecretBox,
 } from '../../src/notifications/signer.js';
 import {
   checkUrl,
@@ -175,13 +175,13 @@ describe('Standard Webhooks signatures', () => {
   });
 
   it('keep secrets sealed to their webhook: another row cannot open them', () => {
-    const box = new WebhookSecretBox(Buffer.alloc(32, 7));
+    const box = webhookSecretBox(Buffer.alloc(32, 7));
     const secret = newWebhookSecret();
     const sealed = box.seal(secret, 'a'.repeat(32));
     expect(sealed).not.toContain(secret.slice(6, 20));
     expect(box.open(sealed, 'a'.repeat(32))).toBe(secret);
     expect(() => box.open(sealed, 'b'.repeat(32))).toThrow();
-    expect(() => new WebhookSecretBox(Buffer.alloc(32, 8)).open(sealed, 'a'.repeat(32))).toThrow();
+    expect(() => webhookSecretBox(Buffer.alloc(32, 8)).open(sealed, 'a'.repeat(32))).toThrow();
   });
 });
 
