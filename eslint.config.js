@@ -57,6 +57,25 @@ export default tseslint.config(
     },
   },
   {
+    // The contract owns every path of the API: the rest derive them from its constants
+    // (ADMIN_BASE, PAT_SURFACES, SSF_PATHS), so a path cannot drift between server and clients.
+    files: ['packages/*/src/**/*.{ts,tsx}'],
+    ignores: ['packages/contract/src/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Literal[value=/^\\/(patina\\/v1|ssf\\/|v3\\/|beta\\/|v202[4-6]\\/)/]',
+          message: 'Take API paths from @patina/contract (ADMIN_BASE, PAT_SURFACES, SSF_PATHS).',
+        },
+        {
+          selector: 'TemplateElement[value.raw=/^\\/(patina\\/v1|ssf\\/|v3\\/|beta\\/|v202[4-6]\\/)/]',
+          message: 'Take API paths from @patina/contract (ADMIN_BASE, PAT_SURFACES, SSF_PATHS).',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -44,6 +44,11 @@ export const GetPatResponse = Type.Object(
 export type GetPatResponse = Static<typeof GetPatResponse> & { owner: PatOwnerBody };
 export type PatOwnerBody = Static<typeof PatOwner>;
 
+/** The `owner` member of every PAT body: the identity the PAT acts as. */
+export function patOwner(pat: { ownerId: string; ownerName: string }): PatOwnerBody {
+  return { type: 'IDENTITY', id: pat.ownerId, name: pat.ownerName };
+}
+
 export const CreatePatResponse = Type.Object(
   {
     ...patFields,

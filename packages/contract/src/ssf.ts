@@ -321,3 +321,15 @@ export interface CredentialChangeEvent {
    */
   previous_secret_valid_until?: number;
 }
+
+/** The transmitter's paths; SailPoint's where it has them, so its receivers' settings carry over. */
+export const SSF_PATHS = {
+  configuration: '/.well-known/ssf-configuration',
+  jwks: '/ssf/jwks',
+  streams: '/ssf/streams',
+  status: '/ssf/streams/status',
+  verify: '/ssf/streams/verify',
+  addSubject: '/ssf/streams/subjects:add',
+  removeSubject: '/ssf/streams/subjects:remove',
+  poll: '/ssf/poll',
+} as const;

@@ -1,4 +1,4 @@
-import { SHARED_SCHEMAS } from '@patina/contract';
+import { PAT_SURFACES, SHARED_SCHEMAS } from '@patina/contract';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -17,7 +17,7 @@ import { registerOperationRoutes } from './http/operation-routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { registerSsfAdminRoutes } from './http/ssf-admin-routes.js';
 import { registerSsfPublicRoutes, registerSsfRoutes } from './http/ssf-routes.js';
-import { PAT_SURFACES, registerPatRoutes } from './http/pat-routes.js';
+import { registerPatRoutes } from './http/pat-routes.js';
 import { registerPatinaPatRoutes } from './http/patina-pat-routes.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';

@@ -3,6 +3,7 @@ import {
   SET_TYP,
   SSF_DELIVERY_POLL,
   SSF_EVENTS,
+  SSF_PATHS,
   type AccessTokenClaims,
 } from '@patina/contract';
 import {
@@ -70,7 +71,7 @@ export async function createVerifier(options: VerifierOptions): Promise<Verifier
   let found: Discovered;
   try {
     const metadata = await json(doFetch, `${issuer}/.well-known/oauth-authorization-server`);
-    const ssf = await json(doFetch, `${issuer}/.well-known/ssf-configuration`);
+    const ssf = await json(doFetch, `${issuer}${SSF_PATHS.configuration}`);
     found = {
       tokenEndpoint: String(metadata.token_endpoint),
       jwksUri: String(metadata.jwks_uri),

@@ -1,4 +1,5 @@
 import {
+  ADMIN_BASE,
   AdminCreatePatRequest,
   AuditEventResponse,
   AuditQuery,
@@ -25,8 +26,6 @@ import type { PatService } from '../pats/pat-service.js';
 import { toCreateResponse } from './pat-routes.js';
 import { requireMediaType } from './media-type.js';
 import { requestContext } from './request-context.js';
-
-export const ADMIN_BASE = '/patina/v1';
 
 /** An identity is changed by an RFC 7396 merge patch; plain JSON is taken too. */
 const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/json'];

@@ -1,10 +1,15 @@
+import { ADMIN_BASE, PAT_SURFACES } from '@patina/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSessions } from '../console/sessions.js';
 import type { ConsoleSessionRecord } from '../storage/console-sessions-repository.js';
 import { clientAddress } from './client-address.js';
 
 /** Only Patina's API is reachable through the console: the PAT surfaces and the admin API. */
-const FORWARDED = /^\/(v3|beta|v2024|v2025|v2026|personal-access-tokens|patina)(\/|$)/;
+const FORWARDED = [...PAT_SURFACES.map((surface) => surface.path), ADMIN_BASE];
+
+function forwarded(pathname: string): boolean {
+  return FORWARDED.some((base) => pathname === base || pathname.startsWith(`${base}/`));
+}
 /** What the browser may tell the API about its request; never an Authorization of its own. */
 const REQUEST_HEADERS = ['accept', 'content-type', 'user-agent'] as const;
 /** What the console needs of the API's answer. */
@@ -37,7 +42,7 @@ export async function registerConsoleProxy(
       const session = await deps.session(request, reply);
       if (!session) return reply;
       const target = new URL(request.url.slice('/ui/api'.length) || '/', 'http://patina.invalid');
-      if (!FORWARDED.test(target.pathname)) {
+      if (!forwarded(target.pathname)) {
         return reply
           .code(404)
           .send({ error: 'NOT_FOUND', message: 'The console reaches only Patina’s API' });

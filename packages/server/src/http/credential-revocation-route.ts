@@ -3,6 +3,7 @@ import {
   BODY_ERROR_RESPONSES,
   RevokeCredentialsRequest,
   RevokeCredentialsResponse,
+  ADMIN_BASE,
 } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -10,7 +11,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Redis } from 'ioredis';
 import type { Policy } from '../config/schema.js';
 import type { LeakRevocation } from '../pats/leak-revocation.js';
-import { ADMIN_BASE } from './admin-routes.js';
 import { clientAddressKey } from './client-address.js';
 import { rateLimitOptions } from './rate-limit.js';
 import { auditContext } from './request-context.js';

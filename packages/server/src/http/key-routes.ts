@@ -3,12 +3,12 @@ import {
   BODY_ERROR_RESPONSES,
   RotateSigningKeyRequest,
   SigningKeyInfo,
+  ADMIN_BASE,
 } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { KeyRotation } from '../tokens/key-rotation.js';
-import { ADMIN_BASE } from './admin-routes.js';
 import { requestContext } from './request-context.js';
 
 /** Signing keys under the admin API: list them, rotate with overlap. */

@@ -10,6 +10,7 @@ import {
   JsonPatch,
   ListPatsQuery,
   NOT_FOUND_RESPONSE,
+  patOwner,
   TOTAL_COUNT_HEADERS,
 } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
@@ -20,16 +21,6 @@ import type { PatService } from '../pats/pat-service.js';
 import { requireMediaType } from './media-type.js';
 import { requestContext } from './request-context.js';
 
-/** Where each API version serves the PAT resource (docs/rules.md, "The PAT API"). */
-export const PAT_SURFACES: readonly { version: ApiVersion; path: string }[] = [
-  { version: 'v3', path: '/v3/personal-access-tokens' },
-  { version: 'beta', path: '/beta/personal-access-tokens' },
-  { version: 'v2024', path: '/v2024/personal-access-tokens' },
-  { version: 'v2025', path: '/v2025/personal-access-tokens' },
-  { version: 'v2026', path: '/v2026/personal-access-tokens' },
-  { version: 'v1', path: '/personal-access-tokens/v1' },
-];
-
 /** SailPoint's clients send application/json-patch+json (RFC 6902); plain JSON is taken too. */
 const JSON_PATCH_TYPES = ['application/json-patch+json', 'application/json'];
 
@@ -38,7 +29,7 @@ export function toGetResponse(pat: PersonalAccessToken) {
     id: pat.id,
     name: pat.name,
     scope: pat.scope,
-    owner: { type: 'IDENTITY' as const, id: pat.ownerId, name: pat.ownerName },
+    owner: patOwner(pat),
     created: pat.created,
     lastUsed: pat.lastUsed,
     managed: pat.managed,
@@ -54,7 +45,7 @@ export function toCreateResponse(pat: PersonalAccessToken, secret: string) {
     secret,
     scope: pat.scope,
     name: pat.name,
-    owner: { type: 'IDENTITY' as const, id: pat.ownerId, name: pat.ownerName },
+    owner: patOwner(pat),
     created: pat.created,
     accessTokenValiditySeconds: pat.accessTokenValiditySeconds,
     expirationDate: pat.expirationDate,

@@ -11,6 +11,7 @@ import {
   PatinaPat,
   PatinaPatMergePatch,
   RotatePatRequest,
+  ADMIN_BASE,
 } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -19,7 +20,6 @@ import type { Offboarding } from '../pats/offboarding.js';
 import type { PatinaPersonalAccessToken, PersonalAccessToken } from '../pats/model.js';
 import type { PatService } from '../pats/pat-service.js';
 import type { PatRotation } from '../pats/rotation.js';
-import { ADMIN_BASE } from './admin-routes.js';
 import { requireMediaType } from './media-type.js';
 import { toGetResponse } from './pat-routes.js';
 import { requestContext } from './request-context.js';

@@ -7,12 +7,12 @@ import {
   PageQuery,
   SsfStreamResponse,
   TOTAL_COUNT_HEADERS,
+  ADMIN_BASE,
 } from '@patina/contract';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { StreamAdministration } from '../ssf/stream-admin.js';
-import { ADMIN_BASE } from './admin-routes.js';
 import { requestContext } from './request-context.js';
 
 /**

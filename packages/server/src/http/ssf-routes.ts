@@ -5,6 +5,7 @@ import {
   PollResponse,
   RemoveSubjectRequest,
   RequiredStreamIdQuery,
+  SSF_PATHS,
   SsfConfiguration,
   StreamConfiguration,
   StreamIdQuery,
@@ -16,7 +17,7 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { SSF_PATHS, type StreamService } from '../ssf/stream-service.js';
+import type { StreamService } from '../ssf/stream-service.js';
 import type { SsfPoller } from '../ssf/poller.js';
 import type { SigningKeys } from '../tokens/signing-keys.js';
 import { requestContext } from './request-context.js';

@@ -13,6 +13,7 @@ import {
   WebhookMergePatch,
   WebhookResponse,
   WebhookTestResponse,
+  ADMIN_BASE,
 } from '@patina/contract';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -24,7 +25,6 @@ import type {
 } from 'fastify';
 import type { ExpiryCalendar } from '../notifications/calendar.js';
 import type { WebhookService } from '../notifications/webhook-service.js';
-import { ADMIN_BASE } from './admin-routes.js';
 import { requireMediaType } from './media-type.js';
 import { requestContext } from './request-context.js';
 

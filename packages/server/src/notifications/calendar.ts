@@ -1,8 +1,12 @@
+import { surfaceOf } from '@patina/contract';
 import { authorize, may } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
 import { readableTime } from './mail-templates.js';
+
+/** Where owners make and delete PATs, as mails and calendar entries tell them. */
+const V3_PATS = surfaceOf('v3').path;
 
 /**
  * The caller's PAT expiry dates as an iCalendar feed (RFC 5545), as GitLab offers, so owners see
@@ -43,7 +47,7 @@ export class ExpiryCalendar {
         `DESCRIPTION:${text(
           `Your personal access token "${pat.name}" (id ${pat.id}) expires at ${when}. ` +
             `Anything using it stops signing in then. To renew it, create a new PAT with the same scopes ` +
-            `(POST ${this.deps.baseUrl}/v3/personal-access-tokens), put it where this one is used, and delete this one.`,
+            `(POST ${this.deps.baseUrl}${V3_PATS}), put it where this one is used, and delete this one.`,
         )}`,
         'BEGIN:VALARM',
         'ACTION:DISPLAY',

@@ -1,4 +1,9 @@
-import type { AuditEvent, AuditEventType, WebhookEventType } from '@patina/contract';
+import {
+  patOwner,
+  type AuditEvent,
+  type AuditEventType,
+  type WebhookEventType,
+} from '@patina/contract';
 import type { Repositories } from '../storage/repositories.js';
 import type { IdentitySubject, PatSubject } from '../storage/notification-subjects-repository.js';
 
@@ -120,7 +125,7 @@ function patBody(pat: PatSubject) {
   return {
     id: pat.id,
     name: pat.name,
-    owner: { type: 'IDENTITY', id: pat.ownerId, name: pat.ownerName },
+    owner: patOwner(pat),
     scope: pat.scope,
     managed: pat.managed,
     created: pat.created,

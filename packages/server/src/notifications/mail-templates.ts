@@ -1,3 +1,6 @@
+import { ADMIN_BASE, surfaceOf } from '@patina/contract';
+import { DAY_MS } from '../core/time.js';
+
 /**
  * The mails Patina sends to the owners of PATs. Each names the PAT, says what happened, what
  * happens next and what to do; each has a plain-text part and an HTML part written from the same
@@ -23,7 +26,8 @@ export interface MailContext {
   recipientName: string;
 }
 
-import { DAY_MS } from '../core/time.js';
+/** Where owners make and delete PATs, as mails and calendar entries tell them. */
+const V3_PATS = surfaceOf('v3').path;
 
 /** `2026-02-14 10:00 UTC`: a date people read, with its zone. */
 export function readableTime(iso: string): string {
@@ -45,9 +49,9 @@ function renewSteps(ctx: MailContext, patId: string): Block[] {
     'How to renew it: a PAT cannot outlive its maximum lifetime, so make a new one and swap it in before this one lapses:',
     {
       list: [
-        `Create a new PAT with the same scopes: POST ${ctx.baseUrl}/v3/personal-access-tokens (or ask your administrator).`,
+        `Create a new PAT with the same scopes: POST ${ctx.baseUrl}${V3_PATS} (or ask your administrator).`,
         'Put its client id and secret wherever this one is configured (a pipeline, a script, an integration) and check that it works.',
-        `Delete the old one: DELETE ${ctx.baseUrl}/v3/personal-access-tokens/${patId}`,
+        `Delete the old one: DELETE ${ctx.baseUrl}${V3_PATS}/${patId}`,
       ],
     },
   ];
@@ -95,8 +99,8 @@ export function expiredMail(ctx: MailContext, pat: MailPat): MailContent {
     'What to do: if you still need it, create a new PAT with the same scopes and put its client id and secret where this one was used:',
     {
       list: [
-        `POST ${ctx.baseUrl}/v3/personal-access-tokens (or ask your administrator)`,
-        `Then delete the expired one: DELETE ${ctx.baseUrl}/v3/personal-access-tokens/${pat.id}`,
+        `POST ${ctx.baseUrl}${V3_PATS} (or ask your administrator)`,
+        `Then delete the expired one: DELETE ${ctx.baseUrl}${V3_PATS}/${pat.id}`,
       ],
     },
   ]);
@@ -130,7 +134,7 @@ export function revokedMail(ctx: MailContext, pat: MailPat, reason: string): Mai
       `Your personal access token ${quoted(pat)} was revoked (reason: ${reason}).`,
       known?.why ?? 'An administrator or a policy of this deployment revoked it.',
       'What happens next: Patina refuses it from now on; anything still using it fails to sign in. A revoked PAT cannot be brought back.',
-      `What to do: if you still need access, create a new PAT (POST ${ctx.baseUrl}/v3/personal-access-tokens, or ask your administrator) and keep its secret in a secret store, never in code or chat.`,
+      `What to do: if you still need access, create a new PAT (POST ${ctx.baseUrl}${V3_PATS}, or ask your administrator) and keep its secret in a secret store, never in code or chat.`,
     ],
   );
 }
@@ -174,7 +178,7 @@ export function webhookDisabledMail(
       ? `The webhook ${webhook.url} (id ${webhook.id}) answered 410 Gone, so Patina disabled it.`
       : `Every delivery to the webhook ${webhook.url} (id ${webhook.id}) has failed for five days, so Patina disabled it.`,
     'What happens next: no new events are queued for it. Events that were still waiting are kept and sent once it is enabled again.',
-    `What to do: fix the receiver, then enable the webhook: PATCH ${ctx.baseUrl}/patina/v1/webhooks/${webhook.id} with {"enabled": true}. GET ${ctx.baseUrl}/patina/v1/webhooks/${webhook.id}/deliveries shows what it answered.`,
+    `What to do: fix the receiver, then enable the webhook: PATCH ${ctx.baseUrl}${ADMIN_BASE}/webhooks/${webhook.id} with {"enabled": true}. GET ${ctx.baseUrl}${ADMIN_BASE}/webhooks/${webhook.id}/deliveries shows what it answered.`,
   ]);
 }
 

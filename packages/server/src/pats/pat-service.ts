@@ -4,6 +4,7 @@ import {
   type ApiVersion,
   type ExpiryRule,
   isIdShaped,
+  type PatinaPatMergePatch,
   type PatWarning,
 } from '@patina/contract';
 import type { RequestContext } from '../access/context.js';
@@ -56,15 +57,8 @@ export interface PatChangeView extends PatchableView {
   allowedCidrs?: string[] | null;
 }
 
-/** RFC 7396 merge patch of the Patina resource, as validated by its schema. */
-export interface PatMergePatch {
-  name?: string | undefined;
-  scope?: string[] | null | undefined;
-  description?: string | null | undefined;
-  allowedCidrs?: string[] | null | undefined;
-  expirationDate?: string | null | undefined;
-  userAwareTokenNeverExpires?: boolean | null | undefined;
-}
+/** RFC 7396 merge patch of the Patina resource: the contract's, as its schema validates it. */
+export type PatMergePatch = PatinaPatMergePatch;
 
 export interface ListPatsInput {
   /** Which fields `filters` may name: SailPoint's list (the default) takes fewer than Patina's. */

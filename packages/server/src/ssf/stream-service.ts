@@ -5,6 +5,7 @@ import {
   SSF_DELIVERY_POLL,
   SSF_DELIVERY_PUSH,
   SSF_EVENTS,
+  SSF_PATHS,
   SSF_SPEC_VERSION,
   type AddSubjectRequest,
   type CreateStreamRequest,
@@ -37,18 +38,6 @@ import { noteActivity } from './activity.js';
 import { subjectKey, type SsfOutbox } from './outbox.js';
 import type { SsfPoller } from './poller.js';
 import { randomHexId } from '../core/ids.js';
-
-/** The transmitter's paths; SailPoint's where it has them, so its receivers' settings carry over. */
-export const SSF_PATHS = {
-  configuration: '/.well-known/ssf-configuration',
-  jwks: '/ssf/jwks',
-  streams: '/ssf/streams',
-  status: '/ssf/streams/status',
-  verify: '/ssf/streams/verify',
-  addSubject: '/ssf/streams/subjects:add',
-  removeSubject: '/ssf/streams/subjects:remove',
-  poll: '/ssf/poll',
-} as const;
 
 const EVENTS_SUPPORTED: string[] = [...SSF_CAEP_EVENT_TYPES];
 

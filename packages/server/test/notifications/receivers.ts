@@ -10,7 +10,7 @@ import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { onTestFinished, vi } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
-import { ADMIN_BASE } from '../../src/http/admin-routes.js';
+import { ADMIN_BASE } from '@patina/contract';
 import type { TestApp } from '../helpers.js';
 
 /** What a test receiver was sent: the request, and what `standardwebhooks` made of it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SSF_PATHS } from '../../src/ssf/stream-service.js';
+import { SSF_PATHS } from '@patina/contract';
 import { DAY_MS, startTestApp, type TestApp } from '../helpers.js';
 
 async function publishedKids(t: TestApp): Promise<string[]> {
