@@ -9,6 +9,7 @@ import { MyTokens } from './pages/MyTokens.js';
 import { SignIn } from './pages/SignIn.js';
 import { SigningKeys } from './pages/SigningKeys.js';
 import { Streams } from './pages/Streams.js';
+import { TokenDetail } from './pages/TokenDetail.js';
 import { Webhooks } from './pages/Webhooks.js';
 
 // The charts library is loaded only by administrators who open the overview.
@@ -90,6 +91,7 @@ function Shell({ info }: { info: SessionInfo }) {
       <main id="main" tabIndex={-1}>
         <Routes>
           <Route path="/tokens" element={<MyTokens info={info} />} />
+          <Route path="/tokens/:id" element={<TokenDetail info={info} />} />
           {admin && (
             <>
               <Route

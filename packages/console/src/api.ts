@@ -104,10 +104,18 @@ export type SessionState =
   | { signedIn: true; info: SessionInfo }
   | { signedIn: false; signIn: SignInOptions; message: string };
 
+/**
+ * Who is signed in. Not being signed in is a 200 `{ signedIn: false, … }`, not a 401, so a visit
+ * to the sign-in page logs no failed request in the browser.
+ */
 export async function loadSession(): Promise<SessionState> {
   const response = await fetch('/ui/auth/session', { credentials: 'same-origin' });
-  const body = (await response.json()) as SessionInfo & { message: string; signIn: SignInOptions };
-  if (response.status === 401)
+  const body = (await response.json()) as SessionInfo & {
+    signedIn?: boolean;
+    message: string;
+    signIn: SignInOptions;
+  };
+  if (response.ok && body.signedIn === false)
     return { signedIn: false, signIn: body.signIn, message: body.message };
   if (!response.ok) throw new ApiError(response.status, errorText(body, response.status));
   setCsrfToken(body.csrfToken);

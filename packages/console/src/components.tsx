@@ -104,6 +104,54 @@ export function ErrorNote({ error }: { error: unknown }) {
   );
 }
 
+/**
+ * An error about one field, shown under it. The field names it with aria-describedby and
+ * aria-invalid (fieldErrorProps); the page clears it when the field changes.
+ */
+export function FieldError({ id, text }: { id: string; text: string | null | undefined }) {
+  if (!text) return null;
+  return (
+    <p className="error" id={id} role="alert">
+      {text}
+    </p>
+  );
+}
+
+/** What a field with a FieldError carries, so a screen reader says the error with it. */
+export function fieldErrorProps(id: string, text: string | null | undefined) {
+  return text ? { 'aria-invalid': true, 'aria-describedby': id } : {};
+}
+
+/** Checkboxes for scopes from the catalogue, each with what it does. */
+export function ScopeChecklist(props: {
+  scopes: { name: string; description: string }[];
+  chosen: ReadonlySet<string>;
+  onChange: (chosen: Set<string>) => void;
+}) {
+  return (
+    <div className="scope-list">
+      {props.scopes.map((scope) => (
+        <label key={scope.name} className="check-row">
+          <input
+            type="checkbox"
+            checked={props.chosen.has(scope.name)}
+            onChange={(e) => {
+              const next = new Set(props.chosen);
+              if (e.target.checked) next.add(scope.name);
+              else next.delete(scope.name);
+              props.onChange(next);
+            }}
+          />
+          <span>
+            <code>{scope.name}</code>
+            {scope.description && <span className="muted small block">{scope.description}</span>}
+          </span>
+        </label>
+      ))}
+    </div>
+  );
+}
+
 export function PageHeader(props: { title: string; description?: string; actions?: ReactNode }) {
   return (
     <header className="page-header">

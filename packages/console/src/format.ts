@@ -33,3 +33,12 @@ export function daysBetween(fromMs: number, toIso: string): number {
 }
 
 export const DAY = DAY_MS;
+
+/**
+ * A count with its words, singular for exactly one: plural(1, 'token') is "1 token",
+ * plural(2, 'token expires', 'tokens expire') is "2 tokens expire". Every count the console shows
+ * goes through here, so no page says "1 tokens".
+ */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

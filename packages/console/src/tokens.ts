@@ -3,12 +3,17 @@ import type {
   PatinaCreatePatResponse,
   PatinaPat,
   PatOwnerBody,
+  PatUseSource,
 } from '@patina/contract';
 import { patina } from './api.js';
 
-/** The schema's owner is a $ref, which TypeBox types as unknown; it is the PAT owner body. */
-export type Pat = Omit<PatinaPat, 'owner'> & { owner: PatOwnerBody };
-export type NewPat = Omit<PatinaCreatePatResponse, 'owner'> & { owner: PatOwnerBody };
+/** The schema's $refs (owner, lastUsedFrom) TypeBox types as unknown; these are what they are. */
+interface Refs {
+  owner: PatOwnerBody;
+  lastUsedFrom: PatUseSource[];
+}
+export type Pat = Omit<PatinaPat, keyof Refs> & Refs;
+export type NewPat = Omit<PatinaCreatePatResponse, keyof Refs> & Refs;
 
 /** The Patina PAT resource (with description and status), through the SDK. */
 export async function listPats(ownerId?: 'me'): Promise<Pat[]> {
@@ -20,6 +25,10 @@ export async function listPats(ownerId?: 'me'): Promise<Pat[]> {
   return pats as Pat[];
 }
 
+export async function getPat(id: string): Promise<Pat> {
+  return (await patina.patinaPats.get(id)) as Pat;
+}
+
 export interface CreateInput {
   name: string;
   description: string;
@@ -27,12 +36,15 @@ export interface CreateInput {
   expirationDate: string | null;
   neverExpires: boolean;
   accessTokenValiditySeconds: number | undefined;
+  /** Empty for use from anywhere. */
+  allowedCidrs: string[];
 }
 
 export async function createPat(input: CreateInput): Promise<NewPat> {
   const body: PatinaCreatePatRequest = {
     name: input.name,
     ...(input.description && { description: input.description }),
+    ...(input.allowedCidrs.length > 0 && { allowedCidrs: input.allowedCidrs }),
     scope: input.scope,
     ...(input.neverExpires
       ? { userAwareTokenNeverExpires: true }
@@ -46,12 +58,42 @@ export async function createPat(input: CreateInput): Promise<NewPat> {
 
 export async function updatePat(
   id: string,
-  patch: { name: string; description: string },
+  patch: {
+    name: string;
+    description: string;
+    allowedCidrs: string[];
+    scope: string[];
+    /** Only when the expiry changes: a date, or null for never expiring. */
+    expirationDate?: string | null;
+  },
 ): Promise<Pat> {
   return (await patina.patinaPats.update(id, {
     name: patch.name,
     description: patch.description || null,
+    allowedCidrs: patch.allowedCidrs.length > 0 ? patch.allowedCidrs : null,
+    scope: patch.scope,
+    ...(patch.expirationDate !== undefined && {
+      expirationDate: patch.expirationDate,
+      userAwareTokenNeverExpires: patch.expirationDate === null,
+    }),
   })) as Pat;
+}
+
+/**
+ * The latest expiry the server accepts for a PAT made at `from`: calendar months in UTC, clamped
+ * to the month's last day (Aug 31 + 6 months = Feb 28/29), as the server's addMonthsUtc counts.
+ * `policy.rules` may shorten it for some scopes; the session does not say, the server does.
+ */
+export function maxExpiry(from: Date, months: number): Date {
+  const result = new Date(from.getTime());
+  const day = result.getUTCDate();
+  result.setUTCDate(1);
+  result.setUTCMonth(result.getUTCMonth() + months);
+  const lastDay = new Date(
+    Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0),
+  ).getUTCDate();
+  result.setUTCDate(Math.min(day, lastDay));
+  return result;
 }
 
 export async function rotatePat(id: string, gracePeriodSeconds: number): Promise<NewPat> {

@@ -199,6 +199,11 @@ describe('Administration, in a real browser', () => {
     await page.getByRole('button', { name: `Send a test event to ${receiverUrl}` }).click();
     await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThan(0);
     expect(JSON.parse(received[0]!)).toMatchObject({ type: 'ping' });
+    // The test's own dialog says how it went (test/webhooks.test.ts has the details).
+    const test = page.getByRole('dialog', { name: 'Test delivery' });
+    await test.getByText(/^Test delivered: the endpoint answered 200/).waitFor({ timeout: 20_000 });
+    await page.keyboard.press('Escape');
+    await test.waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: `Deliveries of ${receiverUrl}` }).click();
     const deliveries = page.getByRole('dialog', { name: 'Deliveries' });
     await expect

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { messageOf, RIGHTS, type SessionInfo } from '../api.js';
 import { Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
-import { DAY } from '../format.js';
+import { DAY, plural } from '../format.js';
 import { deletePat, listPats, matches, type Pat } from '../tokens.js';
 import { TokenTable } from './TokenTable.js';
 
@@ -187,7 +187,7 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
       {pats.isError && <ErrorNote error={pats.error} />}
       {pats.isPending && <p className="loading">Loading tokens…</p>}
       <p className="muted small" aria-live="polite">
-        {pats.data ? `${shown.length} of ${pats.data.length} tokens` : ''}
+        {pats.data ? `${shown.length} of ${plural(pats.data.length, 'token')}` : ''}
       </p>
       {pats.data && shown.length === 0 && (
         <EmptyState title="Nothing to clean up">
@@ -214,7 +214,7 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
       )}
       <Dialog
         open={confirming}
-        title={`Delete ${chosen.length} token${chosen.length === 1 ? '' : 's'}?`}
+        title={`Delete ${plural(chosen.length, 'token')}?`}
         onClose={() => setConfirming(false)}
       >
         <p>
@@ -245,7 +245,7 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
             disabled={bulkDelete.isPending}
             onClick={() => bulkDelete.mutate(chosen.map((p) => p.id))}
           >
-            Delete {chosen.length} token{chosen.length === 1 ? '' : 's'}
+            Delete {plural(chosen.length, 'token')}
           </button>
         </div>
       </Dialog>

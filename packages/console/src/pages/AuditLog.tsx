@@ -1,38 +1,71 @@
-import { AUDIT_EVENT_TYPES, type AuditEventType } from '@patina/contract';
+import { AUDIT_EVENT_TYPES, type AuditEvent, type AuditEventType } from '@patina/contract';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { patina } from '../api.js';
-import { ErrorNote, PageHeader } from '../components.js';
-import { dateTime, relativeTime } from '../format.js';
+import { Dialog, ErrorNote, PageHeader } from '../components.js';
+import { dateTime, DAY, relativeTime } from '../format.js';
+import { actorOf, AuditRecord, reasonOf, targetOf } from './AuditRecord.js';
 
 const PAGE = 25;
 
+interface Filters {
+  type: AuditEventType | '';
+  actorId: string;
+  targetId: string;
+  /** Calendar days (yyyy-mm-dd) in the browser's time zone, both included. */
+  fromDay: string;
+  toDay: string;
+}
+
+const NO_FILTERS: Filters = { type: '', actorId: '', targetId: '', fromDay: '', toDay: '' };
+
+/** The API's query: `from` inclusive, `to` exclusive, so the last day runs to the next midnight. */
+function queryOf(filters: Filters) {
+  const midnight = (day: string) => new Date(`${day}T00:00:00`);
+  return {
+    ...(filters.type && { type: filters.type }),
+    ...(filters.actorId && { actorId: filters.actorId }),
+    ...(filters.targetId.trim() && { targetId: filters.targetId.trim() }),
+    ...(filters.fromDay && { from: midnight(filters.fromDay).toISOString() }),
+    ...(filters.toDay && {
+      to: new Date(midnight(filters.toDay).getTime() + DAY).toISOString(),
+    }),
+  };
+}
+
 export function AuditLog() {
   const [page, setPage] = useState(0);
-  const [type, setType] = useState<AuditEventType | ''>('');
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [open, setOpen] = useState<AuditEvent | null>(null);
+  const set = (change: Partial<Filters>) => {
+    setFilters({ ...filters, ...change });
+    setPage(0);
+  };
+  const identities = useQuery({
+    queryKey: ['identities'],
+    queryFn: () => patina.identities.list({ limit: 250 }),
+  });
   const events = useQuery({
-    queryKey: ['audit', type, page],
-    queryFn: () =>
-      patina.audit.list({ limit: PAGE + 1, offset: page * PAGE, ...(type && { type }) }),
+    queryKey: ['audit', filters, page],
+    queryFn: () => patina.audit.list({ limit: PAGE + 1, offset: page * PAGE, ...queryOf(filters) }),
     placeholderData: keepPreviousData,
   });
   const rows = events.data?.slice(0, PAGE) ?? [];
   const more = (events.data?.length ?? 0) > PAGE;
+  const actors = identities.data ?? [];
+  const filtered = Object.values(filters).some((value) => value !== '');
   return (
     <>
       <PageHeader
         title="Audit log"
         description="Everything done with tokens and identities, newest first."
       />
-      <div className="toolbar">
+      <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Event type
           <select
-            value={type}
-            onChange={(e) => {
-              setType(e.target.value as AuditEventType | '');
-              setPage(0);
-            }}
+            value={filters.type}
+            onChange={(e) => set({ type: e.target.value as AuditEventType | '' })}
           >
             <option value="">All events</option>
             {AUDIT_EVENT_TYPES.map((t) => (
@@ -42,7 +75,60 @@ export function AuditLog() {
             ))}
           </select>
         </label>
-      </div>
+        <label>
+          Actor
+          <select value={filters.actorId} onChange={(e) => set({ actorId: e.target.value })}>
+            <option value="">Anyone</option>
+            {filters.actorId && !actors.some((a) => a.id === filters.actorId) && (
+              <option value={filters.actorId}>{filters.actorId}</option>
+            )}
+            {actors.map((identity) => (
+              <option key={identity.id} value={identity.id}>
+                {identity.name} ({identity.login})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Target ID
+          <input
+            type="search"
+            className="mono"
+            value={filters.targetId}
+            onChange={(e) => set({ targetId: e.target.value })}
+          />
+        </label>
+        <label>
+          From
+          <input
+            type="date"
+            value={filters.fromDay}
+            max={filters.toDay || undefined}
+            onChange={(e) => set({ fromDay: e.target.value })}
+          />
+        </label>
+        <label>
+          To
+          <input
+            type="date"
+            value={filters.toDay}
+            min={filters.fromDay || undefined}
+            onChange={(e) => set({ toDay: e.target.value })}
+          />
+        </label>
+        {filtered && (
+          <button
+            type="button"
+            className="button secondary small"
+            onClick={() => {
+              setFilters(NO_FILTERS);
+              setPage(0);
+            }}
+          >
+            Clear filters
+          </button>
+        )}
+      </form>
       <ErrorNote error={events.error} />
       <div className="table-wrap">
         <table>
@@ -54,30 +140,71 @@ export function AuditLog() {
               <th scope="col">Actor</th>
               <th scope="col">Target</th>
               <th scope="col">Outcome</th>
+              <th scope="col">Source</th>
+              <th scope="col">
+                <span className="visually-hidden">Record</span>
+              </th>
             </tr>
           </thead>
           <tbody>
-            {rows.map((event) => (
-              <tr key={event.id}>
-                <td data-label="When">
-                  <time dateTime={event.time} title={dateTime(event.time)}>
-                    {relativeTime(event.time)}
-                  </time>
-                </td>
-                <td data-label="Event">
-                  <code>{event.type}</code>
-                </td>
-                <td data-label="Actor">{event.actor?.name ?? '—'}</td>
-                <td data-label="Target">{event.target?.name ?? event.target?.id ?? '—'}</td>
-                <td data-label="Outcome">
-                  <span
-                    className={`badge ${event.outcome === 'SUCCESS' ? 'badge-active' : 'badge-expired'}`}
-                  >
-                    {event.outcome === 'SUCCESS' ? 'Success' : 'Failure'}
-                  </span>
+            {events.data && rows.length === 0 && (
+              <tr>
+                <td colSpan={7} className="muted">
+                  {filtered ? 'No event matches these filters.' : 'Nothing recorded yet.'}
                 </td>
               </tr>
-            ))}
+            )}
+            {rows.map((event) => {
+              const reason = reasonOf(event);
+              return (
+                <tr key={event.id}>
+                  <td data-label="When">
+                    <time dateTime={event.time} title={dateTime(event.time)}>
+                      {relativeTime(event.time)}
+                    </time>
+                  </td>
+                  <td data-label="Event">
+                    <code>{event.type}</code>
+                  </td>
+                  <td data-label="Actor">{actorOf(event)}</td>
+                  <td data-label="Target" className="break-anywhere">
+                    {targetOf(event)}
+                  </td>
+                  <td data-label="Outcome">
+                    <span
+                      className={`badge ${event.outcome === 'SUCCESS' ? 'badge-active' : 'badge-expired'}`}
+                    >
+                      {event.outcome === 'SUCCESS' ? 'Success' : 'Failure'}
+                    </span>
+                    {reason && <div className="small">{reason}</div>}
+                  </td>
+                  <td data-label="Source">
+                    {event.sourceIp || event.userAgent ? (
+                      <div>
+                        {event.sourceIp && <div className="mono small">{event.sourceIp}</div>}
+                        {event.userAgent && (
+                          <div className="muted small clip" title={event.userAgent}>
+                            {event.userAgent}
+                          </div>
+                        )}
+                      </div>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="button secondary small"
+                      aria-label={`Open the record of ${event.type} ${relativeTime(event.time)}`}
+                      onClick={() => setOpen(event)}
+                    >
+                      Open
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </div>
@@ -100,6 +227,38 @@ export function AuditLog() {
           Older
         </button>
       </nav>
+      <Dialog open={open !== null} title="Audit event" onClose={() => setOpen(null)} wide>
+        {open && <AuditRecord event={open} />}
+        <div className="dialog-actions">
+          {open?.actor.id && (
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() => {
+                set({ actorId: open.actor.id ?? '' });
+                setOpen(null);
+              }}
+            >
+              Events by this actor
+            </button>
+          )}
+          {open?.target.id && (
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() => {
+                set({ targetId: open.target.id ?? '' });
+                setOpen(null);
+              }}
+            >
+              Events about this target
+            </button>
+          )}
+          <button type="button" className="button primary" onClick={() => setOpen(null)} autoFocus>
+            Close
+          </button>
+        </div>
+      </Dialog>
     </>
   );
 }

@@ -1,9 +1,11 @@
 import type { Identity, OffboardResponse } from '@patina/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
 import { Dialog, ErrorNote, PageHeader } from '../components.js';
-import { relativeTime } from '../format.js';
+import { plural, relativeTime } from '../format.js';
+import type { NewPat } from '../tokens.js';
+import { FirstTokenHandover, NewIdentityForm, type Onboarded } from './NewIdentity.js';
 
 function offboard(id: string, dryRun: boolean): Promise<OffboardResponse> {
   return patina.identities.offboard(id, { dryRun });
@@ -20,6 +22,7 @@ export function Identities({ info }: { info: SessionInfo }) {
     null,
   );
   const [editingRoles, setEditingRoles] = useState<Identity | null>(null);
+  const [handover, setHandover] = useState<(Onboarded & { pat: NewPat }) | null>(null);
   const canManage = info.rights.includes(RIGHTS.allManage);
   const refresh = () => queries.invalidateQueries({ queryKey: ['identities'] });
 
@@ -199,12 +202,31 @@ export function Identities({ info }: { info: SessionInfo }) {
       </Dialog>
       <Dialog open={creating} title="New identity" onClose={() => setCreating(false)}>
         <NewIdentityForm
-          roles={info.roles}
-          onDone={() => {
+          info={info}
+          onCancel={() => {
+            // The identity may exist already, made before its first token failed.
             setCreating(false);
             void refresh();
           }}
+          onDone={(result) => {
+            setCreating(false);
+            if (result.pat) setHandover({ ...result, pat: result.pat });
+            void refresh();
+          }}
         />
+      </Dialog>
+      <Dialog
+        open={handover !== null}
+        title={`First token of ${handover?.identity.name ?? ''}`}
+        onClose={() => setHandover(null)}
+        wide
+      >
+        {handover && <FirstTokenHandover onboarded={handover} baseUrl={info.baseUrl} />}
+        <div className="dialog-actions">
+          <button type="button" className="button primary" onClick={() => setHandover(null)}>
+            I have handed it over
+          </button>
+        </div>
       </Dialog>
       <Dialog
         open={leaving !== null}
@@ -216,7 +238,7 @@ export function Identities({ info }: { info: SessionInfo }) {
             <p>
               {leaving.preview.revoked.length === 0
                 ? 'They hold no tokens. '
-                : `These ${leaving.preview.revoked.length} tokens will be revoked at once, managed ones too; whatever uses them stops working. `}
+                : `${plural(leaving.preview.revoked.length, 'token')} will be revoked at once, managed ones too; whatever uses ${leaving.preview.revoked.length === 1 ? 'it' : 'them'} stops working. `}
               {leaving.preview.disabled &&
                 'The identity will be disabled and signed out of the console.'}
             </p>
@@ -251,75 +273,5 @@ export function Identities({ info }: { info: SessionInfo }) {
         )}
       </Dialog>
     </>
-  );
-}
-
-function NewIdentityForm({ onDone, roles: available }: { onDone: () => void; roles: string[] }) {
-  const [name, setName] = useState('');
-  const [login, setLogin] = useState('');
-  const [email, setEmail] = useState('');
-  const [roles, setRoles] = useState<Set<string>>(new Set(['USER']));
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      await patina.identities.create({
-        name: name.trim(),
-        ...(login.trim() && { login: login.trim() }),
-        ...(email.trim() && { email: email.trim() }),
-        roles: [...roles],
-      });
-      onDone();
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
-  return (
-    <form className="stack" onSubmit={(e) => void submit(e)}>
-      <label>
-        Name
-        <input required value={name} onChange={(e) => setName(e.target.value)} />
-      </label>
-      <label>
-        <span>
-          Login <span className="muted">(optional; made from the name)</span>
-        </span>
-        <input value={login} onChange={(e) => setLogin(e.target.value)} spellCheck={false} />
-      </label>
-      <label>
-        <span>
-          Email <span className="muted">(optional)</span>
-        </span>
-        <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
-      </label>
-      <fieldset>
-        <legend>Roles</legend>
-        {available.map((role) => (
-          <label key={role} className="check-row">
-            <input
-              type="checkbox"
-              checked={roles.has(role)}
-              onChange={(e) => {
-                const next = new Set(roles);
-                if (e.target.checked) next.add(role);
-                else next.delete(role);
-                setRoles(next);
-              }}
-            />
-            <span>{role}</span>
-          </label>
-        ))}
-      </fieldset>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="submit" className="button primary">
-          Create identity
-        </button>
-      </div>
-    </form>
   );
 }

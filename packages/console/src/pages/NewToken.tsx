@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { messageOf, type SessionInfo } from '../api.js';
-import { DAY } from '../format.js';
-import { createPat, type NewPat } from '../tokens.js';
+import { cidrEntries } from '../cidr.js';
+import { date, DAY } from '../format.js';
+import { createPat, maxExpiry, type NewPat } from '../tokens.js';
+import { CidrField, cidrsValid, ScopeChecklist } from './TokenFields.js';
 
 const PRESETS = [7, 30, 90] as const;
 type Lifetime = `${(typeof PRESETS)[number]}` | 'custom' | 'never';
@@ -19,17 +21,23 @@ export function NewTokenForm(props: {
   onCancel: () => void;
 }) {
   const { policy, scopes } = props.info;
-  const maxDays = policy.maxLifetimeMonths * 28;
+  // The server measures the limit from the moment it makes the PAT, a little after this one:
+  // anything up to this instant is inside it.
+  const [latestMs] = useState(() => maxExpiry(new Date(), policy.maxLifetimeMonths).getTime());
+  const maxDays = (latestMs - Date.now()) / DAY;
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [lifetime, setLifetime] = useState<Lifetime>('30');
   const [customDate, setCustomDate] = useState('');
   const [accessSeconds, setAccessSeconds] = useState('default');
+  const [customSeconds, setCustomSeconds] = useState('');
+  const [cidrs, setCidrs] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const today = new Date().toISOString().slice(0, 10);
-  const latest = new Date(Date.now() + maxDays * DAY).toISOString().slice(0, 10);
+  const latest = new Date(latestMs).toISOString().slice(0, 10);
+  const { min: minSeconds, max: maxSeconds } = policy.accessTokenValiditySeconds;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -37,6 +45,7 @@ export function NewTokenForm(props: {
       setError('Choose at least one scope.');
       return;
     }
+    if (!cidrsValid(cidrs)) return;
     setBusy(true);
     setError(null);
     try {
@@ -44,7 +53,8 @@ export function NewTokenForm(props: {
         lifetime === 'never'
           ? null
           : lifetime === 'custom'
-            ? new Date(`${customDate}T23:59:59.000Z`).toISOString()
+            ? // The end of the chosen day, or the policy's limit on its last day.
+              new Date(Math.min(Date.parse(`${customDate}T23:59:59.000Z`), latestMs)).toISOString()
             : new Date(Date.now() + Number(lifetime) * DAY).toISOString();
       const created = await createPat({
         name: name.trim(),
@@ -52,7 +62,11 @@ export function NewTokenForm(props: {
         scope: [...chosen],
         expirationDate,
         neverExpires: lifetime === 'never',
-        accessTokenValiditySeconds: accessSeconds === 'default' ? undefined : Number(accessSeconds),
+        accessTokenValiditySeconds:
+          accessSeconds === 'default'
+            ? undefined
+            : Number(accessSeconds === 'custom' ? customSeconds : accessSeconds),
+        allowedCidrs: cidrEntries(cidrs),
       });
       props.onCreated(created);
     } catch (e) {
@@ -88,31 +102,7 @@ export function NewTokenForm(props: {
           placeholder="What uses this token"
         />
       </label>
-      <fieldset>
-        <legend>Scopes</legend>
-        <div className="scope-list">
-          {scopes.map((scope) => (
-            <label key={scope.name} className="check-row">
-              <input
-                type="checkbox"
-                checked={chosen.has(scope.name)}
-                onChange={(e) => {
-                  const next = new Set(chosen);
-                  if (e.target.checked) next.add(scope.name);
-                  else next.delete(scope.name);
-                  setChosen(next);
-                }}
-              />
-              <span>
-                <code>{scope.name}</code>
-                {scope.description && (
-                  <span className="muted small block">{scope.description}</span>
-                )}
-              </span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <ScopeChecklist scopes={scopes} chosen={chosen} onChange={setChosen} />
       <fieldset>
         <legend>Expires</legend>
         <div className="segmented">
@@ -165,8 +155,10 @@ export function NewTokenForm(props: {
           </label>
         )}
         <p className="muted small">
-          This deployment allows at most {policy.maxLifetimeMonths} months
-          {policy.allowNeverExpiring ? ', or never expiring' : ''}.
+          This deployment allows at most {policy.maxLifetimeMonths} months (until{' '}
+          {date(new Date(latestMs).toISOString())})
+          {policy.allowNeverExpiring ? ', or never expiring' : ''}. Its policy rules may allow less
+          for some scopes; Patina says so when you create the token.
         </p>
       </fieldset>
       <label>
@@ -176,16 +168,34 @@ export function NewTokenForm(props: {
             Default ({Math.round(policy.accessTokenValiditySeconds.default / 3600)} hours)
           </option>
           {ACCESS_TOKEN_LIFETIMES.filter(
-            (l) =>
-              l.seconds >= policy.accessTokenValiditySeconds.min &&
-              l.seconds <= policy.accessTokenValiditySeconds.max,
+            (l) => l.seconds >= minSeconds && l.seconds <= maxSeconds,
           ).map((l) => (
             <option key={l.seconds} value={l.seconds}>
               {l.label}
             </option>
           ))}
+          <option value="custom">Custom</option>
         </select>
       </label>
+      {accessSeconds === 'custom' && (
+        <label>
+          Access-token lifetime in seconds
+          <input
+            type="number"
+            required
+            inputMode="numeric"
+            min={minSeconds}
+            max={maxSeconds}
+            step={1}
+            value={customSeconds}
+            onChange={(e) => setCustomSeconds(e.target.value)}
+          />
+          <span className="muted small">
+            Between {minSeconds} and {maxSeconds} seconds, as this deployment allows.
+          </span>
+        </label>
+      )}
+      <CidrField value={cidrs} onChange={setCidrs} />
       {error && (
         <p className="error" role="alert">
           {error}
@@ -195,7 +205,7 @@ export function NewTokenForm(props: {
         <button type="button" className="button secondary" onClick={props.onCancel}>
           Cancel
         </button>
-        <button type="submit" className="button primary" disabled={busy}>
+        <button type="submit" className="button primary" disabled={busy || !cidrsValid(cidrs)}>
           {busy ? 'Creating…' : 'Create token'}
         </button>
       </div>

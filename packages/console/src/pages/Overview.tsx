@@ -14,7 +14,7 @@ import {
 } from 'recharts';
 import { patina } from '../api.js';
 import { ErrorNote, PageHeader } from '../components.js';
-import { dateTime } from '../format.js';
+import { dateTime, plural } from '../format.js';
 
 /**
  * The administrators' landing view: live tokens by last use and by expiry week, and the token
@@ -61,7 +61,6 @@ function OverviewBody({ data }: { data: OverviewData }) {
   const expiringSoon = weeks.slice(0, 4).reduce((sum, w) => sum + w.count, 0);
   const succeeded = days.reduce((sum, d) => sum + d.succeeded, 0);
   const failed = days.reduce((sum, d) => sum + d.failed, 0);
-  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
   return (
     <>
@@ -100,12 +99,21 @@ function OverviewBody({ data }: { data: OverviewData }) {
           title="Tokens expiring per week"
           summary={`${plural(
             weeks.reduce((sum, w) => sum + w.count, 0),
-            'token',
-          )} expire in the next 12 weeks, ${expiringSoon} of them within 4 weeks.`}
+            'token expires',
+            'tokens expire',
+          )} in the next 12 weeks, ${expiringSoon} of them within 4 weeks.`}
           chart={
             <BarChart data={weeks} margin={MARGIN} accessibilityLayer={false}>
               <Grid />
-              <XAxis dataKey="label" {...AXIS} minTickGap={8} />
+              {/* The first week is the one that matters: it keeps its label (preserveStart), and
+                  the padding keeps its bar and label clear of the Y axis at 360 px. */}
+              <XAxis
+                dataKey="label"
+                {...AXIS}
+                minTickGap={8}
+                interval="preserveStart"
+                padding={{ left: 12, right: 4 }}
+              />
               <YAxis {...AXIS} allowDecimals={false} width={32} />
               <ThemedTooltip labelFormatter={(label) => `Week of ${String(label)}`} />
               <Bar

@@ -23,6 +23,7 @@ export function SignIn({ options, notice }: { options: SignInOptions; notice: st
   const ssoError = params.get('error');
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
+  // Refused credentials: the message goes as soon as either field is changed.
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const queries = useQueryClient();
@@ -75,7 +76,10 @@ export function SignIn({ options, notice }: { options: SignInOptions; notice: st
               spellCheck={false}
               required
               value={clientId}
-              onChange={(e) => setClientId(e.target.value)}
+              onChange={(e) => {
+                setClientId(e.target.value);
+                setError(null);
+              }}
             />
           </label>
           <label>
@@ -86,7 +90,10 @@ export function SignIn({ options, notice }: { options: SignInOptions; notice: st
               autoComplete="current-password"
               required
               value={clientSecret}
-              onChange={(e) => setClientSecret(e.target.value)}
+              onChange={(e) => {
+                setClientSecret(e.target.value);
+                setError(null);
+              }}
             />
           </label>
           {error && (

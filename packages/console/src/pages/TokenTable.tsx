@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { StatusBadge } from '../components.js';
 import { dateTime, relativeTime } from '../format.js';
 import { sortPats, type Pat, type SortKey } from '../tokens.js';
@@ -97,7 +98,9 @@ export function TokenTable(props: {
                 </td>
               )}
               <td data-label="Name">
-                <div className="name">{pat.name}</div>
+                <div className="name">
+                  <Link to={`/tokens/${encodeURIComponent(pat.id)}`}>{pat.name}</Link>
+                </div>
                 {pat.description && <div className="muted small">{pat.description}</div>}
                 {pat.managed && <span className="tag">Managed</span>}
               </td>

@@ -1,20 +1,12 @@
-import {
-  WEBHOOK_EVENT_TYPES,
-  type CreateWebhookResponse,
-  type Webhook,
-  type WebhookDelivery,
-} from '@patina/contract';
+import type { CreateWebhookResponse, Webhook, WebhookMergePatch } from '@patina/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import { messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
-import { CopyButton, Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
+import { useState } from 'react';
+import { patina, RIGHTS, type SessionInfo } from '../api.js';
+import { Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
 import { dateTime, relativeTime } from '../format.js';
-
-const DELIVERY_BADGE: Record<WebhookDelivery['status'], string> = {
-  DELIVERED: 'badge-active',
-  PENDING: 'badge-expiring',
-  FAILED: 'badge-expired',
-};
+import { Deliveries, TestDelivery } from './WebhookDeliveries.js';
+import { createRequest, WebhookForm, type WebhookFields } from './WebhookForm.js';
+import { WebhookSecret } from './WebhookSecret.js';
 
 function statusOf(webhook: Webhook): { text: string; badge: string } {
   if (webhook.enabled)
@@ -28,6 +20,22 @@ function statusOf(webhook: Webhook): { text: string; badge: string } {
   return { text: 'Disabled', badge: 'badge-expired' };
 }
 
+/** Only what the form changed: a merge patch of the fields that differ (RFC 7396). */
+function patchOf(hook: Webhook, fields: WebhookFields): WebhookMergePatch {
+  return {
+    ...(fields.url !== hook.url && { url: fields.url }),
+    ...(fields.description !== hook.description && { description: fields.description }),
+    ...(fields.events.join() !== hook.events.join() && { events: fields.events }),
+  };
+}
+
+/** Why Patina disabled the endpoint, for the dialog that enables it again. */
+function disabledBecause(hook: Webhook): string {
+  if (hook.disabledReason === 'GONE')
+    return 'The endpoint answered 410 Gone, so Patina stopped sending to it.';
+  return `Deliveries failed${hook.failingSince ? ` from ${dateTime(hook.failingSince)}` : ''} for five days, so Patina stopped sending to it.`;
+}
+
 /** Webhooks: where Patina POSTs its events (Standard Webhooks), and what became of each. */
 export function Webhooks({ info }: { info: SessionInfo }) {
   const queries = useQueryClient();
@@ -36,7 +44,12 @@ export function Webhooks({ info }: { info: SessionInfo }) {
     queryFn: () => patina.webhooks.list({ limit: 250 }),
   });
   const [creating, setCreating] = useState(false);
-  const [created, setCreated] = useState<CreateWebhookResponse | null>(null);
+  const [editing, setEditing] = useState<Webhook | null>(null);
+  /** A signing secret to show once: after create or after rotate-secret. */
+  const [secret, setSecret] = useState<{ title: string; hook: CreateWebhookResponse } | null>(null);
+  const [rotating, setRotating] = useState<Webhook | null>(null);
+  const [testing, setTesting] = useState<{ hook: Webhook; deliveryId: string } | null>(null);
+  const [reenabling, setReenabling] = useState<Webhook | null>(null);
   const [watching, setWatching] = useState<Webhook | null>(null);
   const [deleting, setDeleting] = useState<Webhook | null>(null);
   const canManage = info.rights.includes(RIGHTS.allManage);
@@ -44,11 +57,25 @@ export function Webhooks({ info }: { info: SessionInfo }) {
 
   const toggle = useMutation({
     mutationFn: (hook: Webhook) => patina.webhooks.update(hook.id, { enabled: !hook.enabled }),
-    onSuccess: refresh,
+    onSuccess: async () => {
+      setReenabling(null);
+      await refresh();
+    },
   });
   const test = useMutation({
     mutationFn: (hook: Webhook) => patina.webhooks.test(hook.id),
-    onSuccess: () => queries.invalidateQueries({ queryKey: ['deliveries'] }),
+    onSuccess: async (sent, hook) => {
+      await queries.invalidateQueries({ queryKey: ['deliveries', hook.id] });
+      setTesting({ hook, deliveryId: sent.deliveryId });
+    },
+  });
+  const rotate = useMutation({
+    mutationFn: (hook: Webhook) => patina.webhooks.rotateSecret(hook.id),
+    onSuccess: async (rotated) => {
+      setRotating(null);
+      setSecret({ title: 'Signing secret rotated', hook: rotated });
+      await refresh();
+    },
   });
   const remove = useMutation({
     mutationFn: (hook: Webhook) => patina.webhooks.delete(hook.id),
@@ -71,7 +98,7 @@ export function Webhooks({ info }: { info: SessionInfo }) {
           )
         }
       />
-      <ErrorNote error={hooks.error ?? toggle.error ?? test.error} />
+      <ErrorNote error={hooks.error ?? (reenabling ? null : toggle.error) ?? test.error} />
       {hooks.data && hooks.data.length === 0 && (
         <EmptyState title="No webhooks yet">
           <p>
@@ -100,7 +127,7 @@ export function Webhooks({ info }: { info: SessionInfo }) {
                 return (
                   <tr key={hook.id}>
                     <td data-label="Endpoint">
-                      <div className="name mono">{hook.url}</div>
+                      <div className="name mono break-anywhere">{hook.url}</div>
                       {hook.description && <div className="muted small">{hook.description}</div>}
                     </td>
                     <td data-label="Events">
@@ -116,7 +143,7 @@ export function Webhooks({ info }: { info: SessionInfo }) {
                       <span className={`badge ${status.badge}`}>{status.text}</span>
                     </td>
                     <td data-label="Created">{relativeTime(hook.created)}</td>
-                    <td className="row-actions">
+                    <td className="row-actions wrap">
                       <button
                         type="button"
                         className="button secondary small"
@@ -127,22 +154,52 @@ export function Webhooks({ info }: { info: SessionInfo }) {
                       </button>
                       {canManage && (
                         <>
+                          {hook.enabled && (
+                            <button
+                              type="button"
+                              className="button secondary small"
+                              aria-label={`Send a test event to ${hook.url}`}
+                              disabled={test.isPending}
+                              onClick={() => test.mutate(hook)}
+                            >
+                              Test
+                            </button>
+                          )}
                           <button
                             type="button"
                             className="button secondary small"
-                            aria-label={`Send a test event to ${hook.url}`}
-                            onClick={() => test.mutate(hook)}
+                            aria-label={`Edit ${hook.url}`}
+                            onClick={() => setEditing(hook)}
                           >
-                            Test
+                            Edit
                           </button>
                           <button
                             type="button"
                             className="button secondary small"
-                            aria-label={`${hook.enabled ? 'Disable' : 'Enable'} ${hook.url}`}
-                            onClick={() => toggle.mutate(hook)}
+                            aria-label={`Rotate the signing secret of ${hook.url}`}
+                            onClick={() => setRotating(hook)}
                           >
-                            {hook.enabled ? 'Disable' : 'Enable'}
+                            Rotate secret
                           </button>
+                          {!hook.enabled && hook.disabledReason ? (
+                            <button
+                              type="button"
+                              className="button secondary small"
+                              aria-label={`Re-enable ${hook.url}`}
+                              onClick={() => setReenabling(hook)}
+                            >
+                              Re-enable
+                            </button>
+                          ) : (
+                            <button
+                              type="button"
+                              className="button secondary small"
+                              aria-label={`${hook.enabled ? 'Disable' : 'Enable'} ${hook.url}`}
+                              onClick={() => toggle.mutate(hook)}
+                            >
+                              {hook.enabled ? 'Disable' : 'Enable'}
+                            </button>
+                          )}
                           <button
                             type="button"
                             className="button danger small"
@@ -162,42 +219,115 @@ export function Webhooks({ info }: { info: SessionInfo }) {
         </div>
       )}
       <Dialog open={creating} title="New webhook" onClose={() => setCreating(false)} wide>
-        <NewWebhookForm
+        <WebhookForm
+          submitLabel="Create webhook"
           onCancel={() => setCreating(false)}
-          onCreated={(hook) => {
+          onSubmit={async (fields) => {
+            const hook = await patina.webhooks.create(createRequest(fields));
             setCreating(false);
-            setCreated(hook);
-            void refresh();
+            setSecret({ title: 'Webhook created', hook });
+            await refresh();
           }}
         />
       </Dialog>
-      <Dialog open={created !== null} title="Webhook created" onClose={() => setCreated(null)}>
-        {created && (
+      <Dialog open={editing !== null} title="Edit webhook" onClose={() => setEditing(null)} wide>
+        {editing && (
+          <WebhookForm
+            initial={editing}
+            submitLabel="Save changes"
+            onCancel={() => setEditing(null)}
+            onSubmit={async (fields) => {
+              const patch = patchOf(editing, fields);
+              if (Object.keys(patch).length > 0) await patina.webhooks.update(editing.id, patch);
+              setEditing(null);
+              await refresh();
+            }}
+          />
+        )}
+      </Dialog>
+      <Dialog
+        open={secret !== null}
+        title={secret?.title ?? 'Signing secret'}
+        onClose={() => setSecret(null)}
+      >
+        {secret && <WebhookSecret hook={secret.hook} />}
+        <div className="dialog-actions">
+          <button type="button" className="button primary" onClick={() => setSecret(null)}>
+            I have stored the secret
+          </button>
+        </div>
+      </Dialog>
+      <Dialog
+        open={rotating !== null}
+        title="Rotate the signing secret?"
+        onClose={() => setRotating(null)}
+      >
+        <p>
+          <code>{rotating?.url}</code> gets a new signing secret, shown once. For a day each request
+          is signed with both the old and the new secret, so the receiver can switch without
+          dropping events; after that only the new one verifies.
+        </p>
+        <ErrorNote error={rotate.error} />
+        <div className="dialog-actions">
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => setRotating(null)}
+            autoFocus
+          >
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button primary"
+            disabled={rotate.isPending}
+            onClick={() => rotating && rotate.mutate(rotating)}
+          >
+            Rotate secret
+          </button>
+        </div>
+      </Dialog>
+      <Dialog open={testing !== null} title="Test delivery" onClose={() => setTesting(null)} wide>
+        {testing && <TestDelivery hook={testing.hook} deliveryId={testing.deliveryId} />}
+        <div className="dialog-actions">
+          <button type="button" className="button secondary" onClick={() => setTesting(null)}>
+            Close
+          </button>
+        </div>
+      </Dialog>
+      <Dialog
+        open={reenabling !== null}
+        title="Re-enable this webhook?"
+        onClose={() => setReenabling(null)}
+      >
+        {reenabling && (
           <div className="stack">
-            <p className="warning" role="status">
-              Copy the signing secret now. It will not be shown again; the receiver verifies each
-              request with it.
+            <p>
+              <code>{reenabling.url}</code>: {disabledBecause(reenabling)}
             </p>
-            <div className="field">
-              <label htmlFor="webhook-secret" className="label">
-                Signing secret
-              </label>
-              <div className="copy-row">
-                <input
-                  id="webhook-secret"
-                  className="mono"
-                  readOnly
-                  value={created.secret}
-                  onFocus={(e) => e.target.select()}
-                />
-                <CopyButton text={created.secret} label="Copy signing secret" />
-              </div>
-            </div>
+            <p>
+              Re-enabled, it receives new events again; events from while it was disabled are not
+              sent. Send it a test afterwards to see that it answers.
+            </p>
           </div>
         )}
+        <ErrorNote error={reenabling ? toggle.error : null} />
         <div className="dialog-actions">
-          <button type="button" className="button primary" onClick={() => setCreated(null)}>
-            I have stored the secret
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => setReenabling(null)}
+            autoFocus
+          >
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button primary"
+            disabled={toggle.isPending}
+            onClick={() => reenabling && toggle.mutate(reenabling)}
+          >
+            Re-enable webhook
           </button>
         </div>
       </Dialog>
@@ -239,147 +369,5 @@ export function Webhooks({ info }: { info: SessionInfo }) {
         </div>
       </Dialog>
     </>
-  );
-}
-
-function Deliveries({ hook }: { hook: Webhook }) {
-  const deliveries = useQuery({
-    queryKey: ['deliveries', hook.id],
-    queryFn: () => patina.webhooks.deliveries(hook.id, { limit: 50 }),
-  });
-  return (
-    <>
-      <p className="muted mono small">{hook.url}</p>
-      <ErrorNote error={deliveries.error} />
-      {deliveries.data && deliveries.data.length === 0 && (
-        <p className="muted">Nothing sent yet.</p>
-      )}
-      {deliveries.data && deliveries.data.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Deliveries</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Queued</th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.map((d) => {
-                const last = d.attempts[d.attempts.length - 1];
-                return (
-                  <tr key={d.id}>
-                    <td data-label="Event">
-                      <code>{d.eventType}</code>
-                    </td>
-                    <td data-label="Status">
-                      <span className={`badge ${DELIVERY_BADGE[d.status]}`}>
-                        {d.status.toLowerCase()}
-                      </span>
-                    </td>
-                    <td data-label="Attempts">
-                      {d.attempts.length}
-                      {last && (
-                        <span className="muted small">
-                          {' '}
-                          · last {last.statusCode ?? last.error ?? 'no answer'}
-                        </span>
-                      )}
-                    </td>
-                    <td data-label="Queued">
-                      <time dateTime={d.created} title={dateTime(d.created)}>
-                        {relativeTime(d.created)}
-                      </time>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </>
-  );
-}
-
-function NewWebhookForm(props: {
-  onCreated: (hook: CreateWebhookResponse) => void;
-  onCancel: () => void;
-}) {
-  const [url, setUrl] = useState('');
-  const [description, setDescription] = useState('');
-  const [events, setEvents] = useState<Set<string>>(
-    new Set(['personal_access_token.expiring', 'personal_access_token.revoked']),
-  );
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (events.size === 0) return setError('Choose at least one event.');
-    try {
-      props.onCreated(
-        await patina.webhooks.create({
-          url: url.trim(),
-          ...(description.trim() && { description: description.trim() }),
-          events: [...events] as Webhook['events'],
-        }),
-      );
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
-  return (
-    <form className="stack" onSubmit={(e) => void submit(e)}>
-      <label>
-        Endpoint URL
-        <input
-          type="url"
-          required
-          value={url}
-          onChange={(e) => setUrl(e.target.value)}
-          placeholder="https://hooks.example.com/patina"
-        />
-      </label>
-      <label>
-        <span>
-          Description <span className="muted">(optional)</span>
-        </span>
-        <input value={description} onChange={(e) => setDescription(e.target.value)} />
-      </label>
-      <fieldset>
-        <legend>Events</legend>
-        <div className="scope-list">
-          {WEBHOOK_EVENT_TYPES.map((type) => (
-            <label key={type} className="check-row">
-              <input
-                type="checkbox"
-                checked={events.has(type)}
-                onChange={(e) => {
-                  const next = new Set(events);
-                  if (e.target.checked) next.add(type);
-                  else next.delete(type);
-                  setEvents(next);
-                }}
-              />
-              <code>{type}</code>
-            </label>
-          ))}
-        </div>
-      </fieldset>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary">
-          Create webhook
-        </button>
-      </div>
-    </form>
   );
 }

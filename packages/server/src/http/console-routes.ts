@@ -191,16 +191,33 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
       cookieOptions(deps, '/ui', new Date(signedIn.session.expiresAt)),
     );
 
+  /**
+   * Not signed in, as GET /ui/auth/session says it: a 200 with `signedIn: false`, not a 401,
+   * which the browser would log as a failed request on every visit to the sign-in page.
+   */
+  const signedOut = (reply: FastifyReply, refusal: SessionRefusal) =>
+    reply.header('cache-control', 'no-store').send({
+      signedIn: false,
+      error: refusal,
+      message: refusalText[refusal],
+      signIn: signInOptions,
+    });
+
   /** Who is signed in, what they may do, and what the console needs to know to show it. */
-  const describe = async (reply: FastifyReply, s: ConsoleSessionRecord) => {
+  const describe = async (
+    reply: FastifyReply,
+    s: ConsoleSessionRecord,
+    ended: (reply: FastifyReply) => FastifyReply,
+  ) => {
     const rights = await deps.sessions.rightsOf(s);
     if (!rights) {
       // The PAT behind the session was deleted or has expired.
       await deps.sessions.end(s, 'CREDENTIAL_INVALID');
       reply.clearCookie(SESSION_COOKIE, cookieOptions(deps, '/ui'));
-      return refuse(reply, 401, 'EXPIRED', refusalText.EXPIRED);
+      return ended(reply);
     }
     return reply.header('cache-control', 'no-store').send({
+      signedIn: true,
       identity: { id: s.identity.id, name: s.identity.name, login: s.identity.login },
       method: s.method,
       patId: s.patId,
@@ -222,14 +239,8 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
 
   ui.get('/auth/session', { schema: { hide: true } }, async (request, reply) => {
     const resolved = await deps.sessions.resolve(request.cookies[SESSION_COOKIE]);
-    if (!resolved.session) {
-      return reply.code(401).header('cache-control', 'no-store').send({
-        error: resolved.refusal,
-        message: refusalText[resolved.refusal],
-        signIn: signInOptions,
-      });
-    }
-    return describe(reply, resolved.session);
+    if (!resolved.session) return signedOut(reply, resolved.refusal);
+    return describe(reply, resolved.session, (r) => signedOut(r, 'EXPIRED'));
   });
 
   ui.post('/auth/pat', { schema: { hide: true, body: PatSignInBody } }, async (request, reply) => {
@@ -263,7 +274,9 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
     }
     await deps.signInLimit.recordSignIn(address);
     setSessionCookie(reply, signedIn);
-    return describe(reply, signedIn.session);
+    return describe(reply, signedIn.session, (r) =>
+      refuse(r, 401, 'EXPIRED', refusalText.EXPIRED),
+    );
   });
 
   ui.post('/auth/sign-out', { schema: { hide: true } }, async (request, reply) => {

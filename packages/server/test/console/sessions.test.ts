@@ -273,8 +273,11 @@ describe('the end of a console session', () => {
       url: '/ui/auth/session',
       cookies: { patina_console: session.cookie },
     });
-    expect(late.statusCode).toBe(401);
-    expect(late.json<{ error: string }>().error).toBe('EXPIRED');
+    expect(late.statusCode).toBe(200);
+    expect(late.json<{ signedIn: boolean; error: string }>()).toMatchObject({
+      signedIn: false,
+      error: 'EXPIRED',
+    });
     expect(2 * HOUR_MS).toBe(8 * 15 * MINUTE_MS);
   });
 
@@ -308,6 +311,7 @@ describe('the end of a console session', () => {
       url: '/ui/auth/session',
       cookies: { patina_console: session.cookie },
     });
-    expect(session2.statusCode).toBe(401);
+    expect(session2.statusCode).toBe(200);
+    expect(session2.json<{ signedIn: boolean }>().signedIn).toBe(false);
   });
 });

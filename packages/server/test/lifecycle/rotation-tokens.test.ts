@@ -213,8 +213,9 @@ describe('console sessions after a rotation', () => {
     const newSession = await signInWithPat(t, pat.id, secret);
 
     const described = await describeOld();
-    expect(described.statusCode).toBe(401);
+    expect(described.statusCode).toBe(200);
     expect(described.json()).toMatchObject({
+      signedIn: false,
       error: 'EXPIRED',
       message: 'Your session has expired; sign in again',
     });

@@ -1,0 +1,290 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
+import type { SessionInfo } from '../api.js';
+import { Dialog, ErrorNote } from '../components.js';
+import { date } from '../format.js';
+import { cidrEntries } from '../cidr.js';
+import { deletePat, maxExpiry, rotatePat, updatePat, type NewPat, type Pat } from '../tokens.js';
+import { CidrField, cidrsValid, ScopeChecklist } from './TokenFields.js';
+import { SecretShown } from './SecretShown.js';
+
+const GRACE = [
+  { seconds: 0, label: 'None: the old secret stops now' },
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 86_400, label: '1 day' },
+  { seconds: 604_800, label: '7 days' },
+];
+
+export interface TokenActions {
+  edit: (pat: Pat) => void;
+  rotate: (pat: Pat) => void;
+  remove: (pat: Pat) => void;
+  showSecret: (pat: NewPat, title: string) => void;
+  /** The dialogs, rendered once by the page. */
+  dialogs: ReactNode;
+}
+
+/** Edit, rotate and delete a PAT behind their dialogs, and show a new secret once: one place. */
+export function useTokenActions(props: {
+  info: SessionInfo;
+  onDeleted?: () => void;
+}): TokenActions {
+  const queries = useQueryClient();
+  const [secret, setSecret] = useState<{ pat: NewPat; title: string } | null>(null);
+  const [deleting, setDeleting] = useState<Pat | null>(null);
+  const [rotating, setRotating] = useState<Pat | null>(null);
+  const [grace, setGrace] = useState(0);
+  const [editing, setEditing] = useState<Pat | null>(null);
+  const refresh = () => queries.invalidateQueries({ queryKey: ['pats'] });
+
+  const remove = useMutation({
+    mutationFn: (id: string) => deletePat(id),
+    onSuccess: async () => {
+      setDeleting(null);
+      props.onDeleted?.();
+      await refresh();
+    },
+  });
+  const rotate = useMutation({
+    mutationFn: (input: { id: string; grace: number }) => rotatePat(input.id, input.grace),
+    onSuccess: async (pat) => {
+      setRotating(null);
+      setSecret({ pat, title: 'Token rotated' });
+      await refresh();
+    },
+  });
+
+  const dialogs = (
+    <>
+      <Dialog
+        open={editing !== null}
+        title={`Edit ${editing?.name ?? ''}`}
+        onClose={() => setEditing(null)}
+        wide
+      >
+        {editing && (
+          <EditTokenForm
+            key={editing.id}
+            pat={editing}
+            info={props.info}
+            onCancel={() => setEditing(null)}
+            onSaved={() => {
+              setEditing(null);
+              void refresh();
+            }}
+          />
+        )}
+      </Dialog>
+
+      <Dialog
+        open={secret !== null}
+        title={secret?.title ?? ''}
+        onClose={() => setSecret(null)}
+        wide
+      >
+        {secret && <SecretShown pat={secret.pat} baseUrl={props.info.baseUrl} />}
+        <div className="dialog-actions">
+          <button type="button" className="button primary" onClick={() => setSecret(null)}>
+            I have stored the secret
+          </button>
+        </div>
+      </Dialog>
+
+      <Dialog
+        open={deleting !== null}
+        title={`Delete ${deleting?.name ?? ''}?`}
+        onClose={() => setDeleting(null)}
+      >
+        <p>
+          Anything that uses this token — scripts, CI jobs, tools — will be refused from now on. Its
+          access tokens stop working on Patina’s API at once. This cannot be undone.
+        </p>
+        <ErrorNote error={remove.error} />
+        <div className="dialog-actions">
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => setDeleting(null)}
+            autoFocus
+          >
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button danger"
+            disabled={remove.isPending}
+            onClick={() => deleting && remove.mutate(deleting.id)}
+          >
+            Delete token
+          </button>
+        </div>
+      </Dialog>
+
+      <Dialog
+        open={rotating !== null}
+        title={`Rotate ${rotating?.name ?? ''}?`}
+        onClose={() => setRotating(null)}
+      >
+        <p>
+          The token gets a new secret, shown once. Its id, scopes and expiry stay the same. Update
+          everything that uses the old secret.
+        </p>
+        <fieldset>
+          <legend>Keep the old secret working for</legend>
+          {GRACE.map((g) => (
+            <label key={g.seconds} className="check-row">
+              <input
+                type="radio"
+                name="grace"
+                checked={grace === g.seconds}
+                onChange={() => setGrace(g.seconds)}
+              />
+              <span>{g.label}</span>
+            </label>
+          ))}
+        </fieldset>
+        <ErrorNote error={rotate.error} />
+        <div className="dialog-actions">
+          <button type="button" className="button secondary" onClick={() => setRotating(null)}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button primary"
+            disabled={rotate.isPending}
+            onClick={() => rotating && rotate.mutate({ id: rotating.id, grace })}
+          >
+            Rotate secret
+          </button>
+        </div>
+      </Dialog>
+    </>
+  );
+
+  return {
+    edit: setEditing,
+    rotate: (pat) => {
+      setGrace(0);
+      rotate.reset();
+      setRotating(pat);
+    },
+    remove: (pat) => {
+      remove.reset();
+      setDeleting(pat);
+    },
+    showSecret: (pat, title) => setSecret({ pat, title }),
+    dialogs,
+  };
+}
+
+/**
+ * Everything a merge patch changes: name, description, allowed addresses, scopes and expiry. The
+ * access-token lifetime is set at creation only (the patch does not take it). The expiry is capped
+ * as the server caps it, by calendar months from when the PAT was made.
+ */
+function EditTokenForm(props: {
+  pat: Pat;
+  info: SessionInfo;
+  onCancel: () => void;
+  onSaved: () => void;
+}) {
+  const { pat, info } = props;
+  const [cidrs, setCidrs] = useState((pat.allowedCidrs ?? []).join('\n'));
+  const [chosen, setChosen] = useState<Set<string>>(new Set(pat.scope));
+  const expiresOn = pat.expirationDate?.slice(0, 10) ?? '';
+  const [expiry, setExpiry] = useState(expiresOn);
+  const [never, setNever] = useState(pat.expirationDate === null);
+  const latestMs = maxExpiry(new Date(pat.created), info.policy.maxLifetimeMonths).getTime();
+  const latest = new Date(latestMs).toISOString().slice(0, 10);
+  const today = new Date().toISOString().slice(0, 10);
+  const edit = useMutation({
+    mutationFn: (input: Parameters<typeof updatePat>[1]) => updatePat(pat.id, input),
+    onSuccess: props.onSaved,
+  });
+  // Sent only when changed, so a PAT made under an older policy keeps the expiry it has.
+  const newExpiry = (): string | null | undefined => {
+    if (never) return pat.expirationDate === null ? undefined : null;
+    if (pat.expirationDate !== null && expiry === expiresOn) return undefined;
+    return new Date(Math.min(Date.parse(`${expiry}T23:59:59.000Z`), latestMs)).toISOString();
+  };
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!cidrsValid(cidrs)) return;
+        const data = new FormData(e.currentTarget);
+        const expirationDate = newExpiry();
+        edit.mutate({
+          name: field(data, 'name'),
+          description: field(data, 'description'),
+          allowedCidrs: cidrEntries(cidrs),
+          scope: [...chosen],
+          ...(expirationDate !== undefined && { expirationDate }),
+        });
+      }}
+    >
+      <label>
+        Name
+        <input name="name" required maxLength={128} defaultValue={props.pat.name} />
+      </label>
+      <label>
+        Description
+        <textarea
+          name="description"
+          rows={2}
+          maxLength={1000}
+          defaultValue={props.pat.description}
+        />
+      </label>
+      <ScopeChecklist scopes={info.scopes} chosen={chosen} onChange={setChosen} />
+      <fieldset>
+        <legend>Expires</legend>
+        {!never && (
+          <label>
+            Expiry date
+            <input
+              type="date"
+              required
+              // The expiry it has stays valid to submit, even outside today's bounds.
+              min={expiresOn && expiresOn < today ? expiresOn : today}
+              max={expiresOn > latest ? expiresOn : latest}
+              value={expiry}
+              onChange={(e) => setExpiry(e.target.value)}
+            />
+          </label>
+        )}
+        {(info.policy.allowNeverExpiring || pat.expirationDate === null) && (
+          <label className="check-row">
+            <input type="checkbox" checked={never} onChange={(e) => setNever(e.target.checked)} />
+            <span>Never expires</span>
+          </label>
+        )}
+        <p className="muted small">
+          At most {info.policy.maxLifetimeMonths} months after it was made: until{' '}
+          {date(new Date(latestMs).toISOString())}.
+        </p>
+      </fieldset>
+      <CidrField value={cidrs} onChange={setCidrs} />
+      <ErrorNote error={edit.error} />
+      <div className="dialog-actions">
+        <button type="button" className="button secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button
+          type="submit"
+          className="button primary"
+          disabled={edit.isPending || !cidrsValid(cidrs) || chosen.size === 0}
+        >
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A text field of a submitted form, trimmed. */
+function field(data: FormData, name: string): string {
+  const value = data.get(name);
+  return typeof value === 'string' ? value.trim() : '';
+}
