@@ -69,7 +69,8 @@ export default tseslint.config(
           message: 'Take API paths from @patina/contract (ADMIN_BASE, PAT_SURFACES, SSF_PATHS).',
         },
         {
-          selector: 'TemplateElement[value.raw=/^\\/(patina\\/v1|ssf\\/|v3\\/|beta\\/|v202[4-6]\\/)/]',
+          selector:
+            'TemplateElement[value.raw=/^\\/(patina\\/v1|ssf\\/|v3\\/|beta\\/|v202[4-6]\\/)/]',
           message: 'Take API paths from @patina/contract (ADMIN_BASE, PAT_SURFACES, SSF_PATHS).',
         },
       ],

@@ -3,6 +3,34 @@ import { flushSync } from 'react-dom';
 import { messageOf } from './api.js';
 
 /**
+ * A confirmation dialog's buttons: Cancel, focused first (the safe choice under Enter), and the
+ * action, disabled while it runs.
+ */
+export function ConfirmActions(props: {
+  tone: 'danger' | 'primary';
+  label: ReactNode;
+  busy: boolean;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  return (
+    <div className="dialog-actions">
+      <button type="button" className="button secondary" onClick={props.onCancel} autoFocus>
+        Cancel
+      </button>
+      <button
+        type="button"
+        className={`button ${props.tone}`}
+        disabled={props.busy}
+        onClick={props.onConfirm}
+      >
+        {props.label}
+      </button>
+    </div>
+  );
+}
+
+/**
  * A modal dialog on the native <dialog>: the browser moves focus into it, keeps Tab inside, makes
  * the page behind inert and closes it on Escape; on close, focus goes back to what opened it.
  */

@@ -17,19 +17,6 @@ afterAll(async () => {
   await patina?.stop();
 });
 
-async function exchangeStatus(clientId: string, clientSecret: string): Promise<number> {
-  const response = await fetch(`${patina.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-    }).toString(),
-  });
-  return response.status;
-}
-
 const isFocused = (target: Locator) =>
   target.evaluate((element) => element === document.activeElement);
 
@@ -105,7 +92,7 @@ describe('The keyboard alone', () => {
     await created.waitFor();
     const secret = await created.getByLabel('Client secret').inputValue();
     const clientId = (await created.locator('code.mono').first().textContent())!;
-    expect(await exchangeStatus(clientId, secret)).toBe(200);
+    expect(await patina.exchangeStatus(clientId, secret)).toBe(200);
     await tabTo(page, created.getByRole('button', { name: 'I have stored the secret' }));
     await page.keyboard.press('Enter');
     await created.waitFor({ state: 'hidden' });
@@ -129,8 +116,8 @@ describe('The keyboard alone', () => {
     await rotated.waitFor();
     const newSecret = await rotated.getByLabel('Client secret').inputValue();
     expect(newSecret).not.toBe(secret);
-    expect(await exchangeStatus(clientId, newSecret)).toBe(200);
-    expect(await exchangeStatus(clientId, secret)).toBe(401);
+    expect(await patina.exchangeStatus(clientId, newSecret)).toBe(200);
+    expect(await patina.exchangeStatus(clientId, secret)).toBe(401);
     await tabTo(page, rotated.getByRole('button', { name: 'I have stored the secret' }));
     await page.keyboard.press('Enter');
     await rotated.waitFor({ state: 'hidden' });
@@ -144,7 +131,7 @@ describe('The keyboard alone', () => {
     await tabTo(page, confirm.getByRole('button', { name: 'Delete token' }));
     await page.keyboard.press('Enter');
     await expect.poll(() => row.count()).toBe(0);
-    expect(await exchangeStatus(clientId, newSecret)).toBe(401);
+    expect(await patina.exchangeStatus(clientId, newSecret)).toBe(401);
     await context.close();
   });
 
@@ -188,7 +175,7 @@ describe('The keyboard alone', () => {
     await shown.waitFor();
     const secret = await shown.getByLabel('Client secret').inputValue();
     const clientId = (await shown.locator('code.mono').first().textContent())!;
-    expect(await exchangeStatus(clientId, secret)).toBe(200);
+    expect(await patina.exchangeStatus(clientId, secret)).toBe(200);
     // Escape closes it, as the button would.
     await page.keyboard.press('Escape');
     await shown.waitFor({ state: 'hidden' });

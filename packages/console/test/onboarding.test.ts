@@ -5,7 +5,8 @@ import { DESKTOP, launch, newContext, PHONE, signInWithPat } from './browser.js'
 import { PatinaProcess } from './server.js';
 
 const DAY_MS = 86_400_000;
-const SCREENSHOTS = '/tmp/patina-notes';
+/** PATINA_SHOTS=dir photographs the new dialogs and the overview's first week. */
+const SHOTS = process.env.PATINA_SHOTS;
 
 let patina: PatinaProcess;
 let browser: Browser;
@@ -37,21 +38,9 @@ function patFor(owner: Identity, name: string, expiresInDays: number): Promise<u
   });
 }
 
-async function exchangeStatus(clientId: string, clientSecret: string): Promise<number> {
-  const response = await fetch(`${patina.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-    }).toString(),
-  });
-  return response.status;
-}
-
 /** Screenshots in light and dark, 1280 and 360 px wide; the page is left as it was. */
 async function shoot(page: Page, name: string, dialog: Locator): Promise<void> {
+  if (!SHOTS) return;
   for (const [scheme, viewport] of [
     ['light', DESKTOP],
     ['dark', PHONE],
@@ -59,10 +48,10 @@ async function shoot(page: Page, name: string, dialog: Locator): Promise<void> {
     await page.emulateMedia({ colorScheme: scheme });
     await page.setViewportSize(viewport);
     await page.screenshot({
-      path: `${SCREENSHOTS}/onboarding-${name}-${scheme}-${viewport.width}.png`,
+      path: `${SHOTS}/onboarding-${name}-${scheme}-${viewport.width}.png`,
     });
     await dialog.screenshot({
-      path: `${SCREENSHOTS}/onboarding-${name}-${scheme}-${viewport.width}-dialog.png`,
+      path: `${SHOTS}/onboarding-${name}-${scheme}-${viewport.width}-dialog.png`,
     });
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -119,7 +108,7 @@ describe('Onboarding an identity with its first token', () => {
     await shoot(page, 'handover', shown);
 
     // The token is Dana's and works at the real token endpoint.
-    expect(await exchangeStatus(clientId, secret)).toBe(200);
+    expect(await patina.exchangeStatus(clientId, secret)).toBe(200);
     const pats = await patina.api<{ id: string; name: string; owner: { name: string } }[]>(
       'GET',
       '/patina/v1/personal-access-tokens?limit=250',
@@ -193,7 +182,7 @@ describe('Onboarding an identity with its first token', () => {
       .toBe("An identity with login 'taken' already exists");
     expect(await login.getAttribute('aria-invalid')).toBe('true');
     expect(await login.getAttribute('aria-describedby')).toBe('new-identity-login-error');
-    await page.screenshot({ path: `${SCREENSHOTS}/onboarding-field-error-light-1280.png` });
+    if (SHOTS) await page.screenshot({ path: `${SHOTS}/onboarding-field-error-light-1280.png` });
     // Changing another field leaves it; changing the login clears it.
     await form.getByLabel('Email').fill('second@example.com');
     expect(await error.count()).toBe(1);
@@ -285,9 +274,9 @@ describe('Counts are pluralised', () => {
         expect(bar.x).toBeGreaterThanOrEqual(yAxis.x + 8);
         expect(tick.x).toBeGreaterThan(yLabels);
         expect(Math.abs(tick.x + tick.width / 2 - (bar.x + bar.width / 2))).toBeLessThan(2);
-        await chart.screenshot({
-          path: `${SCREENSHOTS}/onboarding-overview-week-${scheme}-360.png`,
-        });
+        if (SHOTS) {
+          await chart.screenshot({ path: `${SHOTS}/onboarding-overview-week-${scheme}-360.png` });
+        }
       }
       await add('later', 20);
       const page = await (await newContext(browser)).newPage();

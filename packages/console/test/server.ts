@@ -81,6 +81,30 @@ export class PatinaProcess {
     return (JSON.parse(line ?? '{}') as { console?: string }).console ?? '';
   }
 
+  /**
+   * Trades a PAT's credentials at the real token endpoint (as `userAgent`, if given): the status
+   * says if they work.
+   */
+  async exchangeStatus(
+    clientId: string,
+    clientSecret: string,
+    userAgent?: string,
+  ): Promise<number> {
+    const response = await fetch(`${this.baseUrl}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(userAgent !== undefined && { 'user-agent': userAgent }),
+      },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+      }).toString(),
+    });
+    return response.status;
+  }
+
   /** The administrator's credentials, written on first start. */
   bootstrap(): Bootstrap {
     return JSON.parse(

@@ -47,23 +47,6 @@ function createPat(body: Record<string, unknown>): Promise<PatBody> {
   });
 }
 
-/** One exchange at the real token endpoint, as a script would make it. */
-async function exchange(clientId: string, clientSecret: string): Promise<number> {
-  const response = await fetch(`${patina.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'user-agent': USER_AGENT,
-    },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-    }).toString(),
-  });
-  return response.status;
-}
-
 /** The value shown beside a term of the detail view. */
 function fact(page: Page, term: string) {
   return page
@@ -88,12 +71,15 @@ describe('A token in detail', () => {
       allowedCidrs: ['127.0.0.0/8', '::1'],
       accessTokenValiditySeconds: 900,
     });
-    expect(await exchange(pat.id, pat.secret)).toBe(200);
+    expect(await patina.exchangeStatus(pat.id, pat.secret, USER_AGENT)).toBe(200);
     const context = await newContext(browser);
     const page = await context.newPage();
     await signInWithPat(page, patina.baseUrl, patina.bootstrap());
 
-    await page.getByRole('link', { name: 'deploy bot' }).click();
+    // The list shows the client ID on hover, and the name opens the token's page.
+    const link = page.getByRole('link', { name: 'deploy bot' });
+    expect(await link.getAttribute('title')).toBe(`Client ID ${pat.id}: open for details`);
+    await link.click();
     await page.getByRole('heading', { name: 'deploy bot', level: 1 }).waitFor();
     expect(page.url()).toBe(`${patina.baseUrl}/ui/tokens/${pat.id}`);
     expect(await fact(page, 'Client ID').getByRole('code').textContent()).toBe(pat.id);
@@ -139,8 +125,8 @@ describe('A token in detail', () => {
     expect(await graceEnd.textContent()).toMatch(/\(in (60|59) minutes\)$/);
     expect(await fact(page, 'Last rotated').textContent()).toContain('(just now)');
     // Both secrets work in the grace window.
-    expect(await exchange(pat.id, newSecret)).toBe(200);
-    expect(await exchange(pat.id, pat.secret)).toBe(200);
+    expect(await patina.exchangeStatus(pat.id, newSecret, USER_AGENT)).toBe(200);
+    expect(await patina.exchangeStatus(pat.id, pat.secret, USER_AGENT)).toBe(200);
 
     if (SHOTS) {
       for (const scheme of ['light', 'dark'] as const) {

@@ -17,20 +17,6 @@ afterAll(async () => {
   await patina?.stop();
 });
 
-/** Exchanges a PAT's credentials at the real token endpoint; the status says if they work. */
-async function exchangeStatus(clientId: string, clientSecret: string): Promise<number> {
-  const response = await fetch(`${patina.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-    }).toString(),
-  });
-  return response.status;
-}
-
 describe('My tokens, in a real browser', () => {
   it('signs in with the bootstrap PAT, and refuses a wrong secret with a message', async () => {
     const context = await newContext(browser);
@@ -79,7 +65,7 @@ describe('My tokens, in a real browser', () => {
     expect(secret).toMatch(/^[A-Za-z0-9_]{40,}$/);
     await shown.getByRole('button', { name: 'Copy secret' }).click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
-    expect(await exchangeStatus(clientId, secret)).toBe(200);
+    expect(await patina.exchangeStatus(clientId, secret)).toBe(200);
     await shown.getByRole('button', { name: 'I have stored the secret' }).click();
 
     // Listed: name and description, scope, never used, expiring in a week, and no secret.
@@ -126,8 +112,8 @@ describe('My tokens, in a real browser', () => {
     const rotated = page.getByRole('dialog', { name: 'Token rotated' });
     const newSecret = await rotated.getByLabel('Client secret').inputValue();
     expect(newSecret).not.toBe(secret);
-    expect(await exchangeStatus(clientId, newSecret)).toBe(200);
-    expect(await exchangeStatus(clientId, secret)).toBe(401);
+    expect(await patina.exchangeStatus(clientId, newSecret)).toBe(200);
+    expect(await patina.exchangeStatus(clientId, secret)).toBe(401);
     await rotated.getByRole('button', { name: 'I have stored the secret' }).click();
 
     // Delete, behind a dialog that says what breaks; Cancel first keeps it.
@@ -150,7 +136,7 @@ describe('My tokens, in a real browser', () => {
     await expect.poll(() => confirm.isVisible()).toBe(true);
     await confirm.getByRole('button', { name: 'Delete token' }).click();
     await expect.poll(() => row.count()).toBe(0);
-    expect(await exchangeStatus(clientId, newSecret)).toBe(401);
+    expect(await patina.exchangeStatus(clientId, newSecret)).toBe(401);
     await context.close();
   });
 

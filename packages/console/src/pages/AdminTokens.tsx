@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { messageOf, RIGHTS, type SessionInfo } from '../api.js';
-import { Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
+import { ConfirmActions, Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
 import { DAY, plural } from '../format.js';
 import { deletePat, listPats, matches, type Pat } from '../tokens.js';
 import { TokenTable } from './TokenTable.js';
@@ -230,24 +230,13 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
           {chosen.length > 8 && <li className="muted">and {chosen.length - 8} more</li>}
         </ul>
         <ErrorNote error={bulkDelete.error && messageOf(bulkDelete.error)} />
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => setConfirming(false)}
-            autoFocus
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button danger"
-            disabled={bulkDelete.isPending}
-            onClick={() => bulkDelete.mutate(chosen.map((p) => p.id))}
-          >
-            Delete {plural(chosen.length, 'token')}
-          </button>
-        </div>
+        <ConfirmActions
+          tone="danger"
+          onCancel={() => setConfirming(false)}
+          busy={bulkDelete.isPending}
+          onConfirm={() => bulkDelete.mutate(chosen.map((p) => p.id))}
+          label={<>Delete {plural(chosen.length, 'token')}</>}
+        />
       </Dialog>
     </>
   );

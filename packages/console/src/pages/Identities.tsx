@@ -2,7 +2,7 @@ import type { Identity, OffboardResponse } from '@patina/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
-import { Dialog, ErrorNote, PageHeader } from '../components.js';
+import { ConfirmActions, Dialog, ErrorNote, PageHeader } from '../components.js';
 import { plural, relativeTime } from '../format.js';
 import type { NewPat } from '../tokens.js';
 import { FirstTokenHandover, NewIdentityForm, type Onboarded } from './NewIdentity.js';
@@ -251,24 +251,13 @@ export function Identities({ info }: { info: SessionInfo }) {
               ))}
             </ul>
             <ErrorNote error={confirmOffboard.error && messageOf(confirmOffboard.error)} />
-            <div className="dialog-actions">
-              <button
-                type="button"
-                className="button secondary"
-                onClick={() => setLeaving(null)}
-                autoFocus
-              >
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button danger"
-                disabled={confirmOffboard.isPending}
-                onClick={() => confirmOffboard.mutate(leaving.identity.id)}
-              >
-                Offboard
-              </button>
-            </div>
+            <ConfirmActions
+              tone="danger"
+              onCancel={() => setLeaving(null)}
+              busy={confirmOffboard.isPending}
+              onConfirm={() => confirmOffboard.mutate(leaving.identity.id)}
+              label="Offboard"
+            />
           </>
         )}
       </Dialog>

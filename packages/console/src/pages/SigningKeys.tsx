@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
-import { Dialog, ErrorNote, PageHeader } from '../components.js';
+import { ConfirmActions, Dialog, ErrorNote, PageHeader } from '../components.js';
 import { dateTime, relativeTime } from '../format.js';
 
 const STATUS_TEXT: Record<string, string> = {
@@ -80,24 +80,13 @@ export function SigningKeys({ info }: { info: SessionInfo }) {
           the tokens it signed until they expire, so nothing breaks.
         </p>
         <ErrorNote error={rotate.error && messageOf(rotate.error)} />
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => setConfirming(false)}
-            autoFocus
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button primary"
-            disabled={rotate.isPending}
-            onClick={() => rotate.mutate()}
-          >
-            Rotate key
-          </button>
-        </div>
+        <ConfirmActions
+          tone="primary"
+          onCancel={() => setConfirming(false)}
+          busy={rotate.isPending}
+          onConfirm={() => rotate.mutate()}
+          label="Rotate key"
+        />
       </Dialog>
     </>
   );

@@ -2,7 +2,7 @@ import { SSF_DELIVERY_PUSH, type Identity, type SsfStream } from '@patina/contra
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { patina, RIGHTS, type SessionInfo } from '../api.js';
-import { Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
+import { ConfirmActions, Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
 import { dateTime, relativeTime } from '../format.js';
 
 const STATUS_BADGE: Record<SsfStream['status'], string> = {
@@ -186,24 +186,13 @@ export function Streams({ info }: { info: SessionInfo }) {
           </div>
         )}
         <ErrorNote error={remove.error} />
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => setDeleting(null)}
-            autoFocus
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button danger"
-            disabled={remove.isPending}
-            onClick={() => deleting && remove.mutate(deleting)}
-          >
-            Delete stream
-          </button>
-        </div>
+        <ConfirmActions
+          tone="danger"
+          onCancel={() => setDeleting(null)}
+          busy={remove.isPending}
+          onConfirm={() => deleting && remove.mutate(deleting)}
+          label="Delete stream"
+        />
       </Dialog>
     </>
   );

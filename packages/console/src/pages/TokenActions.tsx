@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import type { SessionInfo } from '../api.js';
-import { Dialog, ErrorNote } from '../components.js';
+import { ConfirmActions, Dialog, ErrorNote } from '../components.js';
 import { date } from '../format.js';
 import { cidrEntries } from '../cidr.js';
 import { deletePat, maxExpiry, rotatePat, updatePat, type NewPat, type Pat } from '../tokens.js';
@@ -100,24 +100,13 @@ export function useTokenActions(props: {
           access tokens stop working on Patina’s API at once. This cannot be undone.
         </p>
         <ErrorNote error={remove.error} />
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => setDeleting(null)}
-            autoFocus
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button danger"
-            disabled={remove.isPending}
-            onClick={() => deleting && remove.mutate(deleting.id)}
-          >
-            Delete token
-          </button>
-        </div>
+        <ConfirmActions
+          tone="danger"
+          onCancel={() => setDeleting(null)}
+          busy={remove.isPending}
+          onConfirm={() => deleting && remove.mutate(deleting.id)}
+          label="Delete token"
+        />
       </Dialog>
 
       <Dialog

@@ -99,7 +99,12 @@ export function TokenTable(props: {
               )}
               <td data-label="Name">
                 <div className="name">
-                  <Link to={`/tokens/${encodeURIComponent(pat.id)}`}>{pat.name}</Link>
+                  <Link
+                    to={`/tokens/${encodeURIComponent(pat.id)}`}
+                    title={`Client ID ${pat.id}: open for details`}
+                  >
+                    {pat.name}
+                  </Link>
                 </div>
                 {pat.description && <div className="muted small">{pat.description}</div>}
                 {pat.managed && <span className="tag">Managed</span>}

@@ -2,7 +2,7 @@ import type { CreateWebhookResponse, Webhook, WebhookMergePatch } from '@patina/
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { patina, RIGHTS, type SessionInfo } from '../api.js';
-import { Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
+import { ConfirmActions, Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
 import { dateTime, relativeTime } from '../format.js';
 import { Deliveries, TestDelivery } from './WebhookDeliveries.js';
 import { createRequest, WebhookForm, type WebhookFields } from './WebhookForm.js';
@@ -268,24 +268,13 @@ export function Webhooks({ info }: { info: SessionInfo }) {
           dropping events; after that only the new one verifies.
         </p>
         <ErrorNote error={rotate.error} />
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => setRotating(null)}
-            autoFocus
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button primary"
-            disabled={rotate.isPending}
-            onClick={() => rotating && rotate.mutate(rotating)}
-          >
-            Rotate secret
-          </button>
-        </div>
+        <ConfirmActions
+          tone="primary"
+          onCancel={() => setRotating(null)}
+          busy={rotate.isPending}
+          onConfirm={() => rotating && rotate.mutate(rotating)}
+          label="Rotate secret"
+        />
       </Dialog>
       <Dialog open={testing !== null} title="Test delivery" onClose={() => setTesting(null)} wide>
         {testing && <TestDelivery hook={testing.hook} deliveryId={testing.deliveryId} />}
@@ -312,24 +301,13 @@ export function Webhooks({ info }: { info: SessionInfo }) {
           </div>
         )}
         <ErrorNote error={reenabling ? toggle.error : null} />
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => setReenabling(null)}
-            autoFocus
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button primary"
-            disabled={toggle.isPending}
-            onClick={() => reenabling && toggle.mutate(reenabling)}
-          >
-            Re-enable webhook
-          </button>
-        </div>
+        <ConfirmActions
+          tone="primary"
+          onCancel={() => setReenabling(null)}
+          busy={toggle.isPending}
+          onConfirm={() => reenabling && toggle.mutate(reenabling)}
+          label="Re-enable webhook"
+        />
       </Dialog>
       <Dialog open={watching !== null} title="Deliveries" onClose={() => setWatching(null)} wide>
         {watching && <Deliveries hook={watching} />}
@@ -349,24 +327,13 @@ export function Webhooks({ info }: { info: SessionInfo }) {
           to it are dropped.
         </p>
         <ErrorNote error={remove.error} />
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button secondary"
-            onClick={() => setDeleting(null)}
-            autoFocus
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button danger"
-            disabled={remove.isPending}
-            onClick={() => deleting && remove.mutate(deleting)}
-          >
-            Delete webhook
-          </button>
-        </div>
+        <ConfirmActions
+          tone="danger"
+          onCancel={() => setDeleting(null)}
+          busy={remove.isPending}
+          onConfirm={() => deleting && remove.mutate(deleting)}
+          label="Delete webhook"
+        />
       </Dialog>
     </>
   );

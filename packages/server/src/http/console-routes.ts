@@ -274,9 +274,7 @@ function registerAuthRoutes(ui: FastifyInstance, deps: ConsoleRouteDeps): void {
     }
     await deps.signInLimit.recordSignIn(address);
     setSessionCookie(reply, signedIn);
-    return describe(reply, signedIn.session, (r) =>
-      refuse(r, 401, 'EXPIRED', refusalText.EXPIRED),
-    );
+    return describe(reply, signedIn.session, (r) => refuse(r, 401, 'EXPIRED', refusalText.EXPIRED));
   });
 
   ui.post('/auth/sign-out', { schema: { hide: true } }, async (request, reply) => {

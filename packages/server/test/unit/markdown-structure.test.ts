@@ -21,7 +21,7 @@ function allTokens(tokens: Token[]): Token[] {
   return tokens.flatMap((token) => {
     const children = 'tokens' in token && Array.isArray(token.tokens) ? token.tokens : [];
     const items = token.type === 'list' ? (token as Tokens.List).items : [];
-    return [token, ...allTokens(children as Token[]), ...allTokens(items)];
+    return [token, ...allTokens(children), ...allTokens(items)];
   });
 }
 
