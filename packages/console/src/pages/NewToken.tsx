@@ -3,7 +3,7 @@ import { messageOf, type SessionInfo } from '../api.js';
 import { cidrEntries } from '../cidr.js';
 import { date, DAY } from '../format.js';
 import { createPat, maxExpiry, type NewPat } from '../tokens.js';
-import { CidrField, cidrsValid, ScopeChecklist } from './TokenFields.js';
+import { CidrField, cidrsValid, ScopeFieldset } from './TokenFields.js';
 
 const PRESETS = [7, 30, 90] as const;
 type Lifetime = `${(typeof PRESETS)[number]}` | 'custom' | 'never';
@@ -102,7 +102,7 @@ export function NewTokenForm(props: {
           placeholder="What uses this token"
         />
       </label>
-      <ScopeChecklist scopes={scopes} chosen={chosen} onChange={setChosen} />
+      <ScopeFieldset scopes={scopes} chosen={chosen} onChange={setChosen} />
       <fieldset>
         <legend>Expires</legend>
         <div className="segmented">

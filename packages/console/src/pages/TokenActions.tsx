@@ -5,7 +5,7 @@ import { ConfirmActions, Dialog, ErrorNote } from '../components.js';
 import { date } from '../format.js';
 import { cidrEntries } from '../cidr.js';
 import { deletePat, maxExpiry, rotatePat, updatePat, type NewPat, type Pat } from '../tokens.js';
-import { CidrField, cidrsValid, ScopeChecklist } from './TokenFields.js';
+import { CidrField, cidrsValid, ScopeFieldset } from './TokenFields.js';
 import { SecretShown } from './SecretShown.js';
 
 const GRACE = [
@@ -226,7 +226,7 @@ function EditTokenForm(props: {
           defaultValue={props.pat.description}
         />
       </label>
-      <ScopeChecklist scopes={info.scopes} chosen={chosen} onChange={setChosen} />
+      <ScopeFieldset scopes={info.scopes} chosen={chosen} onChange={setChosen} />
       <fieldset>
         <legend>Expires</legend>
         {!never && (

@@ -1,36 +1,13 @@
 import { useId } from 'react';
-import type { ScopeEntry } from '../api.js';
 import { cidrEntries, cidrListProblem } from '../cidr.js';
+import { ScopeChecklist } from '../components.js';
 
-/** The scopes of the catalogue, each a checkbox with what it allows. */
-export function ScopeChecklist(props: {
-  scopes: ScopeEntry[];
-  chosen: ReadonlySet<string>;
-  onChange: (chosen: Set<string>) => void;
-}) {
+/** The scopes of the catalogue, each a checkbox with what it allows, as a "Scopes" group. */
+export function ScopeFieldset(props: Parameters<typeof ScopeChecklist>[0]) {
   return (
     <fieldset>
       <legend>Scopes</legend>
-      <div className="scope-list">
-        {props.scopes.map((scope) => (
-          <label key={scope.name} className="check-row">
-            <input
-              type="checkbox"
-              checked={props.chosen.has(scope.name)}
-              onChange={(e) => {
-                const next = new Set(props.chosen);
-                if (e.target.checked) next.add(scope.name);
-                else next.delete(scope.name);
-                props.onChange(next);
-              }}
-            />
-            <span>
-              <code>{scope.name}</code>
-              {scope.description && <span className="muted small block">{scope.description}</span>}
-            </span>
-          </label>
-        ))}
-      </div>
+      <ScopeChecklist {...props} />
     </fieldset>
   );
 }
