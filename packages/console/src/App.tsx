@@ -11,6 +11,7 @@ import { SigningKeys } from './pages/SigningKeys.js';
 import { Streams } from './pages/Streams.js';
 import { TokenDetail } from './pages/TokenDetail.js';
 import { Webhooks } from './pages/Webhooks.js';
+import { NoticeProvider } from './components.js';
 
 // The charts library is loaded only by administrators who open the overview.
 const Overview = lazy(() => import('./pages/Overview.js').then((m) => ({ default: m.Overview })));
@@ -45,74 +46,76 @@ function Shell({ info }: { info: SessionInfo }) {
   const navigate = useNavigate();
   const admin = info.rights.includes(RIGHTS.allRead);
   return (
-    <div className="shell">
-      <a className="skip" href="#main">
-        Skip to content
-      </a>
-      <header className="topbar">
-        <span className="brand" aria-label="Patina">
-          <span className="logo" aria-hidden="true">
-            P
+    <NoticeProvider>
+      <div className="shell">
+        <a className="skip" href="#main">
+          Skip to content
+        </a>
+        <header className="topbar">
+          <span className="brand" aria-label="Patina">
+            <span className="logo" aria-hidden="true">
+              P
+            </span>
+            Patina
           </span>
-          Patina
-        </span>
-        <nav aria-label="Main">
-          <NavLink to="/tokens">My tokens</NavLink>
-          {admin && (
-            <>
-              <NavLink to="/admin/overview">Overview</NavLink>
-              <NavLink to="/admin/tokens">All tokens</NavLink>
-              <NavLink to="/admin/identities">Identities</NavLink>
-              <NavLink to="/admin/audit">Audit log</NavLink>
-              <NavLink to="/admin/webhooks">Webhooks</NavLink>
-              <NavLink to="/admin/streams">Streams</NavLink>
-              <NavLink to="/admin/keys">Signing keys</NavLink>
-            </>
-          )}
-        </nav>
-        <div className="who">
-          <span title={info.identity.login}>{info.identity.name}</span>
-          <button
-            type="button"
-            className="button secondary small"
-            onClick={() => {
-              void signOut().then(async () => {
-                // Nothing of this identity's stays in memory for the next one to see.
-                queries.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
-                await queries.resetQueries({ queryKey: ['session'] });
-                await navigate('/sign-in');
-              });
-            }}
-          >
-            Sign out
-          </button>
-        </div>
-      </header>
-      <main id="main" tabIndex={-1}>
-        <Routes>
-          <Route path="/tokens" element={<MyTokens info={info} />} />
-          <Route path="/tokens/:id" element={<TokenDetail info={info} />} />
-          {admin && (
-            <>
-              <Route
-                path="/admin/overview"
-                element={
-                  <Suspense fallback={<p className="loading">Loading…</p>}>
-                    <Overview />
-                  </Suspense>
-                }
-              />
-              <Route path="/admin/tokens" element={<AdminTokens info={info} />} />
-              <Route path="/admin/identities" element={<Identities info={info} />} />
-              <Route path="/admin/audit" element={<AuditLog />} />
-              <Route path="/admin/webhooks" element={<Webhooks info={info} />} />
-              <Route path="/admin/streams" element={<Streams info={info} />} />
-              <Route path="/admin/keys" element={<SigningKeys info={info} />} />
-            </>
-          )}
-          <Route path="*" element={<Navigate to="/tokens" replace />} />
-        </Routes>
-      </main>
-    </div>
+          <nav aria-label="Main">
+            <NavLink to="/tokens">My tokens</NavLink>
+            {admin && (
+              <>
+                <NavLink to="/admin/overview">Overview</NavLink>
+                <NavLink to="/admin/tokens">All tokens</NavLink>
+                <NavLink to="/admin/identities">Identities</NavLink>
+                <NavLink to="/admin/audit">Audit log</NavLink>
+                <NavLink to="/admin/webhooks">Webhooks</NavLink>
+                <NavLink to="/admin/streams">Streams</NavLink>
+                <NavLink to="/admin/keys">Signing keys</NavLink>
+              </>
+            )}
+          </nav>
+          <div className="who">
+            <span title={info.identity.login}>{info.identity.name}</span>
+            <button
+              type="button"
+              className="button secondary small"
+              onClick={() => {
+                void signOut().then(async () => {
+                  // Nothing of this identity's stays in memory for the next one to see.
+                  queries.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
+                  await queries.resetQueries({ queryKey: ['session'] });
+                  await navigate('/sign-in');
+                });
+              }}
+            >
+              Sign out
+            </button>
+          </div>
+        </header>
+        <main id="main" tabIndex={-1}>
+          <Routes>
+            <Route path="/tokens" element={<MyTokens info={info} />} />
+            <Route path="/tokens/:id" element={<TokenDetail info={info} />} />
+            {admin && (
+              <>
+                <Route
+                  path="/admin/overview"
+                  element={
+                    <Suspense fallback={<p className="loading">Loading…</p>}>
+                      <Overview />
+                    </Suspense>
+                  }
+                />
+                <Route path="/admin/tokens" element={<AdminTokens info={info} />} />
+                <Route path="/admin/identities" element={<Identities info={info} />} />
+                <Route path="/admin/audit" element={<AuditLog />} />
+                <Route path="/admin/webhooks" element={<Webhooks info={info} />} />
+                <Route path="/admin/streams" element={<Streams info={info} />} />
+                <Route path="/admin/keys" element={<SigningKeys info={info} />} />
+              </>
+            )}
+            <Route path="*" element={<Navigate to="/tokens" replace />} />
+          </Routes>
+        </main>
+      </div>
+    </NoticeProvider>
   );
 }

@@ -1,6 +1,52 @@
-import { useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useId,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import { flushSync } from 'react-dom';
 import { messageOf } from './api.js';
+
+const NOTICE_MS = 8000;
+const NoticeContext = createContext<(text: string) => void>(() => undefined);
+
+/**
+ * Says in a line what was just done ("Deleted “ci”."), after an action whose result is otherwise
+ * only an absence: a live region, so screen readers read it too, that clears itself.
+ */
+export function NoticeProvider({ children }: { children: ReactNode }) {
+  const [text, setText] = useState<string | null>(null);
+  const timer = useRef<number | undefined>(undefined);
+  const announce = useCallback((next: string) => {
+    setText(next);
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => setText(null), NOTICE_MS);
+  }, []);
+  return (
+    <NoticeContext.Provider value={announce}>
+      {children}
+      <div className="notice" role="status" aria-live="polite">
+        {text && (
+          <p>
+            {text}
+            <button type="button" className="button secondary small" onClick={() => setText(null)}>
+              Dismiss
+            </button>
+          </p>
+        )}
+      </div>
+    </NoticeContext.Provider>
+  );
+}
+
+/** The function that shows a notice (see NoticeProvider). */
+export function useNotice(): (text: string) => void {
+  return useContext(NoticeContext);
+}
 
 /**
  * A confirmation dialog's buttons: Cancel, focused first (the safe choice under Enter), and the

@@ -114,6 +114,9 @@ describe('Administration, in a real browser', () => {
     ]);
     await confirm.getByRole('button', { name: 'Delete 2 tokens' }).click();
     await expect.poll(names).toEqual([]);
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Deleted' }).textContent())
+      .toBe('Deleted 2 tokens.Dismiss');
     expect(await livePatNames(bob)).toEqual(['busy service', 'nightly export']);
     expect(await livePatNames(carol)).toEqual([]);
   });

@@ -112,6 +112,9 @@ describe('My tokens, in a real browser', () => {
     const rotated = page.getByRole('dialog', { name: 'Token rotated' });
     const newSecret = await rotated.getByLabel('Client secret').inputValue();
     expect(newSecret).not.toBe(secret);
+    expect(await page.getByRole('status').filter({ hasText: 'Rotated' }).textContent()).toBe(
+      'Rotated “deploy bot”: store the new secret shown now.Dismiss',
+    );
     expect(await patina.exchangeStatus(clientId, newSecret)).toBe(200);
     expect(await patina.exchangeStatus(clientId, secret)).toBe(401);
     await rotated.getByRole('button', { name: 'I have stored the secret' }).click();
@@ -136,6 +139,10 @@ describe('My tokens, in a real browser', () => {
     await expect.poll(() => confirm.isVisible()).toBe(true);
     await confirm.getByRole('button', { name: 'Delete token' }).click();
     await expect.poll(() => row.count()).toBe(0);
+    // What happened is said, since the result is only an absence.
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Deleted' }).textContent())
+      .toBe('Deleted “deploy bot”: it can no longer be used.Dismiss');
     expect(await patina.exchangeStatus(clientId, newSecret)).toBe(401);
     await context.close();
   });

@@ -1,7 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { messageOf, RIGHTS, type SessionInfo } from '../api.js';
-import { ConfirmActions, Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
+import {
+  ConfirmActions,
+  Dialog,
+  EmptyState,
+  ErrorNote,
+  PageHeader,
+  useNotice,
+} from '../components.js';
 import { DAY, plural } from '../format.js';
 import { deletePat, listPats, matches, type Pat } from '../tokens.js';
 import { TokenTable } from './TokenTable.js';
@@ -50,6 +57,7 @@ function applies(pat: Pat, f: Filters, nowMs: number): boolean {
 /** Every token across owners: the stale-token view an administrator cleans up from. */
 export function AdminTokens({ info }: { info: SessionInfo }) {
   const queries = useQueryClient();
+  const announce = useNotice();
   const pats = useQuery({ queryKey: ['pats', 'all'], queryFn: () => listPats() });
   const [filters, setFilters] = useState<Filters>(NONE);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -84,7 +92,10 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
       setSelected(new Set());
       await queries.invalidateQueries({ queryKey: ['pats'] });
     },
-    onSuccess: () => setConfirming(false),
+    onSuccess: (_, ids) => {
+      setConfirming(false);
+      announce(`Deleted ${plural(ids.length, 'token')}.`);
+    },
   });
 
   const set = (patch: Partial<Filters>) => {

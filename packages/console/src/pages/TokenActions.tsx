@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import type { SessionInfo } from '../api.js';
-import { ConfirmActions, Dialog, ErrorNote } from '../components.js';
+import { ConfirmActions, Dialog, ErrorNote, useNotice } from '../components.js';
 import { date } from '../format.js';
 import { cidrEntries } from '../cidr.js';
 import { deletePat, maxExpiry, rotatePat, updatePat, type NewPat, type Pat } from '../tokens.js';
@@ -36,10 +36,12 @@ export function useTokenActions(props: {
   const [grace, setGrace] = useState(0);
   const [editing, setEditing] = useState<Pat | null>(null);
   const refresh = () => queries.invalidateQueries({ queryKey: ['pats'] });
+  const announce = useNotice();
 
   const remove = useMutation({
     mutationFn: (id: string) => deletePat(id),
     onSuccess: async () => {
+      announce(`Deleted “${deleting?.name ?? ''}”: it can no longer be used.`);
       setDeleting(null);
       props.onDeleted?.();
       await refresh();
@@ -48,6 +50,7 @@ export function useTokenActions(props: {
   const rotate = useMutation({
     mutationFn: (input: { id: string; grace: number }) => rotatePat(input.id, input.grace),
     onSuccess: async (pat) => {
+      announce(`Rotated “${pat.name}”: store the new secret shown now.`);
       setRotating(null);
       setSecret({ pat, title: 'Token rotated' });
       await refresh();
