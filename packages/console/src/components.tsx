@@ -204,26 +204,47 @@ export function ScopeChecklist(props: {
 }) {
   return (
     <div className="scope-list">
-      {props.scopes.map((scope) => (
-        <label key={scope.name} className="check-row">
-          <input
-            type="checkbox"
-            checked={props.chosen.has(scope.name)}
-            onChange={(e) => {
-              const next = new Set(props.chosen);
-              if (e.target.checked) next.add(scope.name);
-              else next.delete(scope.name);
-              props.onChange(next);
-            }}
-          />
-          <span>
-            <code>{scope.name}</code>
-            {scope.description && <span className="muted small block">{scope.description}</span>}
-          </span>
-        </label>
-      ))}
+      <CheckboxSet
+        options={props.scopes.map((scope) => ({
+          value: scope.name,
+          label: (
+            <span>
+              <code>{scope.name}</code>
+              {scope.description && <span className="muted small block">{scope.description}</span>}
+            </span>
+          ),
+        }))}
+        chosen={props.chosen}
+        onChange={props.onChange}
+      />
     </div>
   );
+}
+
+/** `chosen` with `value` added (`on`) or taken out. */
+export function toggled<T extends string>(chosen: ReadonlySet<T>, value: T, on: boolean): Set<T> {
+  const next = new Set(chosen);
+  if (on) next.add(value);
+  else next.delete(value);
+  return next;
+}
+
+/** A checkbox row for each option; the set of values ticked is the state. */
+export function CheckboxSet<T extends string>(props: {
+  options: { value: T; label: ReactNode }[];
+  chosen: ReadonlySet<T>;
+  onChange: (chosen: Set<T>) => void;
+}) {
+  return props.options.map((option) => (
+    <label key={option.value} className="check-row">
+      <input
+        type="checkbox"
+        checked={props.chosen.has(option.value)}
+        onChange={(e) => props.onChange(toggled(props.chosen, option.value, e.target.checked))}
+      />
+      {option.label}
+    </label>
+  ));
 }
 
 export function PageHeader(props: { title: string; description?: string; actions?: ReactNode }) {

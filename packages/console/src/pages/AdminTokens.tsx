@@ -8,6 +8,7 @@ import {
   ErrorNote,
   PageHeader,
   useNotice,
+  toggled,
 } from '../components.js';
 import { DAY, plural } from '../format.js';
 import { deletePat, listPats, matches, type Pat } from '../tokens.js';
@@ -212,12 +213,7 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
           showOwner
           {...(canManage && {
             selected,
-            onSelect: (id: string, on: boolean) => {
-              const next = new Set(selected);
-              if (on) next.add(id);
-              else next.delete(id);
-              setSelected(next);
-            },
+            onSelect: (id: string, on: boolean) => setSelected(toggled(selected, id, on)),
             onSelectAll: (on: boolean) =>
               setSelected(on ? new Set(shown.map((p) => p.id)) : new Set()),
           })}

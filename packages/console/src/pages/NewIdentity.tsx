@@ -1,7 +1,7 @@
 import { ALL_SCOPES, type Identity } from '@patina/contract';
 import { useState, type FormEvent } from 'react';
 import { messageOf, patina, RIGHTS, type ScopeEntry, type SessionInfo } from '../api.js';
-import { FieldError, fieldErrorProps, ScopeChecklist } from '../components.js';
+import { FieldError, fieldErrorProps, ScopeChecklist, CheckboxSet } from '../components.js';
 import { date, DAY, plural } from '../format.js';
 import type { NewPat } from '../tokens.js';
 import { SecretShown } from './SecretShown.js';
@@ -163,21 +163,11 @@ export function NewIdentityForm(props: {
       <FieldError id="new-identity-email-error" text={fieldErrors.email} />
       <fieldset disabled={locked}>
         <legend>Roles</legend>
-        {info.roles.map((role) => (
-          <label key={role} className="check-row">
-            <input
-              type="checkbox"
-              checked={roles.has(role)}
-              onChange={(e) => {
-                const next = new Set(roles);
-                if (e.target.checked) next.add(role);
-                else next.delete(role);
-                setRoles(next);
-              }}
-            />
-            <span>{role}</span>
-          </label>
-        ))}
+        <CheckboxSet
+          options={info.roles.map((role) => ({ value: role, label: <span>{role}</span> }))}
+          chosen={roles}
+          onChange={setRoles}
+        />
       </fieldset>
       <label className="check-row">
         <input

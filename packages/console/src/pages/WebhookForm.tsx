@@ -6,6 +6,7 @@ import {
 } from '@patina/contract';
 import { useState, type FormEvent } from 'react';
 import { messageOf } from '../api.js';
+import { CheckboxSet } from '../components.js';
 
 /** What the form asks for: a new endpoint's fields, or an existing one's to change. */
 export interface WebhookFields {
@@ -80,21 +81,14 @@ export function WebhookForm(props: {
       <fieldset>
         <legend>Events</legend>
         <div className="scope-list">
-          {WEBHOOK_EVENT_TYPES.map((type) => (
-            <label key={type} className="check-row">
-              <input
-                type="checkbox"
-                checked={events.has(type)}
-                onChange={(e) => {
-                  const next = new Set(events);
-                  if (e.target.checked) next.add(type);
-                  else next.delete(type);
-                  setEvents(next);
-                }}
-              />
-              <code>{type}</code>
-            </label>
-          ))}
+          <CheckboxSet
+            options={WEBHOOK_EVENT_TYPES.map((type) => ({
+              value: type,
+              label: <code>{type}</code>,
+            }))}
+            chosen={events}
+            onChange={setEvents}
+          />
         </div>
       </fieldset>
       {error && (
