@@ -79,23 +79,6 @@ export async function updatePat(
   })) as Pat;
 }
 
-/**
- * The latest expiry the server accepts for a PAT made at `from`: calendar months in UTC, clamped
- * to the month's last day (Aug 31 + 6 months = Feb 28/29), as the server's addMonthsUtc counts.
- * `policy.rules` may shorten it for some scopes; the session does not say, the server does.
- */
-export function maxExpiry(from: Date, months: number): Date {
-  const result = new Date(from.getTime());
-  const day = result.getUTCDate();
-  result.setUTCDate(1);
-  result.setUTCMonth(result.getUTCMonth() + months);
-  const lastDay = new Date(
-    Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0),
-  ).getUTCDate();
-  result.setUTCDate(Math.min(day, lastDay));
-  return result;
-}
-
 export async function rotatePat(id: string, gracePeriodSeconds: number): Promise<NewPat> {
   return (await patina.patinaPats.rotate(id, { gracePeriodSeconds })) as NewPat;
 }

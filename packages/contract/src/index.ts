@@ -21,3 +21,4 @@ export * from './free-text.js';
 export * from './webhooks.js';
 export * from './ssf.js';
 export { SHARED_SCHEMAS } from './shared-schemas.js';
+export * from './calendar.js';

@@ -1,8 +1,9 @@
+import { addMonthsUtc } from '@patina/contract';
 import { useState, type FormEvent } from 'react';
 import { messageOf, type SessionInfo } from '../api.js';
 import { cidrEntries } from '../cidr.js';
 import { date, DAY } from '../format.js';
-import { createPat, maxExpiry, type NewPat } from '../tokens.js';
+import { createPat, type NewPat } from '../tokens.js';
 import { CidrField, cidrsValid, ScopeFieldset } from './TokenFields.js';
 
 const PRESETS = [7, 30, 90] as const;
@@ -23,7 +24,7 @@ export function NewTokenForm(props: {
   const { policy, scopes } = props.info;
   // The server measures the limit from the moment it makes the PAT, a little after this one:
   // anything up to this instant is inside it.
-  const [latestMs] = useState(() => maxExpiry(new Date(), policy.maxLifetimeMonths).getTime());
+  const [latestMs] = useState(() => addMonthsUtc(new Date(), policy.maxLifetimeMonths).getTime());
   const maxDays = (latestMs - Date.now()) / DAY;
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');

@@ -1,10 +1,11 @@
+import { addMonthsUtc } from '@patina/contract';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import type { SessionInfo } from '../api.js';
 import { ConfirmActions, Dialog, ErrorNote, useNotice } from '../components.js';
 import { date } from '../format.js';
 import { cidrEntries } from '../cidr.js';
-import { deletePat, maxExpiry, rotatePat, updatePat, type NewPat, type Pat } from '../tokens.js';
+import { deletePat, rotatePat, updatePat, type NewPat, type Pat } from '../tokens.js';
 import { CidrField, cidrsValid, ScopeFieldset } from './TokenFields.js';
 import { SecretShown } from './SecretShown.js';
 
@@ -186,7 +187,7 @@ function EditTokenForm(props: {
   const expiresOn = pat.expirationDate?.slice(0, 10) ?? '';
   const [expiry, setExpiry] = useState(expiresOn);
   const [never, setNever] = useState(pat.expirationDate === null);
-  const latestMs = maxExpiry(new Date(pat.created), info.policy.maxLifetimeMonths).getTime();
+  const latestMs = addMonthsUtc(new Date(pat.created), info.policy.maxLifetimeMonths).getTime();
   const latest = new Date(latestMs).toISOString().slice(0, 10);
   const today = new Date().toISOString().slice(0, 10);
   const edit = useMutation({

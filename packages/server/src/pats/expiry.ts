@@ -1,4 +1,4 @@
-import { type ExpiryRule } from '@patina/contract';
+import { type ExpiryRule, addMonthsUtc } from '@patina/contract';
 import { illegalValue, PatinaError } from '../core/errors.js';
 import type { Policy } from '../config/schema.js';
 import type { RuleBounds } from './policy-rules.js';
@@ -90,19 +90,6 @@ export function resolveExpiry(request: ExpiryRequest): ResolvedExpiry {
 
 function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-
-/** Calendar months in UTC, clamped to the month's last day (Aug 31 + 6 months = Feb 28/29). */
-export function addMonthsUtc(date: Date, months: number): Date {
-  const result = new Date(date.getTime());
-  const day = result.getUTCDate();
-  result.setUTCDate(1);
-  result.setUTCMonth(result.getUTCMonth() + months);
-  const lastDay = new Date(
-    Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0),
-  ).getUTCDate();
-  result.setUTCDate(Math.min(day, lastDay));
-  return result;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PatinaError } from '../../src/core/errors.js';
-import { addMonthsUtc, resolveExpiry, type ExpiryRequest } from '../../src/pats/expiry.js';
+import { addMonthsUtc } from '@patina/contract';
+import { resolveExpiry, type ExpiryRequest } from '../../src/pats/expiry.js';
 import { MAX_EXPIRY, NEVER_EXPIRING_REFUSED, START } from '../helpers.js';
 
 /** The start clock of the HTTP tests, so that MAX_EXPIRY is NOW + 6 calendar months. */
