@@ -16,8 +16,8 @@ interface Open {
 }
 
 /**
- * Repeated identical failures share one audit row per minute (docs/decisions.md, "Repeated
- * failures in the audit log"): the first failure of a client id from an address in a minute is
+ * Repeated identical failures share one audit row per minute (docs/decisions.md, "The audit
+ * trail is bounded by the throttle, and repeats share a row"): the first failure of a client id from an address in a minute is
  * written at once, as itself; the same failure again in that minute only counts, and the row's
  * `details.count` is brought up to date every few seconds, when the minute is over, and on
  * shutdown. A flood of failures therefore writes a row per client id, address and minute instead

@@ -1,13 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Comments cite RFC sections, SailPoint's documented rules or a file in docs/. A citation of
- * docs/rules.md names one of its sections (`docs/rules.md, "Expiry"`), so renaming a section
- * without its citations fails here; a specification that is not in the repository, or an issue
- * number, is never cited.
+ * Comments cite RFC sections, SailPoint's documented rules or a page in docs/. A cited page
+ * exists, and a citation naming sections (`docs/rules.md, "Expiry"`, `docs/decisions.md,
+ * "Secrets"`) names sections that page has, so renaming or removing one without its citations
+ * fails here; a specification that is not in the repository, or an issue number, is never cited.
  */
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SOURCES = ['packages', 'tools'];
@@ -24,15 +24,27 @@ function files(dir: string, pattern: RegExp): string[] {
   return found;
 }
 
-/** The `## ` and `### ` headings of a Markdown page. */
+/**
+ * What a citation may name in a Markdown page: its `## ` and `### ` headings, and the bold lead
+ * of a list entry (`- **Secrets** are …`, `- **The console calls the API through its session.**`),
+ * as docs/decisions.md is a list of such entries under a few headings.
+ */
 function sections(markdown: string): string[] {
-  return [...markdown.matchAll(/^#{2,3} (.+)$/gm)].map((match) => match[1]!.trim());
+  const headings = [...markdown.matchAll(/^#{2,3} (.+)$/gm)].map((match) => match[1]!.trim());
+  const leads = [...markdown.matchAll(/^- \*\*(.+?)\.?\*\*/gm)].map((match) => match[1]!.trim());
+  return [...headings, ...leads];
+}
+
+/** The docs pages a text cites (`docs/rules.md`), each once. */
+function citedPages(text: string): string[] {
+  return [...new Set([...text.matchAll(/docs\/[\w-]+\.md/g)].map((match) => match[0]))];
 }
 
 /** The section names a text cites as `docs/rules.md, "A", "B"` (a comment may wrap mid-name). */
-function citedSections(text: string): string[] {
+function citedSections(text: string, page = 'docs/rules.md'): string[] {
   const flat = text.replace(/\n\s*(\*|\/\/)\s*/g, ' ');
-  return [...flat.matchAll(/docs\/rules\.md,((?:\s*"[^"]+",?)+)/g)].flatMap((match) =>
+  const citation = new RegExp(`${page.replace(/[.]/g, '\\.')},((?:\\s*"[^"]+",?)+)`, 'g');
+  return [...flat.matchAll(citation)].flatMap((match) =>
     [...match[1]!.matchAll(/"([^"]+)"/g)].map((name) => name[1]!),
   );
 }
@@ -58,6 +70,21 @@ describe('citations', () => {
     expect(unknown).toEqual([]);
   });
 
+  it('cites only docs pages that exist, and sections those pages have', () => {
+    const wrong = code.flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      return citedPages(text).flatMap((page) => {
+        const where = `${relative(ROOT, file)}: ${page}`;
+        if (!existsSync(join(ROOT, page))) return [`${where} does not exist`];
+        const headings = sections(readFileSync(join(ROOT, page), 'utf8'));
+        return citedSections(text, page)
+          .filter((name) => !headings.includes(name))
+          .map((name) => `${where}, "${name}"`);
+      });
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it('never cites a specification outside the repository', () => {
     const cited = code.filter((file) => /\bSPEC\b/.test(readFileSync(file, 'utf8')));
     expect(cited.map((file) => relative(ROOT, file))).toEqual([]);
@@ -75,5 +102,9 @@ describe('citations', () => {
     expect(citedSections('// (docs/rules.md, "Expiri")').filter((n) => !rules.includes(n))).toEqual(
       ['Expiri'],
     );
+    const other = '// see docs/decisions.md, "Secrets" and docs/gone.md';
+    expect(citedPages(other)).toEqual(['docs/decisions.md', 'docs/gone.md']);
+    expect(citedSections(other, 'docs/decisions.md')).toEqual(['Secrets']);
+    expect(citedSections(other)).toEqual([]);
   });
 });
