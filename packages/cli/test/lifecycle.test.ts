@@ -1,27 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PatinaClient } from '@patina/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, startPatina, type PatinaServer } from '../../sdk/test/patina-server.js';
+import { describe, expect, it } from 'vitest';
+import { newUser } from '../../sdk/test/patina-server.js';
 import { sandbox } from './run-patina.js';
+import { LOOPBACK_RECEIVERS, patinaEnv, serverForTheseTests } from './test-server.js';
 
 const SECRET = /^patina_[0-9A-Za-z]{57}$/;
 const HEX32 = /^[0-9a-f]{32}$/;
 
 describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
-  let server: PatinaServer;
-  beforeAll(async () => {
-    server = await startPatina({
-      config: { webhooks: { allowHttp: true, allowPrivateNetworks: true } },
-    });
-  });
-  afterAll(() => server.stop());
-
-  const envOf = (user: { clientId: string; clientSecret: string }) => ({
-    PATINA_BASE_URL: server.baseUrl,
-    PATINA_CLIENT_ID: user.clientId,
-    PATINA_CLIENT_SECRET: user.clientSecret,
-  });
+  const server = serverForTheseTests(LOOPBACK_RECEIVERS);
 
   /** Whether a PAT's id and secret are still exchanged for an access token (else the status). */
   async function exchanges(clientId: string, clientSecret: string): Promise<true | number> {
@@ -34,7 +23,7 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
 
   it('pat create --description, pat show with Patina fields, pat rotate --grace', async () => {
     const box = sandbox();
-    const env = envOf(await newUser(server));
+    const env = patinaEnv(server, await newUser(server));
     const created = await box.patina(
       ['pat', 'create', 'deploy', '--description', 'Deploys the app'],
       {
@@ -104,7 +93,7 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
 
   it('pat edit changes the description and where the PAT may be used from', async () => {
     const box = sandbox();
-    const env = envOf(await newUser(server));
+    const env = patinaEnv(server, await newUser(server));
     const created = await box.patina(['pat', 'create', 'export', '--json'], { env });
     const { id, secret } = JSON.parse(created.stdout) as { id: string; secret: string };
 
@@ -141,7 +130,7 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
 
   it('pat create warns, on stderr, when the scopes grant the owner nothing', async () => {
     const box = sandbox();
-    const env = envOf(await newUser(server));
+    const env = patinaEnv(server, await newUser(server));
     // A USER holds the my-PAT rights, not the all-read right this PAT names.
     const created = await box.patina(
       ['pat', 'create', 'reports', '--scope', 'sp:all-personal-access-tokens:read'],
@@ -162,7 +151,7 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
 
   it('identities offboard: --dry-run changes nothing, --yes revokes and disables', async () => {
     const box = sandbox();
-    const env = envOf(server.admin);
+    const env = patinaEnv(server, server.admin);
     const user = await newUser(server);
     const id = user.identity.id;
 
@@ -253,7 +242,7 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
 
   it('webhooks create, list, test, deliveries, rotate-secret, delete', async () => {
     const box = sandbox();
-    const env = envOf(server.admin);
+    const env = patinaEnv(server, server.admin);
     const url = 'http://127.0.0.1:9/patina-cli-test';
     const created = await box.patina(
       [

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, ROOT, startPatina, type PatinaServer } from '../../sdk/test/patina-server.js';
 import { sandbox } from './run-patina.js';
+import { patinaEnv } from './test-server.js';
 
 /**
  * Text from a server never reaches the terminal as control characters (issue 21, item 6). The
@@ -51,11 +52,7 @@ describe('text from the server, shown in a terminal', () => {
         mallory.identity.id,
       );
     });
-    env = {
-      PATINA_BASE_URL: server.baseUrl,
-      PATINA_CLIENT_ID: server.admin.clientId,
-      PATINA_CLIENT_SECRET: server.admin.clientSecret,
-    };
+    env = patinaEnv(server, server.admin);
   });
   afterAll(() => server.stop());
 

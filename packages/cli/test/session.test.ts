@@ -1,18 +1,15 @@
 import { readFileSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { freePort, newUser, startPatina, type PatinaServer } from '../../sdk/test/patina-server.js';
+import { freePort, newUser } from '../../sdk/test/patina-server.js';
 import { sandbox } from './run-patina.js';
+import { patinaEnv, serverForTheseTests } from './test-server.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const SECRET = /^patina_[0-9A-Za-z]{57}$/;
 
 describe('a PAT owner’s session', () => {
-  let server: PatinaServer;
-  beforeAll(async () => {
-    server = await startPatina();
-  });
-  afterAll(() => server.stop());
+  const server = serverForTheseTests();
 
   it('login → create → list → show → rename → token → delete → logout', async () => {
     const box = sandbox();
@@ -169,11 +166,7 @@ describe('a PAT owner’s session', () => {
   it('errors name the trackingId and exit 1; refused credentials exit 4 and are not kept', async () => {
     const box = sandbox();
     const user = await newUser(server);
-    const env = {
-      PATINA_BASE_URL: server.baseUrl,
-      PATINA_CLIENT_ID: user.clientId,
-      PATINA_CLIENT_SECRET: user.clientSecret,
-    };
+    const env = patinaEnv(server, user);
     const missing = await box.patina(
       ['pat', 'delete', '0123456789abcdef0123456789abcdef', '--yes'],
       { env },

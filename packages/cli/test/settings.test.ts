@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { newUser, startPatina, type PatinaServer } from '../../sdk/test/patina-server.js';
+import { newUser } from '../../sdk/test/patina-server.js';
 import { sandbox } from './run-patina.js';
+import { serverForTheseTests } from './test-server.js';
 
 interface Whoami {
   baseUrl: string;
@@ -13,11 +14,7 @@ interface Whoami {
 }
 
 describe('where settings come from', () => {
-  let server: PatinaServer;
-  beforeAll(async () => {
-    server = await startPatina();
-  });
-  afterAll(() => server.stop());
+  const server = serverForTheseTests();
 
   async function whoami(box: ReturnType<typeof sandbox>, args: string[] = [], env = {}) {
     const outcome = await box.patina(['whoami', '--json', ...args], { env });

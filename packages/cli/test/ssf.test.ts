@@ -2,9 +2,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PatinaClient } from '@patina/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, ROOT, startPatina, type PatinaServer } from '../../sdk/test/patina-server.js';
+import { describe, expect, it } from 'vitest';
+import { newUser, ROOT } from '../../sdk/test/patina-server.js';
 import { sandbox } from './run-patina.js';
+import { LOOPBACK_RECEIVERS, patinaEnv, serverForTheseTests } from './test-server.js';
 
 const POLL = 'urn:ietf:rfc:8936';
 const PUSH = 'urn:ietf:rfc:8935';
@@ -15,21 +16,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('patina ssf list|delete: every receiver’s Shared Signals streams', () => {
-  let server: PatinaServer;
-  beforeAll(async () => {
-    // Push streams to a receiver on loopback over plain http, which the SSRF guard refuses unless
-    // told otherwise.
-    server = await startPatina({
-      config: { webhooks: { allowHttp: true, allowPrivateNetworks: true } },
-    });
-  });
-  afterAll(() => server.stop());
-
-  const envOf = (user: { clientId: string; clientSecret: string }) => ({
-    PATINA_BASE_URL: server.baseUrl,
-    PATINA_CLIENT_ID: user.clientId,
-    PATINA_CLIENT_SECRET: user.clientSecret,
-  });
+  const server = serverForTheseTests(LOOPBACK_RECEIVERS);
 
   /** A receiver: a user whose PAT holds ssf.manage, talking SSF with its own access token. */
   async function receiver() {
@@ -68,7 +55,7 @@ describe('patina ssf list|delete: every receiver’s Shared Signals streams', ()
       delivery: { method: POLL },
     });
 
-    const listed = await box.patina(['ssf', 'list'], { env: envOf(server.admin) });
+    const listed = await box.patina(['ssf', 'list'], { env: patinaEnv(server, server.admin) });
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stderr).toBe('');
     const lines = listed.stdout.split('\n');
@@ -81,7 +68,9 @@ describe('patina ssf list|delete: every receiver’s Shared Signals streams', ()
     row(pollId, rs.clientId, owner, 'poll', 'enabled', 'yes', '–', 'just now');
     expect(listed.stdout).not.toContain('rs-secret');
 
-    const json = await box.patina(['ssf', 'list', '--json'], { env: envOf(server.admin) });
+    const json = await box.patina(['ssf', 'list', '--json'], {
+      env: patinaEnv(server, server.admin),
+    });
     expect(json.code, json.stderr).toBe(0);
     const streams = JSON.parse(json.stdout) as { id: string; created: string }[];
     const created = streams.find((s) => s.id === id)!.created;
@@ -112,7 +101,7 @@ describe('patina ssf list|delete: every receiver’s Shared Signals streams', ()
       delivery: { method: POLL },
     });
     await server.adminClient.identities.update(rs.identity.id, { status: 'DISABLED' });
-    const listed = await box.patina(['ssf', 'list'], { env: envOf(server.admin) });
+    const listed = await box.patina(['ssf', 'list'], { env: patinaEnv(server, server.admin) });
     expect(listed.stdout).toMatch(
       new RegExp(
         `^${id}  ${rs.clientId}  ${rs.identity.id}  poll  +enabled  +no  +–  +just now$`,
@@ -123,7 +112,7 @@ describe('patina ssf list|delete: every receiver’s Shared Signals streams', ()
 
   it('delete removes the stream: list no longer shows it, and a second delete is the API’s 404', async () => {
     const box = sandbox();
-    const env = envOf(server.admin);
+    const env = patinaEnv(server, server.admin);
     const rs = await receiver();
     const { stream_id: id } = await rs.ssf('POST', '/ssf/streams', { delivery: { method: POLL } });
     const { stream_id: kept } = await rs.ssf('POST', '/ssf/streams', {
@@ -165,7 +154,7 @@ describe('patina ssf list|delete: every receiver’s Shared Signals streams', ()
     const box = sandbox();
     const rs = await receiver();
     const { stream_id: id } = await rs.ssf('POST', '/ssf/streams', { delivery: { method: POLL } });
-    const env = envOf(rs);
+    const env = patinaEnv(server, rs);
 
     const listed = await box.patina(['ssf', 'list'], { env });
     expect(listed.code).toBe(1);
@@ -202,7 +191,7 @@ describe('patina ssf list|delete: every receiver’s Shared Signals streams', ()
     } finally {
       db.close();
     }
-    const listed = await box.patina(['ssf', 'list'], { env: envOf(server.admin) });
+    const listed = await box.patina(['ssf', 'list'], { env: patinaEnv(server, server.admin) });
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).not.toContain('\u001b');
     expect(listed.stdout).toContain('disabled (gone\\x1b[2J\\x1b]52;c;ZXZpbA==\\x07)');

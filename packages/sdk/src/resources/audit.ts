@@ -1,8 +1,7 @@
 import { ADMIN_BASE, type AuditEvent, type AuditEventType } from '@patina/contract';
 import type { Api } from '../api.js';
-import { allPages, type PageOptions } from '../paging.js';
-
-const PATH = `${ADMIN_BASE}/audit-events`;
+import type { PageOptions } from '../paging.js';
+import { Collection } from './collection.js';
 
 export interface ListAuditOptions extends PageOptions {
   type?: AuditEventType;
@@ -15,21 +14,17 @@ export interface ListAuditOptions extends PageOptions {
 }
 
 /** The audit trail, newest first. */
-export class Audit {
-  constructor(private readonly api: Api) {}
-
-  list(options: ListAuditOptions = {}): Promise<AuditEvent[]> {
-    const { signal, type, actorId, targetId, from, to, limit, offset } = options;
-    return this.api.call({
-      method: 'GET',
-      path: PATH,
-      route: PATH,
-      query: { type, 'actor-id': actorId, 'target-id': targetId, from, to, limit, offset },
-      signal,
+export class Audit extends Collection<AuditEvent, ListAuditOptions> {
+  constructor(api: Api) {
+    super(api, {
+      path: `${ADMIN_BASE}/audit-events`,
+      filters: ({ type, actorId, targetId, from, to }) => ({
+        type,
+        'actor-id': actorId,
+        'target-id': targetId,
+        from,
+        to,
+      }),
     });
-  }
-
-  iterate(options: ListAuditOptions = {}): AsyncGenerator<AuditEvent, void, undefined> {
-    return allPages(options, (query) => this.list(query));
   }
 }

@@ -8,48 +8,22 @@ import {
   type OffboardRequest,
   type OffboardResponse,
 } from '@patina/contract';
-import { segment, type Api } from '../api.js';
+import type { Api } from '../api.js';
 import type { RequestOptions } from '../http.js';
-import { allPages, type PageOptions } from '../paging.js';
-
-const PATH = `${ADMIN_BASE}/identities`;
+import { Collection } from './collection.js';
 
 /** Identities, the owners of PATs (administration API: all-read to read, all-manage to change). */
-export class Identities {
-  constructor(private readonly api: Api) {}
-
-  list(options: PageOptions = {}): Promise<Identity[]> {
-    const { signal, limit, offset } = options;
-    return this.api.call({
-      method: 'GET',
-      path: PATH,
-      route: PATH,
-      query: { limit, offset },
-      signal,
-    });
-  }
-
-  iterate(options: PageOptions = {}): AsyncGenerator<Identity, void, undefined> {
-    return allPages(options, (query) => this.list(query));
+export class Identities extends Collection<Identity> {
+  constructor(api: Api) {
+    super(api, { path: `${ADMIN_BASE}/identities` });
   }
 
   get(id: string, options: RequestOptions = {}): Promise<Identity> {
-    return this.api.call({
-      method: 'GET',
-      path: `${PATH}/${segment(id)}`,
-      route: `${PATH}/{id}`,
-      signal: options.signal,
-    });
+    return this.getOne(id, options);
   }
 
   create(body: CreateIdentityRequest, options: RequestOptions = {}): Promise<Identity> {
-    return this.api.call({
-      method: 'POST',
-      path: PATH,
-      route: PATH,
-      json: body,
-      signal: options.signal,
-    });
+    return this.createOne(body, options);
   }
 
   /**
@@ -57,14 +31,7 @@ export class Identities {
    * account, `{ issuer, subject }`, whose SSO sign-ins are this identity; null removes it).
    */
   update(id: string, patch: IdentityMergePatch, options: RequestOptions = {}): Promise<Identity> {
-    return this.api.call({
-      method: 'PATCH',
-      path: `${PATH}/${segment(id)}`,
-      route: `${PATH}/{id}`,
-      json: patch,
-      contentType: 'application/merge-patch+json',
-      signal: options.signal,
-    });
+    return this.patchOne(id, patch, options);
   }
 
   /** A PAT for this identity, made by an administrator (optionally `managed`). */
@@ -73,13 +40,7 @@ export class Identities {
     body: AdminCreatePatRequest,
     options: RequestOptions = {},
   ): Promise<CreatePatResponse> {
-    return this.api.call({
-      method: 'POST',
-      path: `${PATH}/${segment(id)}/personal-access-tokens`,
-      route: `${PATH}/{id}/personal-access-tokens`,
-      json: body,
-      signal: options.signal,
-    });
+    return this.postTo(id, 'personal-access-tokens', body, options);
   }
 
   /**
@@ -92,12 +53,6 @@ export class Identities {
     body: OffboardRequest = {},
     options: RequestOptions = {},
   ): Promise<OffboardResponse> {
-    return this.api.call({
-      method: 'POST',
-      path: `${PATH}/${segment(id)}/offboard`,
-      route: `${PATH}/{id}/offboard`,
-      json: body,
-      signal: options.signal,
-    });
+    return this.postTo(id, 'offboard', body, options);
   }
 }

@@ -10,3 +10,8 @@ export interface ListPatsOptions extends PageOptions {
   /** Comma-separated `name`, `created`, `lastUsed`, `expirationDate`; `-` for descending. */
   sorters?: ListPatsQuery['sorters'];
 }
+
+/** A PAT list's query besides the paging, the same on every surface. */
+export function patListFilters({ ownerId, filters, sorters }: ListPatsOptions) {
+  return { 'owner-id': ownerId, filters, sorters };
+}

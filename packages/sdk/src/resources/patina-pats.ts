@@ -7,12 +7,10 @@ import {
   type PatinaPatMergePatch,
   type RotatePatRequest,
 } from '@patina/contract';
-import { segment, type Api } from '../api.js';
+import type { Api } from '../api.js';
 import type { RequestOptions } from '../http.js';
-import { allPages } from '../paging.js';
-import type { ListPatsOptions } from './pat-options.js';
-
-const PATH = `${ADMIN_BASE}/personal-access-tokens`;
+import { Collection } from './collection.js';
+import { patListFilters, type ListPatsOptions } from './pat-options.js';
 
 export interface ListPatinaPatsOptions extends ListPatsOptions {
   /**
@@ -28,33 +26,13 @@ export interface ListPatinaPatsOptions extends ListPatsOptions {
  * rotatedAt, previousSecretValidUntil), RFC 7396 merge patches and rotation. The rights are the
  * SailPoint PAT rights.
  */
-export class PatinaPats {
-  constructor(private readonly api: Api) {}
-
-  /** One page (`limit` 0..250, default 250). */
-  list(options: ListPatinaPatsOptions = {}): Promise<PatinaPat[]> {
-    const { signal, ownerId, filters, sorters, limit, offset } = options;
-    return this.api.call({
-      method: 'GET',
-      path: PATH,
-      route: PATH,
-      query: { 'owner-id': ownerId, filters, sorters, limit, offset },
-      signal,
-    });
-  }
-
-  /** Every match, page by page (`limit` is the page size). */
-  iterate(options: ListPatinaPatsOptions = {}): AsyncGenerator<PatinaPat, void, undefined> {
-    return allPages(options, (query) => this.list(query));
+export class PatinaPats extends Collection<PatinaPat, ListPatinaPatsOptions> {
+  constructor(api: Api) {
+    super(api, { path: `${ADMIN_BASE}/personal-access-tokens`, filters: patListFilters });
   }
 
   get(id: string, options: RequestOptions = {}): Promise<PatinaPat> {
-    return this.api.call({
-      method: 'GET',
-      path: `${PATH}/${segment(id)}`,
-      route: `${PATH}/{id}`,
-      signal: options.signal,
-    });
+    return this.getOne(id, options);
   }
 
   /** A new PAT for the caller, optionally with a description and allowedCidrs; holds its secret. */
@@ -62,34 +40,16 @@ export class PatinaPats {
     body: PatinaCreatePatRequest,
     options: RequestOptions = {},
   ): Promise<PatinaCreatePatResponse> {
-    return this.api.call({
-      method: 'POST',
-      path: PATH,
-      route: PATH,
-      json: body,
-      signal: options.signal,
-    });
+    return this.createOne(body, options);
   }
 
   /** RFC 7396: a member sent replaces the value, `null` puts it back to its default. */
   update(id: string, patch: PatinaPatMergePatch, options: RequestOptions = {}): Promise<PatinaPat> {
-    return this.api.call({
-      method: 'PATCH',
-      path: `${PATH}/${segment(id)}`,
-      route: `${PATH}/{id}`,
-      json: patch,
-      contentType: 'application/merge-patch+json',
-      signal: options.signal,
-    });
+    return this.patchOne(id, patch, options);
   }
 
-  async delete(id: string, options: RequestOptions = {}): Promise<void> {
-    await this.api.call<undefined>({
-      method: 'DELETE',
-      path: `${PATH}/${segment(id)}`,
-      route: `${PATH}/{id}`,
-      signal: options.signal,
-    });
+  delete(id: string, options: RequestOptions = {}): Promise<void> {
+    return this.deleteOne(id, options);
   }
 
   /**
@@ -102,12 +62,6 @@ export class PatinaPats {
     body: RotatePatRequest = {},
     options: RequestOptions = {},
   ): Promise<PatinaCreatePatResponse> {
-    return this.api.call({
-      method: 'POST',
-      path: `${PATH}/${segment(id)}/rotate`,
-      route: `${PATH}/{id}/rotate`,
-      json: body,
-      signal: options.signal,
-    });
+    return this.postTo(id, 'rotate', body, options);
   }
 }

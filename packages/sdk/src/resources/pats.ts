@@ -9,10 +9,10 @@ import {
   type PatinaPat,
   type RotatePatRequest,
 } from '@patina/contract';
-import { segment, type Api } from '../api.js';
+import type { Api } from '../api.js';
 import type { RequestOptions } from '../http.js';
-import { allPages } from '../paging.js';
-import type { ListPatsOptions } from './pat-options.js';
+import { Collection } from './collection.js';
+import { patListFilters, type ListPatsOptions } from './pat-options.js';
 import type { PatinaPats } from './patina-pats.js';
 
 export type { ListPatsOptions } from './pat-options.js';
@@ -22,15 +22,13 @@ export type { ListPatsOptions } from './pat-options.js';
  * surface. `get` and `rotate`, which SailPoint's API does not have, go to Patina's own resource
  * and answer its shape (see PatinaPats, `client.patinaPats`).
  */
-export class Pats {
-  readonly #path: string;
-
+export class Pats extends Collection<GetPatResponse, ListPatsOptions> {
   constructor(
-    private readonly api: Api,
+    api: Api,
     version: ApiVersion,
     private readonly patina: PatinaPats,
   ) {
-    this.#path = surfaceOf(version).path;
+    super(api, { path: surfaceOf(version).path, filters: patListFilters });
   }
 
   /** One PAT, with Patina's fields (status, description, lastUsedFrom, …). */
@@ -47,32 +45,9 @@ export class Pats {
     return this.patina.rotate(id, body, options);
   }
 
-  /** One page (`limit` 0..250, default 250). */
-  list(options: ListPatsOptions = {}): Promise<GetPatResponse[]> {
-    const { signal, ownerId, filters, sorters, limit, offset } = options;
-    return this.api.call({
-      method: 'GET',
-      path: this.#path,
-      route: this.#path,
-      query: { 'owner-id': ownerId, filters, sorters, limit, offset },
-      signal,
-    });
-  }
-
-  /** Every match, page by page (`limit` is the page size): `for await (const pat of …)`. */
-  iterate(options: ListPatsOptions = {}): AsyncGenerator<GetPatResponse, void, undefined> {
-    return allPages(options, (query) => this.list(query));
-  }
-
   /** A new PAT for the caller. The answer holds its secret: the only time it is shown. */
   create(body: CreatePatRequest, options: RequestOptions = {}): Promise<CreatePatResponse> {
-    return this.api.call({
-      method: 'POST',
-      path: this.#path,
-      route: this.#path,
-      json: body,
-      signal: options.signal,
-    });
+    return this.createOne(body, options);
   }
 
   /** An RFC 6902 JSON Patch of `name`, `scope`, `expirationDate`, applied all or nothing. */
@@ -81,23 +56,11 @@ export class Pats {
     patch: JsonPatchOperation[],
     options: RequestOptions = {},
   ): Promise<GetPatResponse> {
-    return this.api.call({
-      method: 'PATCH',
-      path: `${this.#path}/${segment(id)}`,
-      route: `${this.#path}/{id}`,
-      json: patch,
-      contentType: 'application/json-patch+json',
-      signal: options.signal,
-    });
+    return this.patchOne(id, patch, options, 'application/json-patch+json');
   }
 
   /** Deletes the PAT; access tokens minted from it stop working on Patina's API at once. */
-  async delete(id: string, options: RequestOptions = {}): Promise<void> {
-    await this.api.call<undefined>({
-      method: 'DELETE',
-      path: `${this.#path}/${segment(id)}`,
-      route: `${this.#path}/{id}`,
-      signal: options.signal,
-    });
+  delete(id: string, options: RequestOptions = {}): Promise<void> {
+    return this.deleteOne(id, options);
   }
 }

@@ -8,11 +8,10 @@ import {
   type WebhookMergePatch,
   type WebhookTestResponse,
 } from '@patina/contract';
-import { segment, type Api } from '../api.js';
+import type { Api } from '../api.js';
 import type { RequestOptions } from '../http.js';
 import { allPages, type PageOptions } from '../paging.js';
-
-const PATH = `${ADMIN_BASE}/webhooks`;
+import { Collection } from './collection.js';
 
 export interface ListDeliveriesOptions extends PageOptions {
   /** Only deliveries in this state. */
@@ -23,97 +22,43 @@ export interface ListDeliveriesOptions extends PageOptions {
  * Webhook endpoints (Standard Webhooks) and their deliveries (administration API: all-read to
  * read, all-manage to change). A signing secret is answered by create and rotateSecret only.
  */
-export class Webhooks {
-  constructor(private readonly api: Api) {}
-
-  list(options: PageOptions = {}): Promise<Webhook[]> {
-    const { signal, limit, offset } = options;
-    return this.api.call({
-      method: 'GET',
-      path: PATH,
-      route: PATH,
-      query: { limit, offset },
-      signal,
-    });
-  }
-
-  iterate(options: PageOptions = {}): AsyncGenerator<Webhook, void, undefined> {
-    return allPages(options, (query) => this.list(query));
+export class Webhooks extends Collection<Webhook> {
+  constructor(api: Api) {
+    super(api, { path: `${ADMIN_BASE}/webhooks` });
   }
 
   get(id: string, options: RequestOptions = {}): Promise<Webhook> {
-    return this.api.call({
-      method: 'GET',
-      path: `${PATH}/${segment(id)}`,
-      route: `${PATH}/{id}`,
-      signal: options.signal,
-    });
+    return this.getOne(id, options);
   }
 
   create(body: CreateWebhookRequest, options: RequestOptions = {}): Promise<CreateWebhookResponse> {
-    return this.api.call({
-      method: 'POST',
-      path: PATH,
-      route: PATH,
-      json: body,
-      signal: options.signal,
-    });
+    return this.createOne(body, options);
   }
 
   /** An RFC 7396 merge patch of url, events, description or enabled. */
   update(id: string, patch: WebhookMergePatch, options: RequestOptions = {}): Promise<Webhook> {
-    return this.api.call({
-      method: 'PATCH',
-      path: `${PATH}/${segment(id)}`,
-      route: `${PATH}/{id}`,
-      json: patch,
-      contentType: 'application/merge-patch+json',
-      signal: options.signal,
-    });
+    return this.patchOne(id, patch, options);
   }
 
   /** Deletes the endpoint and the deliveries it is still owed. */
-  async delete(id: string, options: RequestOptions = {}): Promise<void> {
-    await this.api.call<undefined>({
-      method: 'DELETE',
-      path: `${PATH}/${segment(id)}`,
-      route: `${PATH}/{id}`,
-      signal: options.signal,
-    });
+  delete(id: string, options: RequestOptions = {}): Promise<void> {
+    return this.deleteOne(id, options);
   }
 
   /** A new signing secret; for a day requests carry signatures by both. */
   rotateSecret(id: string, options: RequestOptions = {}): Promise<CreateWebhookResponse> {
-    return this.api.call({
-      method: 'POST',
-      path: `${PATH}/${segment(id)}/rotate-secret`,
-      route: `${PATH}/{id}/rotate-secret`,
-      json: {},
-      signal: options.signal,
-    });
+    return this.postTo(id, 'rotate-secret', {}, options);
   }
 
   /** Queues a `ping` event to this endpoint alone. */
   test(id: string, options: RequestOptions = {}): Promise<WebhookTestResponse> {
-    return this.api.call({
-      method: 'POST',
-      path: `${PATH}/${segment(id)}/test`,
-      route: `${PATH}/{id}/test`,
-      json: {},
-      signal: options.signal,
-    });
+    return this.postTo(id, 'test', {}, options);
   }
 
   /** One page of the endpoint's deliveries, newest first. */
   deliveries(id: string, options: ListDeliveriesOptions = {}): Promise<WebhookDelivery[]> {
-    const { signal, status, limit, offset } = options;
-    return this.api.call({
-      method: 'GET',
-      path: `${PATH}/${segment(id)}/deliveries`,
-      route: `${PATH}/{id}/deliveries`,
-      query: { status, limit, offset },
-      signal,
-    });
+    const { status, limit, offset } = options;
+    return this.getFrom(id, 'deliveries', { status, limit, offset }, options);
   }
 
   iterateDeliveries(
