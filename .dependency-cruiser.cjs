@@ -8,7 +8,9 @@
  *               → oauth (grant, client authentication, introspection, revocation)
  *               → auth (bearer check, liveness cache)
  *               → pats → tokens → identities → audit → access (who is calling)
- *               → storage (repositories, may read the domain's model types) → config → core
+ *               → storage (repositories, may read the domain's model types) → config
+ *               → metrics (Prometheus families; the services call it, it calls none)
+ *                 and tracing (OpenTelemetry spans; the same, side by side with metrics) → core
  *
  * A rule below names the imports that would run the wrong way.
  */
@@ -71,13 +73,15 @@ module.exports = {
         'Services never import the HTTP framework (GUIDE: "Services never import the HTTP framework").',
       severity: 'error',
       from: {
-        path: `${SRC}(core|config|storage|access|audit|identities|tokens|pats|auth|oauth|notifications|ssf|console)/`,
+        path: `${SRC}(core|metrics|tracing|config|storage|access|audit|identities|tokens|pats|auth|oauth|notifications|ssf|console)/`,
       },
       to: { path: 'node_modules/(fastify|@fastify)/' },
     },
     below(
       'core',
       [
+        'metrics',
+        'tracing',
         'config',
         'storage',
         'access',
@@ -93,6 +97,45 @@ module.exports = {
         'console',
       ],
       'core holds the low-level helpers: it imports nothing of the server.',
+    ),
+    below(
+      'metrics',
+      [
+        'config',
+        'storage',
+        'access',
+        'audit',
+        'identities',
+        'tokens',
+        'pats',
+        'auth',
+        'oauth',
+        'http',
+        'notifications',
+        'ssf',
+        'console',
+      ],
+      'metrics count what the services tell them and read what they are handed; they call no service.',
+    ),
+    below(
+      'tracing',
+      [
+        'metrics',
+        'config',
+        'storage',
+        'access',
+        'audit',
+        'identities',
+        'tokens',
+        'pats',
+        'auth',
+        'oauth',
+        'http',
+        'notifications',
+        'ssf',
+        'console',
+      ],
+      'tracing makes the spans the services and the HTTP hooks ask for; it calls no service, and loads the OpenTelemetry SDK only when on.',
     ),
     below(
       'config',

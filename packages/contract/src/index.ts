@@ -22,3 +22,4 @@ export * from './webhooks.js';
 export * from './ssf.js';
 export { SHARED_SCHEMAS } from './shared-schemas.js';
 export * from './calendar.js';
+export * from './console-session.js';

@@ -4,9 +4,9 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConsoleSignIn } from './console/sign-in.js';
-import { registerAdminRoutes } from './http/admin-routes.js';
-import { registerConsoleRoutes } from './http/console-routes.js';
-import { consoleDistDir } from './http/console-static.js';
+import { registerAdminRoutes } from './http/admin/routes.js';
+import { registerConsoleRoutes } from './http/console/routes.js';
+import { consoleDistDir } from './http/console/static.js';
 import { bearerAuthHook } from './http/bearer-auth.js';
 import { clientAddressKey } from './http/client-address.js';
 import { credentialRevocationRoute } from './http/credential-revocation-route.js';
@@ -15,10 +15,12 @@ import { registerKeyRoutes } from './http/key-routes.js';
 import { documentBearerSecurity, openApiOptions } from './http/openapi.js';
 import { registerOperationRoutes } from './http/operation-routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
+import { registerCalendarRoute } from './http/calendar-route.js';
 import { registerSsfAdminRoutes } from './http/ssf-admin-routes.js';
 import { registerSsfPublicRoutes, registerSsfRoutes } from './http/ssf-routes.js';
 import { registerPatRoutes } from './http/pat-routes.js';
 import { registerPatinaPatRoutes } from './http/patina-pat-routes.js';
+import { traceRequests } from './http/request-spans.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';
 import { trustProxyOption } from './http/trust-proxy.js';
@@ -62,6 +64,9 @@ export async function buildApp(
     trustProxy: trustProxyOption(config.trustProxy),
     ...serverTimeouts(config.http),
   });
+  // Tracing off: no hook at all, so requests pay nothing for it. On, its hooks come first, so
+  // every later hook and every log line of the request is in the request's span.
+  if (services.tracing.enabled) traceRequests(app, services.tracing);
   app.setValidatorCompiler(createValidatorCompiler(SHARED_SCHEMAS));
   app.setSerializerCompiler(createSerializerCompiler(SHARED_SCHEMAS));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
@@ -92,6 +97,19 @@ export async function buildApp(
       'request',
     );
   });
+
+  // Metrics off: no hook at all, so requests pay nothing for them.
+  const { metrics } = services;
+  if (metrics.enabled) {
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.httpResponse({
+        route: request.routeOptions.url,
+        method: request.method,
+        statusCode: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+      });
+    });
+  }
 
   await app.register(swagger, openApiOptions(services.baseUrl));
   registerOperationRoutes(app, { ping: () => services.ping() });
@@ -125,6 +143,7 @@ export async function buildApp(
     revocation: services.revocation,
     policy: config.policy,
     sharedLimits: sharedLimits,
+    metrics: services.metrics,
   });
 
   // Unauthenticated, with a rate limit of its own (docs/leaked-secrets.md).
@@ -135,7 +154,7 @@ export async function buildApp(
   });
 
   await app.register(async (api) => {
-    api.addHook('onRequest', bearerAuthHook(services.bearer));
+    api.addHook('onRequest', bearerAuthHook(services.bearer, services.metrics));
     api.addHook('onRoute', documentBearerSecurity);
     // Per client id per API base (docs/rules.md, "Rate limits").
     await api.register(
@@ -159,13 +178,12 @@ export async function buildApp(
     registerKeyRoutes(api, { keyRotation: services.keyRotation });
     registerPatinaPatRoutes(api, {
       pats: services.pats,
+      presentation: services.patPresentation,
       rotation: services.rotation,
       offboarding: services.offboarding,
     });
-    registerWebhookRoutes(api, {
-      webhooks: services.notifications.webhooks,
-      calendar: services.notifications.calendar,
-    });
+    registerWebhookRoutes(api, { webhooks: services.notifications.webhooks });
+    registerCalendarRoute(api, { calendar: services.notifications.calendar });
     registerSsfRoutes(api, { streams: services.ssf.streams });
     registerSsfAdminRoutes(api, { streamAdmin: services.ssf.streamAdmin });
   });

@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '@patina/contract';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { buildApp } from './app.js';
 import { bootstrap, mintRecoveryCredentials, type BootstrapOutcome } from './bootstrap.js';
-import { ConfigError, loadConfig, unknownVariableWarnings } from './config/load.js';
+import { ConfigError, isMasterKey, loadConfig, unknownVariableWarnings } from './config/load.js';
 import { type Config } from './config/schema.js';
 import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
 import { createLogger, describeError } from './core/log.js';
 import { echo } from './core/redact.js';
 import { unlockClient } from './oauth/throttle-stores.js';
-import { openRuntime, openStorage } from './runtime.js';
+import { listenForMetrics, openRuntime, openStorage } from './runtime.js';
+import { startTracing } from './tracing/start.js';
+import { backupSqlite, restoreSqlite, type RestoredMasterKey } from './storage/backup.js';
 import { openRedis, redisReady } from './storage/redis.js';
+import { MASTER_KEY_FILE } from './tokens/master-key.js';
 
 /** Every start says once where the administrator's credentials are. */
 const BOOTSTRAP_MESSAGES: Record<BootstrapOutcome['state'], string> = {
@@ -48,30 +52,53 @@ function configFrom(
   });
 }
 
+/** Where a listener's address is set: the public one's, or the metrics listener's. */
+interface ListenSettings {
+  port: string;
+  host: string;
+}
+const PUBLIC_LISTENER: ListenSettings = {
+  port: '--port <port> or PATINA_PORT',
+  host: '--host or PATINA_HOST',
+};
+const METRICS_LISTENER: ListenSettings = {
+  port: 'metrics.port or PATINA_METRICS_PORT',
+  host: 'metrics.host or PATINA_METRICS_HOST',
+};
+
 /** Refuses a port that is taken before anything is migrated or written, saying how to move. */
-async function checkPortFree(host: string, port: number): Promise<void> {
+async function checkPortFree(
+  host: string,
+  port: number,
+  settings: ListenSettings = PUBLIC_LISTENER,
+): Promise<void> {
   const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     const probe = createServer();
     probe.once('error', resolve);
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(undefined)));
   });
-  if (error) throw listenError(error, host, port);
+  if (error) throw listenError(error, host, port, settings);
 }
 
-function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+function listenError(
+  error: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+  settings: ListenSettings = PUBLIC_LISTENER,
+): Error {
   const where = `${host}:${port}`;
   if (error.code === 'EADDRINUSE') {
     return new Error(
-      `${where} is already in use (another Patina?); choose a free port with --port <port> or PATINA_PORT`,
+      `${where} is already in use (another Patina?); choose a free port with ${settings.port}`,
     );
   }
   if (error.code === 'EACCES') {
     return new Error(
-      `${where} needs privileges this user lacks; use a port above 1023 with --port`,
+      `${where} needs privileges this user lacks; use a port above 1023 with ${settings.port.split(' ')[0]}`,
     );
   }
   if (error.code === 'EADDRNOTAVAIL') {
-    return new Error(`${host} is not an address of this machine; set --host or PATINA_HOST`);
+    return new Error(`${host} is not an address of this machine; set ${settings.host}`);
   }
   return error;
 }
@@ -79,10 +106,16 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 async function serve(flags: CommonFlags & { host?: string; port?: string }): Promise<void> {
   const warnings: string[] = [];
   const config = configFrom(flags, (text) => warnings.push(text));
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger({ level: config.logLevel, format: config.log.format });
   for (const text of warnings) logger.warn(text);
   await checkPortFree(config.host, config.port);
-  const services = await openRuntime(config, { logger });
+  const { metrics } = config;
+  if (metrics.port !== null && metrics.port !== 0) {
+    await checkPortFree(metrics.host, metrics.port, METRICS_LISTENER);
+  }
+  // Off by default; then the OpenTelemetry SDK is not even loaded (docs/operations.md, "Traces").
+  const tracing = await startTracing(config.tracing, { logger });
+  const services = await openRuntime(config, { logger, tracing });
   const outcome = await bootstrap(services);
   logger.info({ file: outcome.file }, BOOTSTRAP_MESSAGES[outcome.state]);
   const app = await buildApp(services, { logger });
@@ -95,6 +128,10 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
   sweep.unref();
   // Every node sends what the outbox holds; claims keep two nodes off the same delivery.
   services.notifications.worker.start();
+  // The scrape listener starts before the public one and closes after it.
+  const scrapes = await listenForMetrics(services).catch((error: NodeJS.ErrnoException) => {
+    throw listenError(error, metrics.host, metrics.port ?? 0, METRICS_LISTENER);
+  });
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -109,6 +146,7 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
     force.unref();
     app
       .close()
+      .then(() => scrapes?.close())
       .then(() => services.close())
       .then(() => {
         logger.info('stopped');
@@ -136,9 +174,16 @@ async function serve(flags: CommonFlags & { host?: string; port?: string }): Pro
       next: nextStep(consoleUrl, outcome),
       database: services.storage.dialect,
       redis: config.redis.url !== null,
+      ...(scrapes && { metrics: scrapeUrl(scrapes) }),
     },
     'patina listening',
   );
+}
+
+/** Where Prometheus scrapes this node, for the start log. */
+function scrapeUrl(listener: { host: string; port: number }): string {
+  const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+  return `http://${host}:${listener.port}/metrics`;
 }
 
 /** What the start log tells an operator to do next, once: where to go and with what. */
@@ -251,6 +296,89 @@ async function listKeys(flags: CommonFlags): Promise<void> {
   }
 }
 
+/**
+ * Backup and restore are SQLite's: PostgreSQL has its own tools, and the master key is in neither
+ * database.
+ */
+function refusePostgres(config: Config, command: 'backup' | 'restore'): void {
+  if (config.database.url === null) return;
+  throw new Error(
+    `patina-server ${command} is for SQLite, and database.url (PATINA_DATABASE_URL) is set. ` +
+      'Use PostgreSQL\'s tools: `pg_dump -Fc -f patina.dump "$PATINA_DATABASE_URL"` to back up, ' +
+      '`pg_restore --no-owner -d "$PATINA_DATABASE_URL" patina.dump` to restore. ' +
+      'The master key (masterKey, PATINA_MASTER_KEY) is not in the dump: keep it with the dump, ' +
+      'or the dump cannot be used.',
+  );
+}
+
+/** Where the master key is, as an operator would look for it. */
+function masterKeyPlace(config: Config): string {
+  return config.masterKey === null
+    ? join(config.dataDir, MASTER_KEY_FILE)
+    : 'the masterKey setting (PATINA_MASTER_KEY)';
+}
+
+/** The master key, for `backup --include-master-key`; never made here, only read. */
+function readMasterKey(config: Config): string {
+  if (config.masterKey !== null) return config.masterKey;
+  const file = join(config.dataDir, MASTER_KEY_FILE);
+  if (!existsSync(file))
+    throw new Error(`No master key at ${file} to include (is --data-dir right?)`);
+  const text = readFileSync(file, 'utf8').trim();
+  if (!isMasterKey(text)) throw new Error(`The master key in ${file} is not 32 bytes of base64`);
+  return text;
+}
+
+/** A consistent copy of the running server's SQLite database (SQLite's online backup). */
+async function backup(
+  flags: CommonFlags & { out: string; includeMasterKey?: boolean },
+): Promise<void> {
+  const config = configFrom(flags);
+  refusePostgres(config, 'backup');
+  const out = resolve(flags.out);
+  const masterKey = flags.includeMasterKey ? readMasterKey(config) : undefined;
+  const { source, pages, bytes } = await backupSqlite({ dataDir: config.dataDir, out, masterKey });
+  process.stderr.write(
+    `Backed up ${source} to ${out} (${pages} pages, ${bytes} bytes, mode 0600) with SQLite's ` +
+      'online backup: a consistent copy, taken while the server runs.\n' +
+      (masterKey === undefined
+        ? `The master key is NOT in the backup. Keep it with the backup (${masterKeyPlace(config)}), ` +
+          'stored as carefully: without it the backup cannot be used.\n'
+        : `WARNING: the master key is inside ${out} (--include-master-key): the file is now as ` +
+          'secret as the key itself. Whoever reads it can decrypt the signing keys and sign ' +
+          'access tokens; keep it encrypted, where only you can read it.\n'),
+  );
+}
+
+/** Restores a backup into a data directory without a database. */
+async function restore(file: string, flags: CommonFlags): Promise<void> {
+  const config = configFrom(flags);
+  refusePostgres(config, 'restore');
+  const masterKeyFile = join(config.dataDir, MASTER_KEY_FILE);
+  const restored = await restoreSqlite({
+    file: resolve(file),
+    dataDir: config.dataDir,
+    masterKeyFile,
+    configuredMasterKey: config.masterKey,
+  });
+  const carried: Record<Exclude<RestoredMasterKey, 'absent'>, string> = {
+    written: `Wrote the master key the backup carried to ${masterKeyFile} (mode 0600)`,
+    present: `The master key the backup carried is the one already in ${masterKeyFile}`,
+    configured: 'The master key the backup carried is the configured one (PATINA_MASTER_KEY)',
+  };
+  const key =
+    restored.masterKey !== 'absent'
+      ? `${carried[restored.masterKey]}; it was removed from the restored database.`
+      : config.masterKey === null && !existsSync(masterKeyFile)
+        ? `The backup does not carry the master key: put the key it was taken with at ${masterKeyFile} ` +
+          '(mode 0600), or set PATINA_MASTER_KEY, before you start the server.'
+        : `The backup does not carry the master key: ${masterKeyPlace(config)} must hold the key ` +
+          'it was taken with.';
+  process.stderr.write(
+    `Restored ${resolve(file)} into ${restored.target} (mode 0600; PRAGMA integrity_check: ok).\n${key}\n`,
+  );
+}
+
 const { version } = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
 ) as { version: string };
@@ -267,6 +395,7 @@ Examples:
   patina-server serve --port 8080 --data-dir /var/lib/patina
   patina-server admin token > admin.json               # recovery credentials, as JSON
   patina-server keys rotate --algorithm ES256
+  patina-server backup --out /backups/patina.db        # SQLite, while the server runs
 
 Every setting is also a PATINA_* variable or a key of the --config file (see the README).`,
   );
@@ -291,6 +420,40 @@ Examples:
 common(program.command('migrate').description('Bring the database schema up to date')).action(
   migrate,
 );
+common(
+  program
+    .command('backup')
+    .description('Copy the SQLite database, consistently, while the server runs')
+    .requiredOption('--out <file>', 'the backup file to write (mode 0600; never overwritten)')
+    .option('--include-master-key', 'put the master key into the backup too (then keep it secret)'),
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  patina-server backup --out /backups/patina-$(date +%F).db --data-dir /var/lib/patina
+  patina-server backup --out patina.db --include-master-key     # one file to restore from
+
+The master key is not in the backup unless --include-master-key: keep it with the backup.
+On PostgreSQL use pg_dump -Fc and pg_restore instead.`,
+  )
+  .action(backup);
+common(
+  program
+    .command('restore')
+    .description('Restore a backup into a data directory that has no database yet')
+    .argument('<file>', 'the backup file (from patina-server backup)'),
+)
+  .addHelpText(
+    'after',
+    `
+Examples:
+  patina-server restore /backups/patina-2026-01-31.db --data-dir /var/lib/patina
+  install -m 600 /backups/keys/master.key /var/lib/patina/master.key   # unless the backup carries it
+
+A master key in the backup is written to <data-dir>/master.key; otherwise put it there yourself.`,
+  )
+  .action(restore);
 const admin = program
   .command('admin')
   .description('Local administration (needs the data directory)');

@@ -25,6 +25,7 @@ import { InactivitySweeper } from './pats/inactivity-sweeper.js';
 import { LeakRevocation } from './pats/leak-revocation.js';
 import { Offboarding } from './pats/offboarding.js';
 import { OverviewService } from './pats/overview-service.js';
+import { PatPresentation } from './pats/pat-presentation.js';
 import { PatService } from './pats/pat-service.js';
 import { checkRuleScopes } from './pats/policy-rules.js';
 import { PatRotation } from './pats/rotation.js';
@@ -42,6 +43,10 @@ import type { Resolve } from './notifications/ssrf-guard.js';
 import { createTransmitter, type Transmitter } from './ssf/transmitter.js';
 import { type KeyPairSource, SigningKeys } from './tokens/signing-keys.js';
 import { randomHexId } from './core/ids.js';
+import { countPatEvents, gaugeSources } from './metrics-sources.js';
+import { NO_METRICS, type Metrics } from './metrics/metrics.js';
+import { PrometheusMetrics } from './metrics/prometheus.js';
+import { NO_TRACING, type Tracing } from './tracing/tracing.js';
 
 export interface ServicesOptions {
   config: Config;
@@ -55,6 +60,11 @@ export interface ServicesOptions {
   resolve?: Resolve;
   /** Tests: where new signing key pairs come from (made afresh otherwise). */
   keyPairs?: KeyPairSource;
+  /**
+   * OpenTelemetry traces (`startTracing`, with `tracing.enabled`), the same the storage was opened
+   * with; NO_TRACING when absent. `Services.close()` ends it.
+   */
+  tracing?: Tracing;
 }
 
 /** The services behind the HTTP app, for the CLI, the bootstrap and tests. */
@@ -70,6 +80,8 @@ export interface Services {
   accessTokens: AccessTokens;
   bearer: BearerAuthenticator;
   pats: PatService;
+  /** What the Patina PAT resource shows beyond the stored PAT: status, use sources, warnings. */
+  patPresentation: PatPresentation;
   /** The PAT lifecycle: rotation, leaked-secret revocation, offboarding, the inactivity sweep. */
   rotation: PatRotation;
   leaks: LeakRevocation;
@@ -95,6 +107,10 @@ export interface Services {
   redis: Redis | undefined;
   /** Identical failed exchanges of a minute, counted into one audit row. */
   repeatedFailures: RepeatedFailures;
+  /** Prometheus metrics when `metrics.port` is set; a no-op otherwise. */
+  metrics: Metrics;
+  /** OpenTelemetry spans when `tracing.enabled`; a no-op otherwise. */
+  tracing: Tracing;
   /** One round trip to the database; throws when it cannot be reached. */
   ping(): Promise<void>;
   /** Stops listening for changes and closes the database pool (and Redis, when used). */
@@ -111,6 +127,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const issuer = config.issuer ?? baseUrl;
   const audience = config.audience ?? issuer;
   const tenantId = await storage.repos.settings.getOrCreate('tenant_id', randomHexId());
+  const tracing = options.tracing ?? NO_TRACING;
+  const metrics =
+    config.metrics.port === null
+      ? NO_METRICS
+      : new PrometheusMetrics({ clock, logger: options.logger });
   const keys = new SigningKeys(storage, masterKey, clock, {
     ...(options.keyPairs && { keyPairs: options.keyPairs }),
   });
@@ -126,6 +147,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     masterKey,
     baseUrl,
     logger: options.logger,
+    metrics,
+    tracing,
     ...(options.resolve && { resolve: options.resolve }),
   });
   const ssf = await createTransmitter({
@@ -137,6 +160,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     issuer,
     baseUrl,
     logger: options.logger,
+    metrics,
+    tracing,
     ...(options.resolve && { resolve: options.resolve }),
     ...(options.keyPairs && { keyPairs: options.keyPairs }),
   });
@@ -148,6 +173,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     audience,
     tenantId,
     org: config.tenant.org,
+    metrics,
+    tracing,
   });
   const consoleSealer = makeConsoleSealer(masterKey);
   const consoleSessions = new ConsoleSessions({
@@ -158,10 +185,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
     rights,
     settings: config.console,
   });
-  const cache = new LivenessCache(storage.feed);
+  const cache = new LivenessCache(storage.feed, metrics);
   const bearer = new BearerAuthenticator({
     accessTokens,
-    pats: consoleCredentials(storage.repos.pats, consoleSessions),
+    pats: consoleCredentials(storage.repos.patCredentials, consoleSessions),
     revocations: storage.repos.revocations,
     cache,
     rights,
@@ -184,6 +211,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     throttle,
     repeated: repeatedFailures,
     policy: config.policy,
+    tracing,
+    metrics,
   });
   const keyRotation = new KeyRotation({
     keys,
@@ -196,6 +225,21 @@ export async function createServices(options: ServicesOptions): Promise<Services
   });
   const expirySweeper = new ExpirySweeper({ storage, audit, clock });
   const inactivitySweeper = new InactivitySweeper({ storage, audit, clock, policy: config.policy });
+  if (metrics.enabled) {
+    storage.observeGroupCommits((size) => metrics.groupCommitted(size));
+    countPatEvents(audit, metrics);
+    metrics.watch(
+      gaugeSources({
+        storage,
+        clock,
+        keys,
+        accessTokens,
+        redis,
+        rotateAfterDays: config.signing.rotateAfterDays,
+        expiringSoonDays: config.policy.expiringSoonDays,
+      }),
+    );
+  }
   return {
     config,
     clock,
@@ -208,6 +252,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     accessTokens,
     bearer,
     pats: new PatService({ storage, rights, audit, clock, policy: config.policy, digester }),
+    patPresentation: new PatPresentation({ storage, rights, clock, policy: config.policy }),
     rotation: new PatRotation({ storage, audit, clock, digester }),
     leaks: new LeakRevocation({ storage, audit, clock, digester }),
     offboarding: new Offboarding({ storage, audit, clock }),
@@ -253,6 +298,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     redis,
     ping: () => ping(storage.db),
     repeatedFailures,
+    metrics,
+    tracing,
     close: async () => {
       await repeatedFailures.close();
       await ssf.close();
@@ -260,7 +307,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
       if (redis) await redis.quit().catch(() => redis.disconnect());
       cache.close();
       keys.close();
+      metrics.close();
       await storage.close();
+      // Last: the spans of everything above are sent before it stops.
+      await tracing.close();
     },
   };
 }

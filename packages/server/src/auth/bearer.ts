@@ -4,7 +4,7 @@ import type { Principal } from '../access/principal.js';
 import { isAllowedFrom } from '../pats/allowed-cidrs.js';
 import { patRefusal, retiredByRotation, type PatCredentialRecord } from '../pats/model.js';
 import { type RightsModel } from '../identities/rights.js';
-import type { PatsRepository } from '../storage/pats-repository.js';
+import type { PatCredentialsRepository } from '../storage/pat-credentials-repository.js';
 import type { RevocationsRepository } from '../storage/revocations-repository.js';
 import { AccessTokenError, type AccessTokens } from '../tokens/access-tokens.js';
 import type { LivenessCache } from './liveness-cache.js';
@@ -20,7 +20,7 @@ export class BearerAuthenticator {
     private readonly deps: {
       accessTokens: AccessTokens;
       /** The credential behind a token's client_id: a PAT, or a web console session. */
-      pats: Pick<PatsRepository, 'findCredential'>;
+      pats: Pick<PatCredentialsRepository, 'findCredential'>;
       revocations: RevocationsRepository;
       cache: LivenessCache;
       rights: RightsModel;

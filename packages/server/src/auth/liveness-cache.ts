@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { PatCredentialRecord } from '../pats/model.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ChangeEvent, ChangeFeed } from '../storage/change-feed.js';
 
 const MAX_ENTRIES = 50_000;
@@ -28,7 +29,10 @@ export class LivenessCache {
   #generation = 0;
   readonly #unsubscribe: () => void;
 
-  constructor(private readonly feed: ChangeFeed) {
+  constructor(
+    private readonly feed: ChangeFeed,
+    private readonly metrics?: Pick<Metrics, 'livenessLookup'>,
+  ) {
     this.#unsubscribe = feed.subscribe((event) => this.#hear(event));
   }
 
@@ -38,6 +42,7 @@ export class LivenessCache {
     load: () => Promise<PatCredentialRecord | undefined>,
   ): Promise<PatCredentialRecord | undefined> {
     const cached = this.#get(this.#records, patId);
+    this.metrics?.livenessLookup(cached ? 'hit' : 'miss');
     if (cached) return cached;
     const generation = this.#generation;
     const record = await load();
@@ -47,7 +52,9 @@ export class LivenessCache {
 
   /** Whether `jti` is revoked; only "not revoked" is cached (a revocation is final anyway). */
   async isRevoked(jti: string, load: () => Promise<boolean>): Promise<boolean> {
-    if (this.#get(this.#notRevoked, jti)) return false;
+    const cached = this.#get(this.#notRevoked, jti);
+    this.metrics?.livenessLookup(cached ? 'hit' : 'miss');
+    if (cached) return false;
     const generation = this.#generation;
     const revoked = await load();
     if (!revoked) this.#put(this.#notRevoked, jti, true, generation);

@@ -19,8 +19,12 @@ const ENV_SETTINGS: Record<string, readonly string[]> = {
   PATINA_ISSUER: ['issuer'],
   PATINA_MASTER_KEY: ['masterKey'],
   PATINA_LOG_LEVEL: ['logLevel'],
+  PATINA_LOG_FORMAT: ['log', 'format'],
   PATINA_DATABASE_URL: ['database', 'url'],
   PATINA_REDIS_URL: ['redis', 'url'],
+  PATINA_METRICS_PORT: ['metrics', 'port'],
+  PATINA_METRICS_HOST: ['metrics', 'host'],
+  PATINA_TRACING: ['tracing', 'enabled'],
   PATINA_SMTP_URL: ['email', 'smtp', 'url'],
   PATINA_SSO_CLIENT_SECRET: ['sso', 'clientSecret'],
 };
@@ -75,7 +79,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [name, path] of Object.entries(ENV_SETTINGS)) {
     const value = env[name];
     if (value !== undefined && value !== '') {
-      setPath(raw, path, path[0] === 'port' ? Number(value) : value);
+      setPath(raw, path, fromVariable(path, value));
       fromEnv.set(path.join('.'), name);
     }
   }
@@ -110,6 +114,17 @@ export function parseConfig(
   const config = withDefaults;
   checkConsistency(config, source);
   return deepFreeze(config);
+}
+
+/**
+ * A variable's text as its setting's type: a port a number, a switch (`PATINA_TRACING`) `true` or
+ * `false`. Any other text is left as it is, for the schema to refuse with the variable's name.
+ */
+function fromVariable(path: readonly string[], value: string): unknown {
+  const key = path.at(-1);
+  if (key === 'port') return Number(value);
+  if (key === 'enabled' && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
 }
 
 /** Sets `raw.a.b = value`, making `raw.a` an object when the file did not have one. */

@@ -1,5 +1,6 @@
 import { SIGNING_ALGORITHMS } from '@patina/contract';
 import { Type, type Static } from '@sinclair/typebox';
+import { LOG_FORMATS } from '../core/log.js';
 
 /**
  * Every setting Patina has, with its default and its documentation. This schema is the
@@ -239,6 +240,42 @@ export const ConfigSchema = Type.Object(
         description: 'Shared counters for several nodes. Environment: PATINA_REDIS_URL for url.',
       },
     ),
+    metrics: Type.Object(
+      {
+        port: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()], {
+          default: null,
+          description:
+            'A port serves Prometheus metrics at `GET /metrics` on a listener of its own; null (the default) serves none and counts nothing.',
+        }),
+        host: Type.String({
+          minLength: 1,
+          default: '127.0.0.1',
+          description:
+            'Address of the metrics listener. The metrics name routes, outcomes and counts, never a caller; still, keep the listener where only your Prometheus reaches it.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'Prometheus metrics (docs/operations.md). Environment: PATINA_METRICS_PORT for port, PATINA_METRICS_HOST for host.',
+      },
+    ),
+    tracing: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description:
+            'Send OpenTelemetry traces (OTLP over HTTP) to the collector the standard OTEL_* variables name. Off (the default), the OpenTelemetry SDK is not even loaded.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'OpenTelemetry traces (docs/operations.md, "Traces"). Environment: PATINA_TRACING for enabled (true or false).',
+      },
+    ),
     masterKey: Type.Union([Type.String(), Type.Null()], {
       default: null,
       description:
@@ -247,6 +284,23 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'pino log level.' },
+    ),
+    log: Type.Object(
+      {
+        format: Type.Union(
+          LOG_FORMATS.map((f) => Type.Literal(f)),
+          {
+            default: 'json',
+            description:
+              '`json`: one JSON object a line, for a log collector. `pretty`: coloured lines for a person at a terminal, with the same fields.',
+          },
+        ),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'How log lines are written. Environment: PATINA_LOG_FORMAT for format.',
+      },
     ),
     bodyLimitBytes: Type.Integer({
       minimum: 1024,

@@ -1,8 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
 
-/** The header the console sends its session's CSRF token in, on every state-changing request. */
-export const CSRF_HEADER = 'x-patina-csrf';
-
 /** Methods that change nothing (RFC 9110 §9.2.1); every other one is checked. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -154,7 +154,7 @@ export class ConsoleSessions {
     const held = this.deps.rights.rightsOf(session.identity);
     if (session.method === 'SSO') return held;
     const pat = session.patId
-      ? await this.deps.storage.repos.pats.findCredential(session.patId)
+      ? await this.deps.storage.repos.patCredentials.findCredential(session.patId)
       : undefined;
     const now = this.deps.clock.now().toISOString();
     if (!pat || patRefusal(pat, now) !== null) return undefined;

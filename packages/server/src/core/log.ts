@@ -1,4 +1,6 @@
-import { destination, pino, stdSerializers, type Logger } from 'pino';
+import { destination, pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 /** `scheme://user:password@host` → `scheme://user:***@host`: a URL's password never reaches a log. */
 export function redactUrlPasswords(text: string): string {
@@ -50,6 +52,17 @@ export function describeError(error: unknown): string {
   return parts.join(': ');
 }
 
+/** How log lines are written: JSON for a collector (the default), `pretty` for a person at a terminal. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export interface LoggerOptions {
+  level: string;
+  format?: LogFormat;
+  /** Tests: where the lines go instead of stdout. */
+  destination?: DestinationStream;
+}
+
 /**
  * The service's logger: JSON lines on stdout, written asynchronously. A synchronous write was one
  * write(2) per request line on the event loop (logging was ~20 µs of the bearer-checked list,
@@ -57,10 +70,28 @@ export function describeError(error: unknown): string {
  * left synchronously when the process exits (process.exit, a crash, the end of a drain after
  * SIGTERM); a `kill -9` can lose the lines of the last write or so, never a record of the audit
  * trail, which is in the database (docs/decisions.md, "Hot paths").
+ *
+ * `pretty` turns each finished JSON line into a readable one for a terminal (pino-pretty). It is
+ * made from the JSON line, after the serialisers, so it carries exactly what the JSON would and
+ * nothing a serialiser left out (no driver error's extra fields, no URL password). It is written
+ * synchronously: a person at a terminal reads few lines, and none is lost when the process ends.
  */
-export function createLogger(level: string): Logger {
-  return pino(
-    { level, base: { service: 'patina' }, serializers: { err: safeError } },
-    destination({ dest: 1, sync: false }),
-  );
+export function createLogger(options: LoggerOptions): Logger {
+  const { level, format = 'json' } = options;
+  const settings = { level, base: { service: 'patina' }, serializers: { err: safeError } };
+  if (format === 'json') {
+    return pino(settings, options.destination ?? destination({ dest: 1, sync: false }));
+  }
+  // Loaded only here: production runs `json` and need not load the pretty printer.
+  const { isColorSupported, prettyFactory } = createRequire(import.meta.url)(
+    'pino-pretty',
+  ) as typeof PinoPretty;
+  const sink = options.destination ?? destination({ dest: 1, sync: true });
+  const prettify = prettyFactory({
+    colorize: options.destination === undefined && isColorSupported,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+  });
+  return pino(settings, { write: (line: string) => sink.write(prettify(line)) });
 }

@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { PatinaError } from '../core/errors.js';
 
+/** A change by an RFC 7396 merge patch; plain JSON is taken too. */
+export const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/json'];
+
 /**
  * A preValidation hook that admits only the given media types. Content-type parsers are shared
  * by the whole app; this keeps a JSON Patch route from taking a merge patch and the reverse.

@@ -1,7 +1,6 @@
 import {
   type ApiVersion,
   API_ERROR_RESPONSES,
-  BAD_REQUEST_RESPONSE,
   BODY_ERROR_RESPONSES,
   CreatePatRequest,
   CreatePatResponse,
@@ -11,18 +10,22 @@ import {
   ListPatsQuery,
   NOT_FOUND_RESPONSE,
   patOwner,
-  TOTAL_COUNT_HEADERS,
 } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { PersonalAccessToken } from '../pats/model.js';
 import type { PatService } from '../pats/pat-service.js';
+import { registerDeleteRoute } from './delete-route.js';
 import { requireMediaType } from './media-type.js';
+import { pageItems, pageOf, pagedListResponses } from './paged-list.js';
 import { requestContext } from './request-context.js';
 
 /** SailPoint's clients send application/json-patch+json (RFC 6902); plain JSON is taken too. */
 const JSON_PATCH_TYPES = ['application/json-patch+json', 'application/json'];
+
+/** The 204 of deleting a PAT, on every surface. */
+export const PAT_DELETED = 'Deleted; its access tokens stop working at once';
 
 export function toGetResponse(pat: PersonalAccessToken) {
   return {
@@ -71,27 +74,20 @@ export function registerPatRoutes(
         summary: 'List personal access tokens',
         querystring: ListPatsQuery,
         response: {
-          200: Type.Array(Type.Ref(GetPatResponse), {
-            description: 'The page of personal access tokens asked for',
-            headers: TOTAL_COUNT_HEADERS,
-          }),
-          ...BAD_REQUEST_RESPONSE,
+          ...pagedListResponses(GetPatResponse, 'The page of personal access tokens asked for'),
           ...API_ERROR_RESPONSES,
         },
       },
     },
     async (request, reply) => {
       const q = request.query;
-      const { items, total } = await pats.list(requestContext(request), {
+      const page = await pats.list(requestContext(request), {
         ownerId: q['owner-id'],
         filters: q.filters,
         sorters: q.sorters,
-        limit: q.limit ?? 250,
-        offset: q.offset ?? 0,
-        withTotal: q.count === true,
+        ...pageOf(q),
       });
-      if (total !== undefined) void reply.header('x-total-count', total);
-      return items.map(toGetResponse);
+      return pageItems(reply, page).map(toGetResponse);
     },
   );
 
@@ -151,27 +147,13 @@ export function registerPatRoutes(
     },
   );
 
-  app.delete(
-    `${path}/:id`,
-    {
-      config,
-      schema: {
-        tags,
-        operationId: `deletePersonalAccessToken_${version}`,
-        summary: 'Delete a personal access token',
-        params: IdParams,
-        response: {
-          204: Type.Null({ description: 'Deleted; its access tokens stop working at once' }),
-          // Fastify reads a DELETE's body too, so an unreadable one is refused like any other.
-          ...BODY_ERROR_RESPONSES,
-          ...NOT_FOUND_RESPONSE,
-          ...API_ERROR_RESPONSES,
-        },
-      },
-    },
-    async (request, reply) => {
-      await pats.delete(requestContext(request), request.params.id);
-      return reply.code(204).send(null);
-    },
-  );
+  registerDeleteRoute(app, {
+    url: path,
+    config,
+    tags,
+    operationId: `deletePersonalAccessToken_${version}`,
+    summary: 'Delete a personal access token',
+    deleted: PAT_DELETED,
+    remove: (context, id) => pats.delete(context, id),
+  });
 }

@@ -18,16 +18,18 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Offboarding } from '../pats/offboarding.js';
 import type { PatinaPersonalAccessToken, PersonalAccessToken } from '../pats/model.js';
+import type { PatPresentation } from '../pats/pat-presentation.js';
 import type { PatService } from '../pats/pat-service.js';
 import type { PatRotation } from '../pats/rotation.js';
-import { requireMediaType } from './media-type.js';
-import { toGetResponse } from './pat-routes.js';
+import { registerDeleteRoute } from './delete-route.js';
+import { MERGE_PATCH_TYPES, requireMediaType } from './media-type.js';
+import { pageItems, pageOf } from './paged-list.js';
+import { PAT_DELETED, toGetResponse } from './pat-routes.js';
 import { requestContext } from './request-context.js';
 
 /** Patina's own PAT resource: SailPoint's fields and Patina's (docs/rules.md, "Lifecycle"). */
 export const PATINA_PATS = `${ADMIN_BASE}/personal-access-tokens`;
 
-const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/json'];
 const BAD_REQUEST = {
   400: Type.Ref('ErrorResponse', { description: 'The message names the field' }),
 };
@@ -50,17 +52,22 @@ export function toPatinaResponse(pat: PatinaPersonalAccessToken) {
  */
 export function registerPatinaPatRoutes(
   parent: FastifyInstance,
-  deps: { pats: PatService; rotation: PatRotation; offboarding: Offboarding },
+  deps: {
+    pats: PatService;
+    presentation: PatPresentation;
+    rotation: PatRotation;
+    offboarding: Offboarding;
+  },
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const { pats } = deps;
+  const { pats, presentation } = deps;
   const config = { surface: 'admin' };
   const tags = ['Personal access tokens (Patina)'];
   const one = async (pat: PersonalAccessToken) =>
-    toPatinaResponse((await pats.describe([pat]))[0]!);
+    toPatinaResponse((await presentation.describe([pat]))[0]!);
   // A create or change answer says what the caller should know (docs/rules.md, "Granted scopes").
   const withWarnings = async (pat: PersonalAccessToken) => {
-    const warnings = await pats.warningsFor(pat);
+    const warnings = await presentation.warningsFor(pat);
     return { ...(await one(pat)), ...(warnings.length > 0 && { warnings }) };
   };
 
@@ -86,17 +93,14 @@ export function registerPatinaPatRoutes(
     },
     async (request, reply) => {
       const q = request.query;
-      const { items, total } = await pats.list(requestContext(request), {
+      const page = await pats.list(requestContext(request), {
         surface: 'patina',
         ownerId: q['owner-id'],
         filters: q.filters,
         sorters: q.sorters,
-        limit: q.limit ?? 250,
-        offset: q.offset ?? 0,
-        withTotal: q.count === true,
+        ...pageOf(q),
       });
-      if (total !== undefined) void reply.header('x-total-count', total);
-      return (await pats.describe(items)).map(toPatinaResponse);
+      return (await presentation.describe(pageItems(reply, page))).map(toPatinaResponse);
     },
   );
 
@@ -170,28 +174,15 @@ export function registerPatinaPatRoutes(
       withWarnings(await pats.mergePatch(requestContext(request), request.params.id, request.body)),
   );
 
-  app.delete(
-    `${PATINA_PATS}/:id`,
-    {
-      config,
-      schema: {
-        tags,
-        operationId: 'deletePatinaPersonalAccessToken',
-        summary: 'Delete a personal access token',
-        params: IdParams,
-        response: {
-          204: Type.Null({ description: 'Deleted; its access tokens stop working at once' }),
-          ...BODY_ERROR_RESPONSES,
-          ...NOT_FOUND_RESPONSE,
-          ...API_ERROR_RESPONSES,
-        },
-      },
-    },
-    async (request, reply) => {
-      await pats.delete(requestContext(request), request.params.id);
-      return reply.code(204).send(null);
-    },
-  );
+  registerDeleteRoute(app, {
+    url: PATINA_PATS,
+    config,
+    tags,
+    operationId: 'deletePatinaPersonalAccessToken',
+    summary: 'Delete a personal access token',
+    deleted: PAT_DELETED,
+    remove: (context, id) => pats.delete(context, id),
+  });
 
   app.post(
     `${PATINA_PATS}/:id/rotate`,

@@ -1,18 +1,9 @@
-import {
-  API_ERROR_RESPONSES,
-  BAD_REQUEST_RESPONSE,
-  BODY_ERROR_RESPONSES,
-  IdParams,
-  NOT_FOUND_RESPONSE,
-  PageQuery,
-  SsfStreamResponse,
-  TOTAL_COUNT_HEADERS,
-  ADMIN_BASE,
-} from '@patina/contract';
+import { API_ERROR_RESPONSES, PageQuery, SsfStreamResponse, ADMIN_BASE } from '@patina/contract';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { StreamAdministration } from '../ssf/stream-admin.js';
+import { registerDeleteRoute } from './delete-route.js';
+import { pageItems, pageOf, pagedListResponses } from './paged-list.js';
 import { requestContext } from './request-context.js';
 
 /**
@@ -38,46 +29,22 @@ export function registerSsfAdminRoutes(
         summary: 'List every client’s Shared Signals streams, oldest first',
         querystring: PageQuery,
         response: {
-          200: Type.Array(Type.Ref(SsfStreamResponse), {
-            description: 'The page of streams asked for',
-            headers: TOTAL_COUNT_HEADERS,
-          }),
-          ...BAD_REQUEST_RESPONSE,
+          ...pagedListResponses(SsfStreamResponse, 'The page of streams asked for'),
           ...API_ERROR_RESPONSES,
         },
       },
     },
-    async (request, reply) => {
-      const { items, total } = await deps.streamAdmin.list(requestContext(request), {
-        limit: request.query.limit ?? 250,
-        offset: request.query.offset ?? 0,
-        withTotal: request.query.count === true,
-      });
-      if (total !== undefined) void reply.header('x-total-count', total);
-      return items;
-    },
+    async (request, reply) =>
+      pageItems(reply, await deps.streamAdmin.list(requestContext(request), pageOf(request.query))),
   );
 
-  app.delete(
-    `${base}/:id`,
-    {
-      config,
-      schema: {
-        tags,
-        operationId: 'deleteSsfStream',
-        summary: 'Delete a Shared Signals stream and the SETs it is still owed',
-        params: IdParams,
-        response: {
-          204: Type.Null({ description: 'Deleted' }),
-          ...BODY_ERROR_RESPONSES,
-          ...NOT_FOUND_RESPONSE,
-          ...API_ERROR_RESPONSES,
-        },
-      },
-    },
-    async (request, reply) => {
-      await deps.streamAdmin.delete(requestContext(request), request.params.id);
-      return reply.code(204).send(null);
-    },
-  );
+  registerDeleteRoute(app, {
+    url: base,
+    config,
+    tags,
+    operationId: 'deleteSsfStream',
+    summary: 'Delete a Shared Signals stream and the SETs it is still owed',
+    deleted: 'Deleted',
+    remove: (context, id) => deps.streamAdmin.delete(context, id),
+  });
 }

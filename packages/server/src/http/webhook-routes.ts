@@ -1,6 +1,5 @@
 import {
   API_ERROR_RESPONSES,
-  BAD_REQUEST_RESPONSE,
   BODY_ERROR_RESPONSES,
   CreateWebhookRequest,
   CreateWebhookResponse,
@@ -8,7 +7,6 @@ import {
   IdParams,
   NOT_FOUND_RESPONSE,
   PageQuery,
-  TOTAL_COUNT_HEADERS,
   WebhookDeliveryResponse,
   WebhookMergePatch,
   WebhookResponse,
@@ -23,12 +21,11 @@ import type {
   FastifyRequest,
   HookHandlerDoneFunction,
 } from 'fastify';
-import type { ExpiryCalendar } from '../notifications/calendar.js';
 import type { WebhookService } from '../notifications/webhook-service.js';
-import { requireMediaType } from './media-type.js';
+import { registerDeleteRoute } from './delete-route.js';
+import { MERGE_PATCH_TYPES, requireMediaType } from './media-type.js';
+import { pageItems, pageOf, pagedListResponses } from './paged-list.js';
 import { requestContext } from './request-context.js';
-
-const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/json'];
 
 /** The actions on one webhook take no parameters; an absent body means an empty one. */
 const NoBody = Type.Optional(
@@ -39,10 +36,10 @@ function emptyBody(request: FastifyRequest, _reply: FastifyReply, done: HookHand
   done();
 }
 
-/** Webhooks under the admin API, and the caller's expiry calendar. */
+/** Webhooks under the admin API: their endpoints, secrets, test pings and deliveries. */
 export function registerWebhookRoutes(
   parent: FastifyInstance,
-  deps: { webhooks: WebhookService; calendar: ExpiryCalendar },
+  deps: { webhooks: WebhookService },
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const config = { surface: 'admin' };
@@ -83,24 +80,13 @@ export function registerWebhookRoutes(
         summary: 'List webhooks',
         querystring: PageQuery,
         response: {
-          200: Type.Array(Type.Ref(WebhookResponse), {
-            description: 'The page of webhooks asked for',
-            headers: TOTAL_COUNT_HEADERS,
-          }),
-          ...BAD_REQUEST_RESPONSE,
+          ...pagedListResponses(WebhookResponse, 'The page of webhooks asked for'),
           ...API_ERROR_RESPONSES,
         },
       },
     },
-    async (request, reply) => {
-      const { items, total } = await deps.webhooks.list(requestContext(request), {
-        limit: request.query.limit ?? 250,
-        offset: request.query.offset ?? 0,
-        withTotal: request.query.count === true,
-      });
-      if (total !== undefined) void reply.header('x-total-count', total);
-      return items;
-    },
+    async (request, reply) =>
+      pageItems(reply, await deps.webhooks.list(requestContext(request), pageOf(request.query))),
   );
 
   app.get(
@@ -146,28 +132,15 @@ export function registerWebhookRoutes(
       deps.webhooks.update(requestContext(request), request.params.id, request.body),
   );
 
-  app.delete(
-    `${base}/:id`,
-    {
-      config,
-      schema: {
-        tags,
-        operationId: 'deleteWebhook',
-        summary: 'Delete a webhook and the deliveries it is still owed',
-        params: IdParams,
-        response: {
-          204: Type.Null({ description: 'Deleted' }),
-          ...BODY_ERROR_RESPONSES,
-          ...NOT_FOUND_RESPONSE,
-          ...API_ERROR_RESPONSES,
-        },
-      },
-    },
-    async (request, reply) => {
-      await deps.webhooks.delete(requestContext(request), request.params.id);
-      return reply.code(204).send(null);
-    },
-  );
+  registerDeleteRoute(app, {
+    url: base,
+    config,
+    tags,
+    operationId: 'deleteWebhook',
+    summary: 'Delete a webhook and the deliveries it is still owed',
+    deleted: 'Deleted',
+    remove: (context, id) => deps.webhooks.delete(context, id),
+  });
 
   app.post(
     `${base}/:id/rotate-secret`,
@@ -231,11 +204,10 @@ export function registerWebhookRoutes(
         params: IdParams,
         querystring: DeliveriesQuery,
         response: {
-          200: Type.Array(Type.Ref(WebhookDeliveryResponse), {
-            description: 'The page of deliveries asked for, newest first',
-            headers: TOTAL_COUNT_HEADERS,
-          }),
-          ...BAD_REQUEST_RESPONSE,
+          ...pagedListResponses(
+            WebhookDeliveryResponse,
+            'The page of deliveries asked for, newest first',
+          ),
           ...NOT_FOUND_RESPONSE,
           ...API_ERROR_RESPONSES,
         },
@@ -243,44 +215,11 @@ export function registerWebhookRoutes(
     },
     async (request, reply) => {
       const q = request.query;
-      const { items, total } = await deps.webhooks.deliveries(
-        requestContext(request),
-        request.params.id,
-        {
-          status: q.status,
-          limit: q.limit ?? 250,
-          offset: q.offset ?? 0,
-          withTotal: q.count === true,
-        },
-      );
-      if (total !== undefined) void reply.header('x-total-count', total);
-      return items;
-    },
-  );
-
-  app.get(
-    `${ADMIN_BASE}/me/expirations.ics`,
-    {
-      config,
-      schema: {
-        tags: ['Personal access tokens'],
-        operationId: 'getMyExpirationCalendar',
-        summary: "An iCalendar feed (RFC 5545) of the caller's PAT expiry dates",
-        response: {
-          200: {
-            description: 'One event per expiring PAT, with a reminder a week before',
-            content: { 'text/calendar': { schema: Type.String() } },
-          },
-          ...API_ERROR_RESPONSES,
-        },
-      },
-    },
-    async (request, reply) => {
-      const feed = await deps.calendar.feed(requestContext(request));
-      return reply
-        .header('content-type', 'text/calendar; charset=utf-8')
-        .header('cache-control', 'private, max-age=300')
-        .send(feed);
+      const page = await deps.webhooks.deliveries(requestContext(request), request.params.id, {
+        status: q.status,
+        ...pageOf(q),
+      });
+      return pageItems(reply, page);
     },
   );
 }

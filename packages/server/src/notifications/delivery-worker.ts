@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { SYSTEM_CONTEXT } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
+import type { DeliveryOutcome, Metrics } from '../metrics/metrics.js';
 import type { DueDelivery } from '../storage/deliveries-repository.js';
 import { supportsRowLocks } from '../storage/dialect.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
@@ -13,6 +14,7 @@ import {
   retryDelayMs,
 } from './retry-schedule.js';
 import type { SealedBox } from '../core/sealed-box.js';
+import { SPAN_NAMES, type Tracing } from '../tracing/tracing.js';
 import { signedHeaders } from './signer.js';
 import type { WebhookTransport } from './webhook-sender.js';
 
@@ -57,6 +59,8 @@ export class DeliveryWorker {
       mailer: Mailer | undefined;
       logger?: Logger | undefined;
       random?: () => number;
+      metrics?: Pick<Metrics, 'delivery' | 'webhookDisabled'>;
+      tracing?: Pick<Tracing, 'enabled' | 'span' | 'annotate'>;
     },
   ) {}
 
@@ -130,7 +134,7 @@ export class DeliveryWorker {
     settleIn: (work: (repos: Repositories) => Promise<void>) => Promise<void>,
   ): Promise<{ attempted: number; delivered: number }> {
     const due = await repos.deliveries.claimDue(this.deps.clock.now().toISOString(), BATCH);
-    const outcomes = await Promise.all(due.map((delivery) => this.#send(repos, delivery)));
+    const outcomes = await Promise.all(due.map((delivery) => this.#tracedSend(repos, delivery)));
     let delivered = 0;
     for (const [i, delivery] of due.entries()) {
       const outcome = outcomes[i]!;
@@ -138,6 +142,32 @@ export class DeliveryWorker {
       await settleIn((r) => this.#settle(r, delivery, outcome));
     }
     return { attempted: due.length, delivered };
+  }
+
+  /**
+   * With tracing on, an attempt is a span of a trace of its own (it runs apart from the request
+   * that queued it, maybe on another node); the webhook POST carries its `traceparent`.
+   */
+  #tracedSend(repos: Repositories, delivery: DueDelivery): Promise<Outcome> {
+    const tracing = this.deps.tracing;
+    if (!tracing?.enabled) return this.#send(repos, delivery);
+    const webhook = delivery.channel === 'webhook';
+    const attributes = {
+      'patina.outbox': webhook ? 'webhook' : 'mail',
+      'patina.delivery.attempt': delivery.attempts + 1,
+    };
+    const attempt = async () => {
+      const outcome = await this.#send(repos, delivery);
+      tracing.annotate({
+        'patina.delivery.outcome': outcome.kind,
+        ...(webhook &&
+          outcome.statusCode !== null && {
+            'http.response.status_code': outcome.statusCode,
+          }),
+      });
+      return outcome;
+    };
+    return tracing.span(SPAN_NAMES.delivery, attributes, attempt, { root: true });
   }
 
   async #send(repos: Repositories, delivery: DueDelivery): Promise<Outcome> {
@@ -228,16 +258,21 @@ export class DeliveryWorker {
     const settle = (status: 'DELIVERED' | 'FAILED' | 'PENDING', nextAttemptAt: string | null) =>
       repos.deliveries.settle(delivery.id, { attempts, status, nextAttemptAt, at });
     const webhookId = delivery.webhookId;
+    const counted = (result: DeliveryOutcome) =>
+      this.deps.metrics?.delivery(delivery.channel === 'email' ? 'mail' : 'webhook', result);
     switch (outcome.kind) {
       case 'delivered':
+        counted('delivered');
         await settle('DELIVERED', null);
         if (webhookId) await repos.webhooks.clearFailing(webhookId);
         return;
       case 'gone':
+        counted('failed');
         await settle('FAILED', null);
         if (webhookId) await this.#disable(repos, webhookId, 'GONE', null);
         return;
       case 'permanent':
+        counted('failed');
         await settle('FAILED', null);
         return;
       case 'retry': {
@@ -245,6 +280,7 @@ export class DeliveryWorker {
         let delay = attempts < MAX_ATTEMPTS ? retryDelayMs(attempts, this.deps.random) : null;
         const asked = retryAfterMs(outcome.retryAfter ?? null, now);
         if (delay !== null && asked !== null) delay = Math.max(delay, asked);
+        counted(delay === null ? 'failed' : 'retried');
         await (delay === null
           ? settle('FAILED', null)
           : settle('PENDING', new Date(now.getTime() + delay).toISOString()));
@@ -273,6 +309,7 @@ export class DeliveryWorker {
   ): Promise<void> {
     const now = this.deps.clock.now().toISOString();
     if (!(await repos.webhooks.disable(webhookId, reason, now))) return;
+    this.deps.metrics?.webhookDisabled();
     const webhook = await repos.webhooks.findById(webhookId);
     this.deps.logger?.warn({ webhookId, reason }, 'webhook disabled');
     await this.deps.audit.record(repos, {

@@ -5,7 +5,8 @@ import {
   type WebhookEventType,
 } from '@patina/contract';
 import type { Repositories } from '../storage/repositories.js';
-import type { IdentitySubject, PatSubject } from '../storage/notification-subjects-repository.js';
+import type { IdentitySubject } from '../storage/notification-subjects-repository.js';
+import type { PatSubject } from '../storage/pats-with-owners.js';
 
 /**
  * Which audit events are notified, and as which webhook event type. The audit trail is the one

@@ -91,16 +91,13 @@ export class ExpiryWarnings {
       const claimed: Due[] = [];
       for (const item of due) {
         const { pat } = item;
-        if (
-          !(await repos.expiryWarnings.claim(
-            pat.id,
-            pat.expirationDate,
-            item.thresholdDays,
-            nowIso,
-          ))
-        ) {
-          continue;
-        }
+        const warning = {
+          patId: pat.id,
+          expirationDate: pat.expirationDate,
+          thresholdDays: item.thresholdDays,
+          now: nowIso,
+        };
+        if (!(await repos.expiryWarnings.claim(warning))) continue;
         claimed.push(item);
         await audit.record(repos, {
           type: 'PERSONAL_ACCESS_TOKEN_EXPIRING',

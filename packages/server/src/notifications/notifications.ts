@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Storage } from '../storage/repositories.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { ExpiryCalendar } from './calendar.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { ExpiryWarnings } from './expiry-warnings.js';
@@ -36,6 +38,9 @@ export function createNotifications(options: {
   /** Tests: a resolver and a transport of their own. */
   resolve?: Resolve;
   transport?: WebhookTransport;
+  metrics?: Metrics;
+  /** A span per delivery; webhook POSTs carry its `traceparent`. */
+  tracing?: Tracing;
 }): Notifications {
   const { config, storage, audit, clock } = options;
   const policy = config.webhooks;
@@ -46,6 +51,7 @@ export function createNotifications(options: {
       ? new SmtpMailer({ url: smtp.url, from: smtp.from })
       : undefined;
   const secrets = webhookSecretBox(options.masterKey);
+  const traced = options.tracing ? { tracing: options.tracing } : {};
   const outbox = new NotificationOutbox({
     clock,
     baseUrl: options.baseUrl,
@@ -57,9 +63,11 @@ export function createNotifications(options: {
     clock,
     audit,
     secrets,
-    transport: options.transport ?? new HttpWebhookTransport({ policy, resolve }),
+    transport: options.transport ?? new HttpWebhookTransport({ policy, resolve, ...traced }),
     mailer,
     logger: options.logger,
+    ...(options.metrics && { metrics: options.metrics }),
+    ...traced,
   });
   outbox.onQueued(() => worker.nudge());
   return {

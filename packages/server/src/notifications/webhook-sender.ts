@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { Tracing } from '../tracing/tracing.js';
 import {
   checkUrl,
   resolvePermitted,
@@ -53,8 +54,16 @@ export class HttpWebhookTransport implements WebhookTransport {
   readonly #policy: UrlPolicy;
   readonly #resolve: Resolve;
   readonly #timeoutMs: number;
+  readonly #tracing: Pick<Tracing, 'outgoingHeaders'> | undefined;
 
-  constructor(options: { policy: UrlPolicy; resolve?: Resolve; timeoutMs?: number }) {
+  constructor(options: {
+    policy: UrlPolicy;
+    resolve?: Resolve;
+    timeoutMs?: number;
+    /** W3C `traceparent` of the delivery's span on every POST (docs/operations.md, "Traces"). */
+    tracing?: Pick<Tracing, 'outgoingHeaders'>;
+  }) {
+    this.#tracing = options.tracing;
     this.#policy = options.policy;
     this.#resolve = options.resolve ?? systemResolve;
     this.#timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
@@ -108,6 +117,7 @@ export class HttpWebhookTransport implements WebhookTransport {
         ...(request.signal && { signal: request.signal }),
         headers: {
           ...request.headers,
+          ...this.#tracing?.outgoingHeaders(),
           'content-type': request.contentType ?? 'application/json',
           'content-length': String(body.length),
           'user-agent': 'Patina-Webhooks/1',

@@ -9,10 +9,12 @@ import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
 import { revokePat } from '../pats/revoke.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
-import { badClientCredentials, OAuthError } from './errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { badClientCredentials, tooManyAttempts } from './errors.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import type { RepeatedFailures } from './repeated-failures.js';
 import { keyPart } from '../storage/redis.js';
+import { NO_TRACING, SPAN_NAMES, type Tracing } from '../tracing/tracing.js';
 
 export interface ClientCredentials {
   clientId: string;
@@ -30,9 +32,9 @@ export type FailureReason =
   | 'revoked'
   | 'owner_disabled'
   /** The secret before the last rotation, after its grace window ended. */
-  | 'ROTATED_SECRET_REUSED'
+  | 'rotated_secret_reused'
   /** The right secret, from outside the PAT's allowedCidrs. */
-  | 'IP_NOT_ALLOWED';
+  | 'ip_not_allowed';
 
 export interface ClientAuthenticatorDeps {
   storage: Storage;
@@ -43,6 +45,10 @@ export interface ClientAuthenticatorDeps {
   /** Shares one audit row among identical failures of a minute. */
   repeated: RepeatedFailures;
   policy: Pick<Policy, 'onRotatedSecretReuse'>;
+  /** Counts the failure throttle locking a client id or an address. */
+  metrics?: Pick<Metrics, 'failureThrottleEngaged'>;
+  /** A span per authentication, its outcome the audit reason (docs/operations.md, "Traces"). */
+  tracing?: Pick<Tracing, 'span' | 'annotate'>;
 }
 
 /**
@@ -56,7 +62,7 @@ const THROTTLED_REASONS: ReadonlySet<FailureReason> = new Set([
   'wrong_secret',
   'deleted',
   'revoked',
-  'ROTATED_SECRET_REUSED',
+  'rotated_secret_reused',
 ]);
 
 /**
@@ -69,9 +75,20 @@ const THROTTLED_REASONS: ReadonlySet<FailureReason> = new Set([
 export class ClientAuthenticator {
   constructor(private readonly deps: ClientAuthenticatorDeps) {}
 
-  async authenticate(credentials: ClientCredentials): Promise<PatCredentialRecord> {
+  authenticate(credentials: ClientCredentials): Promise<PatCredentialRecord> {
+    const tracing = this.deps.tracing ?? NO_TRACING;
+    return tracing.span(
+      SPAN_NAMES.clientAuthentication,
+      { 'patina.oauth.endpoint': credentials.endpoint },
+      () => this.#authenticate(credentials),
+    );
+  }
+
+  async #authenticate(credentials: ClientCredentials): Promise<PatCredentialRecord> {
     const { digester, clock } = this.deps;
-    const record = await this.deps.storage.repos.pats.findCredential(credentials.clientId);
+    const record = await this.deps.storage.repos.patCredentials.findCredential(
+      credentials.clientId,
+    );
     // The same work whether or not the PAT exists and has a previous secret: placeholders stand
     // in for what is missing (SecretDigester.matchesEither).
     const matched = digester.matchesEither(
@@ -90,7 +107,7 @@ export class ClientAuthenticator {
     }
     if (matched === null) return this.#fail(credentials, record, 'wrong_secret');
     if (matched === 'previous' && !withinGrace(record, now)) {
-      return this.#fail(credentials, record, 'ROTATED_SECRET_REUSED');
+      return this.#fail(credentials, record, 'rotated_secret_reused');
     }
     if (refusal) return this.#fail(credentials, record, refusal);
     // docs/rules.md, "Lifecycle": the right secret from the wrong place is still refused.
@@ -99,9 +116,10 @@ export class ClientAuthenticator {
       record.allowedCidrs !== null &&
       (sourceIp === null || !isAllowedFrom(record.allowedCidrs, sourceIp))
     ) {
-      return this.#fail(credentials, record, 'IP_NOT_ALLOWED');
+      return this.#fail(credentials, record, 'ip_not_allowed');
     }
     await this.deps.throttle.recordSuccess(source(credentials));
+    this.deps.tracing?.annotate({ 'patina.client_authentication.outcome': 'success' });
     return matched === 'previous' ? untilGraceEnd(record, clock.now()) : record;
   }
 
@@ -110,6 +128,7 @@ export class ClientAuthenticator {
     record: PatCredentialRecord | undefined,
     reason: FailureReason,
   ): Promise<never> {
+    this.deps.tracing?.annotate({ 'patina.client_authentication.outcome': reason });
     if (THROTTLED_REASONS.has(reason)) {
       const retryAfter = await this.deps.throttle.retryAfterSeconds(source(credentials));
       if (retryAfter > 0) {
@@ -117,19 +136,17 @@ export class ClientAuthenticator {
         // that set the throttle were audited, and the throttle bounds how many there are. A
         // reused rotated secret is still counted (one row a minute at most): the throttle, set
         // by other failures from its address, must not hide the incident.
-        if (reason === 'ROTATED_SECRET_REUSED') {
+        if (reason === 'rotated_secret_reused') {
           await this.#recordFailure(credentials, record, reason);
         }
-        throw new OAuthError(
-          'too_many_attempts',
-          'Too many failed attempts for this client; try again later',
-          retryAfter,
-        );
+        this.deps.tracing?.annotate({ 'patina.client_authentication.outcome': 'throttled' });
+        throw tooManyAttempts(retryAfter);
       }
-      await this.deps.throttle.recordFailure(source(credentials));
+      const engaged = await this.deps.throttle.recordFailure(source(credentials));
+      for (let i = 0; i < engaged; i++) this.deps.metrics?.failureThrottleEngaged();
     }
     await this.#recordFailure(credentials, record, reason);
-    throw badClientCredentials();
+    throw badClientCredentials(reason);
   }
 
   async #recordFailure(
@@ -154,7 +171,7 @@ export class ClientAuthenticator {
             ...(credentials.endpoint !== 'token' && { endpoint: credentials.endpoint }),
           },
         });
-        if (reason === 'ROTATED_SECRET_REUSED' && record) {
+        if (reason === 'rotated_secret_reused' && record) {
           await this.#onReuse(repos, credentials, record);
         }
         return event.id;

@@ -9,8 +9,13 @@ import type { UseSources } from '../pats/use-sources.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import type { ClientAuthenticator } from './client-authenticator.js';
-import { OAuthError } from './errors.js';
-import { echo } from '../core/redact.js';
+import {
+  noGrantableScope,
+  resourceHasFragment,
+  resourceNotAbsolute,
+  resourceNotServed,
+  scopeNotGranted,
+} from './errors.js';
 import { DAY_MS } from '../core/time.js';
 
 export interface ClientCredentialsRequest {
@@ -94,10 +99,7 @@ export class ClientCredentialsGrant {
     );
     // An empty grant helps nobody: the PAT names only rights its owner does not hold (now).
     if (grantable.length === 0) {
-      throw new OAuthError(
-        'invalid_scope',
-        'This PAT grants no rights: its owner holds none of its scopes',
-      );
+      throw noGrantableScope();
     }
     if (requested === undefined || requested.trim() === '') return grantable;
     const wanted = new Set(requested.trim().split(/\s+/).map(canonicalScope));
@@ -105,10 +107,7 @@ export class ClientCredentialsGrant {
     const allowed = new Set(grantable);
     for (const scope of wanted) {
       if (!allowed.has(scope)) {
-        throw new OAuthError(
-          'invalid_scope',
-          `The scope '${echo(scope)}' is not granted to this client`,
-        );
+        throw scopeNotGranted(scope);
       }
     }
     return [...wanted].sort();
@@ -125,22 +124,13 @@ export class ClientCredentialsGrant {
         url = undefined;
       }
       if (!url) {
-        throw new OAuthError(
-          'invalid_target',
-          `The resource '${echo(resource)}' is not an absolute URI`,
-        );
+        throw resourceNotAbsolute(resource);
       }
       if (url.hash !== '' || resource.includes('#')) {
-        throw new OAuthError(
-          'invalid_target',
-          `The resource '${echo(resource)}' must not have a fragment`,
-        );
+        throw resourceHasFragment(resource);
       }
       if (!this.deps.allowedAudiences.has(resource)) {
-        throw new OAuthError(
-          'invalid_target',
-          `The resource '${echo(resource)}' is not served here`,
-        );
+        throw resourceNotServed(resource);
       }
     }
     return [...new Set(resources)];
@@ -152,7 +142,13 @@ export class ClientCredentialsGrant {
     const notAfter = new Date(now.getTime() - DAY_MS).toISOString();
     if (record.lastUsed !== null && record.lastUsed > notAfter) return;
     await this.deps.storage.transaction(async (repos) => {
-      if (await repos.pats.touchLastUsed(record.id, now.toISOString(), notAfter)) {
+      if (
+        await repos.patCredentials.touchLastUsed({
+          id: record.id,
+          now: now.toISOString(),
+          notAfter,
+        })
+      ) {
         await this.deps.audit.record(repos, {
           type: 'PERSONAL_ACCESS_TOKEN_USED',
           context: { ...context, actorId: record.ownerId, actorName: record.ownerLogin },

@@ -1,4 +1,5 @@
 import { OAUTH_ERROR_STATUS, type OAuthErrorCode } from '@patina/contract';
+import { echo } from '../core/redact.js';
 
 export class OAuthError extends Error {
   override readonly name = 'OAuthError';
@@ -8,14 +9,102 @@ export class OAuthError extends Error {
     readonly error: OAuthErrorCode,
     readonly description: string,
     readonly retryAfterSeconds?: number,
+    /** Why, in the audit trail's words, for the metrics; never sent to the client. */
+    readonly reason?: string,
   ) {
     super(description);
     this.status = OAUTH_ERROR_STATUS[error];
   }
 }
 
+/*
+ * Every refusal the OAuth endpoints (token, introspection, revocation) answer, by name, so each
+ * RFC 6749 §5.2 code and its wording live here once. Values from the request are quoted through
+ * `echo` (core/redact.ts) by the factory, not by its caller.
+ */
+
+// invalid_request (RFC 6749 §5.2): the request is malformed.
+
+/** A required parameter is absent. */
+export const missingParameter = (name: string) =>
+  invalidRequest(`The parameter '${name}' is required`);
+
+/** A parameter given twice with different values, or as a list (RFC 6749 §3.2). */
+export const duplicateParameter = (name: string) =>
+  invalidRequest(`The parameter '${name}' is given more than once`);
+
+/** A parameter that is not a string (a nested form field, a file). */
+export const parameterNotText = (name: string) =>
+  invalidRequest(`The parameter '${name}' must be text`);
+
+/** Credentials in two places (RFC 6749 §2.3: a client uses one method per request). */
+export const severalClientAuthMethods = () =>
+  invalidRequest('Use one client authentication method, not several');
+
+// invalid_client (RFC 6749 §5.2): client authentication failed or was not attempted.
+
 /**
  * The one answer for every kind of bad client credentials (docs/rules.md, "The token endpoint").
  */
-export const badClientCredentials = () =>
-  new OAuthError('invalid_client', 'Bad client credentials');
+export const badClientCredentials = (reason?: string) =>
+  new OAuthError('invalid_client', 'Bad client credentials', undefined, reason);
+
+/** Neither a client id with a secret nor (where allowed) a bearer token came with the request. */
+export const clientAuthenticationRequired = () =>
+  invalidClient('Client authentication is required');
+
+/** An `Authorization: Basic` header whose decoded value has no colon (RFC 7617 §2). */
+export const malformedBasicCredentials = () => invalidClient('The Basic credentials are malformed');
+
+// unauthorized_client, unsupported_grant_type (RFC 6749 §5.2; RFC 7009 §2.1 for revocation).
+
+/** RFC 7009 §2.1: a client revokes only the tokens issued to it. */
+export const tokenNotIssuedToClient = () =>
+  new OAuthError('unauthorized_client', 'The token was not issued to this client');
+
+/** Patina issues tokens by the client_credentials grant alone. */
+export const unsupportedGrantType = () =>
+  new OAuthError('unsupported_grant_type', 'Only client_credentials is supported');
+
+// invalid_scope (RFC 6749 §5.2).
+
+/** The PAT names only rights its owner does not hold (now): an empty grant helps nobody. */
+export const noGrantableScope = () =>
+  new OAuthError('invalid_scope', 'This PAT grants no rights: its owner holds none of its scopes');
+
+/** A requested scope outside what the PAT grants. */
+export const scopeNotGranted = (scope: string) =>
+  new OAuthError('invalid_scope', `The scope '${echo(scope)}' is not granted to this client`);
+
+// invalid_target (RFC 8707 §2): a `resource` parameter Patina cannot issue a token for.
+
+export const resourceNotAbsolute = (resource: string) =>
+  invalidTarget(resource, 'is not an absolute URI');
+
+export const resourceHasFragment = (resource: string) =>
+  invalidTarget(resource, 'must not have a fragment');
+
+export const resourceNotServed = (resource: string) =>
+  invalidTarget(resource, 'is not served here');
+
+// too_many_attempts (not in RFC 6749; docs/decisions.md, "Throttling failed exchanges").
+
+/** The failure throttle holds this client (from this address) back for `retryAfterSeconds`. */
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new OAuthError(
+    'too_many_attempts',
+    'Too many failed attempts for this client; try again later',
+    retryAfterSeconds,
+  );
+
+function invalidRequest(description: string): OAuthError {
+  return new OAuthError('invalid_request', description);
+}
+
+function invalidClient(description: string): OAuthError {
+  return new OAuthError('invalid_client', description);
+}
+
+function invalidTarget(resource: string, problem: string): OAuthError {
+  return new OAuthError('invalid_target', `The resource '${echo(resource)}' ${problem}`);
+}

@@ -39,9 +39,11 @@ export class FailureThrottle {
     return Math.max(byClient, byAddress);
   }
 
-  async recordFailure(source: FailureSource): Promise<void> {
-    await this.stores.byClient.recordFailure(clientKey(source));
-    await this.stores.byAddress.recordFailure(addressKey(source.sourceIp));
+  /** Records a failure; answers how many of its keys (client id, address) it locked: 0 to 2. */
+  async recordFailure(source: FailureSource): Promise<number> {
+    const byClient = await this.stores.byClient.recordFailure(clientKey(source));
+    const byAddress = await this.stores.byAddress.recordFailure(addressKey(source.sourceIp));
+    return Number(byClient) + Number(byAddress);
   }
 
   /** A success clears its client's count from that address; the address's count stays. */

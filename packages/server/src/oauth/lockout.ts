@@ -13,7 +13,8 @@ export interface LockoutPolicy {
 export interface LockoutStore {
   /** Seconds until failures under the key stop being throttled, or 0 when they are not. */
   retryAfterSeconds(key: string): number | Promise<number>;
-  recordFailure(key: string): void | Promise<void>;
+  /** Counts a failure; true when it locked the key. */
+  recordFailure(key: string): boolean | Promise<boolean>;
   /** Forgets the key's failures and lock (a success, or an operator's unlock). */
   recordSuccess(key: string): void | Promise<void>;
 }
@@ -46,14 +47,15 @@ export class Lockout implements LockoutStore {
     return Math.ceil((entry.lockedUntilMs - now) / 1000);
   }
 
-  recordFailure(key: string): void {
+  recordFailure(key: string): boolean {
     const now = this.clock.now().getTime();
     let entry = this.#entries.get(key);
     if (!entry || now - entry.windowStartMs > this.policy.windowSeconds * 1000) {
       entry = { failures: 0, windowStartMs: now, lockedUntilMs: 0 };
     }
     entry.failures += 1;
-    if (entry.failures >= this.policy.maxFailures) {
+    const locks = entry.failures >= this.policy.maxFailures;
+    if (locks) {
       entry.lockedUntilMs = now + this.policy.durationSeconds * 1000;
       entry.failures = 0;
       entry.windowStartMs = now;
@@ -64,6 +66,7 @@ export class Lockout implements LockoutStore {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
+    return locks;
   }
 
   recordSuccess(key: string): void {

@@ -39,9 +39,9 @@ export class RedisLockout implements LockoutStore {
     }
   }
 
-  async recordFailure(key: string): Promise<void> {
+  async recordFailure(key: string): Promise<boolean> {
     try {
-      await this.redis.eval(
+      const failures = await this.redis.eval(
         RECORD_FAILURE,
         2,
         this.#key('failures', key),
@@ -50,8 +50,9 @@ export class RedisLockout implements LockoutStore {
         this.policy.maxFailures,
         this.policy.durationSeconds * 1000,
       );
+      return Number(failures) >= this.policy.maxFailures;
     } catch {
-      this.fallback.recordFailure(key);
+      return this.fallback.recordFailure(key);
     }
   }
 

@@ -3,7 +3,7 @@ import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import type { Storage } from '../storage/repositories.js';
 import { AccessTokenError, type AccessTokens } from '../tokens/access-tokens.js';
-import { OAuthError } from './errors.js';
+import { tokenNotIssuedToClient } from './errors.js';
 import type { OAuthCaller } from './introspection.js';
 
 /**
@@ -32,7 +32,7 @@ export class Revocation {
       throw error;
     }
     if (claims.client_id !== caller.patId) {
-      throw new OAuthError('unauthorized_client', 'The token was not issued to this client');
+      throw tokenNotIssuedToClient();
     }
     const now = this.deps.clock.now().toISOString();
     await this.deps.storage.transaction(async (repos) => {

@@ -19,10 +19,10 @@ export class ExpirySweeper {
     let recorded = 0;
     for (;;) {
       const now = this.deps.clock.now().toISOString();
-      const due = await this.deps.storage.repos.pats.findNewlyExpired(now, this.batchSize);
+      const due = await this.deps.storage.repos.patExpiry.findNewlyExpired(now, this.batchSize);
       for (const pat of due) {
         const claimed = await this.deps.storage.transaction(async (repos) => {
-          if (!(await repos.pats.claimExpiry(pat.id, now))) return false;
+          if (!(await repos.patExpiry.claimExpiry(pat.id, now))) return false;
           await this.deps.audit.record(repos, {
             type: 'PERSONAL_ACCESS_TOKEN_EXPIRED',
             context: SYSTEM_CONTEXT.audit,

@@ -2,7 +2,7 @@ import { SYSTEM_CONTEXT } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Policy } from '../config/schema.js';
-import type { PatActivity } from '../storage/pats-repository.js';
+import type { PatActivity } from '../storage/pat-lifecycle-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import { ruleBoundsFor } from './policy-rules.js';
 import { revokePat } from './revoke.js';
@@ -79,7 +79,8 @@ export class InactivitySweeper {
         : null;
     if (warnedAt === null && warnMs > 0) {
       if (now.getTime() < dueMs - warnMs) return;
-      if (!(await repos.patLifecycle.claimInactivityWarning(pat.id, pat.activeAt, nowIso))) return;
+      const warning = { id: pat.id, activeAt: pat.activeAt, now: nowIso };
+      if (!(await repos.patLifecycle.claimInactivityWarning(warning))) return;
       await this.deps.audit.record(repos, {
         type: 'PERSONAL_ACCESS_TOKEN_INACTIVE_WARNING',
         context: SYSTEM_CONTEXT.audit,

@@ -1,33 +1,16 @@
-import {
-  MAX_LAST_USED_FROM,
-  surfaceOf,
-  type ApiVersion,
-  type ExpiryRule,
-  isIdShaped,
-  type PatinaPatMergePatch,
-  type PatWarning,
-} from '@patina/contract';
+import { isIdShaped, type ApiVersion, type ExpiryRule } from '@patina/contract';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Policy } from '../config/schema.js';
-import { conflict, notFoundById, PatinaError } from '../core/errors.js';
+import { notFoundById, PatinaError } from '../core/errors.js';
+import { randomHexId } from '../core/ids.js';
 import { type RightsModel } from '../identities/rights.js';
-import { isUniqueViolation } from '../storage/dialect.js';
-import type { PatChanges } from '../storage/pats-repository.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import { makeSecret, type SecretDigester } from '../tokens/secret.js';
-import { checkAllowedCidrs } from './allowed-cidrs.js';
-import {
-  checkCreateInput,
-  checkDescription,
-  checkName,
-  checkScope,
-  type CreatePatInput,
-} from './create-input.js';
-import { checkRuleLimits, resolveExpiry } from './expiry.js';
+import { checkCreateInput, type CreatePatInput } from './create-input.js';
 import { parseFilter, PAT_FILTER_FIELDS, PATINA_PAT_FILTER_FIELDS } from './filter.js';
-import { type PatinaPersonalAccessToken, type PersonalAccessToken } from './model.js';
+import { type PersonalAccessToken } from './model.js';
 import {
   authorizeChange,
   authorizeCreateFor,
@@ -35,30 +18,19 @@ import {
   authorizeList,
   authorizeRead,
 } from './pat-access.js';
-import { applyPatPatch, type PatchableView } from './patch.js';
-import { ruleBoundsFor } from './policy-rules.js';
+import {
+  checkedChanges,
+  mergePatchView,
+  patchableView,
+  type PatChangeView,
+  type PatMergePatch,
+} from './pat-changes.js';
+import { nameConflict, writeNamed } from './pat-names.js';
+import { applyPatPatch } from './patch.js';
+import { rememberRecovery, retirePreviousRecovery } from './recovery.js';
 import { parseSorters } from './sorters.js';
-import { patStatus, statusWindow } from './status.js';
-import { randomHexId } from '../core/ids.js';
-
-/**
- * Where a request comes in: a SailPoint API version (its expiry rule, its filter fields), or
- * Patina's own PAT resource, which defaults an absent expiry as v3 does and filters on more.
- */
-export type PatSurface = ApiVersion | 'patina';
-
-function expiryRuleOf(surface: PatSurface): ExpiryRule {
-  return surface === 'patina' ? 'defaulted' : surfaceOf(surface).expiryRule;
-}
-
-/** A PAT as a change leaves it, before the rules are checked: what PATCH and merge patch make. */
-export interface PatChangeView extends PatchableView {
-  description?: string;
-  allowedCidrs?: string[] | null;
-}
-
-/** RFC 7396 merge patch of the Patina resource: the contract's, as its schema validates it. */
-export type PatMergePatch = PatinaPatMergePatch;
+import { statusWindow } from './status.js';
+import { expiryRuleOf, type PatSurface } from './surface.js';
 
 export interface ListPatsInput {
   /** Which fields `filters` may name: SailPoint's list (the default) takes fewer than Patina's. */
@@ -142,7 +114,7 @@ export class PatService {
     const id = randomHexId();
 
     let replaced: string | undefined;
-    const ownerName = await this.#write(name, () =>
+    const ownerName = await writeNamed(name, () =>
       this.deps.storage.transaction(async (repos) => {
         // The owner's row lock serialises creates per owner, so the limit cannot be raced.
         if (!(await repos.identities.lockForUpdate(options.ownerId))) {
@@ -150,14 +122,20 @@ export class PatService {
         }
         const owner = await repos.identities.findById(options.ownerId);
         if (options.recovery) {
-          replaced = await this.#retirePreviousRecovery(repos, ctx, options.ownerId);
+          replaced = await retirePreviousRecovery(repos, this.deps.audit, {
+            ctx,
+            ownerId: options.ownerId,
+            now: this.deps.clock.now().toISOString(),
+          });
         } else if ((await repos.pats.countLive(options.ownerId)) >= policy.maxTokensPerOwner) {
           throw new PatinaError(
             'LIMIT_VIOLATION',
             `The owner already holds the maximum of ${policy.maxTokensPerOwner} personal access tokens`,
           );
         }
-        if (await repos.pats.nameTaken(options.ownerId, name)) throw nameConflict(name);
+        if (await repos.pats.nameTaken({ ownerId: options.ownerId, name })) {
+          throw nameConflict(name);
+        }
         await repos.pats.insert({
           id,
           ownerId: options.ownerId,
@@ -173,7 +151,7 @@ export class PatService {
           description: fields.description,
           allowedCidrs: fields.allowedCidrs,
         });
-        if (options.recovery) await repos.settings.set(recoveryKey(options.ownerId), id);
+        if (options.recovery) await rememberRecovery(repos, options.ownerId, id);
         await this.deps.audit.record(repos, {
           type: 'PERSONAL_ACCESS_TOKEN_CREATED',
           context: ctx.audit,
@@ -242,65 +220,14 @@ export class PatService {
     return this.#change(ctx, pat, after, expiryRuleOf(version));
   }
 
-  /**
-   * PATCH of the Patina resource: an RFC 7396 merge patch. A member sent replaces the value;
-   * null puts it back to its default (the default scope, no description, from anywhere, the
-   * default expiry); an absent member stays as it is.
-   */
+  /** PATCH of the Patina resource: an RFC 7396 merge patch (pat-changes.ts, mergePatchView). */
   async mergePatch(
     ctx: RequestContext,
     id: string,
     patch: PatMergePatch,
   ): Promise<PersonalAccessToken> {
     const pat = authorizeChange(ctx, id, await this.#findLive(id), 'change');
-    const after: PatChangeView = {
-      ...patchableView(pat),
-      description: pat.description,
-      allowedCidrs: pat.allowedCidrs,
-    };
-    if (patch.name !== undefined) after.name = patch.name;
-    if (patch.scope !== undefined) after.scope = patch.scope;
-    if (patch.description !== undefined) after.description = patch.description ?? '';
-    if (patch.allowedCidrs !== undefined) after.allowedCidrs = patch.allowedCidrs;
-    if (patch.expirationDate !== undefined) after.expirationDate = patch.expirationDate;
-    if (patch.userAwareTokenNeverExpires !== undefined) {
-      after.userAwareTokenNeverExpires = patch.userAwareTokenNeverExpires ?? false;
-    }
-    return this.#change(ctx, pat, after, 'defaulted');
-  }
-
-  /**
-   * What the caller of a create or change should know about `pat` (docs/rules.md, "Granted
-   * scopes"): a PAT whose scopes are no right its owner holds now is accepted, as SailPoint accepts
-   * it, but every exchange of it is refused, so the Patina resource says so.
-   */
-  async warningsFor(pat: PersonalAccessToken): Promise<PatWarning[]> {
-    const owner = await this.deps.storage.repos.identities.findById(pat.ownerId);
-    if (!owner) return [];
-    const { rights } = this.deps;
-    if (rights.grantable(pat.scope, rights.rightsOf(owner)).length > 0) return [];
-    return [
-      {
-        code: 'GRANTS_NOTHING',
-        field: 'scope',
-        message:
-          'None of these scopes is a right the owner holds, so every exchange of this PAT will be refused (invalid_scope) until the owner is given one of them',
-      },
-    ];
-  }
-
-  /**
-   * The Patina resource's view of PATs the caller may already see: status now, and the last
-   * addresses each was used from.
-   */
-  async describe(pats: readonly PersonalAccessToken[]): Promise<PatinaPersonalAccessToken[]> {
-    const now = this.deps.clock.now();
-    const sources = await this.deps.storage.repos.patUseSources.forPats(pats.map((p) => p.id));
-    return pats.map((pat) => ({
-      ...pat,
-      status: patStatus(pat.expirationDate, now, this.deps.policy.expiringSoonDays),
-      lastUsedFrom: (sources.get(pat.id) ?? []).slice(0, MAX_LAST_USED_FROM),
-    }));
+    return this.#change(ctx, pat, mergePatchView(pat, patch), 'defaulted');
   }
 
   /** Checks a changed view of `pat` against every rule, and stores what changed. */
@@ -310,50 +237,13 @@ export class PatService {
     after: PatChangeView,
     rule: ExpiryRule,
   ): Promise<PersonalAccessToken> {
-    const before = patchableView(pat);
-    const changes: PatChanges = {};
-    if (after.name !== before.name) changes.name = checkName(after.name);
-    if (JSON.stringify(after.scope) !== JSON.stringify(before.scope)) {
-      changes.scope = checkScope(after.scope, this.deps.rights);
-    }
-    if (after.description !== undefined && after.description !== pat.description) {
-      changes.description = checkDescription(after.description);
-    }
-    if (
-      after.allowedCidrs !== undefined &&
-      JSON.stringify(after.allowedCidrs) !== JSON.stringify(pat.allowedCidrs)
-    ) {
-      const cidrs = checkAllowedCidrs(after.allowedCidrs);
-      if (JSON.stringify(cidrs) !== JSON.stringify(pat.allowedCidrs)) changes.allowedCidrs = cidrs;
-    }
-    const rules = ruleBoundsFor(changes.scope ?? pat.scope, this.deps.policy.rules);
-    if (
-      after.expirationDate !== before.expirationDate ||
-      after.userAwareTokenNeverExpires !== before.userAwareTokenNeverExpires
-    ) {
-      const expiry = resolveExpiry({
-        rule,
-        created: new Date(pat.created),
-        now: this.deps.clock.now(),
-        expirationDate: after.expirationDate,
-        userAwareTokenNeverExpires: after.userAwareTokenNeverExpires,
-        policy: this.deps.policy,
-        rules,
-      });
-      changes.expirationDate = expiry.expirationDate;
-      changes.userAwareTokenNeverExpires = expiry.userAwareTokenNeverExpires;
-    } else if (changes.scope) {
-      checkRuleLimits({
-        created: new Date(pat.created),
-        expirationDate: pat.expirationDate,
-        rules,
-      });
-    }
+    const changes = checkedChanges(pat, after, rule, this.deps);
     if (Object.keys(changes).length === 0) return pat;
-    await this.#write(changes.name ?? pat.name, () =>
+    await writeNamed(changes.name ?? pat.name, () =>
       this.deps.storage.transaction(async (repos) => {
-        if (changes.name && (await repos.pats.nameTaken(pat.ownerId, changes.name, pat.id))) {
-          throw nameConflict(changes.name);
+        if (changes.name) {
+          const rename = { ownerId: pat.ownerId, name: changes.name, exceptId: pat.id };
+          if (await repos.pats.nameTaken(rename)) throw nameConflict(changes.name);
         }
         await repos.pats.update(pat.id, changes);
         await this.deps.audit.record(repos, {
@@ -384,52 +274,7 @@ export class PatService {
     });
   }
 
-  /** Deletes the identity's earlier recovery PAT, if it is still live; returns its id. */
-  async #retirePreviousRecovery(
-    repos: Repositories,
-    ctx: RequestContext,
-    ownerId: string,
-  ): Promise<string | undefined> {
-    const previous = await repos.settings.get(recoveryKey(ownerId));
-    const pat = previous === undefined ? undefined : await repos.pats.findLive(previous);
-    if (!pat || pat.ownerId !== ownerId) return undefined;
-    await repos.pats.markDeleted(pat.id, this.deps.clock.now().toISOString());
-    await this.deps.audit.record(repos, {
-      type: 'PERSONAL_ACCESS_TOKEN_DELETED',
-      context: ctx.audit,
-      target: { type: 'PERSONAL_ACCESS_TOKEN', id: pat.id, name: pat.name },
-      details: { ownerId, reason: 'REPLACED_BY_RECOVERY' },
-    });
-    return pat.id;
-  }
-
   async #findLive(id: string): Promise<PersonalAccessToken | undefined> {
     return isIdShaped(id) ? this.deps.storage.repos.pats.findLive(id) : undefined;
   }
-
-  /** Runs a write that may hit the (owner, name) unique index, and reports that as a conflict. */
-  async #write<T>(name: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw nameConflict(name);
-      throw error;
-    }
-  }
-}
-
-/** Where the id of an identity's current recovery PAT is kept. */
-const recoveryKey = (identityId: string) => `recovery_pat:${identityId}`;
-
-function patchableView(pat: PersonalAccessToken): PatchableView {
-  return {
-    name: pat.name,
-    scope: pat.scope,
-    expirationDate: pat.expirationDate,
-    userAwareTokenNeverExpires: pat.userAwareTokenNeverExpires,
-  };
-}
-
-function nameConflict(name: string): PatinaError {
-  return conflict('name', `The owner already has a personal access token named '${name}'`);
 }

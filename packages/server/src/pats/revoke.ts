@@ -26,7 +26,7 @@ export async function revokePat(
   const revoked =
     unusedSince === undefined
       ? await repos.patLifecycle.revoke(pat.id, now, reason)
-      : await repos.patLifecycle.revokeUnused(pat.id, unusedSince, now);
+      : await repos.patLifecycle.revokeUnused({ id: pat.id, activeAt: unusedSince, now });
   if (!revoked) return false;
   await audit.record(repos, {
     type: 'PERSONAL_ACCESS_TOKEN_REVOKED',

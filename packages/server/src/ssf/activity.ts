@@ -21,9 +21,9 @@ export async function noteActivity(
 ): Promise<boolean> {
   const last = stream.lastActivityAt === null ? 0 : Date.parse(stream.lastActivityAt);
   if (now.getTime() - last < ACTIVITY_WRITE_EVERY_MS) return false;
-  return storage.repos.ssf.touchActivity(
-    stream.id,
-    now.toISOString(),
-    new Date(now.getTime() - ACTIVITY_WRITE_EVERY_MS).toISOString(),
-  );
+  return storage.repos.ssf.touchActivity({
+    id: stream.id,
+    now: now.toISOString(),
+    notBefore: new Date(now.getTime() - ACTIVITY_WRITE_EVERY_MS).toISOString(),
+  });
 }

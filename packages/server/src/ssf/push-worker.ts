@@ -1,10 +1,12 @@
 import { SET_MEDIA_TYPE } from '@patina/contract';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { retryAfterMs, retryDelayMs } from '../notifications/retry-schedule.js';
 import type { SealedBox } from '../core/sealed-box.js';
 import { WEBHOOK_TIMEOUT_MS, type WebhookTransport } from '../notifications/webhook-sender.js';
 import type { Storage } from '../storage/repositories.js';
+import { SPAN_NAMES, type Tracing } from '../tracing/tracing.js';
 import type { DuePush, StreamRecord } from '../storage/ssf-repository.js';
 import { noteActivity } from './activity.js';
 import { authorizationAad } from './stream-service.js';
@@ -61,6 +63,8 @@ export class PushWorker {
       /** The most streams this node pushes to at once (`ssf.pushConcurrency`). */
       concurrency: number;
       logger?: Logger | undefined;
+      metrics?: Pick<Metrics, 'delivery'>;
+      tracing?: Pick<Tracing, 'enabled' | 'span' | 'annotate'>;
     },
   ) {}
 
@@ -142,12 +146,28 @@ export class PushWorker {
     if (claimed.length === 0) return false;
     const stream = await storage.repos.ssf.findStream(streamId);
     for (const [i, push] of claimed.entries()) {
-      const outcome = stream?.endpointUrl ? await this.#send(stream, push) : 'stopped';
+      const outcome = stream?.endpointUrl ? await this.#tracedSend(stream, push) : 'stopped';
       if (outcome === 'next') continue;
       if (outcome === 'stopped') await this.#release(claimed.slice(i));
       return true;
     }
     return true;
+  }
+
+  /** With tracing on, a push is a span of a trace of its own; the POST carries its `traceparent`. */
+  #tracedSend(stream: StreamRecord, push: DuePush): Promise<Outcome> {
+    const tracing = this.deps.tracing;
+    if (!tracing?.enabled) return this.#send(stream, push);
+    const attributes = {
+      'patina.outbox': 'ssf_push',
+      'patina.delivery.attempt': push.attempts + 1,
+    };
+    const attempt = async () => {
+      const outcome = await this.#send(stream, push);
+      tracing.annotate({ 'patina.delivery.outcome': outcome });
+      return outcome;
+    };
+    return tracing.span(SPAN_NAMES.delivery, attributes, attempt, { root: true });
   }
 
   async #send(stream: StreamRecord, push: DuePush): Promise<Outcome> {
@@ -167,9 +187,13 @@ export class PushWorker {
       contentType: SET_MEDIA_TYPE,
       signal: this.#abort.signal,
     });
+    if (result.statusCode !== null) {
+      this.deps.tracing?.annotate({ 'http.response.status_code': result.statusCode });
+    }
     if (this.#abort.signal.aborted) return 'stopped';
     const now = clock.now();
     if (result.statusCode === 202) {
+      this.deps.metrics?.delivery('ssf_push', 'delivered');
       await storage.repos.ssf.recordAttempt(push.seq, {
         deliveredAt: now.toISOString(),
         nextAttemptAt: null,
@@ -181,6 +205,7 @@ export class PushWorker {
     }
     const error = result.error ?? `HTTP ${result.statusCode}`;
     if (result.refused) {
+      this.deps.metrics?.delivery('ssf_push', 'failed');
       await this.#disable(stream, push, error);
       return 'disabled';
     }
@@ -188,6 +213,7 @@ export class PushWorker {
       result.statusCode === 400
         ? null
         : (retryAfterMs(result.retryAfter, now) ?? retryDelayMs(push.attempts + 1));
+    this.deps.metrics?.delivery('ssf_push', delay === null ? 'failed' : 'retried');
     this.deps.logger?.warn(
       { streamId: stream.id, jti: push.jti, statusCode: result.statusCode, error },
       delay === null ? 'ssf push given up' : 'ssf push failed; will retry',

@@ -218,7 +218,9 @@ export class StreamService {
     const intervalMs = this.deps.minVerificationIntervalSeconds * 1000;
     const notAfter = new Date(now.getTime() - intervalMs).toISOString();
     await this.deps.storage.transaction(async (repos) => {
-      if (!(await repos.ssf.claimVerification(stream.id, now.toISOString(), notAfter))) {
+      if (
+        !(await repos.ssf.claimVerification({ id: stream.id, now: now.toISOString(), notAfter }))
+      ) {
         const last = Date.parse(stream.lastVerification ?? now.toISOString());
         const wait = Math.max(1, Math.ceil((last + intervalMs - now.getTime()) / 1000));
         throw new PatinaError(
@@ -251,11 +253,11 @@ export class StreamService {
   async removeSubject(ctx: RequestContext, body: RemoveSubjectRequest): Promise<void> {
     authorize(ctx, 'manageStreams', 'Removing a subject from a Shared Signals stream');
     const stream = await this.#heard(ctx, body.stream_id);
-    await this.deps.storage.repos.ssf.removeSubject(
-      stream.id,
-      subjectKey(body.subject),
-      this.deps.clock.now().toISOString(),
-    );
+    await this.deps.storage.repos.ssf.removeSubject({
+      streamId: stream.id,
+      subjectKey: subjectKey(body.subject),
+      now: this.deps.clock.now().toISOString(),
+    });
   }
 
   /** RFC 8936 poll of a poll stream. */

@@ -3,6 +3,8 @@ import { SYSTEM_CONTEXT } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { webhookSecretBox } from '../notifications/signer.js';
 import { systemResolve, type Resolve } from '../notifications/ssrf-guard.js';
 import { HttpWebhookTransport, type WebhookTransport } from '../notifications/webhook-sender.js';
@@ -56,6 +58,9 @@ export async function createTransmitter(options: {
   resolve?: Resolve;
   transport?: WebhookTransport;
   keyPairs?: KeyPairSource;
+  metrics?: Metrics;
+  /** A span per push; the POSTs carry its `traceparent`. */
+  tracing?: Tracing;
 }): Promise<Transmitter> {
   const { config, storage, clock, issuer } = options;
   // Keys of their own: RS256, which the CAEP interoperability profile asks of SETs, whatever
@@ -82,13 +87,16 @@ export async function createTransmitter(options: {
   const secrets = webhookSecretBox(options.masterKey);
   const policy = config.webhooks;
   const resolve = options.resolve ?? systemResolve;
+  const traced = options.tracing ? { tracing: options.tracing } : {};
   const pushWorker = new PushWorker({
     storage,
     clock,
     secrets,
     concurrency: config.ssf.pushConcurrency,
     logger: options.logger,
-    transport: options.transport ?? new HttpWebhookTransport({ policy, resolve }),
+    ...(options.metrics && { metrics: options.metrics }),
+    ...traced,
+    transport: options.transport ?? new HttpWebhookTransport({ policy, resolve, ...traced }),
   });
   const pushFeeder = new PushFeeder({
     storage,

@@ -108,6 +108,8 @@ export class PostgresChangeListener extends ChangeFeed {
   #retryTimer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #ready: Promise<void>;
+  /** When PostgreSQL was last heard on the connection (a change or a heartbeat), epoch ms. */
+  #lastHeardMs = Date.now();
 
   constructor(
     private readonly clientConfig: pg.ClientConfig,
@@ -116,6 +118,11 @@ export class PostgresChangeListener extends ChangeFeed {
   ) {
     super(false);
     this.#ready = this.#connect();
+  }
+
+  /** Seconds since PostgreSQL was last heard on the connection (since the start, if never). */
+  get lastHeardAgeSeconds(): number {
+    return (Date.now() - this.#lastHeardMs) / 1000;
   }
 
   /** Resolves once the first LISTEN is in place (or the first attempt failed). */
@@ -130,6 +137,7 @@ export class PostgresChangeListener extends ChangeFeed {
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
     client.on('notification', (message) => {
+      this.#lastHeardMs = Date.now();
       const change = message.payload === undefined ? undefined : decodeChange(message.payload);
       if (change) this.publish([change]);
     });
@@ -146,6 +154,7 @@ export class PostgresChangeListener extends ChangeFeed {
     }
     if (this.#closed || this.#client !== client) return;
     this.#retryMs = MIN_RETRY_MS;
+    this.#lastHeardMs = Date.now();
     this.setConnected(true);
     let pending = false;
     this.#heartbeat = setInterval(() => {
@@ -165,6 +174,7 @@ export class PostgresChangeListener extends ChangeFeed {
       client.query('select 1').then(
         () => {
           pending = false;
+          this.#lastHeardMs = Date.now();
           clearTimeout(deadline);
         },
         () => {

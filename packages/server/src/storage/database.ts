@@ -1,15 +1,26 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type LogConfig,
+  type SqliteDatabase,
+} from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import { querySpans } from '../tracing/query-spans.js';
+import type { Tracing } from '../tracing/tracing.js';
 import type { DialectName } from './dialect.js';
 import { reportingOutages } from './outage.js';
 import type { Database } from './tables.js';
 
 export type Db = Kysely<Database>;
+
+/** The SQLite database's file in the data directory. */
+export const SQLITE_FILE = 'patina.db';
 
 export interface OpenDatabaseOptions {
   /** Directory holding `patina.db`; created when missing. `:memory:` for a throwaway database. */
@@ -24,6 +35,11 @@ export interface OpenDatabaseOptions {
    * a migration that cannot connect is a start failure that names the cause, not a 503.
    */
   forMigrations?: boolean;
+  /**
+   * A span per query when tracing is on (docs/operations.md, "Traces"): Kysely's log hook, which
+   * is not registered at all when it is off.
+   */
+  tracing?: Tracing | undefined;
 }
 
 export interface OpenedDatabase {
@@ -33,10 +49,22 @@ export interface OpenedDatabase {
   clientConfig?: pg.ClientConfig;
   /** PostgreSQL only: the schema the tables live in, when one is configured. */
   schema?: string | null;
+  /** PostgreSQL only: the pool, for its connection counts. */
+  pool?: PoolCounts;
+}
+
+/** What a pg pool says about its connections (the pool metric). */
+export interface PoolCounts {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
 }
 
 export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
   const url = options.database?.url;
+  const { tracing } = options;
+  const log = (system: 'sqlite' | 'postgresql'): { log?: LogConfig } =>
+    tracing?.enabled ? { log: querySpans(tracing, system) } : {};
   return url && options.database
     ? openPostgres(
         url,
@@ -45,8 +73,9 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
           : options.database,
         options.logger,
         options.forMigrations !== true,
+        log('postgresql'),
       )
-    : { db: openSqlite(options.dataDir, options.logger), dialect: 'sqlite' };
+    : { db: openSqlite(options.dataDir, options.logger, log('sqlite')), dialect: 'sqlite' };
 }
 
 /**
@@ -75,11 +104,15 @@ function keepPrivate(dataDir: string, file: string, logger?: Pick<Logger, 'warn'
  * per commit (NORMAL in WAL mode may lose the last commits on power loss). `busy_timeout` makes a
  * second process (`patina admin`) wait for the lock instead of failing.
  */
-function openSqlite(dataDir: string, logger?: Pick<Logger, 'warn'>): Db {
+function openSqlite(
+  dataDir: string,
+  logger?: Pick<Logger, 'warn'>,
+  traced: { log?: LogConfig } = {},
+): Db {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    file = join(dataDir, 'patina.db');
+    file = join(dataDir, SQLITE_FILE);
     keepPrivate(dataDir, file, logger);
   }
   const sqlite = new SQLite(file);
@@ -90,6 +123,7 @@ function openSqlite(dataDir: string, logger?: Pick<Logger, 'warn'>): Db {
   // A file locked past busy_timeout is an outage (503), like a lost PostgreSQL connection.
   return new Kysely<Database>({
     dialect: reportingOutages(new SqliteDialect({ database: withStatementCache(sqlite) })),
+    ...traced,
   });
 }
 
@@ -104,6 +138,7 @@ function openPostgres(
   settings: Config['database'],
   logger: Pick<Logger, 'warn'> | undefined,
   outagesAsErrors: boolean,
+  traced: { log?: LogConfig } = {},
 ): OpenedDatabase {
   const clientConfig: pg.ClientConfig = {
     connectionString: url,
@@ -132,10 +167,14 @@ function openPostgres(
   pool.on('connect', (client) => client.on('error', lost));
   const dialect = new PostgresDialect({ pool });
   return {
-    db: new Kysely<Database>({ dialect: outagesAsErrors ? reportingOutages(dialect) : dialect }),
+    db: new Kysely<Database>({
+      dialect: outagesAsErrors ? reportingOutages(dialect) : dialect,
+      ...traced,
+    }),
     dialect: 'postgres',
     clientConfig,
     schema: settings.schema,
+    pool,
   };
 }
 

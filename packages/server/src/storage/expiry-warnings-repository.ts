@@ -1,19 +1,10 @@
 import type { Db } from './database.js';
 import { lockForTransaction } from './dialect.js';
-import { parseStringArray } from './json.js';
+import { selectPatSubjects, toPatSubject, type PatSubject } from './pats-with-owners.js';
 
 /** A live PAT expiring before a horizon, with its owner, and the warnings it has had. */
-export interface ExpiringPat {
-  id: string;
-  name: string;
-  scope: string[];
-  managed: boolean;
-  created: string;
-  lastUsed: string | null;
+export interface ExpiringPat extends PatSubject {
   expirationDate: string;
-  ownerId: string;
-  ownerName: string;
-  ownerEmail: string | null;
   /** Thresholds (days) already warned about for this expiry date. */
   warnedThresholds: number[];
 }
@@ -30,21 +21,7 @@ export class ExpiryWarningsRepository {
     before: string,
     page: { limit: number; offset: number },
   ): Promise<ExpiringPat[]> {
-    const rows = await this.db
-      .selectFrom('personal_access_tokens as p')
-      .innerJoin('identities as o', 'o.id', 'p.owner_id')
-      .select([
-        'p.id',
-        'p.name',
-        'p.scope',
-        'p.managed',
-        'p.created',
-        'p.last_used',
-        'p.expiration_date',
-        'p.owner_id',
-        'o.name as owner_name',
-        'o.email as owner_email',
-      ])
+    const rows = await selectPatSubjects(this.db)
       .where('p.deleted_at', 'is', null)
       .where('o.status', '=', 'ACTIVE')
       .where('p.expiration_date', '>', now)
@@ -65,16 +42,8 @@ export class ExpiryWarningsRepository {
       )
       .execute();
     return rows.map((row) => ({
-      id: row.id,
-      name: row.name,
-      scope: parseStringArray(row.scope),
-      managed: row.managed === 1,
-      created: row.created,
-      lastUsed: row.last_used,
+      ...toPatSubject(row),
       expirationDate: row.expiration_date!,
-      ownerId: row.owner_id,
-      ownerName: row.owner_name,
-      ownerEmail: row.owner_email,
       warnedThresholds: warnings
         .filter((w) => w.pat_id === row.id && w.expiration_date === row.expiration_date)
         .map((w) => w.threshold_days),
@@ -90,14 +59,19 @@ export class ExpiryWarningsRepository {
    * Records a warning; false when it was already recorded (by an earlier sweep or another
    * node), in which case it must not be raised again.
    */
-  async claim(patId: string, expirationDate: string, thresholdDays: number, now: string) {
+  async claim(warning: {
+    patId: string;
+    expirationDate: string;
+    thresholdDays: number;
+    now: string;
+  }): Promise<boolean> {
     const result = await this.db
       .insertInto('expiry_warnings')
       .values({
-        pat_id: patId,
-        expiration_date: expirationDate,
-        threshold_days: thresholdDays,
-        warned_at: now,
+        pat_id: warning.patId,
+        expiration_date: warning.expirationDate,
+        threshold_days: warning.thresholdDays,
+        warned_at: warning.now,
       })
       .onConflict((oc) => oc.columns(['pat_id', 'expiration_date', 'threshold_days']).doNothing())
       .executeTakeFirst();

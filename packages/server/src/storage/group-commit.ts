@@ -31,6 +31,8 @@ interface Pending {
 export class GroupCommit {
   #queue: Pending[] = [];
   #running = false;
+  /** Hears the size of each group as it commits (the batch-size metric). */
+  onCommit: ((size: number) => void) | undefined;
 
   constructor(private readonly db: Db) {}
 
@@ -57,6 +59,7 @@ export class GroupCommit {
   }
 
   async #commit(group: Pending[]): Promise<void> {
+    this.onCommit?.(group.length);
     // A group of one is a plain transaction: no savepoint to pay for.
     if (group.length === 1) {
       const [only] = group as [Pending];

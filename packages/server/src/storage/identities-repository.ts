@@ -3,6 +3,7 @@ import { type Identity, type IdentityStatus, type SsoLink } from '@patina/contra
 import type { Db } from './database.js';
 import type { RecordChange } from './change-feed.js';
 import { parseStringArray } from './json.js';
+import { countRows, findRowById, pageOldestFirst } from './rows.js';
 import type { IdentityRow } from './tables.js';
 
 export interface IdentityChanges {
@@ -46,11 +47,7 @@ export class IdentitiesRepository {
   }
 
   async findById(id: string): Promise<Identity | undefined> {
-    const row = await this.db
-      .selectFrom('identities')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await findRowById(this.db, 'identities', id);
     return row && toIdentity(row);
   }
 
@@ -109,23 +106,11 @@ export class IdentitiesRepository {
   }
 
   async list(page: { limit: number; offset: number }): Promise<Identity[]> {
-    const rows = await this.db
-      .selectFrom('identities')
-      .selectAll()
-      .orderBy('created')
-      .orderBy('id')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
-    return rows.map(toIdentity);
+    return (await pageOldestFirst(this.db, 'identities', page)).map(toIdentity);
   }
 
-  async count(): Promise<number> {
-    const row = await this.db
-      .selectFrom('identities')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+  count(): Promise<number> {
+    return countRows(this.db, 'identities');
   }
 
   async update(id: string, changes: IdentityChanges): Promise<boolean> {

@@ -1,19 +1,5 @@
 import type { Db } from './database.js';
-import { parseStringArray } from './json.js';
-
-/** A PAT as notifications describe it: deleted ones too (a deletion is notified). */
-export interface PatSubject {
-  id: string;
-  name: string;
-  scope: string[];
-  managed: boolean;
-  created: string;
-  lastUsed: string | null;
-  expirationDate: string | null;
-  ownerId: string;
-  ownerName: string;
-  ownerEmail: string | null;
-}
+import { selectPatSubjects, toPatSubject, type PatSubject } from './pats-with-owners.js';
 
 export interface IdentitySubject {
   id: string;
@@ -28,37 +14,8 @@ export class NotificationSubjectsRepository {
   constructor(private readonly db: Db) {}
 
   async pat(id: string): Promise<PatSubject | undefined> {
-    const row = await this.db
-      .selectFrom('personal_access_tokens as p')
-      .innerJoin('identities as o', 'o.id', 'p.owner_id')
-      .select([
-        'p.id',
-        'p.name',
-        'p.scope',
-        'p.managed',
-        'p.created',
-        'p.last_used',
-        'p.expiration_date',
-        'p.owner_id',
-        'o.name as owner_name',
-        'o.email as owner_email',
-      ])
-      .where('p.id', '=', id)
-      .executeTakeFirst();
-    return (
-      row && {
-        id: row.id,
-        name: row.name,
-        scope: parseStringArray(row.scope),
-        managed: row.managed === 1,
-        created: row.created,
-        lastUsed: row.last_used,
-        expirationDate: row.expiration_date,
-        ownerId: row.owner_id,
-        ownerName: row.owner_name,
-        ownerEmail: row.owner_email,
-      }
-    );
+    const row = await selectPatSubjects(this.db).where('p.id', '=', id).executeTakeFirst();
+    return row && toPatSubject(row);
   }
 
   async identity(id: string): Promise<IdentitySubject | undefined> {

@@ -5,7 +5,42 @@ import { tryLockForTransaction } from './dialect.js';
 import type { RecordChange } from './change-feed.js';
 import { parseStringArray } from './json.js';
 import { updateLivePat } from './live-pat-update.js';
-import type { PatActivity, PatRef, SecretRotation } from './pats-repository.js';
+
+/** A rotation: the new secret's digest; the one it replaces becomes the previous secret. */
+export interface SecretRotation {
+  digest: string;
+  version: number;
+  rotatedAt: string;
+  /** The end of the old secret's grace window; null for none. */
+  previousValidUntil: string | null;
+}
+
+/** A live PAT a digest matched, for revocation. */
+export interface PatRef {
+  id: string;
+  name: string;
+  ownerId: string;
+  managed: boolean;
+}
+
+/** What the inactivity sweep reads of a PAT. */
+export interface PatActivity {
+  id: string;
+  name: string;
+  ownerId: string;
+  scope: string[];
+  /** lastUsed, or created when never used: what inactivity is measured from. */
+  activeAt: string;
+  inactivityWarnedAt: string | null;
+}
+
+/** A PAT unused since `activeAt`, as a conditional write at `now` names it. */
+export interface UnusedPat {
+  id: string;
+  /** lastUsed, or created when never used, as the sweep read it: the write holds only if unchanged. */
+  activeAt: string;
+  now: string;
+}
 
 /**
  * The writes and reads of a PAT's lifecycle beyond create, change and delete: rotating its
@@ -138,7 +173,7 @@ export class PatLifecycleRepository {
    * Claims the inactivity warning of a PAT still unused since `activeAt` and not yet warned in
    * this period; false if it was used meanwhile or another node warned first.
    */
-  async claimInactivityWarning(id: string, activeAt: string, now: string): Promise<boolean> {
+  async claimInactivityWarning({ id, activeAt, now }: UnusedPat): Promise<boolean> {
     const result = await this.db
       .updateTable('personal_access_tokens')
       .set({ inactivity_warned_at: now })
@@ -153,7 +188,7 @@ export class PatLifecycleRepository {
   }
 
   /** Revokes a PAT for inactivity, unless it was used (or revoked) since `activeAt`. */
-  revokeUnused(id: string, activeAt: string, now: string): Promise<boolean> {
+  revokeUnused({ id, activeAt, now }: UnusedPat): Promise<boolean> {
     return updateLivePat(this.db, this.record, id, (update) =>
       update
         .set({ deleted_at: now, revoked_reason: 'INACTIVE' })

@@ -6,11 +6,13 @@ import { NotificationSubjectsRepository } from './notification-subjects-reposito
 import { OverviewRepository } from './overview-repository.js';
 import { WebhooksRepository } from './webhooks-repository.js';
 import { encodeChange, type Change, type ChangeFeed, type RecordChange } from './change-feed.js';
-import type { Db } from './database.js';
+import type { Db, PoolCounts } from './database.js';
 import { dialectOf, notify, type DialectName } from './dialect.js';
 import { GroupCommit } from './group-commit.js';
 import { IdentitiesRepository } from './identities-repository.js';
 import { SigningKeysRepository } from './keys-repository.js';
+import { PatCredentialsRepository } from './pat-credentials-repository.js';
+import { PatExpiryRepository } from './pat-expiry-repository.js';
 import { PatLifecycleRepository } from './pat-lifecycle-repository.js';
 import { PatUseSourcesRepository } from './pat-use-sources-repository.js';
 import { PatsRepository } from './pats-repository.js';
@@ -21,6 +23,8 @@ import { SsfRepository } from './ssf-repository.js';
 export interface Repositories {
   identities: IdentitiesRepository;
   pats: PatsRepository;
+  patCredentials: PatCredentialsRepository;
+  patExpiry: PatExpiryRepository;
   patLifecycle: PatLifecycleRepository;
   patUseSources: PatUseSourcesRepository;
   audit: AuditRepository;
@@ -41,6 +45,8 @@ function bind(db: Db, record: RecordChange): Repositories {
   return {
     identities: new IdentitiesRepository(db, record),
     pats: new PatsRepository(db, record),
+    patCredentials: new PatCredentialsRepository(db),
+    patExpiry: new PatExpiryRepository(db),
     patLifecycle: new PatLifecycleRepository(db, record),
     patUseSources: new PatUseSourcesRepository(db),
     audit: new AuditRepository(db),
@@ -76,6 +82,8 @@ export class Storage {
     readonly db: Db,
     readonly feed: ChangeFeed,
     readonly channel: string = changeChannel(undefined),
+    /** PostgreSQL: the pool's connection counts (the pool metric). */
+    readonly pool?: PoolCounts,
   ) {
     this.dialect = dialectOf(db);
     this.#group = this.dialect === 'sqlite' ? new GroupCommit(db) : undefined;
@@ -111,6 +119,11 @@ export class Storage {
       : await this.db.transaction().execute(unit);
     this.feed.publish(changes);
     return result;
+  }
+
+  /** Hears the size of each SQLite group commit (the batch-size metric); PostgreSQL has none. */
+  observeGroupCommits(listener: (size: number) => void): void {
+    if (this.#group) this.#group.onCommit = listener;
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db } from './database.js';
 import { advisoryKey, dialectOf, lockForTransaction, supportsRowLocks } from './dialect.js';
 import { parseStringArray } from './json.js';
+import { findRowById } from './rows.js';
 import type { SsfChangeRow, SsfEventRow, SsfStreamRow } from './ssf-tables.js';
 
 /** One change of the log, as the SETs it becomes will tell it. */
@@ -153,11 +154,7 @@ export class SsfRepository {
   }
 
   async findStream(id: string): Promise<StreamRecord | undefined> {
-    const row = await this.db
-      .selectFrom('ssf_streams')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await findRowById(this.db, 'ssf_streams', id);
     return row && toRecord(row);
   }
 
@@ -242,13 +239,13 @@ export class SsfRepository {
    * Records that the stream's receiver was heard from at `now`, unless that was already recorded
    * after `notBefore`: one write a minute per stream at most, and none when another node wrote it.
    */
-  async touchActivity(id: string, now: string, notBefore: string): Promise<boolean> {
+  async touchActivity(touch: { id: string; now: string; notBefore: string }): Promise<boolean> {
     const result = await this.db
       .updateTable('ssf_streams')
-      .set({ last_activity_at: now })
-      .where('id', '=', id)
+      .set({ last_activity_at: touch.now })
+      .where('id', '=', touch.id)
       .where((eb) =>
-        eb.or([eb('last_activity_at', 'is', null), eb('last_activity_at', '<=', notBefore)]),
+        eb.or([eb('last_activity_at', 'is', null), eb('last_activity_at', '<=', touch.notBefore)]),
       )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
@@ -350,13 +347,13 @@ export class SsfRepository {
    * Claims the right to send a verification event: sets last_verification to `now` only when the
    * previous one was at or before `notAfter`, in one statement, so two nodes cannot both pass.
    */
-  async claimVerification(id: string, now: string, notAfter: string): Promise<boolean> {
+  async claimVerification(claim: { id: string; now: string; notAfter: string }): Promise<boolean> {
     const result = await this.db
       .updateTable('ssf_streams')
-      .set({ last_verification: now })
-      .where('id', '=', id)
+      .set({ last_verification: claim.now })
+      .where('id', '=', claim.id)
       .where((eb) =>
-        eb.or([eb('last_verification', 'is', null), eb('last_verification', '<=', notAfter)]),
+        eb.or([eb('last_verification', 'is', null), eb('last_verification', '<=', claim.notAfter)]),
       )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
@@ -368,10 +365,18 @@ export class SsfRepository {
     await this.db.deleteFrom('ssf_streams').where('id', '=', id).execute();
   }
 
-  async removeSubject(streamId: string, subjectKey: string, now: string): Promise<void> {
+  async removeSubject(removal: {
+    streamId: string;
+    subjectKey: string;
+    now: string;
+  }): Promise<void> {
     await this.db
       .insertInto('ssf_removed_subjects')
-      .values({ stream_id: streamId, subject_key: subjectKey, created: now })
+      .values({
+        stream_id: removal.streamId,
+        subject_key: removal.subjectKey,
+        created: removal.now,
+      })
       .onConflict((oc) => oc.columns(['stream_id', 'subject_key']).doNothing())
       .execute();
   }

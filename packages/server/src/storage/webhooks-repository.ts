@@ -2,6 +2,7 @@ import type { WebhookDisabledReason, WebhookEventType } from '@patina/contract';
 import type { Db } from './database.js';
 import { lockForTransaction } from './dialect.js';
 import { parseStringArray } from './json.js';
+import { countRows, findRowById, pageOldestFirst } from './rows.js';
 import type { WebhookRow } from './tables.js';
 
 /** A webhook endpoint as stored: its secrets sealed (see notifications/signer.ts). */
@@ -59,24 +60,12 @@ export class WebhooksRepository {
   }
 
   async findById(id: string): Promise<WebhookRecord | undefined> {
-    const row = await this.db
-      .selectFrom('webhooks')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await findRowById(this.db, 'webhooks', id);
     return row && toWebhook(row);
   }
 
   async list(page: { limit: number; offset: number }): Promise<WebhookRecord[]> {
-    const rows = await this.db
-      .selectFrom('webhooks')
-      .selectAll()
-      .orderBy('created')
-      .orderBy('id')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
-    return rows.map(toWebhook);
+    return (await pageOldestFirst(this.db, 'webhooks', page)).map(toWebhook);
   }
 
   /** Serialises webhook creates until the transaction ends, so a count and an insert agree. */
@@ -84,12 +73,8 @@ export class WebhooksRepository {
     await lockForTransaction(this.db, 'webhooks');
   }
 
-  async count(): Promise<number> {
-    const row = await this.db
-      .selectFrom('webhooks')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+  count(): Promise<number> {
+    return countRows(this.db, 'webhooks');
   }
 
   /** The enabled endpoints subscribed to `type`. */

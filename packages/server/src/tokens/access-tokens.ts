@@ -4,6 +4,8 @@ import { randomHexId } from '../core/ids.js';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { PatinaError } from '../core/errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { SPAN_NAMES, type Tracing } from '../tracing/tracing.js';
 import { signJwt } from './jws.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -48,6 +50,10 @@ export interface AccessTokensOptions {
   audience: string;
   tenantId: string;
   org: string;
+  /** Times each signature (patina_token_signing_duration_seconds). */
+  metrics?: Pick<Metrics, 'timeSigning'>;
+  /** A span per signature, named by its algorithm only (docs/operations.md, "Traces"). */
+  tracing?: Pick<Tracing, 'enabled' | 'spanSync'>;
 }
 
 const VERIFIED_CACHE_SIZE = 10_000;
@@ -56,6 +62,11 @@ export class AccessTokens {
   readonly #verified = new Map<string, { claims: AccessTokenClaims; kid: string }>();
 
   constructor(private readonly options: AccessTokensOptions) {}
+
+  /** Tokens whose signature check is cached (patina_verified_token_cache_entries). */
+  get verifiedCacheEntries(): number {
+    return this.#verified.size;
+  }
 
   mint(input: MintInput): Promise<{ token: string; claims: AccessTokenClaims }> {
     const key = this.options.keys.current();
@@ -81,11 +92,18 @@ export class AccessTokens {
       org: this.options.org,
       ...(input.allowedCidrs && { allowed_cidrs: [...input.allowedCidrs] }),
     };
-    const token = signJwt(
-      { alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE },
-      claims,
-      key.privateKey,
-    );
+    const signOnly = () =>
+      signJwt({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE }, claims, key.privateKey);
+    const tracing = this.options.tracing;
+    const sign = tracing?.enabled
+      ? () =>
+          tracing.spanSync(
+            SPAN_NAMES.signAccessToken,
+            { 'patina.signing.algorithm': key.alg },
+            signOnly,
+          )
+      : signOnly;
+    const token = this.options.metrics ? this.options.metrics.timeSigning(sign) : sign();
     return Promise.resolve({ token, claims });
   }
 

@@ -200,7 +200,7 @@ describe('one answer per kind of error, wherever it is thrown', () => {
     const outage = databaseUnavailable(driverError);
     const already = log.lines().length;
     vi.spyOn(t.services.storage.repos.pats, 'list').mockRejectedValue(outage);
-    vi.spyOn(t.services.storage.repos.pats, 'findCredential').mockRejectedValue(outage);
+    vi.spyOn(t.services.storage.repos.patCredentials, 'findCredential').mockRejectedValue(outage);
 
     const api = await t.request({ method: 'GET', url: V3, token: t.admin.token });
     expectSailPointError(api, 503, '503 Service Unavailable', UNAVAILABLE);

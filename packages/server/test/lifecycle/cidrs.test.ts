@@ -51,7 +51,7 @@ async function fencedPat(t: TestApp) {
 }
 
 describe('allowedCidrs', () => {
-  it('lets the PAT exchange from inside and refuses it from outside, audited as IP_NOT_ALLOWED', async () => {
+  it('lets the PAT exchange from inside and refuses it from outside, audited as ip_not_allowed', async () => {
     const t = await startTestApp();
     const pat = await fencedPat(t);
     expect((await exchangeFrom(t, pat.id, pat.secret, '203.0.113.77')).statusCode).toBe(200);
@@ -62,7 +62,7 @@ describe('allowedCidrs', () => {
     expect(outside.json()).toStrictEqual(BAD_CREDENTIALS);
     const failed = await auditOf(t, 'PERSONAL_ACCESS_TOKEN_USE_FAILED');
     expect(failed.map((e) => [e.details.reason, e.sourceIp])).toEqual([
-      ['IP_NOT_ALLOWED', '192.0.2.1'],
+      ['ip_not_allowed', '192.0.2.1'],
     ]);
   });
 

@@ -203,14 +203,14 @@ describe('an old secret after its grace window', () => {
     return { user, pat, secret };
   }
 
-  it('is refused like any bad secret, audited as ROTATED_SECRET_REUSED and raises SECRET_REUSED', async () => {
+  it('is refused like any bad secret, audited as rotated_secret_reused and raises SECRET_REUSED', async () => {
     const t = await startTestApp();
     const { user, pat, secret } = await rotatedPat(t);
     const response = await t.exchange(pat.id, pat.secret);
     expect(response.statusCode).toBe(401);
     expect(response.json()).toStrictEqual(BAD_CREDENTIALS);
     expect((await auditOf(t, 'PERSONAL_ACCESS_TOKEN_USE_FAILED')).map((e) => e.details)).toEqual([
-      { reason: 'ROTATED_SECRET_REUSED', ownerId: user.identity.id },
+      { reason: 'rotated_secret_reused', ownerId: user.identity.id },
     ]);
     expect(await auditOf(t, 'PERSONAL_ACCESS_TOKEN_SECRET_REUSED')).toStrictEqual([
       {
@@ -246,7 +246,7 @@ describe('an old secret after its grace window', () => {
     expect((await t.exchange(pat.id, secret)).json()).toStrictEqual(BAD_CREDENTIALS);
     expect(
       (await auditOf(t, 'PERSONAL_ACCESS_TOKEN_USE_FAILED')).map((e) => e.details.reason),
-    ).toEqual(['ROTATED_SECRET_REUSED', 'revoked']);
+    ).toEqual(['rotated_secret_reused', 'revoked']);
     const api = await t.request({ method: 'GET', url: `${PATINA_PATS}?owner-id=me`, token });
     expect(api.statusCode).toBe(401);
   });

@@ -136,7 +136,7 @@ describe('repeated identical failures in the audit log', () => {
       [
         'PERSONAL_ACCESS_TOKEN_USE_FAILED',
         ATTACKER,
-        { reason: 'ROTATED_SECRET_REUSED', ownerId: owner.id, count: 30 },
+        { reason: 'rotated_secret_reused', ownerId: owner.id, count: 30 },
       ],
       [
         'PERSONAL_ACCESS_TOKEN_SECRET_REUSED',

@@ -310,11 +310,11 @@ describe('Streams whose receiver is silent past ssf.inactivityTimeoutSeconds', (
     // Another node that read the stream before this write does not write it again.
     const now = t.clock.now();
     expect(
-      await t.storage.repos.ssf.touchActivity(
-        stream.id,
-        now.toISOString(),
-        new Date(now.getTime() - MINUTE_MS).toISOString(),
-      ),
+      await t.storage.repos.ssf.touchActivity({
+        id: stream.id,
+        now: now.toISOString(),
+        notBefore: new Date(now.getTime() - MINUTE_MS).toISOString(),
+      }),
     ).toBe(false);
     t.clock.advance(1000);
     await poll();
@@ -336,7 +336,11 @@ describe('Housekeeping racing a receiver', () => {
     ]);
     // A poll on another node lands first…
     expect(
-      await repo.touchActivity(stream.id, now.toISOString(), at(2 * HOUR_MS - MINUTE_MS)),
+      await repo.touchActivity({
+        id: stream.id,
+        now: now.toISOString(),
+        notBefore: at(2 * HOUR_MS - MINUTE_MS),
+      }),
     ).toBe(true);
     // …so the delete, which decides in one statement, leaves the stream alone.
     expect(await t.storage.transaction((repos) => repos.ssf.deleteIfIdle(stream.id, cutoff))).toBe(

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { openStorage } from '../../src/runtime.js';
 import { openDatabase, type Db } from '../../src/storage/database.js';
-import { migrateToLatest } from '../../src/storage/migrate.js';
+import { appliedMigrations, migrateToLatest, NewerSchemaError } from '../../src/storage/migrate.js';
 import { DIALECT, openTestStorage, testDatabaseSettings } from '../dialect.js';
 import { startTestApp } from '../helpers.js';
 
@@ -69,6 +69,60 @@ describe('migrations', () => {
     expect(again).toEqual([[]]);
     expect(await migrateToLatest(reopened.db, { schema })).toEqual([]);
     expect(await recordedMigrations(reopened.db, schema)).toEqual(shippedMigrations());
+  });
+});
+
+describe('a schema newer than this code', () => {
+  const latest = shippedMigrations().at(-1);
+  const NEWER =
+    "The database's schema is newer than this Patina: it has migration 9999_from_the_future, " +
+    `this Patina knows migrations up to ${latest}. ` +
+    'Run the newer Patina on it, or restore a backup taken before the upgrade.';
+
+  it('is refused on start and by migrate, naming both versions, and nothing runs', async () => {
+    const config = persistentConfig();
+    const schema = config.database.schema;
+    const storage = await openStorage(config);
+    const table = schema ? `${schema}.kysely_migration` : 'kysely_migration';
+    // What a newer Patina leaves behind: one more row in Kysely's migration table.
+    await sql`insert into ${sql.table(table)} (name, timestamp)
+      values ('9999_from_the_future', ${new Date().toISOString()})`.execute(storage.db);
+    await storage.close();
+
+    await expect(openStorage(config)).rejects.toMatchObject({
+      name: 'NewerSchemaError',
+      message: NEWER,
+    });
+    const { db } = openDatabase({
+      dataDir: config.dataDir,
+      database: config.database,
+      forMigrations: true,
+    });
+    onTestFinished(() => db.destroy());
+    await expect(migrateToLatest(db, { schema })).rejects.toMatchObject({ message: NEWER });
+    expect(await appliedMigrations(db, { schema })).toEqual([
+      ...shippedMigrations(),
+      '9999_from_the_future',
+    ]);
+  });
+
+  it('names every unknown migration', () => {
+    expect(new NewerSchemaError(['0013_a', '0014_b']).message).toBe(
+      "The database's schema is newer than this Patina: it has migrations 0013_a, 0014_b, " +
+        `this Patina knows migrations up to ${latest}. ` +
+        'Run the newer Patina on it, or restore a backup taken before the upgrade.',
+    );
+  });
+
+  it('is not a fresh database: one with no migration table has no migrations', async () => {
+    const config = persistentConfig();
+    const { db } = openDatabase({
+      dataDir: config.dataDir,
+      database: config.database,
+      forMigrations: true,
+    });
+    onTestFinished(() => db.destroy());
+    expect(await appliedMigrations(db, { schema: config.database.schema })).toEqual([]);
   });
 });
 

@@ -15,7 +15,7 @@ describe('changes heard by caches', () => {
       if (event.kind !== 'pat') return;
       // Read at the moment of publication, from another connection than the writer's.
       reads.push(
-        t.storage.repos.pats
+        t.storage.repos.patCredentials
           .findCredential(event.id)
           .then((record) => void heard.push({ event, deletedAt: record?.deletedAt })),
       );
@@ -47,7 +47,7 @@ describe('changes heard by caches', () => {
       }),
     ).rejects.toBe(failure);
     expect(heard).toEqual([]);
-    expect((await t.storage.repos.pats.findCredential(pat.id))?.deletedAt).toBeNull();
+    expect((await t.storage.repos.patCredentials.findCredential(pat.id))?.deletedAt).toBeNull();
   });
 });
 

@@ -53,8 +53,11 @@ describe('configuration defaults', () => {
         statementTimeoutMs: 15_000,
       },
       redis: { url: null, keyPrefix: 'patina:' },
+      metrics: { port: null, host: '127.0.0.1' },
+      tracing: { enabled: false },
       masterKey: null,
       logLevel: 'info',
+      log: { format: 'json' },
       bodyLimitBytes: 65_536,
       http: {
         requestTimeoutMs: 30_000,
@@ -176,6 +179,7 @@ describe('configuration sources', () => {
         PATINA_PORT: '9000',
         PATINA_DATA_DIR: '/srv/env',
         PATINA_LOG_LEVEL: 'debug',
+        PATINA_LOG_FORMAT: 'pretty',
         PATINA_PUBLIC_BASE_URL: 'https://pat.example.com/',
         PATINA_ISSUER: 'https://issuer.example.com',
       },
@@ -184,6 +188,7 @@ describe('configuration sources', () => {
     expect(config.port).toBe(9000);
     expect(config.dataDir).toBe('/srv/env');
     expect(config.logLevel).toBe('debug');
+    expect(config.log.format).toBe('pretty');
     expect(config.issuer).toBe('https://issuer.example.com');
     expect(publicBaseUrl(config)).toBe('https://pat.example.com');
   });
@@ -315,6 +320,7 @@ describe('bad configuration stops with the exact path', () => {
       { logLevel: 'verbose' },
       'logLevel must be one of: fatal, error, warn, info, debug, trace, silent',
     ],
+    ['a log format', { log: { format: 'text' } }, 'log.format must be one of: json, pretty'],
     ['a base URL', { publicBaseUrl: 'not a url' }, 'publicBaseUrl must match format "uri"'],
     [
       'a scope with white space',
@@ -376,6 +382,16 @@ describe('bad configuration stops with the exact path', () => {
     const file = configFile({ policy: { maxTokensPerOwner: 0 } });
     expect(configError(() => loadConfig({ file, env: {} })).message).toBe(
       `Invalid configuration in ${file}: policy.maxTokensPerOwner must be >= 1`,
+    );
+  });
+
+  it('turns tracing on and off with PATINA_TRACING', () => {
+    expect(loadConfig({ env: { PATINA_TRACING: 'true' } }).tracing).toEqual({ enabled: true });
+    expect(loadConfig({ env: { PATINA_TRACING: 'false' } }).tracing).toEqual({ enabled: false });
+    const file = configFile({ tracing: { enabled: true } });
+    expect(loadConfig({ file, env: { PATINA_TRACING: 'false' } }).tracing.enabled).toBe(false);
+    expect(configError(() => loadConfig({ env: { PATINA_TRACING: 'yes' } })).message).toBe(
+      'Invalid configuration in settings: tracing.enabled (PATINA_TRACING) must be boolean',
     );
   });
 
@@ -522,7 +538,7 @@ describe('unknown PATINA_ variables', () => {
       }),
     ).toEqual([
       'PATINA_DATABSE_URL is not a Patina variable and is ignored; did you mean PATINA_DATABASE_URL?',
-      'PATINA_FROBNICATE is not a Patina variable and is ignored; the server reads PATINA_HOST, PATINA_PORT, PATINA_DATA_DIR, PATINA_PUBLIC_BASE_URL, PATINA_ISSUER, PATINA_MASTER_KEY, PATINA_LOG_LEVEL, PATINA_DATABASE_URL, PATINA_REDIS_URL, PATINA_SMTP_URL, PATINA_SSO_CLIENT_SECRET, PATINA_CONFIG',
+      'PATINA_FROBNICATE is not a Patina variable and is ignored; the server reads PATINA_HOST, PATINA_PORT, PATINA_DATA_DIR, PATINA_PUBLIC_BASE_URL, PATINA_ISSUER, PATINA_MASTER_KEY, PATINA_LOG_LEVEL, PATINA_LOG_FORMAT, PATINA_DATABASE_URL, PATINA_REDIS_URL, PATINA_METRICS_PORT, PATINA_METRICS_HOST, PATINA_TRACING, PATINA_SMTP_URL, PATINA_SSO_CLIENT_SECRET, PATINA_CONFIG',
       'PATINA_PROT is not a Patina variable and is ignored; did you mean PATINA_PORT?',
     ]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, safeError } from '../../src/core/log.js';
+import { createLogger, describeError, LOG_FORMATS, safeError } from '../../src/core/log.js';
 
 describe('the log serialiser of errors', () => {
   it('keeps type, code, message and stack, and drops every other field a driver attaches', () => {
@@ -38,5 +38,60 @@ describe('errors for people and logs', () => {
     expect(describeError(new Error('Cannot open the database', { cause }))).toBe(
       'Cannot open the database: database "x" does not exist (3D000)',
     );
+  });
+});
+
+describe('the log formats', () => {
+  /** A logger of the format whose lines are kept, and the lines it wrote. */
+  function capture(format: (typeof LOG_FORMATS)[number]) {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      format,
+      destination: { write: (line) => lines.push(line) },
+    });
+    return { logger, lines };
+  }
+
+  // A driver error as it would reach the log: a password in the URL of its message, a digest in
+  // a field the serialiser drops.
+  const driverError = () =>
+    Object.assign(new Error('cannot reach postgres://patina:s3cret-pw@db.internal:5432/patina'), {
+      code: 'ECONNREFUSED',
+      detail: 'Key (secret_digest)=(c2VjcmV0LWRpZ2VzdA) already exists.',
+    });
+
+  it('writes one JSON object a line by default', () => {
+    const { logger, lines } = capture('json');
+    logger.info({ method: 'GET', path: '/health', statusCode: 200 }, 'request');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 30,
+      service: 'patina',
+      msg: 'request',
+      method: 'GET',
+      path: '/health',
+      statusCode: 200,
+    });
+  });
+
+  it('writes a pretty line with the level and message first and the same fields, not JSON', () => {
+    const { logger, lines } = capture('pretty');
+    logger.info({ method: 'GET', path: '/health', statusCode: 200 }, 'request');
+    expect(lines).toHaveLength(1);
+    expect(() => JSON.parse(lines[0]!) as unknown).toThrow();
+    expect(lines[0]).toMatch(/INFO.*request/);
+    expect(lines[0]).toContain('"path":"/health","statusCode":200');
+  });
+
+  it.each(LOG_FORMATS)('leaves out in %s what the serialisers leave out', (format) => {
+    const { logger, lines } = capture(format);
+    logger.error({ err: driverError() }, 'database unreachable');
+    const text = lines.join('');
+    expect(text).toContain('database unreachable');
+    expect(text).toContain('ECONNREFUSED');
+    expect(text).toContain('postgres://patina:***@db.internal');
+    expect(text).not.toContain('s3cret-pw');
+    expect(text).not.toContain('c2VjcmV0LWRpZ2VzdA');
   });
 });

@@ -2,6 +2,7 @@ import type { FastifyError } from 'fastify';
 import { PatinaError } from '../../core/errors.js';
 import { OAuthError } from '../../oauth/errors.js';
 import { AccessTokenError } from '../../tokens/access-tokens.js';
+import { ConsoleRefusal } from '../console/refusals.js';
 import { validationToError } from '../validation.js';
 
 /** What was wrong with a body Fastify could not read; each wire format words it its own way. */
@@ -28,6 +29,8 @@ export type ClassifiedError =
   /** No usable bearer token (RFC 6750 §3.1); `invalidToken` when one was sent but is bad. */
   | { kind: 'bearer'; message: string; invalidToken: boolean }
   | { kind: 'rate-limited'; retryAfterSeconds: number | undefined }
+  /** A refusal of the console's endpoints (sign-in, session, CSRF), in its own `{ error, message }`. */
+  | { kind: 'console'; refusal: ConsoleRefusal }
   /** A dependency (the database) is down; the client may retry after `retryAfterSeconds`. */
   | { kind: 'unavailable'; retryAfterSeconds: number; error: PatinaError }
   /** Anything else: a fault, answered without detail and logged in full. */
@@ -44,6 +47,7 @@ const FASTIFY_BODY_PROBLEMS = new Map<string, BodyProblem>([
 export function classifyError(raw: unknown): ClassifiedError {
   if (raw instanceof PatinaError) return classifyDomain(raw);
   if (raw instanceof OAuthError) return { kind: 'oauth', error: raw };
+  if (raw instanceof ConsoleRefusal) return { kind: 'console', refusal: raw };
   if (raw instanceof AccessTokenError) {
     return { kind: 'bearer', message: raw.message, invalidToken: true };
   }

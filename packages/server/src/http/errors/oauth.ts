@@ -45,6 +45,10 @@ export function renderOAuth(
     case 'unavailable':
       prepareUnavailable(request, reply, classified);
       return sendOAuthError(reply, 'temporarily_unavailable', UNAVAILABLE_TEXT);
+    case 'console':
+      // The OAuth endpoints never raise the console's refusals; one that gets here is a bug.
+      logFault(request, classified.refusal);
+      return sendOAuthError(reply, 'server_error', 'The server could not complete the request');
     case 'fault':
       logFault(request, classified.cause);
       return sendOAuthError(reply, 'server_error', 'The server could not complete the request');

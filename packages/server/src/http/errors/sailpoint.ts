@@ -80,6 +80,10 @@ export function renderSailPoint(
       // The API never raises RFC 6749 errors; one that gets here is a bug.
       logFault(request, classified.error);
       return send('INTERNAL', INTERNAL_TEXT);
+    case 'console':
+      // Nor the console's refusals, which only its own routes (errors/console.ts) answer.
+      logFault(request, classified.refusal);
+      return send('INTERNAL', INTERNAL_TEXT);
     case 'fault':
       logFault(request, classified.cause);
       return send('INTERNAL', INTERNAL_TEXT);

@@ -7,7 +7,11 @@ import { AccessTokenError } from '../../tokens/access-tokens.js';
 import type { BearerAuthenticator } from '../../auth/bearer.js';
 import { readOAuthParams, type TokenRequestParams } from './params.js';
 import type { ClientAuthenticator } from '../../oauth/client-authenticator.js';
-import { badClientCredentials, OAuthError } from '../../oauth/errors.js';
+import {
+  badClientCredentials,
+  clientAuthenticationRequired,
+  missingParameter,
+} from '../../oauth/errors.js';
 import type { OAuthCaller } from '../../oauth/introspection.js';
 
 /**
@@ -31,7 +35,7 @@ export class OAuthCallerAuthenticator {
     const params = readOAuthParams(request);
     const caller = await this.authenticate(request, params, options);
     if (params.token === undefined) {
-      throw new OAuthError('invalid_request', "The parameter 'token' is required");
+      throw missingParameter('token');
     }
     return { caller, token: params.token };
   }
@@ -60,7 +64,7 @@ export class OAuthCallerAuthenticator {
       }
     }
     if (!params.clientId || params.clientSecret === undefined) {
-      throw new OAuthError('invalid_client', 'Client authentication is required');
+      throw clientAuthenticationRequired();
     }
     const record = await this.deps.clients.authenticate({
       clientId: params.clientId,

@@ -1,5 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { OAuthError } from '../../oauth/errors.js';
+import {
+  duplicateParameter,
+  malformedBasicCredentials,
+  parameterNotText,
+  severalClientAuthMethods,
+} from '../../oauth/errors.js';
 
 export interface TokenRequestParams {
   grantType: string | undefined;
@@ -45,7 +50,7 @@ function parseOAuthParams(request: FastifyRequest): TokenRequestParams {
     const fromQuery = single(query[name], name);
     const fromBody = single(body[name], name);
     if (fromQuery !== undefined && fromBody !== undefined && fromQuery !== fromBody) {
-      throw new OAuthError('invalid_request', `The parameter '${name}' is given more than once`);
+      throw duplicateParameter(name);
     }
     return fromBody ?? fromQuery;
   };
@@ -65,7 +70,7 @@ function parseOAuthParams(request: FastifyRequest): TokenRequestParams {
       params.clientSecret !== undefined ||
       (params.clientId !== undefined && params.clientId !== basic.id)
     ) {
-      throw new OAuthError('invalid_request', 'Use one client authentication method, not several');
+      throw severalClientAuthMethods();
     }
     return { ...params, clientId: basic.id, clientSecret: basic.secret };
   }
@@ -77,7 +82,7 @@ function readBasic(header: string | undefined): { id: string; secret: string } |
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) {
-    throw new OAuthError('invalid_client', 'The Basic credentials are malformed');
+    throw malformedBasicCredentials();
   }
   // RFC 6749 §2.3.1: both parts are form-urlencoded before encoding.
   return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
@@ -99,9 +104,9 @@ function single(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) {
-    throw new OAuthError('invalid_request', `The parameter '${name}' is given more than once`);
+    throw duplicateParameter(name);
   }
-  throw new OAuthError('invalid_request', `The parameter '${name}' must be text`);
+  throw parameterNotText(name);
 }
 
 function many(value: unknown, name: string): string[] {
@@ -109,7 +114,7 @@ function many(value: unknown, name: string): string[] {
   const values = Array.isArray(value) ? (value as unknown[]) : [value];
   return values.map((v) => {
     if (typeof v !== 'string') {
-      throw new OAuthError('invalid_request', `The parameter '${name}' must be text`);
+      throw parameterNotText(name);
     }
     return v;
   });

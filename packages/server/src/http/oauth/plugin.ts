@@ -8,6 +8,7 @@ import { clientAddressKey } from '../client-address.js';
 import { rateLimitOptions } from '../rate-limit.js';
 import { keyPart } from '../../storage/redis.js';
 import type { Redis } from 'ioredis';
+import type { Metrics } from '../../metrics/metrics.js';
 import type { OAuthCallerAuthenticator } from './caller.js';
 import { readOAuthParams } from './params.js';
 import type { ClientCredentialsGrant } from '../../oauth/client-credentials.js';
@@ -25,6 +26,7 @@ export interface OAuthEndpointsOptions {
   policy: Policy;
   /** Shared rate-limit buckets (Redis), when configured. */
   sharedLimits?: { redis: Redis; keyPrefix: string } | undefined;
+  metrics?: Metrics;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function oauthEndpoints(
     ),
   );
   app.setErrorHandler(oauthErrorHandler);
-  registerTokenRoute(app, options.grant);
+  registerTokenRoute(app, options.grant, options.metrics);
   registerIntrospectRoute(app, options);
   registerRevokeRoute(app, options);
 }

@@ -1,17 +1,28 @@
 import { OAUTH_ERROR_RESPONSES, TokenRequest, TokenResponse } from '@patina/contract';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PatinaError } from '../../core/errors.js';
+import { NO_METRICS, type Metrics } from '../../metrics/metrics.js';
 import { auditContext } from '../request-context.js';
 import { documentedFormBody } from './form-body.js';
 import { readOAuthParams } from './params.js';
 import type { ClientCredentialsGrant } from '../../oauth/client-credentials.js';
-import { OAuthError } from '../../oauth/errors.js';
+import {
+  clientAuthenticationRequired,
+  missingParameter,
+  OAuthError,
+  unsupportedGrantType,
+} from '../../oauth/errors.js';
 
 /**
  * `POST /oauth/token`: the client_credentials grant with PAT credentials (docs/rules.md, "The token
  * endpoint").
  */
-export function registerTokenRoute(app: FastifyInstance, grant: ClientCredentialsGrant): void {
+export function registerTokenRoute(
+  app: FastifyInstance,
+  grant: ClientCredentialsGrant,
+  metrics: Pick<Metrics, 'tokenExchange'> = NO_METRICS,
+): void {
   app.post(
     '/oauth/token',
     {
@@ -29,24 +40,48 @@ export function registerTokenRoute(app: FastifyInstance, grant: ClientCredential
       },
     },
     async (request, reply) => {
-      const params = readOAuthParams(request);
-      if (params.grantType === undefined) {
-        throw new OAuthError('invalid_request', "The parameter 'grant_type' is required");
-      }
-      if (params.grantType !== 'client_credentials') {
-        throw new OAuthError('unsupported_grant_type', 'Only client_credentials is supported');
-      }
-      if (!params.clientId || params.clientSecret === undefined) {
-        throw new OAuthError('invalid_client', 'Client authentication is required');
-      }
-      const result = await grant.exchange({
-        clientId: params.clientId,
-        clientSecret: params.clientSecret,
-        scope: params.scope,
-        resources: params.resources,
-        context: { ...auditContext(request), actorId: null, actorName: null },
+      const result = await exchange(request, grant).catch((error: unknown) => {
+        metrics.tokenExchange(exchangeOutcome(error));
+        throw error;
       });
+      metrics.tokenExchange('success');
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(result);
     },
   );
+}
+
+/** The parameters read and checked, then the grant. */
+async function exchange(request: FastifyRequest, grant: ClientCredentialsGrant) {
+  const params = readOAuthParams(request);
+  if (params.grantType === undefined) {
+    throw missingParameter('grant_type');
+  }
+  if (params.grantType !== 'client_credentials') {
+    throw unsupportedGrantType();
+  }
+  if (!params.clientId || params.clientSecret === undefined) {
+    throw clientAuthenticationRequired();
+  }
+  return grant.exchange({
+    clientId: params.clientId,
+    clientSecret: params.clientSecret,
+    scope: params.scope,
+    resources: params.resources,
+    context: { ...auditContext(request), actorId: null, actorName: null },
+  });
+}
+
+/**
+ * patina_token_exchanges_total's outcome of a failed exchange: the reason the audit trail records
+ * for bad client credentials (`wrong_secret`, `unknown_client`, ...), `throttled` for the failure
+ * throttle, else the RFC 6749 §5.2 code (`invalid_request`, `invalid_scope`, ...).
+ */
+function exchangeOutcome(error: unknown): string {
+  if (error instanceof OAuthError) {
+    return error.reason ?? (error.error === 'too_many_attempts' ? 'throttled' : error.error);
+  }
+  if (error instanceof PatinaError) {
+    return error.code === 'UNAVAILABLE' ? 'unavailable' : 'invalid_request';
+  }
+  return 'server_error';
 }

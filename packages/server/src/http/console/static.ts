@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { consoleNotFound } from './refusals.js';
 
 /** Vite puts content-hashed files under assets/: each name changes with its content. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -60,9 +61,7 @@ export async function registerConsoleStatic(
       (request.method === 'GET' || request.method === 'HEAD') &&
       !/^\/ui\/(api|auth|assets)(\/|$)/.test(path) &&
       !/\.[A-Za-z0-9]+$/.test(path);
-    if (!page) {
-      return reply.code(404).send({ error: 'NOT_FOUND', message: 'No such console resource' });
-    }
+    if (!page) throw consoleNotFound('No such console resource');
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
 }

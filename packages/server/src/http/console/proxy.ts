@@ -1,8 +1,9 @@
 import { ADMIN_BASE, PAT_SURFACES } from '@patina/contract';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ConsoleSessions } from '../console/sessions.js';
-import type { ConsoleSessionRecord } from '../storage/console-sessions-repository.js';
-import { clientAddress } from './client-address.js';
+import type { FastifyInstance } from 'fastify';
+import type { ConsoleSessions } from '../../console/sessions.js';
+import { clientAddress } from '../client-address.js';
+import { consoleNotFound } from './refusals.js';
+import type { SessionGuard } from './session-guard.js';
 
 /** Only Patina's API is reachable through the console: the PAT surfaces and the admin API. */
 const FORWARDED = [...PAT_SURFACES.map((surface) => surface.path), ADMIN_BASE];
@@ -26,10 +27,7 @@ export async function registerConsoleProxy(
   deps: {
     app: FastifyInstance;
     sessions: ConsoleSessions;
-    session: (
-      request: FastifyRequest,
-      reply: FastifyReply,
-    ) => Promise<ConsoleSessionRecord | undefined>;
+    session: SessionGuard;
   },
 ): Promise<void> {
   await ui.register((proxy, _options, done) => {
@@ -40,12 +38,9 @@ export async function registerConsoleProxy(
     });
     proxy.all('/api/*', { schema: { hide: true } }, async (request, reply) => {
       const session = await deps.session(request, reply);
-      if (!session) return reply;
       const target = new URL(request.url.slice('/ui/api'.length) || '/', 'http://patina.invalid');
       if (!forwarded(target.pathname)) {
-        return reply
-          .code(404)
-          .send({ error: 'NOT_FOUND', message: 'The console reaches only Patina’s API' });
+        throw consoleNotFound('The console reaches only Patina’s API');
       }
       const headers: Record<string, string> = {
         authorization: `Bearer ${await deps.sessions.accessToken(session)}`,

@@ -1,0 +1,364 @@
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import {
+  DELIVERY_OUTCOMES,
+  OUTBOXES,
+  PAT_EVENTS,
+  PAT_GAUGE_STATUSES,
+  snakeCase,
+  type DeliveryOutcome,
+  type GaugeSources,
+  type HttpResponse,
+  type LivenessLookup,
+  type Metrics,
+  type Outbox,
+  type OutboxState,
+  type PatEvent,
+} from './metrics.js';
+import { processMetrics } from './process-metrics.js';
+import { ScrapeCache } from './scrape-cache.js';
+
+/** docs/operations.md, "Metrics": from 100 µs (a cached bearer check) to 1 s. */
+const HTTP_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+];
+/** An ES256 or EdDSA signature takes tens of microseconds, an RS256 one about a millisecond. */
+const SIGNING_BUCKETS = [0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01];
+/** GroupCommit takes at most 64 transactions at once. */
+const GROUP_COMMIT_BUCKETS = [1, 2, 4, 8, 16, 32, 64];
+/** How stale the outbox gauges may be: a scrape storm costs one query per period. */
+export const OUTBOX_CACHE_MS = 5_000;
+/** How stale `patina_pats` may be (METRICS catalogue: at most 30 s). */
+export const PAT_COUNT_CACHE_MS = 30_000;
+
+/** The methods Node's HTTP parser accepts that Patina serves; anything else is `other`. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** More distinct values than this in one label is a bug; the rest are counted as `other`. */
+const MAX_LABEL_VALUES = 200;
+
+/**
+ * A label whose values come from code (route templates, failure reasons), capped all the same:
+ * a mistake that let a request choose a label value would cost one series, not one per request.
+ */
+class BoundedLabel {
+  readonly #seen = new Set<string>();
+
+  constructor(private readonly max = MAX_LABEL_VALUES) {}
+
+  of(value: string): string {
+    if (this.#seen.has(value)) return value;
+    if (this.#seen.size >= this.max || value === '') return 'other';
+    this.#seen.add(value);
+    return value;
+  }
+}
+
+export interface PrometheusMetricsOptions {
+  clock: Clock;
+  /** Where a failed scrape-time read is reported. */
+  logger?: Pick<Logger, 'warn'> | undefined;
+}
+
+/**
+ * The metrics of one services instance, in a registry of its own (never prom-client's global
+ * one): two apps in one process (tests) count apart. Every family is made here, once.
+ */
+export class PrometheusMetrics implements Metrics {
+  readonly enabled = true;
+  readonly registry = new Registry();
+  readonly #clock: Clock;
+  readonly #logger: Pick<Logger, 'warn'> | undefined;
+  readonly #routes = new BoundedLabel();
+  readonly #exchangeOutcomes = new BoundedLabel(64);
+  readonly #bearerOutcomes = new BoundedLabel(64);
+  #watching = false;
+
+  readonly #httpRequests: Counter<'route' | 'method' | 'status_class'>;
+  readonly #httpDuration: Histogram<'route'>;
+  readonly #exchanges: Counter<'outcome'>;
+  readonly #signing: Histogram;
+  readonly #bearerChecks: Counter<'outcome'>;
+  readonly #livenessLookups: Counter<'result'>;
+  readonly #patEvents: Counter<'event'>;
+  readonly #deliveries: Counter<'outbox' | 'outcome'>;
+  readonly #webhooksDisabled: Counter;
+  readonly #throttleEngaged: Counter;
+  readonly #groupCommits: Histogram;
+
+  constructor(options: PrometheusMetricsOptions) {
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    const registers = [this.registry];
+    this.#httpRequests = new Counter({
+      name: 'patina_http_requests_total',
+      help: 'Requests answered by the public listener, by route template (or "unmatched"), method and status class.',
+      labelNames: ['route', 'method', 'status_class'],
+      registers,
+    });
+    this.#httpDuration = new Histogram({
+      name: 'patina_http_request_duration_seconds',
+      help: 'Time from request to response on the public listener, by route template.',
+      labelNames: ['route'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
+    this.#exchanges = new Counter({
+      name: 'patina_token_exchanges_total',
+      help: 'Exchanges at /oauth/token: success, or the failure reason the audit trail records.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#exchanges.inc({ outcome: this.#exchangeOutcomes.of('success') }, 0);
+    this.#signing = new Histogram({
+      name: 'patina_token_signing_duration_seconds',
+      help: 'Time to sign one access token.',
+      buckets: SIGNING_BUCKETS,
+      registers,
+    });
+    this.#bearerChecks = new Counter({
+      name: 'patina_bearer_checks_total',
+      help: "Bearer checks on Patina's API: valid, or why the token was refused.",
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#livenessLookups = new Counter({
+      name: 'patina_liveness_cache_lookups_total',
+      help: 'Lookups in the liveness cache (the PAT behind an access token, and whether its jti is revoked): hit or miss.',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of ['hit', 'miss']) this.#livenessLookups.inc({ result }, 0);
+    this.#patEvents = new Counter({
+      name: 'patina_pat_events_total',
+      help: 'PAT lifecycle events on this node: created, rotated, deleted, leak_revoked.',
+      labelNames: ['event'],
+      registers,
+    });
+    for (const event of PAT_EVENTS) this.#patEvents.inc({ event }, 0);
+    this.#deliveries = new Counter({
+      name: 'patina_deliveries_total',
+      help: 'Delivery attempts of the outboxes by outcome: delivered, retried (tried again later) or failed (given up).',
+      labelNames: ['outbox', 'outcome'],
+      registers,
+    });
+    for (const outbox of OUTBOXES) {
+      for (const outcome of DELIVERY_OUTCOMES) this.#deliveries.inc({ outbox, outcome }, 0);
+    }
+    this.#webhooksDisabled = new Counter({
+      name: 'patina_webhooks_disabled_total',
+      help: 'Webhook endpoints disabled after failing for five days or answering 410 Gone.',
+      registers,
+    });
+    this.#throttleEngaged = new Counter({
+      name: 'patina_failure_throttle_engaged_total',
+      help: 'Times a client id or an address entered the failure throttle (its failed exchanges answered 429).',
+      registers,
+    });
+    // Registered by watch(), on SQLite only.
+    this.#groupCommits = new Histogram({
+      name: 'patina_sqlite_group_commit_batch_size',
+      help: 'Transactions committed together by one SQLite group commit.',
+      buckets: GROUP_COMMIT_BUCKETS,
+      registers: [],
+    });
+    for (const metric of processMetrics()) this.registry.registerMetric(metric);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  httpResponse(response: HttpResponse): void {
+    const route = this.#routes.of(response.route ?? 'unmatched');
+    const method = METHODS.has(response.method) ? response.method : 'other';
+    const statusClass = `${Math.floor(response.statusCode / 100)}xx`;
+    this.#httpRequests.inc({ route, method, status_class: statusClass });
+    this.#httpDuration.observe({ route }, response.seconds);
+  }
+
+  tokenExchange(outcome: string): void {
+    this.#exchanges.inc({ outcome: this.#exchangeOutcomes.of(snakeCase(outcome)) });
+  }
+
+  timeSigning<T>(sign: () => T): T {
+    const end = this.#signing.startTimer();
+    try {
+      return sign();
+    } finally {
+      end();
+    }
+  }
+
+  bearerCheck(outcome: string): void {
+    this.#bearerChecks.inc({ outcome: this.#bearerOutcomes.of(snakeCase(outcome)) });
+  }
+
+  livenessLookup(result: LivenessLookup): void {
+    this.#livenessLookups.inc({ result });
+  }
+
+  patEvent(event: PatEvent): void {
+    this.#patEvents.inc({ event });
+  }
+
+  delivery(outbox: Outbox, outcome: DeliveryOutcome): void {
+    this.#deliveries.inc({ outbox, outcome });
+  }
+
+  webhookDisabled(): void {
+    this.#webhooksDisabled.inc();
+  }
+
+  failureThrottleEngaged(): void {
+    this.#throttleEngaged.inc();
+  }
+
+  groupCommitted(size: number): void {
+    this.#groupCommits.observe(size);
+  }
+
+  watch(sources: GaugeSources): void {
+    if (this.#watching) throw new Error('metrics are already watching');
+    this.#watching = true;
+    const registers = [this.registry];
+    // The gauges read from memory come first: a scrape collects in this order, and the pool's
+    // counts must be read before the database reads below take connections from it.
+    new Gauge({
+      name: 'patina_signing_keys_published',
+      help: 'Keys in the JWKS: the signing key and retired keys still verifying.',
+      registers,
+      collect() {
+        this.set(sources.signingKeysPublished());
+      },
+    });
+    const dueSeconds = sources.signingKeyRotationDueSeconds;
+    if (dueSeconds) {
+      new Gauge({
+        name: 'patina_signing_key_rotation_due_seconds',
+        help: "Seconds until the signing key's scheduled rotation (signing.rotateAfterDays); negative when overdue.",
+        registers,
+        collect() {
+          this.set(dueSeconds());
+        },
+      });
+    }
+    const cacheEntries = sources.verifiedTokenCacheEntries;
+    if (cacheEntries) {
+      new Gauge({
+        name: 'patina_verified_token_cache_entries',
+        help: 'Access tokens whose signature check is cached.',
+        registers,
+        collect() {
+          this.set(cacheEntries());
+        },
+      });
+    }
+    const feed = sources.changeFeed;
+    if (feed) {
+      new Gauge({
+        name: 'patina_change_feed_connected',
+        help: "1 while the PostgreSQL LISTEN connection that carries other nodes' changes is up.",
+        registers,
+        collect() {
+          this.set(feed().connected ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'patina_change_feed_last_notification_age_seconds',
+        help: 'Seconds since the change listener last heard from PostgreSQL (a change or its heartbeat).',
+        registers,
+        collect() {
+          this.set(feed().lastHeardAgeSeconds);
+        },
+      });
+    }
+    const pool = sources.pool;
+    if (pool) {
+      new Gauge({
+        name: 'patina_db_pool_connections',
+        help: 'PostgreSQL pool: connections in use, idle, and requests waiting for one.',
+        labelNames: ['state'],
+        registers,
+        collect() {
+          const counts = pool();
+          this.set({ state: 'in_use' }, counts.inUse);
+          this.set({ state: 'idle' }, counts.idle);
+          this.set({ state: 'waiting' }, counts.waiting);
+        },
+      });
+    }
+    const redis = sources.redisConnected;
+    if (redis) {
+      new Gauge({
+        name: 'patina_redis_connected',
+        help: '1 while the Redis connection for shared limits is ready.',
+        registers,
+        collect() {
+          this.set(redis() ? 1 : 0);
+        },
+      });
+    }
+    const onError = (error: unknown) =>
+      this.#logger?.warn({ err: error }, 'metrics: a scrape-time read failed; showing the last');
+    const outboxes = new ScrapeCache({
+      read: () => sources.outboxes(),
+      ttlMs: OUTBOX_CACHE_MS,
+      clock: this.#clock,
+      onError,
+    });
+    const pats = new ScrapeCache({
+      read: () => sources.pats(),
+      ttlMs: PAT_COUNT_CACHE_MS,
+      clock: this.#clock,
+      onError,
+    });
+    const clock = this.#clock;
+    const outboxGauge = (
+      name: string,
+      help: string,
+      value: (state: OutboxState, nowMs: number) => number,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['outbox'],
+        registers,
+        async collect() {
+          const states = await outboxes.get();
+          if (!states) return;
+          const nowMs = clock.now().getTime();
+          for (const outbox of OUTBOXES) this.set({ outbox }, value(states[outbox], nowMs));
+        },
+      });
+    outboxGauge('patina_outbox_depth', 'Items waiting in each outbox.', (state) => state.depth);
+    outboxGauge(
+      'patina_outbox_oldest_age_seconds',
+      'Age of the oldest item waiting in each outbox; 0 when it is empty.',
+      (state, nowMs) =>
+        state.oldestMs === null ? 0 : Math.max(0, (nowMs - state.oldestMs) / 1000),
+    );
+    new Gauge({
+      name: 'patina_pats',
+      help: 'PATs by status: active, expiring (within policy.expiringSoonDays), expired (not deleted), revoked by Patina. Counted at most every 30 s.',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const counts = await pats.get();
+        if (!counts) return;
+        for (const status of PAT_GAUGE_STATUSES) {
+          this.set({ status }, counts[status]);
+        }
+      },
+    });
+    if (sources.groupCommit) this.registry.registerMetric(this.#groupCommits);
+  }
+
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  close(): void {
+    this.registry.clear();
+  }
+}
