@@ -1,3 +1,10 @@
+import {
+  CONSOLE_CSRF_HEADER,
+  type ConsolePolicy,
+  type ConsoleSession,
+  type ConsoleSignedOut,
+  type ConsoleSignInOptions,
+} from '@patina/contract';
 import { PatinaApiError, PatinaClient } from '@patina/sdk';
 
 /**
@@ -23,7 +30,7 @@ export const sessionFetch: typeof fetch = async (input, init = {}) => {
   const headers = new Headers(init.headers);
   headers.delete('authorization');
   const method = (init.method ?? 'GET').toUpperCase();
-  if (method !== 'GET' && method !== 'HEAD') headers.set('x-patina-csrf', csrfToken);
+  if (method !== 'GET' && method !== 'HEAD') headers.set(CONSOLE_CSRF_HEADER, csrfToken);
   const response = await fetch(url, { ...init, headers, credentials: 'same-origin' });
   if (response.status === 401) sessionEnded.dispatchEvent(new Event('ended'));
   return response;
@@ -70,35 +77,16 @@ export function messageOf(error: unknown): string {
   return String(error);
 }
 
-export interface ScopeEntry {
-  name: string;
-  description: string;
-}
+/** GET /ui/auth/session: who is signed in and what the console needs to know (the contract's). */
+export type SessionInfo = ConsoleSession;
+export type ScopeEntry = SessionInfo['scopes'][number];
+export type SignInOptions = ConsoleSignInOptions;
 
-/** GET /ui/auth/session: who is signed in and what the console needs to know. */
-export interface SessionInfo {
-  identity: { id: string; name: string; login: string };
-  method: 'PAT' | 'SSO';
-  patId: string | null;
-  rights: string[];
-  csrfToken: string;
-  expiresAt: string;
-  idleTimeoutSeconds: number;
-  scopes: ScopeEntry[];
-  /** Every role an identity may be given: the built-in ones and the deployment's. */
-  roles: string[];
-  policy: {
-    maxLifetimeMonths: number;
-    allowNeverExpiring: boolean;
-    accessTokenValiditySeconds: { min: number; max: number; default: number };
-  };
-  baseUrl: string;
-  signIn: SignInOptions;
-}
-
-export interface SignInOptions {
-  sso: { label: string; url: string } | null;
-}
+/** What caps a PAT's expiry: the deployment's limit and its `policy.rules`. */
+export type ExpiryPolicy = Pick<
+  ConsolePolicy,
+  'maxLifetimeMonths' | 'allowNeverExpiring' | 'rules'
+>;
 
 export type SessionState =
   | { signedIn: true; info: SessionInfo }
@@ -110,14 +98,9 @@ export type SessionState =
  */
 export async function loadSession(): Promise<SessionState> {
   const response = await fetch('/ui/auth/session', { credentials: 'same-origin' });
-  const body = (await response.json()) as SessionInfo & {
-    signedIn?: boolean;
-    message: string;
-    signIn: SignInOptions;
-  };
-  if (response.ok && body.signedIn === false)
-    return { signedIn: false, signIn: body.signIn, message: body.message };
+  const body = (await response.json()) as ConsoleSession | ConsoleSignedOut;
   if (!response.ok) throw new ApiError(response.status, errorText(body, response.status));
+  if (!body.signedIn) return { signedIn: false, signIn: body.signIn, message: body.message };
   setCsrfToken(body.csrfToken);
   return { signedIn: true, info: body };
 }
@@ -139,14 +122,10 @@ export async function signOut(): Promise<void> {
   await fetch('/ui/auth/sign-out', {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'x-patina-csrf': csrfToken },
+    headers: { [CONSOLE_CSRF_HEADER]: csrfToken },
   });
   setCsrfToken('');
 }
 
-export const RIGHTS = {
-  myRead: 'sp:my-personal-access-tokens:read',
-  myManage: 'sp:my-personal-access-tokens:manage',
-  allRead: 'sp:all-personal-access-tokens:read',
-  allManage: 'sp:all-personal-access-tokens:manage',
-} as const;
+/** The rights the console checks before it offers an action (the contract's). */
+export { RIGHTS } from '@patina/contract';

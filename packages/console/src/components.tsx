@@ -9,7 +9,9 @@ import {
   type ReactNode,
 } from 'react';
 import { flushSync } from 'react-dom';
+import type { PatStatus } from '@patina/contract';
 import { messageOf } from './api.js';
+import { expiringRule } from './expiry.js';
 
 const NOTICE_MS = 8000;
 const NoticeContext = createContext<(text: string) => void>(() => undefined);
@@ -77,6 +79,36 @@ export function ConfirmActions(props: {
 }
 
 /**
+ * A dialog that asks before an action: what it will do (the children), why it failed if it did,
+ * and Cancel or the action (ConfirmActions). Cancel closes it.
+ */
+export function ConfirmDialog(props: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  tone: 'danger' | 'primary';
+  label: ReactNode;
+  busy: boolean;
+  error: unknown;
+  onConfirm: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Dialog open={props.open} title={props.title} onClose={props.onClose}>
+      {props.children}
+      <ErrorNote error={props.error} />
+      <ConfirmActions
+        tone={props.tone}
+        label={props.label}
+        busy={props.busy}
+        onCancel={props.onClose}
+        onConfirm={props.onConfirm}
+      />
+    </Dialog>
+  );
+}
+
+/**
  * A modal dialog on the native <dialog>: the browser moves focus into it, keeps Tab inside, makes
  * the page behind inert and closes it on Escape; on close, focus goes back to what opened it.
  */
@@ -134,11 +166,22 @@ export function Dialog(props: {
   );
 }
 
-export type Status = 'ACTIVE' | 'EXPIRING' | 'EXPIRED';
-
-export function StatusBadge({ status }: { status: Status }) {
+/**
+ * A PAT's status, with what it means here as its description: EXPIRING is within the
+ * deployment's `policy.expiringSoonDays` of the expiry.
+ */
+export function StatusBadge(props: { status: PatStatus; expiringSoonDays: number }) {
+  const { status } = props;
   const text = { ACTIVE: 'Active', EXPIRING: 'Expiring', EXPIRED: 'Expired' }[status];
-  return <span className={`badge badge-${status.toLowerCase()}`}>{text}</span>;
+  const meaning =
+    status === 'EXPIRED'
+      ? 'Past its expiry: it can no longer be used.'
+      : expiringRule(props.expiringSoonDays);
+  return (
+    <span className={`badge badge-${status.toLowerCase()}`} title={meaning}>
+      {text}
+    </span>
+  );
 }
 
 export function CopyButton({ text, label }: { text: string; label: string }) {
@@ -157,6 +200,104 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
     >
       {copied ? 'Copied' : 'Copy'}
     </button>
+  );
+}
+
+/**
+ * A secret shown this once: read-only, selected on focus, with a copy button. The page around it
+ * says it will not be shown again.
+ */
+export function SecretField(props: {
+  id: string;
+  label: string;
+  value: string;
+  copyLabel: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id} className="label">
+        {props.label}
+      </label>
+      <div className="copy-row">
+        <input
+          id={props.id}
+          className="mono"
+          readOnly
+          value={props.value}
+          onFocus={(e) => e.target.select()}
+        />
+        <CopyButton text={props.value} label={props.copyLabel} />
+      </div>
+    </div>
+  );
+}
+
+/** A dialog that shows a new secret, closed by saying it was stored. */
+export function SecretDialog(props: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
+  return (
+    <Dialog open={props.open} title={props.title} onClose={props.onClose} wide={props.wide}>
+      {props.children}
+      <div className="dialog-actions">
+        <button type="button" className="button primary" onClick={props.onClose}>
+          I have stored the secret
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/**
+ * The end of a form in a dialog: why it failed, if it did, then Cancel and the submit button.
+ */
+export function FormActions(props: {
+  error: unknown;
+  onCancel: () => void;
+  disabled: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <ErrorNote error={props.error} />
+      <div className="dialog-actions">
+        <button type="button" className="button secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button primary" disabled={props.disabled}>
+          {props.children}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** One choice of a few, as a row of radio buttons that look like a segmented control. */
+export function Segmented<T extends string>(props: {
+  name: string;
+  options: { value: T; label: string }[];
+  value: T;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <div className="segmented">
+      {props.options.map((option) => (
+        <label key={option.value}>
+          <input
+            type="radio"
+            name={props.name}
+            value={option.value}
+            checked={props.value === option.value}
+            onChange={() => props.onChange(option.value)}
+          />
+          <span>{option.label}</span>
+        </label>
+      ))}
+    </div>
   );
 }
 

@@ -1,21 +1,19 @@
 import { createServer, type Server } from 'node:http';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, newContext, signInWithPat } from './browser.js';
-import { freePort, PatinaProcess } from './server.js';
+import { newContext, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
+import { freePort } from './server.js';
 
-let patina: PatinaProcess;
-let browser: Browser;
 let receiver: Server;
 let receiverUrl: string;
 const received: string[] = [];
 const DAY_MS = 86_400_000;
 
+// Webhooks to a receiver in this process: plain http on loopback, which the SSRF guard refuses
+// unless told otherwise.
+const env = patinaAndBrowser({ webhooks: { allowHttp: true, allowPrivateNetworks: true } });
+
 beforeAll(async () => {
-  // Webhooks to a receiver in this process: plain http on loopback, which the SSRF guard refuses
-  // unless told otherwise.
-  patina = await PatinaProcess.start({ webhooks: { allowHttp: true, allowPrivateNetworks: true } });
-  browser = await launch();
   receiver = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -29,8 +27,6 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${port}/hooks`;
 });
 afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
   await new Promise((resolve) => receiver?.close(resolve));
 });
 
@@ -44,11 +40,15 @@ interface Pat {
 }
 
 async function identity(name: string, login: string): Promise<Identity> {
-  return patina.api<Identity>('POST', '/patina/v1/identities', { name, login, roles: ['USER'] });
+  return env.patina.api<Identity>('POST', '/patina/v1/identities', {
+    name,
+    login,
+    roles: ['USER'],
+  });
 }
 
 async function patFor(owner: Identity, name: string, expiresInDays: number): Promise<Pat> {
-  return patina.api<Pat>('POST', `/patina/v1/identities/${owner.id}/personal-access-tokens`, {
+  return env.patina.api<Pat>('POST', `/patina/v1/identities/${owner.id}/personal-access-tokens`, {
     name,
     scope: ['sp:my-personal-access-tokens:read'],
     expirationDate: new Date(Date.now() + expiresInDays * DAY_MS).toISOString(),
@@ -56,7 +56,7 @@ async function patFor(owner: Identity, name: string, expiresInDays: number): Pro
 }
 
 async function use(pat: Pat): Promise<void> {
-  const response = await fetch(`${patina.baseUrl}/oauth/token`, {
+  const response = await fetch(`${env.patina.baseUrl}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: `grant_type=client_credentials&client_id=${pat.id}&client_secret=${pat.secret}`,
@@ -65,7 +65,7 @@ async function use(pat: Pat): Promise<void> {
 }
 
 async function livePatNames(owner: Identity): Promise<string[]> {
-  const pats = await patina.api<{ name: string; owner: { id: string } }[]>(
+  const pats = await env.patina.api<{ name: string; owner: { id: string } }[]>(
     'GET',
     '/patina/v1/personal-access-tokens?limit=250',
   );
@@ -84,8 +84,8 @@ describe('Administration, in a real browser', () => {
     await use(await patFor(bob, 'busy service', 60));
     await patFor(carol, 'spreadsheet', 5);
 
-    const page = await (await newContext(browser)).newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('link', { name: 'All tokens' }).click();
     await page.getByRole('heading', { name: 'All tokens' }).waitFor();
     const names = async () => (await page.locator('tbody tr .name').allTextContents()).sort();
@@ -126,8 +126,8 @@ describe('Administration, in a real browser', () => {
     await patFor(dave, 'build agent', 30);
     await patFor(dave, 'notebook', 30);
 
-    const page = await (await newContext(browser)).newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('link', { name: 'Identities' }).click();
     await page.getByRole('button', { name: 'Offboard Dave Departing' }).click();
     const preview = page.getByRole('dialog', { name: 'Offboard Dave Departing?' });
@@ -146,8 +146,8 @@ describe('Administration, in a real browser', () => {
 
   it('changes the roles of an identity', async () => {
     const erin = await identity('Erin Editor', 'erin');
-    const page = await (await newContext(browser)).newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('link', { name: 'Identities' }).click();
     await page.getByRole('button', { name: 'Roles of Erin Editor' }).click();
     const dialog = page.getByRole('dialog', { name: 'Roles of Erin Editor' });
@@ -162,13 +162,16 @@ describe('Administration, in a real browser', () => {
           .textContent(),
       )
       .toBe('ORG_ADMIN, USER');
-    const after = await patina.api<{ roles: string[] }>('GET', `/patina/v1/identities/${erin.id}`);
+    const after = await env.patina.api<{ roles: string[] }>(
+      'GET',
+      `/patina/v1/identities/${erin.id}`,
+    );
     expect(after.roles.sort()).toEqual(['ORG_ADMIN', 'USER']);
   });
 
   it('lists the audit log in pages and the signing keys, and rotates a key', async () => {
-    const page = await (await newContext(browser)).newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('link', { name: 'Audit log' }).click();
     await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(0);
     await page.getByRole('link', { name: 'Signing keys' }).click();
@@ -184,8 +187,8 @@ describe('Administration, in a real browser', () => {
   });
 
   it('adds a webhook, shows its signing secret once, and delivers a test event to it', async () => {
-    const page = await (await newContext(browser)).newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'No webhooks yet' }).waitFor();
     await page.getByRole('button', { name: 'New webhook' }).click();

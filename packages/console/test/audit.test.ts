@@ -1,61 +1,37 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe.js';
-import { launch, newContext, PHONE, signInWithPat } from './browser.js';
-import { PatinaProcess } from './server.js';
+import { newContext, PHONE, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
 
 const AGENT = 'audit-test/1.0 (mistyped secret)';
 
-let patina: PatinaProcess;
-let browser: Browser;
+const env = patinaAndBrowser();
 /** Grace, an administrator who created Linus; Linus, whom she created. */
 let grace: { id: string };
 let linus: { id: string };
 
 beforeAll(async () => {
-  patina = await PatinaProcess.start();
-  browser = await launch();
   // A mistyped secret from a script: the audit trail keeps its reason, address and user agent.
-  await fetch(`${patina.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': AGENT },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: patina.bootstrap().clientId,
-      client_secret: `patina_${'x'.repeat(57)}`,
-    }).toString(),
-  });
+  await env.patina.exchangeStatus(
+    env.patina.bootstrap().clientId,
+    `patina_${'x'.repeat(57)}`,
+    AGENT,
+  );
   // Grace, an administrator, creates Linus with her own token: she is that event's actor.
-  grace = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+  const token = await env.patina.identityWithToken({
     name: 'Grace Hopper',
     login: 'grace',
-    roles: ['USER'],
     rights: ['sp:all-personal-access-tokens:manage'],
+    patName: 'admin script',
   });
-  const pat = await patina.api<{ id: string; secret: string }>(
-    'POST',
-    `/patina/v1/identities/${grace.id}/personal-access-tokens`,
-    { name: 'admin script', scope: ['sp:all-personal-access-tokens:manage'] },
-  );
-  const token = await fetch(`${patina.baseUrl}/oauth/token`, {
+  grace = { id: token.id };
+  const created = await fetch(`${env.patina.baseUrl}/patina/v1/identities`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: pat.id,
-      client_secret: pat.secret,
-    }),
-  }).then((r) => r.json() as Promise<{ access_token: string }>);
-  const created = await fetch(`${patina.baseUrl}/patina/v1/identities`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token.accessToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Linus Torvalds', login: 'linus', roles: ['USER'] }),
   });
   linus = (await created.json()) as { id: string };
-});
-afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
 });
 
 async function auditLog(
@@ -63,9 +39,9 @@ async function auditLog(
   colorScheme: 'light' | 'dark' = 'light',
 ): Promise<Page> {
   const page = await (
-    await newContext(browser, { colorScheme, ...(viewport && { viewport }) })
+    await newContext(env.browser, { colorScheme, ...(viewport && { viewport }) })
   ).newPage();
-  await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+  await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
   await page.getByRole('link', { name: 'Audit log' }).click();
   await page.getByRole('heading', { name: 'Audit log' }).waitFor();
   return page;
@@ -146,7 +122,7 @@ describe('the audit log', () => {
     expect(text).toMatch(/Source address\s+127\.0\.0\.1/);
     expect(text).toContain(AGENT);
     expect(text).toMatch(/reason\s+wrong_secret/);
-    expect(text).toContain(patina.bootstrap().clientId);
+    expect(text).toContain(env.patina.bootstrap().clientId);
     // Escape closes it and focus goes back to the row's button.
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });

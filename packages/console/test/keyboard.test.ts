@@ -1,20 +1,10 @@
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, newContext } from './browser.js';
-import { PatinaProcess } from './server.js';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newContext } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
 
-let patina: PatinaProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  patina = await PatinaProcess.start({
-    scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
-  });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
+const env = patinaAndBrowser({
+  scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
 });
 
 const isFocused = (target: Locator) =>
@@ -43,8 +33,8 @@ async function arrowTo(
 
 /** Sign in: type into the fields, Enter submits. */
 async function signIn(page: Page): Promise<void> {
-  const bootstrap = patina.bootstrap();
-  await page.goto(`${patina.baseUrl}/ui/`);
+  const bootstrap = env.patina.bootstrap();
+  await page.goto(`${env.patina.baseUrl}/ui/`);
   await tabTo(page, page.getByLabel('Client ID'));
   await page.keyboard.type(bootstrap.clientId);
   await page.keyboard.press('Tab');
@@ -56,7 +46,7 @@ async function signIn(page: Page): Promise<void> {
 
 describe('The keyboard alone', () => {
   it('signs in, creates a token, rotates it and deletes it on My tokens', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
 
     await signIn(page);
@@ -92,7 +82,7 @@ describe('The keyboard alone', () => {
     await created.waitFor();
     const secret = await created.getByLabel('Client secret').inputValue();
     const clientId = (await created.locator('code.mono').first().textContent())!;
-    expect(await patina.exchangeStatus(clientId, secret)).toBe(200);
+    expect(await env.patina.exchangeStatus(clientId, secret)).toBe(200);
     await tabTo(page, created.getByRole('button', { name: 'I have stored the secret' }));
     await page.keyboard.press('Enter');
     await created.waitFor({ state: 'hidden' });
@@ -116,8 +106,8 @@ describe('The keyboard alone', () => {
     await rotated.waitFor();
     const newSecret = await rotated.getByLabel('Client secret').inputValue();
     expect(newSecret).not.toBe(secret);
-    expect(await patina.exchangeStatus(clientId, newSecret)).toBe(200);
-    expect(await patina.exchangeStatus(clientId, secret)).toBe(401);
+    expect(await env.patina.exchangeStatus(clientId, newSecret)).toBe(200);
+    expect(await env.patina.exchangeStatus(clientId, secret)).toBe(401);
     await tabTo(page, rotated.getByRole('button', { name: 'I have stored the secret' }));
     await page.keyboard.press('Enter');
     await rotated.waitFor({ state: 'hidden' });
@@ -131,12 +121,12 @@ describe('The keyboard alone', () => {
     await tabTo(page, confirm.getByRole('button', { name: 'Delete token' }));
     await page.keyboard.press('Enter');
     await expect.poll(() => row.count()).toBe(0);
-    expect(await patina.exchangeStatus(clientId, newSecret)).toBe(401);
+    expect(await env.patina.exchangeStatus(clientId, newSecret)).toBe(401);
     await context.close();
   });
 
   it('creates an identity with its first token, and cancels the dialog with Cancel or Escape', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
     await signIn(page);
     await tabTo(page, page.getByRole('link', { name: 'Identities' }));
@@ -175,7 +165,7 @@ describe('The keyboard alone', () => {
     await shown.waitFor();
     const secret = await shown.getByLabel('Client secret').inputValue();
     const clientId = (await shown.locator('code.mono').first().textContent())!;
-    expect(await patina.exchangeStatus(clientId, secret)).toBe(200);
+    expect(await env.patina.exchangeStatus(clientId, secret)).toBe(200);
     // Escape closes it, as the button would.
     await page.keyboard.press('Escape');
     await shown.waitFor({ state: 'hidden' });

@@ -1,25 +1,16 @@
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { plural } from '../src/format.js';
-import { DESKTOP, launch, newContext, PHONE, signInWithPat } from './browser.js';
+import { DESKTOP, newContext, PHONE, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
 import { PatinaProcess } from './server.js';
 
 const DAY_MS = 86_400_000;
 /** PATINA_SHOTS=dir photographs the new dialogs and the overview's first week. */
 const SHOTS = process.env.PATINA_SHOTS;
 
-let patina: PatinaProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  patina = await PatinaProcess.start({
-    scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
-  });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
+const env = patinaAndBrowser({
+  scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
 });
 
 interface Identity {
@@ -27,11 +18,15 @@ interface Identity {
 }
 
 function identity(name: string, login: string): Promise<Identity> {
-  return patina.api<Identity>('POST', '/patina/v1/identities', { name, login, roles: ['USER'] });
+  return env.patina.api<Identity>('POST', '/patina/v1/identities', {
+    name,
+    login,
+    roles: ['USER'],
+  });
 }
 
 function patFor(owner: Identity, name: string, expiresInDays: number): Promise<unknown> {
-  return patina.api('POST', `/patina/v1/identities/${owner.id}/personal-access-tokens`, {
+  return env.patina.api('POST', `/patina/v1/identities/${owner.id}/personal-access-tokens`, {
     name,
     scope: ['sp:my-personal-access-tokens:read'],
     expirationDate: new Date(Date.now() + expiresInDays * DAY_MS).toISOString(),
@@ -59,14 +54,14 @@ async function shoot(page: Page, name: string, dialog: Locator): Promise<void> {
 }
 
 async function openIdentities(page: Page): Promise<void> {
-  await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+  await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
   await page.getByRole('link', { name: 'Identities' }).click();
   await page.getByRole('heading', { name: 'Identities', level: 1 }).waitFor();
 }
 
 describe('Onboarding an identity with its first token', () => {
   it('creates the identity and a 7-day token in one step, and shows the secret once with how to hand it over', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(env.browser)).newPage();
     await openIdentities(page);
     await page.getByRole('button', { name: 'New identity' }).click();
     const form = page.getByRole('dialog', { name: 'New identity' });
@@ -108,8 +103,8 @@ describe('Onboarding an identity with its first token', () => {
     await shoot(page, 'handover', shown);
 
     // The token is Dana's and works at the real token endpoint.
-    expect(await patina.exchangeStatus(clientId, secret)).toBe(200);
-    const pats = await patina.api<{ id: string; name: string; owner: { name: string } }[]>(
+    expect(await env.patina.exchangeStatus(clientId, secret)).toBe(200);
+    const pats = await env.patina.api<{ id: string; name: string; owner: { name: string } }[]>(
       'GET',
       '/patina/v1/personal-access-tokens?limit=250',
     );
@@ -125,7 +120,7 @@ describe('Onboarding an identity with its first token', () => {
   });
 
   it('when the token fails after the identity was made, a retry issues only the token', async () => {
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(env.browser)).newPage();
     await openIdentities(page);
     let refused = 0;
     await page.route('**/ui/api/patina/v1/identities/*/personal-access-tokens', (route) => {
@@ -155,13 +150,13 @@ describe('Onboarding an identity with its first token', () => {
     expect(await form.getByLabel('Login').isDisabled()).toBe(true);
     await form.getByRole('button', { name: 'Create identity and token' }).click();
     await page.getByRole('dialog', { name: 'First token of Rita Retry' }).waitFor();
-    const all = await patina.api<{ login: string }[]>('GET', '/patina/v1/identities?limit=250');
+    const all = await env.patina.api<{ login: string }[]>('GET', '/patina/v1/identities?limit=250');
     expect(all.filter((i) => i.login === 'rita')).toHaveLength(1);
   });
 
   it('has Cancel, and an error under a field that clears when the field changes', async () => {
     await identity('Taken Login', 'taken');
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(env.browser)).newPage();
     await openIdentities(page);
 
     await page.getByRole('button', { name: 'New identity' }).click();
@@ -209,7 +204,7 @@ describe('Counts are pluralised', () => {
     const two = await identity('Tom Two', 'tom');
     await patFor(two, 'laptop', 30);
     await patFor(two, 'desktop', 30);
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(env.browser)).newPage();
     await openIdentities(page);
 
     const preview = async (name: string) => {
@@ -246,7 +241,7 @@ describe('Counts are pluralised', () => {
       await add('soon', 3);
       for (const scheme of ['light', 'dark'] as const) {
         const page = await (
-          await newContext(browser, { viewport: PHONE, colorScheme: scheme })
+          await newContext(env.browser, { viewport: PHONE, colorScheme: scheme })
         ).newPage();
         await signInWithPat(page, own.baseUrl, own.bootstrap());
         await page.getByRole('link', { name: 'Overview' }).click();
@@ -279,7 +274,7 @@ describe('Counts are pluralised', () => {
         }
       }
       await add('later', 20);
-      const page = await (await newContext(browser)).newPage();
+      const page = await (await newContext(env.browser)).newPage();
       await signInWithPat(page, own.baseUrl, own.bootstrap());
       await page.getByRole('link', { name: 'Overview' }).click();
       const summary = page
@@ -296,9 +291,9 @@ describe('Counts are pluralised', () => {
 
 describe('Before sign-in', () => {
   it('clears a refused sign-in’s message when a field changes', async () => {
-    const page = await (await newContext(browser)).newPage();
-    await page.goto(`${patina.baseUrl}/ui/`);
-    await page.getByLabel('Client ID').fill(patina.bootstrap().clientId);
+    const page = await (await newContext(env.browser)).newPage();
+    await page.goto(`${env.patina.baseUrl}/ui/`);
+    await page.getByLabel('Client ID').fill(env.patina.bootstrap().clientId);
     const secret = page.getByLabel('Client secret');
     await secret.fill('not-the-secret');
     await secret.press('Enter');
@@ -311,7 +306,7 @@ describe('Before sign-in', () => {
   it('shows the sign-in page with no failed request or error in the browser console', async () => {
     // Not signed in is a 200 { signedIn: false } from /ui/auth/session: a 401 there was logged
     // by Chromium as a failed resource on every visit.
-    const page = await (await newContext(browser)).newPage();
+    const page = await (await newContext(env.browser)).newPage();
     const problems: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
@@ -321,7 +316,7 @@ describe('Before sign-in', () => {
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
     });
-    await page.goto(`${patina.baseUrl}/ui/`);
+    await page.goto(`${env.patina.baseUrl}/ui/`);
     await page.waitForURL('**/ui/sign-in');
     await page.getByRole('heading', { name: 'Sign in to Patina' }).waitFor();
     await page.getByLabel('Client ID').waitFor();

@@ -1,12 +1,11 @@
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, newContext, PHONE, signInWithPat } from './browser.js';
-import { PatinaProcess } from './server.js';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newContext, PHONE, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
 
 const DAY_MS = 86_400_000;
 
-let patina: PatinaProcess;
-let browser: Browser;
+const env = patinaAndBrowser();
 
 interface Pat {
   id: string;
@@ -14,16 +13,14 @@ interface Pat {
 }
 
 beforeAll(async () => {
-  patina = await PatinaProcess.start();
-  browser = await launch();
   // The administrator's bootstrap PAT is used by every api() call: used today.
-  const bob = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+  const bob = await env.patina.api<{ id: string }>('POST', '/patina/v1/identities', {
     name: 'Bob Builder',
     login: 'bob',
     roles: ['USER'],
   });
   const pat = (name: string, expiresInDays: number) =>
-    patina.api<Pat>('POST', `/patina/v1/identities/${bob.id}/personal-access-tokens`, {
+    env.patina.api<Pat>('POST', `/patina/v1/identities/${bob.id}/personal-access-tokens`, {
       name,
       scope: ['sp:my-personal-access-tokens:read'],
       expirationDate: new Date(Date.now() + expiresInDays * DAY_MS).toISOString(),
@@ -35,13 +32,9 @@ beforeAll(async () => {
   expect((await exchange(used, used.secret)).status).toBe(200);
   expect((await exchange(used, `patina_${'x'.repeat(57)}`)).status).toBe(401);
 });
-afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
-});
 
 function exchange(pat: Pat, secret: string): Promise<Response> {
-  return fetch(`${patina.baseUrl}/oauth/token`, {
+  return fetch(`${env.patina.baseUrl}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -77,8 +70,8 @@ async function stat(page: Page, label: string): Promise<string | null> {
 
 describe('The overview, in a real browser', () => {
   it('shows live tokens by last use and by expiry week, and today’s exchanges and failures', async () => {
-    const page = await (await newContext(browser)).newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     await page.locator('.recharts-bar-rectangle').first().waitFor();
@@ -124,8 +117,8 @@ describe('The overview, in a real browser', () => {
   });
 
   it('fits a 360 px phone, charts included', async () => {
-    const page = await (await newContext(browser, { viewport: PHONE })).newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const page = await (await newContext(env.browser, { viewport: PHONE })).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.locator('.recharts-bar-rectangle').first().waitFor();
     await numbers(page, 'Exchanges and failures per day');

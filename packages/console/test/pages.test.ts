@@ -1,10 +1,11 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launch, newContext, PHONE, signInWithPat } from './browser.js';
-import { PatinaProcess, ROOT } from './server.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, newContext, PHONE, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
+import { ROOT } from './server.js';
 
 /**
  * Every page of the console, in light and dark: an axe-core scan with no serious or critical
@@ -14,21 +15,18 @@ import { PatinaProcess, ROOT } from './server.js';
 const SHOTS = process.env.PATINA_SCREENSHOTS ? join(ROOT, 'docs/console') : undefined;
 const DAY_MS = 86_400_000;
 
-let patina: PatinaProcess;
-let browser: Browser;
+const env = patinaAndBrowser({
+  webhooks: { allowHttp: true, allowPrivateNetworks: true },
+  scopes: [
+    { name: 'orders:read', description: 'Read the orders of your team' },
+    { name: 'orders:write', description: 'Place and cancel orders' },
+  ],
+});
 
 beforeAll(async () => {
-  patina = await PatinaProcess.start({
-    webhooks: { allowHttp: true, allowPrivateNetworks: true },
-    scopes: [
-      { name: 'orders:read', description: 'Read the orders of your team' },
-      { name: 'orders:write', description: 'Place and cancel orders' },
-    ],
-  });
-  browser = await launch();
   // Tokens a person would have after a while: used, unused, soon to expire.
   const create = (body: Record<string, unknown>) =>
-    patina.api('POST', '/patina/v1/personal-access-tokens', body);
+    env.patina.api('POST', '/patina/v1/personal-access-tokens', body);
   await create({
     name: 'CI pipeline',
     description: 'Deploys the storefront from GitHub Actions',
@@ -46,66 +44,40 @@ beforeAll(async () => {
     { name: 'Linus Torvalds', login: 'linus' },
   ];
   for (const person of people) {
-    const identity = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+    const identity = await env.patina.api<{ id: string }>('POST', '/patina/v1/identities', {
       ...person,
       roles: ['USER'],
     });
-    await patina.api('POST', `/patina/v1/identities/${identity.id}/personal-access-tokens`, {
+    await env.patina.api('POST', `/patina/v1/identities/${identity.id}/personal-access-tokens`, {
       name: `${person.login}'s laptop`,
       scope: ['sp:my-personal-access-tokens:read'],
       expirationDate: new Date(Date.now() + 20 * DAY_MS).toISOString(),
     });
   }
-  await patina.api('POST', '/patina/v1/webhooks', {
+  await env.patina.api('POST', '/patina/v1/webhooks', {
     url: 'http://127.0.0.1:9/security-team/patina',
     description: 'Security team: revocations and leaks',
     events: ['personal_access_token.revoked', 'personal_access_token.secret_reused'],
   });
   await openStreams();
   // A mistyped secret: the overview's chart of exchanges shows a failure beside the successes.
-  await fetch(`${patina.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: patina.bootstrap().clientId,
-      client_secret: `patina_${'x'.repeat(57)}`,
-    }).toString(),
-  });
+  await env.patina.exchangeStatus(env.patina.bootstrap().clientId, `patina_${'x'.repeat(57)}`);
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
 });
 
 /** Shared Signals streams of one receiver, opened through SSF itself: push (paused) and poll. */
 async function openStreams(): Promise<void> {
-  const receiver = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+  const receiver = await env.patina.identityWithToken({
     name: 'Risk Engine',
     login: 'risk-engine',
-    roles: ['USER'],
     rights: ['ssf.manage'],
+    patName: 'shared signals',
   });
-  const pat = await patina.api<{ id: string; secret: string }>(
-    'POST',
-    `/patina/v1/identities/${receiver.id}/personal-access-tokens`,
-    { name: 'shared signals', scope: ['ssf.manage'] },
-  );
-  const token = await fetch(`${patina.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: pat.id,
-      client_secret: pat.secret,
-    }),
-  }).then((r) => r.json() as Promise<{ access_token: string }>);
   const ssf = async (path: string, body: unknown) => {
-    const response = await fetch(`${patina.baseUrl}${path}`, {
+    const response = await fetch(`${env.patina.baseUrl}${path}`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${token.access_token}`,
+        authorization: `Bearer ${receiver.accessToken}`,
         'content-type': 'application/json',
       },
       body: JSON.stringify(body),
@@ -143,12 +115,12 @@ async function redactSecret(page: Page): Promise<void> {
 }
 
 async function deleteByName(name: string): Promise<void> {
-  const pats = await patina.api<{ id: string; name: string }[]>(
+  const pats = await env.patina.api<{ id: string; name: string }[]>(
     'GET',
     '/patina/v1/personal-access-tokens?limit=250',
   );
   for (const pat of pats.filter((p) => p.name === name)) {
-    await patina.api('DELETE', `/patina/v1/personal-access-tokens/${pat.id}`);
+    await env.patina.api('DELETE', `/patina/v1/personal-access-tokens/${pat.id}`);
   }
 }
 
@@ -166,7 +138,7 @@ const STEPS: Step[] = [
     name: 'sign-in',
     signedOut: true,
     go: async (page) => {
-      await page.goto(`${patina.baseUrl}/ui/`);
+      await page.goto(`${env.patina.baseUrl}/ui/`);
       await page.getByRole('heading', { name: 'Sign in to Patina' }).waitFor();
     },
   },
@@ -277,9 +249,9 @@ describe('every page', () => {
     it(`has no serious or critical accessibility violation and fits 360 px (${scheme})`, async () => {
       const found: string[] = [];
       for (const step of STEPS) {
-        const context = await newContext(browser, { colorScheme: scheme });
+        const context = await newContext(env.browser, { colorScheme: scheme });
         const page = await context.newPage();
-        if (!step.signedOut) await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+        if (!step.signedOut) await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
         await step.go(page);
         const results = await new AxeBuilder({ page })
           .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])

@@ -115,16 +115,46 @@ export class PatinaProcess {
   /** An access token of the administrator, for setting up what a test needs through the API. */
   async adminToken(): Promise<string> {
     const { clientId, clientSecret } = this.bootstrap();
+    return this.accessToken(clientId, clientSecret);
+  }
+
+  /** An access token of a PAT, from the real token endpoint. */
+  async accessToken(clientId: string, clientSecret: string): Promise<string> {
     const response = await fetch(`${this.baseUrl}/oauth/token`, {
       method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+      }).toString(),
     });
-    const body = (await response.json()) as { access_token: string };
-    return body.access_token;
+    if (!response.ok) throw new Error(`token endpoint: ${response.status}`);
+    return ((await response.json()) as { access_token: string }).access_token;
+  }
+
+  /**
+   * A USER identity holding `rights`, made by the administrator, and an access token of a PAT of
+   * theirs naming them: for acting as someone else through the API.
+   */
+  async identityWithToken(input: {
+    name: string;
+    login: string;
+    rights: string[];
+    patName: string;
+  }): Promise<{ id: string; accessToken: string }> {
+    const identity = await this.api<{ id: string }>('POST', '/patina/v1/identities', {
+      name: input.name,
+      login: input.login,
+      roles: ['USER'],
+      rights: input.rights,
+    });
+    const pat = await this.api<{ id: string; secret: string }>(
+      'POST',
+      `/patina/v1/identities/${identity.id}/personal-access-tokens`,
+      { name: input.patName, scope: input.rights },
+    );
+    return { id: identity.id, accessToken: await this.accessToken(pat.id, pat.secret) };
   }
 
   /** A call to Patina's API as the administrator. */

@@ -1,23 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, newContext, signInWithPat } from './browser.js';
-import { PatinaProcess } from './server.js';
+import { describe, expect, it } from 'vitest';
+import { newContext, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
 
 const PUSH = 'urn:ietf:rfc:8935';
 const POLL = 'urn:ietf:rfc:8936';
 
-let patina: PatinaProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  // A push stream to loopback over plain http, which the SSRF guard refuses unless told otherwise.
-  patina = await PatinaProcess.start({ webhooks: { allowHttp: true, allowPrivateNetworks: true } });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
-});
+// A push stream to loopback over plain http, which the SSRF guard refuses unless told otherwise.
+const env = patinaAndBrowser({ webhooks: { allowHttp: true, allowPrivateNetworks: true } });
 
 interface Person {
   identity: { id: string; name: string };
@@ -26,13 +15,17 @@ interface Person {
 
 /** An identity with these rights and a PAT of it (all its rights). */
 async function person(name: string, login: string, rights: string[]): Promise<Person> {
-  const identity = await patina.api<{ id: string; name: string }>('POST', '/patina/v1/identities', {
-    name,
-    login,
-    roles: ['USER'],
-    rights,
-  });
-  const pat = await patina.api<{ id: string; secret: string }>(
+  const identity = await env.patina.api<{ id: string; name: string }>(
+    'POST',
+    '/patina/v1/identities',
+    {
+      name,
+      login,
+      roles: ['USER'],
+      rights,
+    },
+  );
+  const pat = await env.patina.api<{ id: string; secret: string }>(
     'POST',
     `/patina/v1/identities/${identity.id}/personal-access-tokens`,
     { name: 'login' },
@@ -42,7 +35,7 @@ async function person(name: string, login: string, rights: string[]): Promise<Pe
 
 /** A receiver opens a stream through SSF itself, with an access token of its PAT. */
 async function openStream(receiver: Person, body: Record<string, unknown>): Promise<string> {
-  const token = await fetch(`${patina.baseUrl}/oauth/token`, {
+  const token = await fetch(`${env.patina.baseUrl}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -51,7 +44,7 @@ async function openStream(receiver: Person, body: Record<string, unknown>): Prom
       client_secret: receiver.pat.secret,
     }),
   }).then((r) => r.json() as Promise<{ access_token: string }>);
-  const response = await fetch(`${patina.baseUrl}/ssf/streams`, {
+  const response = await fetch(`${env.patina.baseUrl}/ssf/streams`, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${token.access_token}`,
@@ -64,7 +57,7 @@ async function openStream(receiver: Person, body: Record<string, unknown>): Prom
 }
 
 const streamIds = async () =>
-  (await patina.api<{ id: string }[]>('GET', '/patina/v1/ssf-streams')).map((s) => s.id);
+  (await env.patina.api<{ id: string }[]>('GET', '/patina/v1/ssf-streams')).map((s) => s.id);
 
 describe('Shared Signals streams, in a real browser', () => {
   it('lists every receiver’s streams and deletes one behind a dialog that says what breaks', async () => {
@@ -75,8 +68,8 @@ describe('Shared Signals streams, in a real browser', () => {
     });
     const polled = await openStream(orders, { delivery: { method: POLL } });
 
-    const page = await (await newContext(browser)).newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('link', { name: 'Streams' }).click();
     await page.getByRole('heading', { name: 'Streams' }).waitFor();
     const table = page.getByRole('table', { name: 'Shared Signals streams' });
@@ -127,8 +120,8 @@ describe('Shared Signals streams, in a real browser', () => {
     const stream = await openStream(receiver, { delivery: { method: POLL } });
 
     const reader = await person('Audrey Auditor', 'audrey', ['sp:all-personal-access-tokens:read']);
-    const page = await (await newContext(browser)).newPage();
-    await signInWithPat(page, patina.baseUrl, {
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, {
       clientId: reader.pat.id,
       clientSecret: reader.pat.secret,
     });
@@ -138,13 +131,13 @@ describe('Shared Signals streams, in a real browser', () => {
     expect(await page.getByRole('button', { name: `Delete stream ${stream}` }).count()).toBe(0);
 
     // The receiver itself is no administrator: no link, and the address leads to its tokens.
-    const own = await (await newContext(browser)).newPage();
-    await signInWithPat(own, patina.baseUrl, {
+    const own = await (await newContext(env.browser)).newPage();
+    await signInWithPat(own, env.patina.baseUrl, {
       clientId: receiver.pat.id,
       clientSecret: receiver.pat.secret,
     });
     expect(await own.getByRole('link', { name: 'Streams' }).count()).toBe(0);
-    await own.goto(`${patina.baseUrl}/ui/admin/streams`);
+    await own.goto(`${env.patina.baseUrl}/ui/admin/streams`);
     await own.getByRole('heading', { name: 'My tokens' }).waitFor();
     expect(await own.getByRole('heading', { name: 'Streams' }).count()).toBe(0);
     expect(await streamIds()).toContain(stream);

@@ -1,8 +1,8 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, newContext, PHONE, signInWithPat } from './browser.js';
-import { PatinaProcess } from './server.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newContext, PHONE, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
 
 /**
  * A token's detail view (reached from both lists, every field, copy, rotate with a grace window,
@@ -24,23 +24,13 @@ interface PatBody {
   scope: string[];
 }
 
-let patina: PatinaProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  patina = await PatinaProcess.start({
-    scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
-  });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
+const env = patinaAndBrowser({
+  scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
 });
 
 /** A PAT of the administrator, made through the API. */
 function createPat(body: Record<string, unknown>): Promise<PatBody> {
-  return patina.api<PatBody>('POST', '/patina/v1/personal-access-tokens', {
+  return env.patina.api<PatBody>('POST', '/patina/v1/personal-access-tokens', {
     scope: ['orders:read'],
     expirationDate: new Date(Date.now() + 30 * DAY_MS).toISOString(),
     ...body,
@@ -71,17 +61,17 @@ describe('A token in detail', () => {
       allowedCidrs: ['127.0.0.0/8', '::1'],
       accessTokenValiditySeconds: 900,
     });
-    expect(await patina.exchangeStatus(pat.id, pat.secret, USER_AGENT)).toBe(200);
-    const context = await newContext(browser);
+    expect(await env.patina.exchangeStatus(pat.id, pat.secret, USER_AGENT)).toBe(200);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
 
     // The list shows the client ID on hover, and the name opens the token's page.
     const link = page.getByRole('link', { name: 'deploy bot' });
     expect(await link.getAttribute('title')).toBe(`Client ID ${pat.id}: open for details`);
     await link.click();
     await page.getByRole('heading', { name: 'deploy bot', level: 1 }).waitFor();
-    expect(page.url()).toBe(`${patina.baseUrl}/ui/tokens/${pat.id}`);
+    expect(page.url()).toBe(`${env.patina.baseUrl}/ui/tokens/${pat.id}`);
     expect(await fact(page, 'Client ID').getByRole('code').textContent()).toBe(pat.id);
     expect(await fact(page, 'Status').textContent()).toBe('Active');
     expect(await fact(page, 'Description').textContent()).toBe('Ships the orders service');
@@ -118,15 +108,18 @@ describe('A token in detail', () => {
     await rotated.getByRole('button', { name: 'I have stored the secret' }).click();
     const graceEnd = fact(page, 'Old secret works until').locator('time');
     await graceEnd.waitFor();
-    const stored = await patina.api<PatBody>('GET', `/patina/v1/personal-access-tokens/${pat.id}`);
+    const stored = await env.patina.api<PatBody>(
+      'GET',
+      `/patina/v1/personal-access-tokens/${pat.id}`,
+    );
     expect(stored.previousSecretValidUntil).not.toBeNull();
     expect(await graceEnd.getAttribute('datetime')).toBe(stored.previousSecretValidUntil);
     // An hour less the moments since the rotation.
     expect(await graceEnd.textContent()).toMatch(/\(in (60|59) minutes\)$/);
     expect(await fact(page, 'Last rotated').textContent()).toContain('(just now)');
     // Both secrets work in the grace window.
-    expect(await patina.exchangeStatus(pat.id, newSecret, USER_AGENT)).toBe(200);
-    expect(await patina.exchangeStatus(pat.id, pat.secret, USER_AGENT)).toBe(200);
+    expect(await env.patina.exchangeStatus(pat.id, newSecret, USER_AGENT)).toBe(200);
+    expect(await env.patina.exchangeStatus(pat.id, pat.secret, USER_AGENT)).toBe(200);
 
     if (SHOTS) {
       for (const scheme of ['light', 'dark'] as const) {
@@ -153,19 +146,19 @@ describe('A token in detail', () => {
   });
 
   it('is reached from All tokens, with the owner named', async () => {
-    const identity = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+    const identity = await env.patina.api<{ id: string }>('POST', '/patina/v1/identities', {
       name: 'Grace Hopper',
       login: 'grace',
       roles: ['USER'],
     });
-    const pat = await patina.api<PatBody>(
+    const pat = await env.patina.api<PatBody>(
       'POST',
       `/patina/v1/identities/${identity.id}/personal-access-tokens`,
       { name: 'grace laptop', scope: ['sp:my-personal-access-tokens:read'] },
     );
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'All tokens' })
@@ -181,10 +174,10 @@ describe('A token in detail', () => {
 
   it('edits the description and the allowed addresses, refusing a bad entry as it is typed', async () => {
     const pat = await createPat({ name: 'nightly export', description: 'Old words' });
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
-    await page.goto(`${patina.baseUrl}/ui/tokens/${pat.id}`);
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
+    await page.goto(`${env.patina.baseUrl}/ui/tokens/${pat.id}`);
     await page.getByRole('heading', { name: 'nightly export', level: 1 }).waitFor();
     expect(await fact(page, 'Allowed addresses').textContent()).toBe('Anywhere');
 
@@ -225,7 +218,10 @@ describe('A token in detail', () => {
       .poll(() => fact(page, 'Allowed addresses').textContent())
       .toBe('192.0.2.0/2410.0.0.0/8');
     expect(await fact(page, 'Description').textContent()).toBe('Exports orders to the warehouse');
-    const stored = await patina.api<PatBody>('GET', `/patina/v1/personal-access-tokens/${pat.id}`);
+    const stored = await env.patina.api<PatBody>(
+      'GET',
+      `/patina/v1/personal-access-tokens/${pat.id}`,
+    );
     expect(stored.description).toBe('Exports orders to the warehouse');
     expect(stored.allowedCidrs).toEqual(['192.0.2.0/24', '10.0.0.0/8']);
     expect(stored.scope).toEqual(['orders:read', 'sp:my-personal-access-tokens:read']);
@@ -245,9 +241,9 @@ describe('A token in detail', () => {
 
 describe('The New token form', () => {
   it('checks allowed addresses as they are typed, and takes every field the API takes', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     await page.getByRole('button', { name: 'New token' }).click();
     const form = page.getByRole('dialog', { name: 'New token' });
     await form.getByLabel('Name').fill('warehouse sync');
@@ -296,7 +292,7 @@ describe('The New token form', () => {
     const shown = page.getByRole('dialog', { name: 'Token created' });
     const clientId = (await shown.locator('code.mono').first().textContent())!;
     await shown.getByRole('button', { name: 'I have stored the secret' }).click();
-    const stored = await patina.api<PatBody>(
+    const stored = await env.patina.api<PatBody>(
       'GET',
       `/patina/v1/personal-access-tokens/${clientId}`,
     );

@@ -1,38 +1,27 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, newContext, signInWithPat } from './browser.js';
-import { PatinaProcess } from './server.js';
+import { describe, expect, it } from 'vitest';
+import { newContext, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
 
-let patina: PatinaProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  patina = await PatinaProcess.start({
-    scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
-  });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
+const env = patinaAndBrowser({
+  scopes: [{ name: 'orders:read', description: 'Read the orders of your team' }],
 });
 
 describe('My tokens, in a real browser', () => {
   it('signs in with the bootstrap PAT, and refuses a wrong secret with a message', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
     // What the start log tells people to open.
-    expect(patina.consoleUrl()).toBe(`${patina.baseUrl}/ui/`);
-    await page.goto(patina.consoleUrl());
+    expect(env.patina.consoleUrl()).toBe(`${env.patina.baseUrl}/ui/`);
+    await page.goto(env.patina.consoleUrl());
     await page.waitForURL('**/ui/sign-in');
-    await page.getByLabel('Client ID').fill(patina.bootstrap().clientId);
+    await page.getByLabel('Client ID').fill(env.patina.bootstrap().clientId);
     await page.getByLabel('Client secret').fill('not-the-secret');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect
       .poll(() => page.getByRole('alert').textContent())
       .toBe('Wrong client id or secret');
 
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     // The session cookie is HttpOnly: the page's script cannot read it, nor any token.
     expect(await page.evaluate(() => document.cookie)).toBe('');
     expect(await page.evaluate(() => JSON.stringify(window.localStorage))).toBe('{}');
@@ -44,9 +33,9 @@ describe('My tokens, in a real browser', () => {
   });
 
   it('creates a token, shows its secret once with a copy button, lists it, rotates it and deletes it', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
 
     await page.getByRole('button', { name: 'New token' }).click();
     const form = page.getByRole('dialog', { name: 'New token' });
@@ -65,7 +54,7 @@ describe('My tokens, in a real browser', () => {
     expect(secret).toMatch(/^[A-Za-z0-9_]{40,}$/);
     await shown.getByRole('button', { name: 'Copy secret' }).click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
-    expect(await patina.exchangeStatus(clientId, secret)).toBe(200);
+    expect(await env.patina.exchangeStatus(clientId, secret)).toBe(200);
     await shown.getByRole('button', { name: 'I have stored the secret' }).click();
 
     // Listed: name and description, scope, never used, expiring in a week, and no secret.
@@ -115,8 +104,8 @@ describe('My tokens, in a real browser', () => {
     expect(await page.getByRole('status').filter({ hasText: 'Rotated' }).textContent()).toBe(
       'Rotated “deploy bot”: store the new secret shown now.Dismiss',
     );
-    expect(await patina.exchangeStatus(clientId, newSecret)).toBe(200);
-    expect(await patina.exchangeStatus(clientId, secret)).toBe(401);
+    expect(await env.patina.exchangeStatus(clientId, newSecret)).toBe(200);
+    expect(await env.patina.exchangeStatus(clientId, secret)).toBe(401);
     await rotated.getByRole('button', { name: 'I have stored the secret' }).click();
 
     // Delete, behind a dialog that says what breaks; Cancel first keeps it.
@@ -143,25 +132,28 @@ describe('My tokens, in a real browser', () => {
     await expect
       .poll(() => page.getByRole('status').filter({ hasText: 'Deleted' }).textContent())
       .toBe('Deleted “deploy bot”: it can no longer be used.Dismiss');
-    expect(await patina.exchangeStatus(clientId, newSecret)).toBe(401);
+    expect(await env.patina.exchangeStatus(clientId, newSecret)).toBe(401);
     await context.close();
   });
 
   it('says when a new token grants its owner nothing', async () => {
     // A USER holds the my-PAT rights, not the deployment's orders:read scope.
-    const identity = await patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+    const identity = await env.patina.api<{ id: string }>('POST', '/patina/v1/identities', {
       name: 'Uma User',
       login: 'uma',
       roles: ['USER'],
     });
-    const login = await patina.api<{ id: string; secret: string }>(
+    const login = await env.patina.api<{ id: string; secret: string }>(
       'POST',
       `/patina/v1/identities/${identity.id}/personal-access-tokens`,
       { name: 'console' },
     );
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signInWithPat(page, patina.baseUrl, { clientId: login.id, clientSecret: login.secret });
+    await signInWithPat(page, env.patina.baseUrl, {
+      clientId: login.id,
+      clientSecret: login.secret,
+    });
     await page.getByRole('button', { name: 'New token' }).click();
     const form = page.getByRole('dialog', { name: 'New token' });
     await form.getByLabel('Name').fill('orders export');
@@ -177,13 +169,13 @@ describe('My tokens, in a real browser', () => {
   });
 
   it('signing out ends the session: the cookie, replayed, is refused', async () => {
-    const context = await newContext(browser);
+    const context = await newContext(env.browser);
     const page = await context.newPage();
-    await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     const [cookie] = await context.cookies();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Patina' }).waitFor();
-    const replay = await fetch(`${patina.baseUrl}/ui/api/v3/personal-access-tokens`, {
+    const replay = await fetch(`${env.patina.baseUrl}/ui/api/v3/personal-access-tokens`, {
       headers: { cookie: `patina_console=${cookie!.value}` },
     });
     expect(replay.status).toBe(401);

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe.js';
-import { launch, newContext, signInWithPat } from './browser.js';
-import { freePort, PatinaProcess } from './server.js';
+import { newContext, signInWithPat } from './browser.js';
+import { patinaAndBrowser } from './harness.js';
+import { freePort } from './server.js';
 
 interface Received {
   path: string;
@@ -12,16 +13,14 @@ interface Received {
   body: string;
 }
 
-let patina: PatinaProcess;
-let browser: Browser;
 /** A local receiver: answers 410 Gone on /gone…, 204 elsewhere, and keeps what it was sent. */
 let receiver: Server;
 let receiverUrl: string;
 const received: Received[] = [];
 
+const env = patinaAndBrowser({ webhooks: { allowHttp: true, allowPrivateNetworks: true } });
+
 beforeAll(async () => {
-  patina = await PatinaProcess.start({ webhooks: { allowHttp: true, allowPrivateNetworks: true } });
-  browser = await launch();
   receiver = createServer((request, response) => {
     let body = '';
     request.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
@@ -35,8 +34,6 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 });
 afterAll(async () => {
-  await browser?.close();
-  await patina?.stop();
   await new Promise((resolve) => receiver?.close(resolve));
 });
 
@@ -50,7 +47,7 @@ interface Hook {
 }
 
 function createHook(url: string, description = ''): Promise<Hook> {
-  return patina.api<Hook>('POST', '/patina/v1/webhooks', {
+  return env.patina.api<Hook>('POST', '/patina/v1/webhooks', {
     url,
     ...(description && { description }),
     events: ['personal_access_token.revoked'],
@@ -58,8 +55,8 @@ function createHook(url: string, description = ''): Promise<Hook> {
 }
 
 async function webhooksPage(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-  const page = await (await newContext(browser, { colorScheme })).newPage();
-  await signInWithPat(page, patina.baseUrl, patina.bootstrap());
+  const page = await (await newContext(env.browser, { colorScheme })).newPage();
+  await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
   await page.getByRole('link', { name: 'Webhooks' }).click();
   await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
   return page;
@@ -98,7 +95,7 @@ describe('webhooks', () => {
     expect(await row.locator('td[data-label="Events"]').innerText()).toContain(
       'identity.offboarded',
     );
-    const saved = await patina.api<Hook>('GET', `/patina/v1/webhooks/${hook.id}`);
+    const saved = await env.patina.api<Hook>('GET', `/patina/v1/webhooks/${hook.id}`);
     expect(saved).toMatchObject({
       url: `${receiverUrl}/after`,
       description: 'Security team',
@@ -112,7 +109,7 @@ describe('webhooks', () => {
     await dialog.getByRole('alert').waitFor();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    expect((await patina.api<Hook>('GET', `/patina/v1/webhooks/${hook.id}`)).url).toBe(
+    expect((await env.patina.api<Hook>('GET', `/patina/v1/webhooks/${hook.id}`)).url).toBe(
       `${receiverUrl}/after`,
     );
     await page.context().close();
@@ -193,14 +190,16 @@ describe('webhooks', () => {
     // Cancel first: still disabled.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    expect((await patina.api<Hook>('GET', `/patina/v1/webhooks/${hook.id}`)).enabled).toBe(false);
+    expect((await env.patina.api<Hook>('GET', `/patina/v1/webhooks/${hook.id}`)).enabled).toBe(
+      false,
+    );
 
     await row.getByRole('button', { name: `Re-enable ${hook.url}` }).click();
     await dialog.getByRole('button', { name: 'Re-enable webhook' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await row.getByText('Enabled', { exact: true }).waitFor();
     await row.getByRole('button', { name: `Send a test event to ${hook.url}` }).waitFor();
-    expect(await patina.api<Hook>('GET', `/patina/v1/webhooks/${hook.id}`)).toMatchObject({
+    expect(await env.patina.api<Hook>('GET', `/patina/v1/webhooks/${hook.id}`)).toMatchObject({
       enabled: true,
       disabledReason: null,
     });
@@ -212,9 +211,11 @@ describe('webhooks', () => {
       const hook = await createHook(`${receiverUrl}/axe-${scheme}`, 'Scanned');
       // One Patina disabled: its receiver answered a test with 410 Gone.
       const gone = await createHook(`${receiverUrl}/gone-${scheme}`);
-      await patina.api('POST', `/patina/v1/webhooks/${gone.id}/test`, {});
+      await env.patina.api('POST', `/patina/v1/webhooks/${gone.id}/test`, {});
       await expect
-        .poll(async () => (await patina.api<Hook>('GET', `/patina/v1/webhooks/${gone.id}`)).enabled)
+        .poll(
+          async () => (await env.patina.api<Hook>('GET', `/patina/v1/webhooks/${gone.id}`)).enabled,
+        )
         .toBe(false);
       const page = await webhooksPage(scheme);
       const scan = async (button: string, dialog: string) => {

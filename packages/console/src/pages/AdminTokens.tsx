@@ -2,13 +2,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { messageOf, RIGHTS, type SessionInfo } from '../api.js';
 import {
-  ConfirmActions,
-  Dialog,
+  ConfirmDialog,
   EmptyState,
   ErrorNote,
   PageHeader,
-  useNotice,
   toggled,
+  useNotice,
 } from '../components.js';
 import { DAY, plural } from '../format.js';
 import { deletePat, listPats, matches, type Pat } from '../tokens.js';
@@ -210,6 +209,7 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
         <TokenTable
           pats={shown}
           caption="All personal access tokens"
+          expiringSoonDays={info.policy.expiringSoonDays}
           showOwner
           {...(canManage && {
             selected,
@@ -219,10 +219,15 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
           })}
         />
       )}
-      <Dialog
+      <ConfirmDialog
         open={confirming}
         title={`Delete ${plural(chosen.length, 'token')}?`}
         onClose={() => setConfirming(false)}
+        tone="danger"
+        label={<>Delete {plural(chosen.length, 'token')}</>}
+        busy={bulkDelete.isPending}
+        error={bulkDelete.error && messageOf(bulkDelete.error)}
+        onConfirm={() => bulkDelete.mutate(chosen.map((p) => p.id))}
       >
         <p>
           Whatever uses these tokens will be refused from now on, and their access tokens stop
@@ -236,15 +241,7 @@ export function AdminTokens({ info }: { info: SessionInfo }) {
           ))}
           {chosen.length > 8 && <li className="muted">and {chosen.length - 8} more</li>}
         </ul>
-        <ErrorNote error={bulkDelete.error && messageOf(bulkDelete.error)} />
-        <ConfirmActions
-          tone="danger"
-          onCancel={() => setConfirming(false)}
-          busy={bulkDelete.isPending}
-          onConfirm={() => bulkDelete.mutate(chosen.map((p) => p.id))}
-          label={<>Delete {plural(chosen.length, 'token')}</>}
-        />
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -3,8 +3,9 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { patina } from '../api.js';
 import { Dialog, ErrorNote, PageHeader } from '../components.js';
-import { dateTime, DAY, relativeTime } from '../format.js';
+import { DAY, relativeTime } from '../format.js';
 import { actorOf, AuditRecord, reasonOf, targetOf } from './AuditRecord.js';
+import { Ago, DataTable, OutcomeBadge, RowButton } from '../table.js';
 
 const PAGE = 25;
 
@@ -130,84 +131,62 @@ export function AuditLog() {
         )}
       </form>
       <ErrorNote error={events.error} />
-      <div className="table-wrap">
-        <table>
-          <caption className="visually-hidden">Audit events</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Target</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Source</th>
-              <th scope="col">
-                <span className="visually-hidden">Record</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.data && rows.length === 0 && (
-              <tr>
-                <td colSpan={7} className="muted">
-                  {filtered ? 'No event matches these filters.' : 'Nothing recorded yet.'}
-                </td>
-              </tr>
-            )}
-            {rows.map((event) => {
-              const reason = reasonOf(event);
-              return (
-                <tr key={event.id}>
-                  <td data-label="When">
-                    <time dateTime={event.time} title={dateTime(event.time)}>
-                      {relativeTime(event.time)}
-                    </time>
-                  </td>
-                  <td data-label="Event">
-                    <code>{event.type}</code>
-                  </td>
-                  <td data-label="Actor">{actorOf(event)}</td>
-                  <td data-label="Target" className="break-anywhere">
-                    {targetOf(event)}
-                  </td>
-                  <td data-label="Outcome">
-                    <span
-                      className={`badge ${event.outcome === 'SUCCESS' ? 'badge-active' : 'badge-expired'}`}
-                    >
-                      {event.outcome === 'SUCCESS' ? 'Success' : 'Failure'}
-                    </span>
-                    {reason && <div className="small">{reason}</div>}
-                  </td>
-                  <td data-label="Source">
-                    {event.sourceIp || event.userAgent ? (
-                      <div>
-                        {event.sourceIp && <div className="mono small">{event.sourceIp}</div>}
-                        {event.userAgent && (
-                          <div className="muted small clip" title={event.userAgent}>
-                            {event.userAgent}
-                          </div>
-                        )}
+      <DataTable
+        caption="Audit events"
+        columns={['When', 'Event', 'Actor', 'Target', 'Outcome', 'Source']}
+        actions="Record"
+      >
+        {events.data && rows.length === 0 && (
+          <tr>
+            <td colSpan={7} className="muted">
+              {filtered ? 'No event matches these filters.' : 'Nothing recorded yet.'}
+            </td>
+          </tr>
+        )}
+        {rows.map((event) => {
+          const reason = reasonOf(event);
+          return (
+            <tr key={event.id}>
+              <td data-label="When">
+                <Ago iso={event.time} />
+              </td>
+              <td data-label="Event">
+                <code>{event.type}</code>
+              </td>
+              <td data-label="Actor">{actorOf(event)}</td>
+              <td data-label="Target" className="break-anywhere">
+                {targetOf(event)}
+              </td>
+              <td data-label="Outcome">
+                <OutcomeBadge outcome={event.outcome} />
+                {reason && <div className="small">{reason}</div>}
+              </td>
+              <td data-label="Source">
+                {event.sourceIp || event.userAgent ? (
+                  <div>
+                    {event.sourceIp && <div className="mono small">{event.sourceIp}</div>}
+                    {event.userAgent && (
+                      <div className="muted small clip" title={event.userAgent}>
+                        {event.userAgent}
                       </div>
-                    ) : (
-                      '—'
                     )}
-                  </td>
-                  <td className="row-actions">
-                    <button
-                      type="button"
-                      className="button secondary small"
-                      aria-label={`Open the record of ${event.type} ${relativeTime(event.time)}`}
-                      onClick={() => setOpen(event)}
-                    >
-                      Open
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+                  </div>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td className="row-actions">
+                <RowButton
+                  label={`Open the record of ${event.type} ${relativeTime(event.time)}`}
+                  onClick={() => setOpen(event)}
+                >
+                  Open
+                </RowButton>
+              </td>
+            </tr>
+          );
+        })}
+      </DataTable>
       <nav className="pager" aria-label="Audit pages">
         <button
           type="button"

@@ -6,6 +6,7 @@ import { ConfirmActions, Dialog, ErrorNote, PageHeader } from '../components.js'
 import { plural, relativeTime } from '../format.js';
 import type { NewPat } from '../tokens.js';
 import { FirstTokenHandover, NewIdentityForm, type Onboarded } from './NewIdentity.js';
+import { DataTable, RowButton } from '../table.js';
 
 function offboard(id: string, dryRun: boolean): Promise<OffboardResponse> {
   return patina.identities.offboard(id, { dryRun });
@@ -70,88 +71,68 @@ export function Identities({ info }: { info: SessionInfo }) {
       />
       <ErrorNote error={identities.error ?? setStatus.error ?? preview.error} />
       {identities.data && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Identities</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Login</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                {canManage && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {identities.data.map((identity) => (
-                <tr key={identity.id}>
-                  <td data-label="Name">
-                    <div className="name">{identity.name}</div>
-                    {identity.email && <div className="muted small">{identity.email}</div>}
-                  </td>
-                  <td data-label="Login">
-                    <code>{identity.login}</code>
-                  </td>
-                  <td data-label="Roles">{identity.roles.join(', ') || '—'}</td>
-                  <td data-label="Status">
-                    <span
-                      className={`badge ${identity.status === 'ACTIVE' ? 'badge-active' : 'badge-expired'}`}
-                    >
-                      {identity.status === 'ACTIVE' ? 'Active' : 'Disabled'}
-                    </span>
-                  </td>
-                  <td data-label="Created">{relativeTime(identity.created)}</td>
-                  {canManage && (
-                    <td className="row-actions">
-                      {/* Not on yourself: one click could take away your own administration. */}
-                      {identity.id !== info.identity.id && (
-                        <>
-                          <button
-                            type="button"
-                            className="button secondary small"
-                            aria-label={`Roles of ${identity.name}`}
-                            onClick={() => {
-                              saveRoles.reset();
-                              setEditingRoles(identity);
-                            }}
-                          >
-                            Roles
-                          </button>
-                          <button
-                            type="button"
-                            className="button secondary small"
-                            aria-label={`${identity.status === 'ACTIVE' ? 'Disable' : 'Enable'} ${identity.name}`}
-                            onClick={() =>
-                              setStatus.mutate({
-                                id: identity.id,
-                                status: identity.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE',
-                              })
-                            }
-                          >
-                            {identity.status === 'ACTIVE' ? 'Disable' : 'Enable'}
-                          </button>
-                          <button
-                            type="button"
-                            className="button danger small"
-                            aria-label={`Offboard ${identity.name}`}
-                            onClick={() => preview.mutate(identity)}
-                          >
-                            Offboard
-                          </button>
-                        </>
-                      )}
-                    </td>
+        <DataTable
+          caption="Identities"
+          columns={['Name', 'Login', 'Roles', 'Status', 'Created']}
+          actions={canManage && 'Actions'}
+        >
+          {identities.data.map((identity) => (
+            <tr key={identity.id}>
+              <td data-label="Name">
+                <div className="name">{identity.name}</div>
+                {identity.email && <div className="muted small">{identity.email}</div>}
+              </td>
+              <td data-label="Login">
+                <code>{identity.login}</code>
+              </td>
+              <td data-label="Roles">{identity.roles.join(', ') || '—'}</td>
+              <td data-label="Status">
+                <span
+                  className={`badge ${identity.status === 'ACTIVE' ? 'badge-active' : 'badge-expired'}`}
+                >
+                  {identity.status === 'ACTIVE' ? 'Active' : 'Disabled'}
+                </span>
+              </td>
+              <td data-label="Created">{relativeTime(identity.created)}</td>
+              {canManage && (
+                <td className="row-actions">
+                  {/* Not on yourself: one click could take away your own administration. */}
+                  {identity.id !== info.identity.id && (
+                    <>
+                      <RowButton
+                        label={`Roles of ${identity.name}`}
+                        onClick={() => {
+                          saveRoles.reset();
+                          setEditingRoles(identity);
+                        }}
+                      >
+                        Roles
+                      </RowButton>
+                      <RowButton
+                        label={`${identity.status === 'ACTIVE' ? 'Disable' : 'Enable'} ${identity.name}`}
+                        onClick={() =>
+                          setStatus.mutate({
+                            id: identity.id,
+                            status: identity.status === 'ACTIVE' ? 'DISABLED' : 'ACTIVE',
+                          })
+                        }
+                      >
+                        {identity.status === 'ACTIVE' ? 'Disable' : 'Enable'}
+                      </RowButton>
+                      <RowButton
+                        label={`Offboard ${identity.name}`}
+                        tone="danger"
+                        onClick={() => preview.mutate(identity)}
+                      >
+                        Offboard
+                      </RowButton>
+                    </>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Dialog
         open={editingRoles !== null}

@@ -7,6 +7,7 @@ import { NewTokenForm } from './NewToken.js';
 import { useTokenActions } from './TokenActions.js';
 import { TokenTable } from './TokenTable.js';
 import { plural } from '../format.js';
+import { RowButton } from '../table.js';
 
 export function MyTokens({ info }: { info: SessionInfo }) {
   const pats = useQuery({ queryKey: ['pats', 'me'], queryFn: () => listPats('me') });
@@ -66,34 +67,24 @@ export function MyTokens({ info }: { info: SessionInfo }) {
         <TokenTable
           pats={shown}
           caption="Your personal access tokens"
+          expiringSoonDays={info.policy.expiringSoonDays}
           actions={
             canManage
               ? (pat) => (
                   <>
-                    <button
-                      type="button"
-                      className="button secondary small"
-                      aria-label={`Edit ${pat.name}`}
-                      onClick={() => actions.edit(pat)}
-                    >
+                    <RowButton label={`Edit ${pat.name}`} onClick={() => actions.edit(pat)}>
                       Edit
-                    </button>
-                    <button
-                      type="button"
-                      className="button secondary small"
-                      aria-label={`Rotate ${pat.name}`}
-                      onClick={() => actions.rotate(pat)}
-                    >
+                    </RowButton>
+                    <RowButton label={`Rotate ${pat.name}`} onClick={() => actions.rotate(pat)}>
                       Rotate
-                    </button>
-                    <button
-                      type="button"
-                      className="button danger small"
-                      aria-label={`Delete ${pat.name}`}
+                    </RowButton>
+                    <RowButton
+                      label={`Delete ${pat.name}`}
+                      tone="danger"
                       onClick={() => actions.remove(pat)}
                     >
                       Delete
-                    </button>
+                    </RowButton>
                   </>
                 )
               : undefined

@@ -1,10 +1,19 @@
 import { ALL_SCOPES, type Identity } from '@patina/contract';
 import { useState, type FormEvent } from 'react';
 import { messageOf, patina, RIGHTS, type ScopeEntry, type SessionInfo } from '../api.js';
-import { FieldError, fieldErrorProps, ScopeChecklist, CheckboxSet } from '../components.js';
+import {
+  CheckboxSet,
+  FieldError,
+  fieldErrorProps,
+  FormActions,
+  ScopeChecklist,
+  Segmented,
+} from '../components.js';
+import { expiryCap } from '../expiry.js';
 import { date, DAY, plural } from '../format.js';
 import type { NewPat } from '../tokens.js';
 import { SecretShown } from './SecretShown.js';
+import { ExpiryHint } from './TokenFields.js';
 
 /** A first token is short-lived: it is handed over, and its owner makes their own. */
 const FIRST_TOKEN_DAYS = [1, 7, 30] as const;
@@ -54,7 +63,6 @@ export function NewIdentityForm(props: {
   onCancel: () => void;
 }) {
   const { info } = props;
-  const maxDays = info.policy.maxLifetimeMonths * 28;
   const [name, setName] = useState('');
   const [login, setLogin] = useState('');
   const [email, setEmail] = useState('');
@@ -69,6 +77,15 @@ export function NewIdentityForm(props: {
   // Made before its token failed: a retry issues only the token, not a second identity.
   const [created, setCreated] = useState<Identity | null>(null);
   const offered = scopesForRoles(roles, info.scopes);
+  const scope = offered.filter((s) => chosen.has(s.name)).map((s) => s.name);
+  // As the New token form: the policy and the rules the chosen scopes bind cap the choices, and a
+  // choice they no longer allow gives way to the longest one they do.
+  const nowMs = Date.now();
+  const cap = expiryCap(info.policy, scope, nowMs);
+  const choices = FIRST_TOKEN_DAYS.filter((d) => nowMs + d * DAY <= cap.latestMs);
+  const lifetimeDays = choices.some((d) => d === days)
+    ? days
+    : (choices.at(-1) ?? FIRST_TOKEN_DAYS[0]);
 
   /** A field's change clears the error shown under it. */
   const edit = (field: Field, set: (value: string) => void) => (value: string) => {
@@ -78,7 +95,6 @@ export function NewIdentityForm(props: {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const scope = offered.filter((s) => chosen.has(s.name)).map((s) => s.name);
     if (withToken && scope.length === 0) {
       setError('Choose at least one scope for the first token.');
       return;
@@ -102,7 +118,7 @@ export function NewIdentityForm(props: {
       const pat = await patina.identities.createPat(identity.id, {
         name: tokenName.trim(),
         scope,
-        expirationDate: new Date(Date.now() + days * DAY).toISOString(),
+        expirationDate: new Date(Date.now() + lifetimeDays * DAY).toISOString(),
       });
       // SecretShown reads the id, the secret and any warnings: this answer has the first two.
       props.onDone({ identity, pat: pat as unknown as NewPat });
@@ -209,36 +225,23 @@ export function NewIdentityForm(props: {
           </fieldset>
           <fieldset>
             <legend>Expires</legend>
-            <div className="segmented">
-              {FIRST_TOKEN_DAYS.filter((d) => d <= maxDays).map((d) => (
-                <label key={d}>
-                  <input
-                    type="radio"
-                    name="first-token-days"
-                    value={d}
-                    checked={days === d}
-                    onChange={() => setDays(d)}
-                  />
-                  <span>{plural(d, 'day')}</span>
-                </label>
-              ))}
-            </div>
+            <Segmented
+              name="first-token-days"
+              options={choices.map((d) => ({ value: `${d}`, label: plural(d, 'day') }))}
+              value={`${lifetimeDays}`}
+              onChange={(value) => setDays(Number(value))}
+            />
+            <ExpiryHint
+              cap={cap}
+              allowNeverExpiring={false}
+              expiringSoonDays={info.policy.expiringSoonDays}
+            />
           </fieldset>
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary" disabled={busy}>
-          {busy ? 'Creating…' : withToken ? 'Create identity and token' : 'Create identity'}
-        </button>
-      </div>
+      <FormActions error={error} onCancel={props.onCancel} disabled={busy}>
+        {busy ? 'Creating…' : withToken ? 'Create identity and token' : 'Create identity'}
+      </FormActions>
     </form>
   );
 }

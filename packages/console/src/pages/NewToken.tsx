@@ -1,10 +1,11 @@
-import { addMonthsUtc } from '@patina/contract';
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { messageOf, type SessionInfo } from '../api.js';
 import { cidrEntries } from '../cidr.js';
-import { date, DAY } from '../format.js';
+import { FormActions, Segmented } from '../components.js';
+import { dayOf, endOfDayWithin, expiryCap } from '../expiry.js';
+import { DAY } from '../format.js';
 import { createPat, type NewPat } from '../tokens.js';
-import { CidrField, cidrsValid, ScopeFieldset } from './TokenFields.js';
+import { CidrField, cidrsValid, ExpiryHint, ScopeFieldset } from './TokenFields.js';
 
 const PRESETS = [7, 30, 90] as const;
 type Lifetime = `${(typeof PRESETS)[number]}` | 'custom' | 'never';
@@ -22,10 +23,6 @@ export function NewTokenForm(props: {
   onCancel: () => void;
 }) {
   const { policy, scopes } = props.info;
-  // The server measures the limit from the moment it makes the PAT, a little after this one:
-  // anything up to this instant is inside it.
-  const [latestMs] = useState(() => addMonthsUtc(new Date(), policy.maxLifetimeMonths).getTime());
-  const maxDays = (latestMs - Date.now()) / DAY;
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [chosen, setChosen] = useState<Set<string>>(new Set());
@@ -36,8 +33,20 @@ export function NewTokenForm(props: {
   const [cidrs, setCidrs] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const today = new Date().toISOString().slice(0, 10);
-  const latest = new Date(latestMs).toISOString().slice(0, 10);
+  const hintId = useId();
+  // The server measures the limits from the moment it makes the PAT, a little after this one:
+  // anything up to the cap worked out now is inside them.
+  const nowMs = Date.now();
+  const cap = expiryCap(policy, chosen, nowMs);
+  const presets = PRESETS.filter((days) => nowMs + days * DAY <= cap.latestMs);
+  const neverOffered = policy.allowNeverExpiring && cap.neverExpiringRefusedBy === null;
+  // A choice the chosen scopes no longer allow gives way to the longest one they do.
+  const offered = (l: Lifetime) =>
+    l === 'custom' || (l === 'never' ? neverOffered : presets.some((d) => `${d}` === l));
+  const longest = presets.at(-1);
+  const current: Lifetime = offered(lifetime) ? lifetime : longest ? `${longest}` : 'custom';
+  const today = dayOf(nowMs);
+  const latest = dayOf(cap.latestMs);
   const { min: minSeconds, max: maxSeconds } = policy.accessTokenValiditySeconds;
 
   const submit = async (event: FormEvent) => {
@@ -50,19 +59,19 @@ export function NewTokenForm(props: {
     setBusy(true);
     setError(null);
     try {
+      const startMs = Date.now();
       const expirationDate =
-        lifetime === 'never'
+        current === 'never'
           ? null
-          : lifetime === 'custom'
-            ? // The end of the chosen day, or the policy's limit on its last day.
-              new Date(Math.min(Date.parse(`${customDate}T23:59:59.000Z`), latestMs)).toISOString()
-            : new Date(Date.now() + Number(lifetime) * DAY).toISOString();
+          : current === 'custom'
+            ? endOfDayWithin(customDate, expiryCap(policy, chosen, startMs).latestMs)
+            : new Date(startMs + Number(current) * DAY).toISOString();
       const created = await createPat({
         name: name.trim(),
         description: description.trim(),
         scope: [...chosen],
         expirationDate,
-        neverExpires: lifetime === 'never',
+        neverExpires: current === 'never',
         accessTokenValiditySeconds:
           accessSeconds === 'default'
             ? undefined
@@ -106,43 +115,17 @@ export function NewTokenForm(props: {
       <ScopeFieldset scopes={scopes} chosen={chosen} onChange={setChosen} />
       <fieldset>
         <legend>Expires</legend>
-        <div className="segmented">
-          {PRESETS.filter((d) => d <= maxDays).map((days) => (
-            <label key={days}>
-              <input
-                type="radio"
-                name="lifetime"
-                value={days}
-                checked={lifetime === `${days}`}
-                onChange={() => setLifetime(`${days}`)}
-              />
-              <span>{days} days</span>
-            </label>
-          ))}
-          <label>
-            <input
-              type="radio"
-              name="lifetime"
-              value="custom"
-              checked={lifetime === 'custom'}
-              onChange={() => setLifetime('custom')}
-            />
-            <span>Custom</span>
-          </label>
-          {policy.allowNeverExpiring && (
-            <label>
-              <input
-                type="radio"
-                name="lifetime"
-                value="never"
-                checked={lifetime === 'never'}
-                onChange={() => setLifetime('never')}
-              />
-              <span>Never</span>
-            </label>
-          )}
-        </div>
-        {lifetime === 'custom' && (
+        <Segmented<Lifetime>
+          name="lifetime"
+          options={[
+            ...presets.map((days) => ({ value: `${days}` as const, label: `${days} days` })),
+            { value: 'custom', label: 'Custom' },
+            ...(neverOffered ? [{ value: 'never' as const, label: 'Never' }] : []),
+          ]}
+          value={current}
+          onChange={setLifetime}
+        />
+        {current === 'custom' && (
           <label>
             Expiry date
             <input
@@ -150,17 +133,18 @@ export function NewTokenForm(props: {
               required
               min={today}
               max={latest}
+              aria-describedby={hintId}
               value={customDate}
               onChange={(e) => setCustomDate(e.target.value)}
             />
           </label>
         )}
-        <p className="muted small">
-          This deployment allows at most {policy.maxLifetimeMonths} months (until{' '}
-          {date(new Date(latestMs).toISOString())})
-          {policy.allowNeverExpiring ? ', or never expiring' : ''}. Its policy rules may allow less
-          for some scopes; Patina says so when you create the token.
-        </p>
+        <ExpiryHint
+          id={hintId}
+          cap={cap}
+          allowNeverExpiring={policy.allowNeverExpiring}
+          expiringSoonDays={policy.expiringSoonDays}
+        />
       </fieldset>
       <label>
         Access-token lifetime
@@ -197,19 +181,9 @@ export function NewTokenForm(props: {
         </label>
       )}
       <CidrField value={cidrs} onChange={setCidrs} />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary" disabled={busy || !cidrsValid(cidrs)}>
-          {busy ? 'Creating…' : 'Create token'}
-        </button>
-      </div>
+      <FormActions error={error} onCancel={props.onCancel} disabled={busy || !cidrsValid(cidrs)}>
+        {busy ? 'Creating…' : 'Create token'}
+      </FormActions>
     </form>
   );
 }

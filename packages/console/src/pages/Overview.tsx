@@ -88,7 +88,7 @@ function OverviewBody({ data }: { data: OverviewData }) {
             </BarChart>
           }
           table={
-            <DataTable
+            <NumbersTable
               caption="Live tokens by last use"
               headers={['Last used', 'Tokens']}
               rows={ages.map((b) => [b.label, b.count])}
@@ -126,7 +126,7 @@ function OverviewBody({ data }: { data: OverviewData }) {
             </BarChart>
           }
           table={
-            <DataTable
+            <NumbersTable
               caption="Live tokens expiring per week (weeks start on the day shown, UTC)"
               headers={['Week of', 'Tokens expiring']}
               rows={weeks.map((w) => [w.label, w.count])}
@@ -162,7 +162,7 @@ function OverviewBody({ data }: { data: OverviewData }) {
             </BarChart>
           }
           table={
-            <DataTable
+            <NumbersTable
               caption="Exchanges per UTC day, last 30 days"
               headers={['Day', 'Succeeded', 'Failed']}
               rows={days.map((d) => [d.label, d.succeeded, d.failed])}
@@ -245,7 +245,7 @@ function ChartCard(props: {
   );
 }
 
-function DataTable(props: { caption: string; headers: string[]; rows: (string | number)[][] }) {
+function NumbersTable(props: { caption: string; headers: string[]; rows: (string | number)[][] }) {
   return (
     <table>
       <caption className="visually-hidden">{props.caption}</caption>

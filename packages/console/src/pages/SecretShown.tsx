@@ -1,4 +1,4 @@
-import { CopyButton } from '../components.js';
+import { CopyButton, SecretField } from '../components.js';
 import type { NewPat } from '../tokens.js';
 
 /** A new secret, shown this once, with what to paste where. */
@@ -27,21 +27,12 @@ export function SecretShown({ pat, baseUrl }: { pat: NewPat; baseUrl: string }) 
           <CopyButton text={pat.id} label="Copy client ID" />
         </div>
       </div>
-      <div className="field">
-        <label htmlFor="new-secret" className="label">
-          Client secret
-        </label>
-        <div className="copy-row">
-          <input
-            id="new-secret"
-            className="mono"
-            readOnly
-            value={pat.secret}
-            onFocus={(e) => e.target.select()}
-          />
-          <CopyButton text={pat.secret} label="Copy secret" />
-        </div>
-      </div>
+      <SecretField
+        id="new-secret"
+        label="Client secret"
+        value={pat.secret}
+        copyLabel="Copy secret"
+      />
       <details>
         <summary>Use it</summary>
         <Snippet title="An access token with curl" text={curl} />

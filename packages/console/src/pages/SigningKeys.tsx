@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { messageOf, patina, RIGHTS, type SessionInfo } from '../api.js';
-import { ConfirmActions, Dialog, ErrorNote, PageHeader } from '../components.js';
-import { dateTime, relativeTime } from '../format.js';
+import { ConfirmDialog, ErrorNote, PageHeader } from '../components.js';
+import { Ago, DataTable } from '../table.js';
 
 const STATUS_TEXT: Record<string, string> = {
   signing: 'Signing',
@@ -35,59 +35,41 @@ export function SigningKeys({ info }: { info: SessionInfo }) {
         }
       />
       <ErrorNote error={keys.error} />
-      <div className="table-wrap">
-        <table>
-          <caption className="visually-hidden">Signing keys</caption>
-          <thead>
-            <tr>
-              <th scope="col">Key id</th>
-              <th scope="col">Algorithm</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(keys.data ?? []).map((key) => (
-              <tr key={key.kid}>
-                <td data-label="Key id">
-                  <code className="mono">{key.kid}</code>
-                </td>
-                <td data-label="Algorithm">{key.alg}</td>
-                <td data-label="Status">
-                  <span
-                    className={`badge badge-${key.status === 'signing' ? 'active' : key.status === 'verifying' ? 'expiring' : 'expired'}`}
-                  >
-                    {STATUS_TEXT[key.status] ?? key.status}
-                  </span>
-                </td>
-                <td data-label="Created">
-                  <time dateTime={key.created} title={dateTime(key.created)}>
-                    {relativeTime(key.created)}
-                  </time>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <Dialog
+      <DataTable caption="Signing keys" columns={['Key id', 'Algorithm', 'Status', 'Created']}>
+        {(keys.data ?? []).map((key) => (
+          <tr key={key.kid}>
+            <td data-label="Key id">
+              <code className="mono">{key.kid}</code>
+            </td>
+            <td data-label="Algorithm">{key.alg}</td>
+            <td data-label="Status">
+              <span
+                className={`badge badge-${key.status === 'signing' ? 'active' : key.status === 'verifying' ? 'expiring' : 'expired'}`}
+              >
+                {STATUS_TEXT[key.status] ?? key.status}
+              </span>
+            </td>
+            <td data-label="Created">
+              <Ago iso={key.created} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+      <ConfirmDialog
         open={confirming}
         title="Rotate the signing key?"
         onClose={() => setConfirming(false)}
+        tone="primary"
+        label="Rotate key"
+        busy={rotate.isPending}
+        error={rotate.error && messageOf(rotate.error)}
+        onConfirm={() => rotate.mutate()}
       >
         <p>
           New access tokens are signed with a new key from now on. The current key keeps verifying
           the tokens it signed until they expire, so nothing breaks.
         </p>
-        <ErrorNote error={rotate.error && messageOf(rotate.error)} />
-        <ConfirmActions
-          tone="primary"
-          onCancel={() => setConfirming(false)}
-          busy={rotate.isPending}
-          onConfirm={() => rotate.mutate()}
-          label="Rotate key"
-        />
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

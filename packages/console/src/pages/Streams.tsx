@@ -2,8 +2,8 @@ import { SSF_DELIVERY_PUSH, type Identity, type SsfStream } from '@patina/contra
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { patina, RIGHTS, type SessionInfo } from '../api.js';
-import { ConfirmActions, Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
-import { dateTime, relativeTime } from '../format.js';
+import { ConfirmDialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
+import { Ago, DataTable, RowButton } from '../table.js';
 
 const STATUS_BADGE: Record<SsfStream['status'], string> = {
   enabled: 'badge-active',
@@ -67,105 +67,84 @@ export function Streams({ info }: { info: SessionInfo }) {
         </EmptyState>
       )}
       {streams.data && streams.data.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Shared Signals streams</caption>
-            <thead>
-              <tr>
-                <th scope="col">Client</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Method</th>
-                <th scope="col">Endpoint</th>
-                <th scope="col">Status</th>
-                <th scope="col">Active</th>
-                <th scope="col">Created</th>
+        <DataTable
+          caption="Shared Signals streams"
+          columns={['Client', 'Owner', 'Method', 'Endpoint', 'Status', 'Active', 'Created']}
+          actions={canManage && 'Actions'}
+        >
+          {streams.data.map((stream) => {
+            const owner = ownerOf(stream);
+            return (
+              <tr key={stream.id}>
+                <td data-label="Client">
+                  <div>
+                    <code className="mono">{stream.clientId}</code>
+                    {stream.description && <div className="muted small">{stream.description}</div>}
+                  </div>
+                </td>
+                <td data-label="Owner">
+                  {owner === null ? <span className="muted">PAT gone</span> : <span>{owner}</span>}
+                </td>
+                <td data-label="Method">
+                  <span>{method(stream)}</span>
+                </td>
+                <td data-label="Endpoint">
+                  {stream.endpointUrl ? (
+                    <code className="mono">{stream.endpointUrl}</code>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td data-label="Status">
+                  <div>
+                    <span className={`badge ${STATUS_BADGE[stream.status]}`}>
+                      {STATUS_TEXT[stream.status]}
+                    </span>
+                    {stream.statusReason && (
+                      <div className="muted small">{stream.statusReason}</div>
+                    )}
+                  </div>
+                </td>
+                <td data-label="Active">
+                  {stream.active ? (
+                    <span className="badge badge-active">Active</span>
+                  ) : (
+                    <span
+                      className="badge badge-expired"
+                      title="Its PAT has ended or its owner is disabled: it takes and sends no event"
+                    >
+                      Inactive
+                    </span>
+                  )}
+                </td>
+                <td data-label="Created">
+                  <Ago iso={stream.created} />
+                </td>
                 {canManage && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+                  <td className="row-actions">
+                    <RowButton
+                      label={`Delete stream ${stream.id}`}
+                      tone="danger"
+                      onClick={() => setDeleting(stream)}
+                    >
+                      Delete
+                    </RowButton>
+                  </td>
                 )}
               </tr>
-            </thead>
-            <tbody>
-              {streams.data.map((stream) => {
-                const owner = ownerOf(stream);
-                return (
-                  <tr key={stream.id}>
-                    <td data-label="Client">
-                      <div>
-                        <code className="mono">{stream.clientId}</code>
-                        {stream.description && (
-                          <div className="muted small">{stream.description}</div>
-                        )}
-                      </div>
-                    </td>
-                    <td data-label="Owner">
-                      {owner === null ? (
-                        <span className="muted">PAT gone</span>
-                      ) : (
-                        <span>{owner}</span>
-                      )}
-                    </td>
-                    <td data-label="Method">
-                      <span>{method(stream)}</span>
-                    </td>
-                    <td data-label="Endpoint">
-                      {stream.endpointUrl ? (
-                        <code className="mono">{stream.endpointUrl}</code>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                    <td data-label="Status">
-                      <div>
-                        <span className={`badge ${STATUS_BADGE[stream.status]}`}>
-                          {STATUS_TEXT[stream.status]}
-                        </span>
-                        {stream.statusReason && (
-                          <div className="muted small">{stream.statusReason}</div>
-                        )}
-                      </div>
-                    </td>
-                    <td data-label="Active">
-                      {stream.active ? (
-                        <span className="badge badge-active">Active</span>
-                      ) : (
-                        <span
-                          className="badge badge-expired"
-                          title="Its PAT has ended or its owner is disabled: it takes and sends no event"
-                        >
-                          Inactive
-                        </span>
-                      )}
-                    </td>
-                    <td data-label="Created">
-                      <time dateTime={stream.created} title={dateTime(stream.created)}>
-                        {relativeTime(stream.created)}
-                      </time>
-                    </td>
-                    {canManage && (
-                      <td className="row-actions">
-                        <button
-                          type="button"
-                          className="button danger small"
-                          aria-label={`Delete stream ${stream.id}`}
-                          onClick={() => setDeleting(stream)}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
-      <Dialog
+      <ConfirmDialog
         open={deleting !== null}
         title="Delete this stream?"
         onClose={() => setDeleting(null)}
+        tone="danger"
+        label="Delete stream"
+        busy={remove.isPending}
+        error={remove.error}
+        onConfirm={() => deleting && remove.mutate(deleting)}
       >
         {deleting && (
           <div className="stack">
@@ -185,15 +164,7 @@ export function Streams({ info }: { info: SessionInfo }) {
             </p>
           </div>
         )}
-        <ErrorNote error={remove.error} />
-        <ConfirmActions
-          tone="danger"
-          onCancel={() => setDeleting(null)}
-          busy={remove.isPending}
-          onConfirm={() => deleting && remove.mutate(deleting)}
-          label="Delete stream"
-        />
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

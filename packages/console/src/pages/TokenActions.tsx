@@ -1,12 +1,18 @@
-import { addMonthsUtc } from '@patina/contract';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import type { SessionInfo } from '../api.js';
-import { ConfirmActions, Dialog, ErrorNote, useNotice } from '../components.js';
-import { date } from '../format.js';
+import {
+  ConfirmDialog,
+  Dialog,
+  ErrorNote,
+  FormActions,
+  SecretDialog,
+  useNotice,
+} from '../components.js';
 import { cidrEntries } from '../cidr.js';
+import { dayOf, endOfDayWithin, expiryCap } from '../expiry.js';
 import { deletePat, rotatePat, updatePat, type NewPat, type Pat } from '../tokens.js';
-import { CidrField, cidrsValid, ScopeFieldset } from './TokenFields.js';
+import { CidrField, cidrsValid, ExpiryHint, ScopeFieldset } from './TokenFields.js';
 import { SecretShown } from './SecretShown.js';
 
 const GRACE = [
@@ -80,38 +86,30 @@ export function useTokenActions(props: {
         )}
       </Dialog>
 
-      <Dialog
+      <SecretDialog
         open={secret !== null}
         title={secret?.title ?? ''}
         onClose={() => setSecret(null)}
         wide
       >
         {secret && <SecretShown pat={secret.pat} baseUrl={props.info.baseUrl} />}
-        <div className="dialog-actions">
-          <button type="button" className="button primary" onClick={() => setSecret(null)}>
-            I have stored the secret
-          </button>
-        </div>
-      </Dialog>
+      </SecretDialog>
 
-      <Dialog
+      <ConfirmDialog
         open={deleting !== null}
         title={`Delete ${deleting?.name ?? ''}?`}
         onClose={() => setDeleting(null)}
+        tone="danger"
+        label="Delete token"
+        busy={remove.isPending}
+        error={remove.error}
+        onConfirm={() => deleting && remove.mutate(deleting.id)}
       >
         <p>
           Anything that uses this token — scripts, CI jobs, tools — will be refused from now on. Its
           access tokens stop working on Patina’s API at once. This cannot be undone.
         </p>
-        <ErrorNote error={remove.error} />
-        <ConfirmActions
-          tone="danger"
-          onCancel={() => setDeleting(null)}
-          busy={remove.isPending}
-          onConfirm={() => deleting && remove.mutate(deleting.id)}
-          label="Delete token"
-        />
-      </Dialog>
+      </ConfirmDialog>
 
       <Dialog
         open={rotating !== null}
@@ -173,7 +171,7 @@ export function useTokenActions(props: {
 /**
  * Everything a merge patch changes: name, description, allowed addresses, scopes and expiry. The
  * access-token lifetime is set at creation only (the patch does not take it). The expiry is capped
- * as the server caps it, by calendar months from when the PAT was made.
+ * as the server caps it, from when the PAT was made, by the policy and the rules its scopes bind.
  */
 function EditTokenForm(props: {
   pat: Pat;
@@ -187,9 +185,17 @@ function EditTokenForm(props: {
   const expiresOn = pat.expirationDate?.slice(0, 10) ?? '';
   const [expiry, setExpiry] = useState(expiresOn);
   const [never, setNever] = useState(pat.expirationDate === null);
-  const latestMs = addMonthsUtc(new Date(pat.created), info.policy.maxLifetimeMonths).getTime();
-  const latest = new Date(latestMs).toISOString().slice(0, 10);
-  const today = new Date().toISOString().slice(0, 10);
+  const cap = expiryCap(info.policy, chosen, Date.parse(pat.created));
+  const latest = dayOf(cap.latestMs);
+  const today = dayOf(Date.now());
+  // A PAT made under an older policy keeps the expiry it has, unless new scopes bring it under a
+  // rule (the server checks the expiry it has against the rules a scope change binds).
+  const scopesChanged = [...chosen].join(' ') !== pat.scope.join(' ');
+  const keeps = expiresOn !== '' && !(scopesChanged && cap.byRule);
+  // Checked against the rules when it becomes never-expiring, or when its scopes change.
+  const neverRefusedBy =
+    never && (scopesChanged || pat.expirationDate !== null) ? cap.neverExpiringRefusedBy : null;
+  const hintId = useId();
   const edit = useMutation({
     mutationFn: (input: Parameters<typeof updatePat>[1]) => updatePat(pat.id, input),
     onSuccess: props.onSaved,
@@ -198,7 +204,7 @@ function EditTokenForm(props: {
   const newExpiry = (): string | null | undefined => {
     if (never) return pat.expirationDate === null ? undefined : null;
     if (pat.expirationDate !== null && expiry === expiresOn) return undefined;
-    return new Date(Math.min(Date.parse(`${expiry}T23:59:59.000Z`), latestMs)).toISOString();
+    return endOfDayWithin(expiry, cap.latestMs);
   };
   return (
     <form
@@ -240,8 +246,9 @@ function EditTokenForm(props: {
               type="date"
               required
               // The expiry it has stays valid to submit, even outside today's bounds.
-              min={expiresOn && expiresOn < today ? expiresOn : today}
-              max={expiresOn > latest ? expiresOn : latest}
+              min={keeps && expiresOn < today ? expiresOn : today}
+              max={keeps && expiresOn > latest ? expiresOn : latest}
+              aria-describedby={hintId}
               value={expiry}
               onChange={(e) => setExpiry(e.target.value)}
             />
@@ -253,25 +260,30 @@ function EditTokenForm(props: {
             <span>Never expires</span>
           </label>
         )}
-        <p className="muted small">
-          At most {info.policy.maxLifetimeMonths} months after it was made: until{' '}
-          {date(new Date(latestMs).toISOString())}.
-        </p>
+        <ExpiryHint
+          id={hintId}
+          cap={cap}
+          counted=" after it was made"
+          allowNeverExpiring={info.policy.allowNeverExpiring}
+          expiringSoonDays={info.policy.expiringSoonDays}
+        />
+        {neverRefusedBy && (
+          <p className="error" role="alert">
+            Never expiring is not allowed for these scopes: {neverRefusedBy}. Give it an expiry
+            date.
+          </p>
+        )}
       </fieldset>
       <CidrField value={cidrs} onChange={setCidrs} />
-      <ErrorNote error={edit.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button
-          type="submit"
-          className="button primary"
-          disabled={edit.isPending || !cidrsValid(cidrs) || chosen.size === 0}
-        >
-          Save
-        </button>
-      </div>
+      <FormActions
+        error={edit.error}
+        onCancel={props.onCancel}
+        disabled={
+          edit.isPending || !cidrsValid(cidrs) || chosen.size === 0 || neverRefusedBy !== null
+        }
+      >
+        Save
+      </FormActions>
     </form>
   );
 }

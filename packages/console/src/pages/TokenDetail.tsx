@@ -4,9 +4,11 @@ import type { ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { patina, RIGHTS, type SessionInfo } from '../api.js';
 import { CopyButton, ErrorNote, PageHeader, StatusBadge } from '../components.js';
+import { expiringRule } from '../expiry.js';
 import { dateTime, relativeTime, plural } from '../format.js';
 import { getPat, type Pat } from '../tokens.js';
 import { useTokenActions } from './TokenActions.js';
+import { Ago, CodeList, DataTable, OutcomeBadge } from '../table.js';
 
 /** How many exchanges the detail view shows. */
 const RECENT = 10;
@@ -60,7 +62,7 @@ export function TokenDetail({ info }: { info: SessionInfo }) {
               )
             }
           />
-          <Facts pat={pat.data} showOwner={!own} />
+          <Facts pat={pat.data} showOwner={!own} expiringSoonDays={info.policy.expiringSoonDays} />
           <Exchanges pat={pat.data} info={info} />
         </>
       )}
@@ -69,7 +71,8 @@ export function TokenDetail({ info }: { info: SessionInfo }) {
   );
 }
 
-function Facts({ pat, showOwner }: { pat: Pat; showOwner: boolean }) {
+function Facts(props: { pat: Pat; showOwner: boolean; expiringSoonDays: number }) {
+  const { pat, showOwner, expiringSoonDays } = props;
   return (
     <dl className="facts">
       <Fact term="Client ID">
@@ -79,19 +82,13 @@ function Facts({ pat, showOwner }: { pat: Pat; showOwner: boolean }) {
         </div>
       </Fact>
       <Fact term="Status">
-        <StatusBadge status={pat.status} />
+        <StatusBadge status={pat.status} expiringSoonDays={expiringSoonDays} />
         {pat.managed && <span className="tag">Managed</span>}
       </Fact>
       {showOwner && <Fact term="Owner">{pat.owner.name}</Fact>}
       <Fact term="Description">{pat.description || <span className="muted">None</span>}</Fact>
       <Fact term="Scopes">
-        <ul className="scopes">
-          {pat.scope.map((s) => (
-            <li key={s}>
-              <code>{s}</code>
-            </li>
-          ))}
-        </ul>
+        <CodeList items={pat.scope} />
       </Fact>
       <Fact term="Created">
         <When iso={pat.created} />
@@ -101,7 +98,10 @@ function Facts({ pat, showOwner }: { pat: Pat; showOwner: boolean }) {
       </Fact>
       <Fact term="Expires">
         {pat.expirationDate ? (
-          <When iso={pat.expirationDate} />
+          <>
+            <When iso={pat.expirationDate} />
+            <span className="muted small block">{expiringRule(expiringSoonDays)}</span>
+          </>
         ) : (
           <span className="muted">Never expires</span>
         )}
@@ -207,43 +207,27 @@ function Exchanges({ pat, info }: { pat: Pat; info: SessionInfo }) {
       <ErrorNote error={events.error} />
       {events.data?.length === 0 && <p className="muted">No exchanges recorded.</p>}
       {events.data && events.data.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Recent exchanges of {pat.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Address</th>
-                <th scope="col">User agent</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.data.map((event) => (
-                <tr key={event.id}>
-                  <td data-label="When">
-                    <time dateTime={event.time} title={dateTime(event.time)}>
-                      {relativeTime(event.time)}
-                    </time>
-                  </td>
-                  <td data-label="Outcome">
-                    <span
-                      className={`badge ${event.outcome === 'SUCCESS' ? 'badge-active' : 'badge-expired'}`}
-                    >
-                      {event.outcome === 'SUCCESS' ? 'Success' : 'Failure'}
-                    </span>
-                  </td>
-                  <td data-label="Address">
-                    <code>{event.sourceIp ?? '—'}</code>
-                  </td>
-                  <td data-label="User agent" className="small">
-                    {event.userAgent ?? '—'}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={`Recent exchanges of ${pat.name}`}
+          columns={['When', 'Outcome', 'Address', 'User agent']}
+        >
+          {events.data.map((event) => (
+            <tr key={event.id}>
+              <td data-label="When">
+                <Ago iso={event.time} />
+              </td>
+              <td data-label="Outcome">
+                <OutcomeBadge outcome={event.outcome} />
+              </td>
+              <td data-label="Address">
+                <code>{event.sourceIp ?? '—'}</code>
+              </td>
+              <td data-label="User agent" className="small">
+                {event.userAgent ?? '—'}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

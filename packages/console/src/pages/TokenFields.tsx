@@ -1,6 +1,8 @@
 import { useId } from 'react';
 import { cidrEntries, cidrListProblem } from '../cidr.js';
 import { ScopeChecklist } from '../components.js';
+import { expiringRule, type ExpiryCap } from '../expiry.js';
+import { date } from '../format.js';
 
 /** The scopes of the catalogue, each a checkbox with what it allows, as a "Scopes" group. */
 export function ScopeFieldset(props: Parameters<typeof ScopeChecklist>[0]) {
@@ -51,4 +53,31 @@ export function CidrField(props: { value: string; onChange: (text: string) => vo
 /** Whether the field's text is a list the server would take. */
 export function cidrsValid(text: string): boolean {
   return cidrListProblem(cidrEntries(text)) === null;
+}
+
+/**
+ * Under an expiry choice: how late it may be and why ("At most 30 days: policy rule for
+ * orders:write"), whether it may never expire, and when the token will show as Expiring.
+ */
+export function ExpiryHint(props: {
+  id?: string;
+  cap: ExpiryCap;
+  /** " after it was made", for a PAT that exists. */
+  counted?: string;
+  allowNeverExpiring: boolean;
+  expiringSoonDays: number;
+}) {
+  const { cap } = props;
+  const refusedBy = cap.neverExpiringRefusedBy;
+  return (
+    <p id={props.id} className="muted small">
+      At most {cap.limit}
+      {props.counted ?? ''}: {cap.source} (until {date(new Date(cap.latestMs).toISOString())}).
+      {props.allowNeverExpiring &&
+        (refusedBy === null
+          ? ' Or never expiring.'
+          : ` Never expiring is not allowed: ${refusedBy}.`)}{' '}
+      {expiringRule(props.expiringSoonDays)}
+    </p>
+  );
 }

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { StatusBadge } from '../components.js';
-import { dateTime, relativeTime } from '../format.js';
 import { sortPats, type Pat, type SortKey } from '../tokens.js';
+import { Ago, CodeList } from '../table.js';
 
 const COLUMNS: { key: SortKey | null; label: string }[] = [
   { key: 'name', label: 'Name' },
@@ -16,6 +16,8 @@ const COLUMNS: { key: SortKey | null; label: string }[] = [
 export function TokenTable(props: {
   pats: Pat[];
   caption: string;
+  /** policy.expiringSoonDays: what the status badges mean. */
+  expiringSoonDays: number;
   showOwner?: boolean;
   selected?: ReadonlySet<string>;
   onSelect?: (id: string, on: boolean) => void;
@@ -110,35 +112,19 @@ export function TokenTable(props: {
                 {pat.managed && <span className="tag">Managed</span>}
               </td>
               <td data-label="Scopes">
-                <ul className="scopes">
-                  {pat.scope.map((s) => (
-                    <li key={s}>
-                      <code>{s}</code>
-                    </li>
-                  ))}
-                </ul>
+                <CodeList items={pat.scope} />
               </td>
               <td data-label="Created">
-                <time dateTime={pat.created} title={dateTime(pat.created)}>
-                  {relativeTime(pat.created)}
-                </time>
+                <Ago iso={pat.created} />
               </td>
               <td data-label="Last used">
-                {pat.lastUsed ? (
-                  <time dateTime={pat.lastUsed} title={dateTime(pat.lastUsed)}>
-                    {relativeTime(pat.lastUsed)}
-                  </time>
-                ) : (
-                  <span className="muted">Never</span>
-                )}
+                {pat.lastUsed ? <Ago iso={pat.lastUsed} /> : <span className="muted">Never</span>}
               </td>
               <td data-label="Expires">
                 <div className="expires">
-                  <StatusBadge status={pat.status} />
+                  <StatusBadge status={pat.status} expiringSoonDays={props.expiringSoonDays} />
                   {pat.expirationDate ? (
-                    <time dateTime={pat.expirationDate} title={dateTime(pat.expirationDate)}>
-                      {relativeTime(pat.expirationDate)}
-                    </time>
+                    <Ago iso={pat.expirationDate} />
                   ) : (
                     <span className="muted">Never expires</span>
                   )}

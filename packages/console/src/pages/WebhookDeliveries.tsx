@@ -3,7 +3,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { patina } from '../api.js';
 import { ErrorNote } from '../components.js';
-import { dateTime, relativeTime } from '../format.js';
+import { relativeTime } from '../format.js';
+import { Ago, DataTable } from '../table.js';
 
 const DELIVERY_BADGE: Record<WebhookDelivery['status'], string> = {
   DELIVERED: 'badge-active',
@@ -84,49 +85,32 @@ export function TestDelivery({ hook, deliveryId }: { hook: Webhook; deliveryId: 
 
 function DeliveryTable({ deliveries }: { deliveries: WebhookDelivery[] }) {
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="visually-hidden">Deliveries</caption>
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Queued</th>
+    <DataTable caption="Deliveries" columns={['Event', 'Status', 'Attempts', 'Queued']}>
+      {deliveries.map((d) => {
+        const last = d.attempts[d.attempts.length - 1];
+        return (
+          <tr key={d.id}>
+            <td data-label="Event">
+              <code>{d.eventType}</code>
+            </td>
+            <td data-label="Status">
+              <span className={`badge ${DELIVERY_BADGE[d.status]}`}>{d.status.toLowerCase()}</span>
+            </td>
+            <td data-label="Attempts">
+              {d.attempts.length}
+              {last && (
+                <span className="muted small">
+                  {' '}
+                  · last {last.statusCode ?? last.error ?? 'no answer'}
+                </span>
+              )}
+            </td>
+            <td data-label="Queued">
+              <Ago iso={d.created} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {deliveries.map((d) => {
-            const last = d.attempts[d.attempts.length - 1];
-            return (
-              <tr key={d.id}>
-                <td data-label="Event">
-                  <code>{d.eventType}</code>
-                </td>
-                <td data-label="Status">
-                  <span className={`badge ${DELIVERY_BADGE[d.status]}`}>
-                    {d.status.toLowerCase()}
-                  </span>
-                </td>
-                <td data-label="Attempts">
-                  {d.attempts.length}
-                  {last && (
-                    <span className="muted small">
-                      {' '}
-                      · last {last.statusCode ?? last.error ?? 'no answer'}
-                    </span>
-                  )}
-                </td>
-                <td data-label="Queued">
-                  <time dateTime={d.created} title={dateTime(d.created)}>
-                    {relativeTime(d.created)}
-                  </time>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }

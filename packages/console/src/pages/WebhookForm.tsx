@@ -6,7 +6,7 @@ import {
 } from '@patina/contract';
 import { useState, type FormEvent } from 'react';
 import { messageOf } from '../api.js';
-import { CheckboxSet } from '../components.js';
+import { CheckboxSet, FormActions } from '../components.js';
 
 /** What the form asks for: a new endpoint's fields, or an existing one's to change. */
 export interface WebhookFields {
@@ -91,19 +91,9 @@ export function WebhookForm(props: {
           />
         </div>
       </fieldset>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="button primary" disabled={busy}>
-          {props.submitLabel}
-        </button>
-      </div>
+      <FormActions error={error} onCancel={props.onCancel} disabled={busy}>
+        {props.submitLabel}
+      </FormActions>
     </form>
   );
 }

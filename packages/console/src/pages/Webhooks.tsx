@@ -2,11 +2,19 @@ import type { CreateWebhookResponse, Webhook, WebhookMergePatch } from '@patina/
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { patina, RIGHTS, type SessionInfo } from '../api.js';
-import { ConfirmActions, Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
+import {
+  ConfirmDialog,
+  Dialog,
+  EmptyState,
+  ErrorNote,
+  PageHeader,
+  SecretDialog,
+} from '../components.js';
 import { dateTime, relativeTime } from '../format.js';
 import { Deliveries, TestDelivery } from './WebhookDeliveries.js';
 import { createRequest, WebhookForm, type WebhookFields } from './WebhookForm.js';
 import { WebhookSecret } from './WebhookSecret.js';
+import { CodeList, DataTable, RowButton } from '../table.js';
 
 function statusOf(webhook: Webhook): { text: string; badge: string } {
   if (webhook.enabled)
@@ -107,116 +115,79 @@ export function Webhooks({ info }: { info: SessionInfo }) {
         </EmptyState>
       )}
       {hooks.data && hooks.data.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Webhooks</caption>
-            <thead>
-              <tr>
-                <th scope="col">Endpoint</th>
-                <th scope="col">Events</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {hooks.data.map((hook) => {
-                const status = statusOf(hook);
-                return (
-                  <tr key={hook.id}>
-                    <td data-label="Endpoint">
-                      <div className="name mono break-anywhere">{hook.url}</div>
-                      {hook.description && <div className="muted small">{hook.description}</div>}
-                    </td>
-                    <td data-label="Events">
-                      <ul className="scopes">
-                        {hook.events.map((e) => (
-                          <li key={e}>
-                            <code>{e}</code>
-                          </li>
-                        ))}
-                      </ul>
-                    </td>
-                    <td data-label="Status">
-                      <span className={`badge ${status.badge}`}>{status.text}</span>
-                    </td>
-                    <td data-label="Created">{relativeTime(hook.created)}</td>
-                    <td className="row-actions wrap">
-                      <button
-                        type="button"
-                        className="button secondary small"
-                        aria-label={`Deliveries of ${hook.url}`}
-                        onClick={() => setWatching(hook)}
-                      >
-                        Deliveries
-                      </button>
-                      {canManage && (
-                        <>
-                          {hook.enabled && (
-                            <button
-                              type="button"
-                              className="button secondary small"
-                              aria-label={`Send a test event to ${hook.url}`}
-                              disabled={test.isPending}
-                              onClick={() => test.mutate(hook)}
-                            >
-                              Test
-                            </button>
-                          )}
-                          <button
-                            type="button"
-                            className="button secondary small"
-                            aria-label={`Edit ${hook.url}`}
-                            onClick={() => setEditing(hook)}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="button secondary small"
-                            aria-label={`Rotate the signing secret of ${hook.url}`}
-                            onClick={() => setRotating(hook)}
-                          >
-                            Rotate secret
-                          </button>
-                          {!hook.enabled && hook.disabledReason ? (
-                            <button
-                              type="button"
-                              className="button secondary small"
-                              aria-label={`Re-enable ${hook.url}`}
-                              onClick={() => setReenabling(hook)}
-                            >
-                              Re-enable
-                            </button>
-                          ) : (
-                            <button
-                              type="button"
-                              className="button secondary small"
-                              aria-label={`${hook.enabled ? 'Disable' : 'Enable'} ${hook.url}`}
-                              onClick={() => toggle.mutate(hook)}
-                            >
-                              {hook.enabled ? 'Disable' : 'Enable'}
-                            </button>
-                          )}
-                          <button
-                            type="button"
-                            className="button danger small"
-                            aria-label={`Delete ${hook.url}`}
-                            onClick={() => setDeleting(hook)}
-                          >
-                            Delete
-                          </button>
-                        </>
+        <DataTable
+          caption="Webhooks"
+          columns={['Endpoint', 'Events', 'Status', 'Created']}
+          actions="Actions"
+        >
+          {hooks.data.map((hook) => {
+            const status = statusOf(hook);
+            return (
+              <tr key={hook.id}>
+                <td data-label="Endpoint">
+                  <div className="name mono break-anywhere">{hook.url}</div>
+                  {hook.description && <div className="muted small">{hook.description}</div>}
+                </td>
+                <td data-label="Events">
+                  <CodeList items={hook.events} />
+                </td>
+                <td data-label="Status">
+                  <span className={`badge ${status.badge}`}>{status.text}</span>
+                </td>
+                <td data-label="Created">{relativeTime(hook.created)}</td>
+                <td className="row-actions wrap">
+                  <RowButton label={`Deliveries of ${hook.url}`} onClick={() => setWatching(hook)}>
+                    Deliveries
+                  </RowButton>
+                  {canManage && (
+                    <>
+                      {hook.enabled && (
+                        <RowButton
+                          label={`Send a test event to ${hook.url}`}
+                          disabled={test.isPending}
+                          onClick={() => test.mutate(hook)}
+                        >
+                          Test
+                        </RowButton>
                       )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                      <RowButton label={`Edit ${hook.url}`} onClick={() => setEditing(hook)}>
+                        Edit
+                      </RowButton>
+                      <RowButton
+                        label={`Rotate the signing secret of ${hook.url}`}
+                        onClick={() => setRotating(hook)}
+                      >
+                        Rotate secret
+                      </RowButton>
+                      {!hook.enabled && hook.disabledReason ? (
+                        <RowButton
+                          label={`Re-enable ${hook.url}`}
+                          onClick={() => setReenabling(hook)}
+                        >
+                          Re-enable
+                        </RowButton>
+                      ) : (
+                        <RowButton
+                          label={`${hook.enabled ? 'Disable' : 'Enable'} ${hook.url}`}
+                          onClick={() => toggle.mutate(hook)}
+                        >
+                          {hook.enabled ? 'Disable' : 'Enable'}
+                        </RowButton>
+                      )}
+                      <RowButton
+                        label={`Delete ${hook.url}`}
+                        tone="danger"
+                        onClick={() => setDeleting(hook)}
+                      >
+                        Delete
+                      </RowButton>
+                    </>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
       )}
       <Dialog open={creating} title="New webhook" onClose={() => setCreating(false)} wide>
         <WebhookForm
@@ -245,37 +216,29 @@ export function Webhooks({ info }: { info: SessionInfo }) {
           />
         )}
       </Dialog>
-      <Dialog
+      <SecretDialog
         open={secret !== null}
         title={secret?.title ?? 'Signing secret'}
         onClose={() => setSecret(null)}
       >
         {secret && <WebhookSecret hook={secret.hook} />}
-        <div className="dialog-actions">
-          <button type="button" className="button primary" onClick={() => setSecret(null)}>
-            I have stored the secret
-          </button>
-        </div>
-      </Dialog>
-      <Dialog
+      </SecretDialog>
+      <ConfirmDialog
         open={rotating !== null}
         title="Rotate the signing secret?"
         onClose={() => setRotating(null)}
+        tone="primary"
+        label="Rotate secret"
+        busy={rotate.isPending}
+        error={rotate.error}
+        onConfirm={() => rotating && rotate.mutate(rotating)}
       >
         <p>
           <code>{rotating?.url}</code> gets a new signing secret, shown once. For a day each request
           is signed with both the old and the new secret, so the receiver can switch without
           dropping events; after that only the new one verifies.
         </p>
-        <ErrorNote error={rotate.error} />
-        <ConfirmActions
-          tone="primary"
-          onCancel={() => setRotating(null)}
-          busy={rotate.isPending}
-          onConfirm={() => rotating && rotate.mutate(rotating)}
-          label="Rotate secret"
-        />
-      </Dialog>
+      </ConfirmDialog>
       <Dialog open={testing !== null} title="Test delivery" onClose={() => setTesting(null)} wide>
         {testing && <TestDelivery hook={testing.hook} deliveryId={testing.deliveryId} />}
         <div className="dialog-actions">
@@ -284,10 +247,15 @@ export function Webhooks({ info }: { info: SessionInfo }) {
           </button>
         </div>
       </Dialog>
-      <Dialog
+      <ConfirmDialog
         open={reenabling !== null}
         title="Re-enable this webhook?"
         onClose={() => setReenabling(null)}
+        tone="primary"
+        label="Re-enable webhook"
+        busy={toggle.isPending}
+        error={reenabling ? toggle.error : null}
+        onConfirm={() => reenabling && toggle.mutate(reenabling)}
       >
         {reenabling && (
           <div className="stack">
@@ -300,15 +268,7 @@ export function Webhooks({ info }: { info: SessionInfo }) {
             </p>
           </div>
         )}
-        <ErrorNote error={reenabling ? toggle.error : null} />
-        <ConfirmActions
-          tone="primary"
-          onCancel={() => setReenabling(null)}
-          busy={toggle.isPending}
-          onConfirm={() => reenabling && toggle.mutate(reenabling)}
-          label="Re-enable webhook"
-        />
-      </Dialog>
+      </ConfirmDialog>
       <Dialog open={watching !== null} title="Deliveries" onClose={() => setWatching(null)} wide>
         {watching && <Deliveries hook={watching} />}
         <div className="dialog-actions">
@@ -317,24 +277,21 @@ export function Webhooks({ info }: { info: SessionInfo }) {
           </button>
         </div>
       </Dialog>
-      <Dialog
+      <ConfirmDialog
         open={deleting !== null}
         title="Delete this webhook?"
         onClose={() => setDeleting(null)}
+        tone="danger"
+        label="Delete webhook"
+        busy={remove.isPending}
+        error={remove.error}
+        onConfirm={() => deleting && remove.mutate(deleting)}
       >
         <p>
           <code>{deleting?.url}</code> stops receiving events at once, and events not yet delivered
           to it are dropped.
         </p>
-        <ErrorNote error={remove.error} />
-        <ConfirmActions
-          tone="danger"
-          onCancel={() => setDeleting(null)}
-          busy={remove.isPending}
-          onConfirm={() => deleting && remove.mutate(deleting)}
-          label="Delete webhook"
-        />
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }
