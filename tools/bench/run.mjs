@@ -10,6 +10,7 @@
  *        [--skip-postgres] [--smoke] [--out DIR]
  * (`node tools/bench/run.mjs --help` lists every option.) `npm run bench` builds first, then runs this.
  */
+/* global fetch -- Node's built-in fetch (Node 18+) */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,9 @@ import { evaluateTargets, fmtInt, medianOf, toMarkdown } from './lib/report.mjs'
 import {
   baseScenarios,
   growthScenarios,
+  patList,
   postgresScenarios,
+  tokenExchange,
   twoNodeScenarios,
 } from './lib/scenarios.mjs';
 import { seedPats } from './lib/seed.mjs';
@@ -145,6 +148,10 @@ async function main() {
   const sqlite = await prepareFixture({ dataDir: join(workDir, 'data'), cpu: serverCpu });
   const common = { helloUrl, peerUrl, peerClient };
   await phase(sqlite, options.basePats, (t) => baseScenarios({ ...common, ...t }), 'SQLite');
+  let metricsCost = [];
+  if (!options.skipMetrics) {
+    metricsCost = await metricsCostPhase(sqlite, common, load, workDir);
+  } else notes.push('--skip-metrics: the cost of the metrics listener was not measured.');
   if (!options.skipScale) {
     for (const pats of options.growth) {
       await phase(
@@ -203,6 +210,7 @@ async function main() {
     },
     machine: { ...describeMachine(join(workDir, 'data')), generator, pinned },
     scenarios,
+    metricsCost,
     memory,
     seeding: seeds,
     notes,
@@ -228,9 +236,10 @@ async function prepareFixture(options) {
         PATINA_PUBLIC_BASE_URL: 'http://patina.bench.invalid',
       }
     : {};
+  let config = {};
   const node = (dataDir) => {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    return new Patina({ dataDir, cpu: options.cpu, env });
+    return new Patina({ dataDir, cpu: options.cpu, env, config });
   };
   const nodes = [node(options.dataDir)];
   await nodes[0].start();
@@ -248,6 +257,11 @@ async function prepareFixture(options) {
     nodes,
     database: options.databaseUrl ? 'postgres' : 'sqlite',
     databaseUrl: options.databaseUrl,
+    /** Settings on top of the bench's for the next start (`{}`: the bench's own). */
+    configure(extra) {
+      config = extra;
+      for (const n of nodes) n.configure(extra);
+    },
     /** Another Patina process on the same database, with a data directory of its own. */
     addNode(dataDir) {
       nodes.push(node(dataDir));
@@ -266,6 +280,49 @@ async function prepareFixture(options) {
       for (const n of nodes) await n.stop();
     },
   };
+}
+
+/**
+ * What the Prometheus metrics cost: S1 and S2 on the SQLite fixture, with the metrics listener
+ * off and on, in alternating rounds (a restart for each, the order flipped every round so neither
+ * always runs first). Each round scrapes /metrics once with metrics on, so a listener that does
+ * not answer fails the run rather than measuring nothing. Reports the medians and on ÷ off.
+ */
+async function metricsCostPhase(fixture, common, load, workDir) {
+  const measured = { off: new Map(), on: new Map() };
+  for (let round = 0; round < options.rounds; round++) {
+    for (const mode of round % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
+      const metricsPort = mode === 'on' ? await freePort() : undefined;
+      fixture.configure(metricsPort ? { metrics: { port: metricsPort } } : {});
+      const targets = await fixture.start();
+      const list = [tokenExchange({ ...common, ...targets }), patList({ ...common, ...targets })];
+      for (const scenario of list) {
+        await measure(scenario.spec, { ...load, seconds: options.warmupSeconds, workDir });
+        const result = await measure(scenario.spec, { ...load, workDir });
+        const rounds = measured[mode].get(scenario.id) ?? [];
+        measured[mode].set(scenario.id, [...rounds, result]);
+        log(
+          `metrics ${mode}, round ${round + 1}/${options.rounds} ${scenario.id}: ${fmtInt(result.requestsPerSecond)} req/s`,
+        );
+      }
+      if (metricsPort) {
+        const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+        const text = await scrape.text();
+        if (!scrape.ok || !text.includes('patina_token_exchanges_total')) {
+          throw new Error(
+            `the metrics listener answered ${scrape.status} without Patina's metrics`,
+          );
+        }
+      }
+      await fixture.stop();
+    }
+  }
+  fixture.configure({});
+  return ['S1', 'S2'].map((id) => {
+    const off = medianOf(measured.off.get(id) ?? []);
+    const on = medianOf(measured.on.get(id) ?? []);
+    return { id, off, on, ratio: on.requestsPerSecond / off.requestsPerSecond };
+  });
 }
 
 /**

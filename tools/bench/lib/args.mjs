@@ -15,6 +15,7 @@ import process from 'node:process';
  *   growth: number[],
  *   skipScale: boolean,
  *   skipPostgres: boolean,
+ *   skipMetrics: boolean,
  *   databaseUrl: string,
  *   out: string,
  *   generator: 'wrk' | 'autocannon' | undefined,
@@ -36,6 +37,7 @@ export const USAGE = `Usage: node tools/bench/run.mjs [options]   (or: npm run b
                      1000): phases at 100,000, 1,000,000 and 10,000,000 PATs up to N, and N
   --skip-scale       leave out S5 (the growth curve past the base 1,000 PATs)
   --skip-postgres    leave out S1 and S2 on PostgreSQL and the two-node figures
+  --skip-metrics     leave out S1 and S2 with the Prometheus metrics listener on and off
   --database-url U   the PostgreSQL server to make a throwaway database on (default
                      PATINA_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
   --generator G      wrk or autocannon (default: wrk when installed)
@@ -56,6 +58,7 @@ export function readOptions(argv) {
       pats: { type: 'string' },
       'skip-scale': { type: 'boolean', default: false },
       'skip-postgres': { type: 'boolean', default: false },
+      'skip-metrics': { type: 'boolean', default: false },
       'database-url': { type: 'string' },
       generator: { type: 'string' },
       smoke: { type: 'boolean', default: false },
@@ -90,6 +93,7 @@ export function readOptions(argv) {
     ),
     skipScale: values['skip-scale'] === true,
     skipPostgres: values['skip-postgres'] === true,
+    skipMetrics: values['skip-metrics'] === true,
     databaseUrl:
       values['database-url'] ??
       process.env.PATINA_BENCH_DATABASE_URL ??

@@ -52,6 +52,11 @@ export class Patina {
     this.port = 0;
   }
 
+  /** Settings on top of BENCH_CONFIG from the next start on. @param {Record<string, unknown>} extra */
+  configure(extra) {
+    this.config = { ...BENCH_CONFIG, ...extra };
+  }
+
   get baseUrl() {
     return `http://127.0.0.1:${this.port}`;
   }

@@ -193,6 +193,18 @@ export function toMarkdown(results) {
       `| ${sc.label} | ${sc.system === 'patina' ? (sc.database ?? 'sqlite') : '—'} | ${pats} | ${fmtInt(sc.median.requestsPerSecond)} | ${fmtMs(sc.median.p50Ms)} | ${fmtMs(sc.median.p99Ms)} | ${perRound} |`,
     );
   }
+  if (results.metricsCost?.length) {
+    lines.push(
+      '',
+      '| metrics listener (SQLite) | requests/s off | requests/s on | on ÷ off |',
+      '| --- | ---: | ---: | ---: |',
+    );
+    for (const cost of results.metricsCost) {
+      lines.push(
+        `| ${cost.id} | ${fmtInt(cost.off.requestsPerSecond)} | ${fmtInt(cost.on.requestsPerSecond)} | ${cost.ratio.toFixed(3)} |`,
+      );
+    }
+  }
   lines.push(
     '',
     '| Patina memory (VmRSS, first node) | idle after start | under S1 (peak) | idle after the phase |',

@@ -13,7 +13,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN = fileURLToPath(new URL('../run.mjs', import.meta.url));
-const SMOKE_TIMEOUT_MS = 240_000;
+const SMOKE_TIMEOUT_MS = 300_000;
 
 /** Spelled out here, not imported from lib/, so a scenario the harness drops fails the test. */
 const SCENARIO_IDS = [
@@ -44,6 +44,12 @@ interface SmokeResult {
     median: { requestsPerSecond: unknown; p50Ms: unknown; p99Ms: unknown };
   }[];
   memory: { pats: number; database: string; idleRssMb: unknown; underS1RssMb: unknown }[];
+  metricsCost: {
+    id: string;
+    off: { requestsPerSecond: unknown };
+    on: { requestsPerSecond: unknown };
+    ratio: unknown;
+  }[];
   targets: { target: string; value: unknown }[];
 }
 
@@ -106,6 +112,13 @@ describe('the benchmark harness', () => {
       for (const memory of result.memory) {
         expect(memory.idleRssMb as number).toBeGreaterThan(0);
         expect(memory.underS1RssMb as number).toBeGreaterThan(0);
+      }
+      // S1 and S2 with the metrics listener off and on (the run scraped it while on).
+      expect(result.metricsCost.map((c) => c.id)).toEqual(['S1', 'S2']);
+      for (const cost of result.metricsCost) {
+        expect(cost.off.requestsPerSecond as number, cost.id).toBeGreaterThan(0);
+        expect(cost.on.requestsPerSecond as number, cost.id).toBeGreaterThan(0);
+        expect(typeof cost.ratio, cost.id).toBe('number');
       }
       // Every target of the table is evaluated against something measured.
       expect(result.targets.length).toBe(14);
