@@ -36,6 +36,8 @@ export const PAT_COUNT_CACHE_MS = 30_000;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** More distinct values than this in one label is a bug; the rest are counted as `other`. */
 const MAX_LABEL_VALUES = 200;
+/** Outcome words whose label value is remembered (the words Patina says are far fewer). */
+const MAX_REMEMBERED_OUTCOMES = 256;
 
 /**
  * A label whose values come from code (route templates, failure reasons), capped all the same:
@@ -70,6 +72,7 @@ export class PrometheusMetrics implements Metrics {
   readonly #clock: Clock;
   readonly #logger: Pick<Logger, 'warn'> | undefined;
   readonly #routes = new BoundedLabel();
+  readonly #labels = new Map<string, string>();
   readonly #exchangeOutcomes = new BoundedLabel(64);
   readonly #bearerOutcomes = new BoundedLabel(64);
   #watching = false;
@@ -169,6 +172,20 @@ export class PrometheusMetrics implements Metrics {
     return this.registry.contentType;
   }
 
+  /**
+   * An outcome as a label value (`snakeCase`), remembered: outcomes are a handful of words said on
+   * every request, so the regular expressions run once per word, not once per request. Bounded
+   * like the labels themselves.
+   */
+  #label(outcome: string): string {
+    let label = this.#labels.get(outcome);
+    if (label === undefined) {
+      label = snakeCase(outcome);
+      if (this.#labels.size < MAX_REMEMBERED_OUTCOMES) this.#labels.set(outcome, label);
+    }
+    return label;
+  }
+
   httpResponse(response: HttpResponse): void {
     const route = this.#routes.of(response.route ?? 'unmatched');
     const method = METHODS.has(response.method) ? response.method : 'other';
@@ -178,7 +195,7 @@ export class PrometheusMetrics implements Metrics {
   }
 
   tokenExchange(outcome: string): void {
-    this.#exchanges.inc({ outcome: this.#exchangeOutcomes.of(snakeCase(outcome)) });
+    this.#exchanges.inc({ outcome: this.#exchangeOutcomes.of(this.#label(outcome)) });
   }
 
   timeSigning<T>(sign: () => T): T {
@@ -191,7 +208,7 @@ export class PrometheusMetrics implements Metrics {
   }
 
   bearerCheck(outcome: string): void {
-    this.#bearerChecks.inc({ outcome: this.#bearerOutcomes.of(snakeCase(outcome)) });
+    this.#bearerChecks.inc({ outcome: this.#bearerOutcomes.of(this.#label(outcome)) });
   }
 
   livenessLookup(result: LivenessLookup): void {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { NO_METRICS, snakeCase } from '../../src/metrics/metrics.js';
+import { processMetrics } from '../../src/metrics/process-metrics.js';
 import { PrometheusMetrics } from '../../src/metrics/prometheus.js';
 import { ScrapeCache } from '../../src/metrics/scrape-cache.js';
 
@@ -100,5 +101,23 @@ describe('the metrics settings', () => {
     expect(() => loadConfig({ env: { PATINA_METRICS_PORT: 'nine' } })).toThrow(
       'Invalid configuration in settings: metrics.port (PATINA_METRICS_PORT)',
     );
+  });
+});
+
+describe('the process metrics', () => {
+  it("are prom-client's defaults without the garbage-collection observer", () => {
+    const names = processMetrics().map((metric) => (metric as unknown as { name: string }).name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'patina_process_cpu_seconds_total',
+        'patina_process_resident_memory_bytes',
+        'patina_process_open_fds',
+        'patina_nodejs_eventloop_lag_seconds',
+        'patina_nodejs_heap_size_used_bytes',
+        'patina_nodejs_active_handles_total',
+        'patina_nodejs_version_info',
+      ]),
+    );
+    expect(names.filter((name) => name.includes('gc'))).toEqual([]);
   });
 });
