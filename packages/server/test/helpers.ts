@@ -11,6 +11,8 @@ import type { Resolve } from '../src/notifications/ssrf-guard.js';
 import { parseConfig } from '../src/config/load.js';
 import type { CreatePatInput } from '../src/pats/create-input.js';
 import type { Storage } from '../src/storage/repositories.js';
+import { openStorage } from '../src/runtime.js';
+import type { Tracing } from '../src/tracing/tracing.js';
 import { openTestStorage, testDatabaseSettings } from './dialect.js';
 import { reusedKeyPairs } from './key-pairs.js';
 
@@ -147,6 +149,8 @@ export interface TestAppOptions {
   logger?: Logger;
   /** How webhook and push hosts resolve (the SSRF guard checks every address); DNS otherwise. */
   resolve?: Resolve;
+  /** Tracing shared by the storage and the services (test/tracing/traced-app.ts); none otherwise. */
+  tracing?: Tracing;
 }
 
 /**
@@ -159,13 +163,17 @@ export async function startTestApp(options: TestAppOptions = {}) {
   const database = testDatabaseSettings();
   const config = testConfig(database, options.config);
   const clock = new ManualClock(START);
-  const storage = await openTestStorage(database);
+  const { tracing } = options;
+  const storage = tracing
+    ? await openStorage(config, { tracing })
+    : await openTestStorage(database);
   const services = await createServices({
     config,
     storage,
     masterKey: randomBytes(32),
     clock,
     keyPairs: reusedKeyPairs,
+    ...(tracing && { tracing }),
     ...(options.resolve && { resolve: options.resolve }),
   });
   const app = await buildApp(services, { logger: options.logger ?? false });

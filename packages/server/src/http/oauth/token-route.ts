@@ -40,10 +40,13 @@ export function registerTokenRoute(
       },
     },
     async (request, reply) => {
-      const result = await exchange(request, grant).catch((error: unknown) => {
+      let result;
+      try {
+        result = await exchange(request, grant);
+      } catch (error) {
         metrics.tokenExchange(exchangeOutcome(error));
         throw error;
-      });
+      }
       metrics.tokenExchange('success');
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(result);
     },
