@@ -1,22 +1,20 @@
 #!/usr/bin/env node
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '@patina/contract';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { buildApp } from './app.js';
 import { bootstrap, mintRecoveryCredentials, type BootstrapOutcome } from './bootstrap.js';
-import { ConfigError, isMasterKey, loadConfig, unknownVariableWarnings } from './config/load.js';
-import { type Config } from './config/schema.js';
+import { ConfigError } from './config/load.js';
 import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
 import { createLogger, describeError } from './core/log.js';
 import { echo } from './core/redact.js';
 import { unlockClient } from './oauth/throttle-stores.js';
 import { listenForMetrics, openRuntime, openStorage } from './runtime.js';
 import { startTracing } from './tracing/start.js';
-import { backupSqlite, restoreSqlite, type RestoredMasterKey } from './storage/backup.js';
 import { openRedis, redisReady } from './storage/redis.js';
-import { MASTER_KEY_FILE } from './tokens/master-key.js';
+import { backup, restore } from './backup-commands.js';
+import { configFrom, type CommonFlags } from './command-config.js';
 
 /** Every start says once where the administrator's credentials are. */
 const BOOTSTRAP_MESSAGES: Record<BootstrapOutcome['state'], string> = {
@@ -27,30 +25,6 @@ const BOOTSTRAP_MESSAGES: Record<BootstrapOutcome['state'], string> = {
     'administrator credentials were made earlier, by another node or start; lost them? run `patina-server admin token`',
 };
 const DRAIN_TIMEOUT_MS = 10_000;
-
-interface CommonFlags {
-  config?: string;
-  dataDir?: string;
-}
-
-/**
- * The configuration of a command. A misspelt `PATINA_*` variable is warned of (on stderr, or in
- * the server's log) rather than ignored without a word.
- */
-function configFrom(
-  flags: CommonFlags & { host?: string; port?: string },
-  warn: (text: string) => void = (text) => process.stderr.write(`patina: warning: ${text}\n`),
-): Config {
-  for (const text of unknownVariableWarnings()) warn(text);
-  return loadConfig({
-    file: flags.config,
-    overrides: {
-      dataDir: flags.dataDir,
-      host: flags.host,
-      port: flags.port === undefined ? undefined : Number(flags.port),
-    },
-  });
-}
 
 /** Where a listener's address is set: the public one's, or the metrics listener's. */
 interface ListenSettings {
@@ -294,89 +268,6 @@ async function listKeys(flags: CommonFlags): Promise<void> {
   } finally {
     await services.close();
   }
-}
-
-/**
- * Backup and restore are SQLite's: PostgreSQL has its own tools, and the master key is in neither
- * database.
- */
-function refusePostgres(config: Config, command: 'backup' | 'restore'): void {
-  if (config.database.url === null) return;
-  throw new Error(
-    `patina-server ${command} is for SQLite, and database.url (PATINA_DATABASE_URL) is set. ` +
-      'Use PostgreSQL\'s tools: `pg_dump -Fc -f patina.dump "$PATINA_DATABASE_URL"` to back up, ' +
-      '`pg_restore --no-owner -d "$PATINA_DATABASE_URL" patina.dump` to restore. ' +
-      'The master key (masterKey, PATINA_MASTER_KEY) is not in the dump: keep it with the dump, ' +
-      'or the dump cannot be used.',
-  );
-}
-
-/** Where the master key is, as an operator would look for it. */
-function masterKeyPlace(config: Config): string {
-  return config.masterKey === null
-    ? join(config.dataDir, MASTER_KEY_FILE)
-    : 'the masterKey setting (PATINA_MASTER_KEY)';
-}
-
-/** The master key, for `backup --include-master-key`; never made here, only read. */
-function readMasterKey(config: Config): string {
-  if (config.masterKey !== null) return config.masterKey;
-  const file = join(config.dataDir, MASTER_KEY_FILE);
-  if (!existsSync(file))
-    throw new Error(`No master key at ${file} to include (is --data-dir right?)`);
-  const text = readFileSync(file, 'utf8').trim();
-  if (!isMasterKey(text)) throw new Error(`The master key in ${file} is not 32 bytes of base64`);
-  return text;
-}
-
-/** A consistent copy of the running server's SQLite database (SQLite's online backup). */
-async function backup(
-  flags: CommonFlags & { out: string; includeMasterKey?: boolean },
-): Promise<void> {
-  const config = configFrom(flags);
-  refusePostgres(config, 'backup');
-  const out = resolve(flags.out);
-  const masterKey = flags.includeMasterKey ? readMasterKey(config) : undefined;
-  const { source, pages, bytes } = await backupSqlite({ dataDir: config.dataDir, out, masterKey });
-  process.stderr.write(
-    `Backed up ${source} to ${out} (${pages} pages, ${bytes} bytes, mode 0600) with SQLite's ` +
-      'online backup: a consistent copy, taken while the server runs.\n' +
-      (masterKey === undefined
-        ? `The master key is NOT in the backup. Keep it with the backup (${masterKeyPlace(config)}), ` +
-          'stored as carefully: without it the backup cannot be used.\n'
-        : `WARNING: the master key is inside ${out} (--include-master-key): the file is now as ` +
-          'secret as the key itself. Whoever reads it can decrypt the signing keys and sign ' +
-          'access tokens; keep it encrypted, where only you can read it.\n'),
-  );
-}
-
-/** Restores a backup into a data directory without a database. */
-async function restore(file: string, flags: CommonFlags): Promise<void> {
-  const config = configFrom(flags);
-  refusePostgres(config, 'restore');
-  const masterKeyFile = join(config.dataDir, MASTER_KEY_FILE);
-  const restored = await restoreSqlite({
-    file: resolve(file),
-    dataDir: config.dataDir,
-    masterKeyFile,
-    configuredMasterKey: config.masterKey,
-  });
-  const carried: Record<Exclude<RestoredMasterKey, 'absent'>, string> = {
-    written: `Wrote the master key the backup carried to ${masterKeyFile} (mode 0600)`,
-    present: `The master key the backup carried is the one already in ${masterKeyFile}`,
-    configured: 'The master key the backup carried is the configured one (PATINA_MASTER_KEY)',
-  };
-  const key =
-    restored.masterKey !== 'absent'
-      ? `${carried[restored.masterKey]}; it was removed from the restored database.`
-      : config.masterKey === null && !existsSync(masterKeyFile)
-        ? `The backup does not carry the master key: put the key it was taken with at ${masterKeyFile} ` +
-          '(mode 0600), or set PATINA_MASTER_KEY, before you start the server.'
-        : `The backup does not carry the master key: ${masterKeyPlace(config)} must hold the key ` +
-          'it was taken with.';
-  process.stderr.write(
-    `Restored ${resolve(file)} into ${restored.target} (mode 0600; PRAGMA integrity_check: ok).\n${key}\n`,
-  );
 }
 
 const { version } = JSON.parse(

@@ -6,17 +6,31 @@ import { isMasterKey } from '../config/load.js';
 export const MASTER_KEY_FILE = 'master.key';
 
 /**
- * The master key: from the configuration when set, otherwise from `<dataDir>/master.key`, made on
- * first start with mode 0600. It never appears in a log line.
+ * The master key that is already there: the configured one, else `<dataDir>/master.key`; null
+ * when neither is (a first start makes it). Read-only, for the commands that must not make one.
  */
-export function resolveMasterKey(options: { configured: string | null; dataDir: string }): Buffer {
+export function findMasterKey(options: {
+  configured: string | null;
+  dataDir: string;
+}): Buffer | null {
   if (options.configured !== null) return decode(options.configured, 'masterKey');
   const file = join(options.dataDir, MASTER_KEY_FILE);
   try {
     return decode(readFileSync(file, 'utf8').trim(), file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return null;
   }
+}
+
+/**
+ * The master key: from the configuration when set, otherwise from `<dataDir>/master.key`, made on
+ * first start with mode 0600. It never appears in a log line.
+ */
+export function resolveMasterKey(options: { configured: string | null; dataDir: string }): Buffer {
+  const found = findMasterKey(options);
+  if (found) return found;
+  const file = join(options.dataDir, MASTER_KEY_FILE);
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   // 'wx' fails if another process made the file first; then that one's key is the key.
