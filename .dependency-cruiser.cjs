@@ -23,6 +23,7 @@ const WIRING = `${SRC}[^/]+\\.ts$`;
 const LAYERS = [
   'http',
   'console',
+  'federation',
   'ssf',
   'notifications',
   'oauth',

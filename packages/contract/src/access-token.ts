@@ -13,13 +13,21 @@ export const AccessTokenClaims = Type.Object(
     exp: Type.Integer(),
     iat: Type.Integer(),
     jti: Type.String(),
-    client_id: Type.String({ description: 'The PAT id' }),
+    client_id: Type.String({
+      description: 'The PAT id; for a federated exchange, the trust policy id (`tp_…`)',
+    }),
     scope: Type.String({ description: 'Space-separated rights' }),
     identity_id: Type.String(),
     user_name: Type.String(),
     authorities: Type.Array(Type.String()),
     tenant_id: Type.String(),
     org: Type.String(),
+    trust_policy_id: Type.Optional(
+      Type.String({
+        description:
+          'Only on tokens a workload got by federation: the trust policy that let it in (docs/federation.md)',
+      }),
+    ),
     allowed_cidrs: Type.Optional(
       Type.Array(Type.String(), {
         description:

@@ -36,6 +36,14 @@ export const AUDIT_EVENT_TYPES = [
    * clientId, reason (ADMIN, INACTIVE), and for INACTIVE lastActivityAt, inactivityTimeoutSeconds.
    */
   'SSF_STREAM_DELETED',
+  'TRUST_POLICY_CREATED',
+  /** details: changed (the fields); a disable or a narrowing ends the tokens it issued before. */
+  'TRUST_POLICY_UPDATED',
+  'TRUST_POLICY_DELETED',
+  /** A workload's token exchanged under the policy; written at most once a minute per policy. */
+  'TRUST_POLICY_USED',
+  /** A federated exchange refused; details: reason (the check that failed), issuer. */
+  'TRUST_POLICY_USE_FAILED',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -48,6 +56,7 @@ export const AUDIT_TARGET_TYPES = [
   'SIGNING_KEY',
   'WEBHOOK',
   'SSF_STREAM',
+  'TRUST_POLICY',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 

@@ -19,6 +19,7 @@ export * from './operations.js';
 export * from './secrets.js';
 export * from './free-text.js';
 export * from './webhooks.js';
+export * from './federation.js';
 export * from './ssf.js';
 export { SHARED_SCHEMAS } from './shared-schemas.js';
 export * from './calendar.js';

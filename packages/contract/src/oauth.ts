@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './federation.js';
 
 /** The OAuth 2.0 endpoints: token (RFC 6749 §4.4), introspection (RFC 7662), revocation (RFC 7009). */
 
@@ -12,8 +13,34 @@ const clientFields = {
 /** `POST /oauth/token` form parameters (also accepted as multipart fields or the query string). */
 export const TokenRequest = Type.Object(
   {
-    grant_type: Type.Literal('client_credentials'),
+    grant_type: Type.Union(
+      [
+        Type.Literal('client_credentials'),
+        Type.Literal(TOKEN_EXCHANGE_GRANT),
+        Type.Literal(JWT_BEARER_GRANT),
+      ],
+      {
+        description:
+          'client_credentials with a PAT; token exchange (RFC 8693) or the JWT bearer grant (RFC 7523) with a workload’s OIDC token (docs/federation.md)',
+      },
+    ),
     ...clientFields,
+    subject_token: Type.Optional(
+      Type.String({ description: 'Token exchange: the workload’s OIDC token (a signed JWT)' }),
+    ),
+    subject_token_type: Type.Optional(
+      Type.Union([Type.Literal(TOKEN_TYPES.jwt), Type.Literal(TOKEN_TYPES.idToken)], {
+        description: 'Token exchange: the kind of subject_token',
+      }),
+    ),
+    requested_token_type: Type.Optional(
+      Type.Literal(TOKEN_TYPES.accessToken, {
+        description: 'Token exchange: what is wanted; an access token is all Patina issues',
+      }),
+    ),
+    assertion: Type.Optional(
+      Type.String({ description: 'JWT bearer grant: the workload’s OIDC token (a signed JWT)' }),
+    ),
     scope: Type.Optional(
       Type.String({ description: 'Space-separated scopes narrowing the grant (RFC 6749 §3.3)' }),
     ),

@@ -11,6 +11,12 @@ import {
   TokenRequest,
   TokenResponse,
 } from './oauth.js';
+import {
+  CreateTrustPolicyRequest,
+  ExchangedTokenResponse,
+  TrustPolicyMergePatch,
+  TrustPolicyResponse,
+} from './federation.js';
 import { HealthResponse, ReadyResponse } from './operations.js';
 import { OverviewResponse } from './overview.js';
 import { PATINA_PAT_SCHEMAS } from './patina-pats.js';
@@ -55,6 +61,10 @@ export const SHARED_SCHEMAS = [
   RotateSigningKeyRequest,
   TokenRequest,
   TokenResponse,
+  ExchangedTokenResponse,
+  CreateTrustPolicyRequest,
+  TrustPolicyMergePatch,
+  TrustPolicyResponse,
   IntrospectionRequest,
   RevocationRequest,
   OAuthInfo,

@@ -53,6 +53,12 @@ export type CredentialChangeType = (typeof CREDENTIAL_CHANGE_TYPES)[number];
  */
 export const PAT_CREDENTIAL_TYPE = 'personal-access-token';
 
+/**
+ * The `credential_type` for a trust policy of workload identity federation: the credential behind
+ * the access tokens a workload got by exchange (their client_id is the policy's id).
+ */
+export const TRUST_POLICY_CREDENTIAL_TYPE = 'workload-trust-policy';
+
 export const STREAM_STATUSES = ['enabled', 'paused', 'disabled'] as const;
 export type StreamStatusValue = (typeof STREAM_STATUSES)[number];
 
@@ -304,9 +310,9 @@ export interface SecurityEventClaims {
   events: Record<string, Record<string, unknown>>;
 }
 
-/** CAEP 1.0 §3.3 credential-change, as Patina sends it for a PAT. */
+/** CAEP 1.0 §3.3 credential-change, as Patina sends it for a PAT or a trust policy. */
 export interface CredentialChangeEvent {
-  credential_type: typeof PAT_CREDENTIAL_TYPE;
+  credential_type: typeof PAT_CREDENTIAL_TYPE | typeof TRUST_POLICY_CREDENTIAL_TYPE;
   change_type: CredentialChangeType;
   friendly_name?: string;
   event_timestamp: number;

@@ -15,6 +15,7 @@ import { registerKeyRoutes } from './http/key-routes.js';
 import { documentBearerSecurity, openApiOptions } from './http/openapi.js';
 import { registerOperationRoutes } from './http/operation-routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
+import { registerTrustPolicyRoutes } from './http/trust-policy-routes.js';
 import { registerCalendarRoute } from './http/calendar-route.js';
 import { registerSsfAdminRoutes } from './http/ssf-admin-routes.js';
 import { registerSsfPublicRoutes, registerSsfRoutes } from './http/ssf-routes.js';
@@ -139,7 +140,7 @@ export async function buildApp(
     keyPrefix: config.redis.keyPrefix,
   };
   await app.register(oauthEndpoints, {
-    grant: services.grant,
+    grants: { clientCredentials: services.grant, federated: services.federation.exchange },
     callers: services.oauthCallers,
     introspection: services.introspection,
     revocation: services.revocation,
@@ -185,6 +186,7 @@ export async function buildApp(
       offboarding: services.offboarding,
     });
     registerWebhookRoutes(api, { webhooks: services.notifications.webhooks });
+    registerTrustPolicyRoutes(api, { trustPolicies: services.federation.trustPolicies });
     registerCalendarRoute(api, { calendar: services.notifications.calendar });
     registerSsfRoutes(api, { streams: services.ssf.streams });
     registerSsfAdminRoutes(api, { streamAdmin: services.ssf.streamAdmin });

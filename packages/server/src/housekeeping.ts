@@ -9,8 +9,8 @@ import type { SigningKeys } from './tokens/signing-keys.js';
 
 /**
  * The periodic work of a running node, one pass at a time: record PAT expiries, warn of coming
- * ones (notifications.expiryWarningDays), prune revoked
- * tokens that have expired anyway, rotate the signing keys (tokens', SETs') when due, and pick up keys that
+ * ones (notifications.expiryWarningDays), prune revoked tokens and exchanged workload tokens
+ * that have expired anyway, rotate the signing keys (tokens', SETs') when due, and pick up keys that
  * another process (`patina keys rotate`) made.
  */
 export class Housekeeping {
@@ -30,19 +30,27 @@ export class Housekeeping {
     expiriesRecorded: number;
     expiryWarningsRaised: number;
     revocationsPruned: number;
+    federationReplaysPruned: number;
     inactivity: InactivitySweep;
   }> {
     const expiriesRecorded = await this.deps.expirySweeper.runOnce();
     const expiryWarningsRaised = await this.deps.expiryWarnings.runOnce();
     // policy.inactivity and policy.rules: warn of, then revoke, PATs nobody uses.
     const inactivity = await this.deps.inactivitySweeper.runOnce();
-    const revocationsPruned = await this.deps.storage.repos.revocations.prune(
-      this.deps.clock.now().toISOString(),
-    );
+    const now = this.deps.clock.now().toISOString();
+    const revocationsPruned = await this.deps.storage.repos.revocations.prune(now);
+    // Workload tokens exchanged and expired since: their exp refuses a replay by itself now.
+    const federationReplaysPruned = await this.deps.storage.repos.trustPolicies.pruneReplays(now);
     for (const { keys, rotation } of this.deps.keySets) {
       await keys.reload();
       await rotation.rotateIfDue(SYSTEM_CONTEXT);
     }
-    return { expiriesRecorded, expiryWarningsRaised, revocationsPruned, inactivity };
+    return {
+      expiriesRecorded,
+      expiryWarningsRaised,
+      revocationsPruned,
+      federationReplaysPruned,
+      inactivity,
+    };
   }
 }

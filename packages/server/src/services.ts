@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditQueryService } from './audit/audit-query-service.js';
 import { ssoClient, type ConsoleServices } from './console/console.js';
-import { consoleCredentials } from './console/credentials.js';
+import { consoleCredentials, federatedCredentials } from './console/credentials.js';
+import { FederatedExchange } from './federation/federated-exchange.js';
+import { IssuerKeys } from './federation/issuer-keys.js';
+import { TrustPolicyService } from './federation/trust-policy-service.js';
 import { consoleSealer as makeConsoleSealer } from './console/seal.js';
 import { consoleSignInLimit } from './console/sign-in-limit.js';
 import { ConsoleSessions } from './console/sessions.js';
@@ -39,7 +42,7 @@ import { KeyRotation } from './tokens/key-rotation.js';
 import { SecretDigester } from './tokens/secret.js';
 import { LivenessCache } from './auth/liveness-cache.js';
 import { createNotifications, type Notifications } from './notifications/notifications.js';
-import type { Resolve } from './notifications/ssrf-guard.js';
+import { systemResolve, type Resolve } from './notifications/ssrf-guard.js';
 import { createTransmitter, type Transmitter } from './ssf/transmitter.js';
 import { type KeyPairSource, SigningKeys } from './tokens/signing-keys.js';
 import { randomHexId } from './core/ids.js';
@@ -103,6 +106,8 @@ export interface Services {
   console: ConsoleServices;
   /** The Shared Signals transmitter: streams, SETs, poll and push delivery. */
   ssf: Transmitter;
+  /** Workload identity federation: trust policies and the exchange of a workload's OIDC token. */
+  federation: { trustPolicies: TrustPolicyService; exchange: FederatedExchange };
   /** Shared counters for rate limits and the lockout, when `redis.url` is set. */
   redis: Redis | undefined;
   /** Identical failed exchanges of a minute, counted into one audit row. */
@@ -188,7 +193,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const cache = new LivenessCache(storage.feed, metrics);
   const bearer = new BearerAuthenticator({
     accessTokens,
-    pats: consoleCredentials(storage.repos.patCredentials, consoleSessions),
+    pats: consoleCredentials(
+      federatedCredentials(storage.repos.patCredentials, storage.repos.trustPolicies),
+      consoleSessions,
+    ),
     revocations: storage.repos.revocations,
     cache,
     rights,
@@ -224,6 +232,39 @@ export async function createServices(options: ServicesOptions): Promise<Services
     overlapSeconds: config.policy.accessTokenValiditySeconds.max,
   });
   const expirySweeper = new ExpirySweeper({ storage, audit, clock });
+  const allowedAudiences = new Set([audience, ...config.resources]);
+  const federationUrls = {
+    allowHttp: config.federation.allowHttp,
+    allowPrivateNetworks: config.federation.allowPrivateNetworks,
+  };
+  const federation = {
+    trustPolicies: new TrustPolicyService({
+      storage,
+      audit,
+      clock,
+      rights,
+      urls: federationUrls,
+      defaultAudience: issuer,
+    }),
+    exchange: new FederatedExchange({
+      storage,
+      rights,
+      audit,
+      clock,
+      accessTokens,
+      repeated: repeatedFailures,
+      keys: new IssuerKeys({
+        policy: {
+          ...federationUrls,
+          naming: { field: 'issuer', settings: 'federation', example: 'https://issuer.example' },
+        },
+        resolve: options.resolve ?? systemResolve,
+        now: () => clock.now().getTime(),
+      }),
+      settings: config.federation,
+      allowedAudiences,
+    }),
+  };
   const inactivitySweeper = new InactivitySweeper({ storage, audit, clock, policy: config.policy });
   if (metrics.enabled) {
     storage.observeGroupCommits((size) => metrics.groupCommitted(size));
@@ -268,7 +309,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       clients,
       accessTokens,
       useSources: new UseSources({ storage, clock }),
-      allowedAudiences: new Set([audience, ...config.resources]),
+      allowedAudiences,
       tenant: { id: tenantId, org: config.tenant.org, pod: config.tenant.pod },
     }),
     oauthCallers: new OAuthCallerAuthenticator({ clients, bearer, rights }),
@@ -295,6 +336,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       signInLimit: consoleSignInLimit(config, clock, redis),
     },
     ssf,
+    federation,
     redis,
     ping: () => ping(storage.db),
     repeatedFailures,

@@ -397,6 +397,40 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false, description: 'The periodic sweep.' },
     ),
+    federation: Type.Object(
+      {
+        allowPrivateNetworks: Type.Boolean({
+          default: false,
+          description:
+            'Let trust-policy issuers and their key sets be on loopback, private or other non-public addresses (tests and labs). Off, every address must be public (a guard against SSRF).',
+        }),
+        allowHttp: Type.Boolean({
+          default: false,
+          description:
+            'Let trust-policy issuers and key sets use plain http; off, they must be https.',
+        }),
+        maxTokenAgeSeconds: Type.Integer({
+          minimum: 60,
+          maximum: 86_400,
+          default: 3600,
+          description:
+            'The oldest incoming workload token (by its iat) a federated exchange accepts, in seconds.',
+        }),
+        clockSkewSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 300,
+          default: 60,
+          description:
+            'How far the incoming token’s exp, nbf and iat may be off this node’s clock, in seconds.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'Workload identity federation: trust policies let a workload trade its platform’s OIDC token for an access token (docs/federation.md).',
+      },
+    ),
     webhooks: Type.Object(
       {
         allowPrivateNetworks: Type.Boolean({

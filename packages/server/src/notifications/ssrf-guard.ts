@@ -1,5 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -13,7 +13,15 @@ import ipaddr from 'ipaddr.js';
 export interface UrlPolicy {
   allowHttp: boolean;
   allowPrivateNetworks: boolean;
+  /** How refusals name the URL and its settings: `'url'` and `webhooks.*` unless told. */
+  naming?: { field: string; settings: string; example: string };
 }
+
+const WEBHOOK_NAMING = {
+  field: 'url',
+  settings: 'webhooks',
+  example: 'https://hooks.example.com/patina',
+};
 
 export interface ResolvedAddress {
   address: string;
@@ -120,23 +128,25 @@ export function isPublicAddress(address: string): boolean {
  * authenticate Patina by the signature), and a literal IP address only if it is allowed.
  */
 export function checkUrl(raw: string, policy: UrlPolicy): URL {
+  const { field, settings, example } = policy.naming ?? WEBHOOK_NAMING;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UrlRefused("'url' must be an absolute URL such as https://hooks.example.com/patina");
+    throw new UrlRefused(`'${field}' must be an absolute URL such as ${example}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UrlRefused("'url' must be an https URL");
+    throw new UrlRefused(`'${field}' must be an https URL`);
   }
   if (url.protocol === 'http:' && !policy.allowHttp) {
     throw new UrlRefused(
-      "'url' must be https: this deployment does not allow plain http (webhooks.allowHttp)",
+      `'${field}' must be https: this deployment does not allow plain http (${settings}.allowHttp)`,
     );
   }
   if (url.username !== '' || url.password !== '') {
     throw new UrlRefused(
-      "'url' must not carry a user name or password: receivers verify Patina by its signature",
+      `'${field}' must not carry a user name or password` +
+        (policy.naming ? '' : ': receivers verify Patina by its signature'),
     );
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -146,8 +156,9 @@ export function checkUrl(raw: string, policy: UrlPolicy): URL {
 
 function checkAddress(address: string, policy: UrlPolicy): void {
   if (!policy.allowPrivateNetworks && !isPublicAddress(address)) {
+    const { field, settings } = policy.naming ?? WEBHOOK_NAMING;
     throw new UrlRefused(
-      `'url' must reach a public address: ${address} is private, loopback or reserved (webhooks.allowPrivateNetworks)`,
+      `'${field}' must reach a public address: ${address} is private, loopback or reserved (${settings}.allowPrivateNetworks)`,
     );
   }
 }
@@ -171,9 +182,30 @@ export async function resolvePermitted(
   try {
     addresses = await resolve(host);
   } catch {
-    throw new UrlRefused(`'url' host ${host} does not resolve`);
+    throw new UrlRefused(`'${fieldOf(policy)}' host ${host} does not resolve`);
   }
-  if (addresses.length === 0) throw new UrlRefused(`'url' host ${host} does not resolve`);
+  if (addresses.length === 0) {
+    throw new UrlRefused(`'${fieldOf(policy)}' host ${host} does not resolve`);
+  }
   for (const { address } of addresses) checkAddress(address, policy);
   return addresses;
+}
+
+function fieldOf(policy: UrlPolicy): string {
+  return (policy.naming ?? WEBHOOK_NAMING).field;
+}
+
+/**
+ * A `lookup` for http(s).request that answers with the addresses the guard checked, so the
+ * connection goes where the check looked and a second resolution cannot steer it elsewhere.
+ */
+export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all) {
+      callback(null, [...addresses]);
+    } else {
+      const first = addresses[0]!;
+      callback(null, first.address, first.family);
+    }
+  };
 }

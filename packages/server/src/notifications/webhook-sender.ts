@@ -1,9 +1,9 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
 import type { Tracing } from '../tracing/tracing.js';
 import {
   checkUrl,
+  pinnedLookup,
   resolvePermitted,
   systemResolve,
   UrlRefused,
@@ -100,14 +100,7 @@ export class HttpWebhookTransport implements WebhookTransport {
     addresses: ResolvedAddress[],
     request: WebhookRequest,
   ): Promise<{ statusCode: number; retryAfter: string | null }> {
-    const pinned: LookupFunction = (_hostname, options, callback) => {
-      if (options.all) {
-        callback(null, addresses);
-      } else {
-        const first = addresses[0]!;
-        callback(null, first.address, first.family);
-      }
-    };
+    const pinned = pinnedLookup(addresses);
     const body = Buffer.from(request.body, 'utf8');
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {

@@ -1,5 +1,4 @@
 import type { TokenResponse } from '@patina/contract';
-import { canonicalScope, ALL_SCOPES } from '@patina/contract';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
@@ -9,13 +8,8 @@ import type { UseSources } from '../pats/use-sources.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import type { ClientAuthenticator } from './client-authenticator.js';
-import {
-  noGrantableScope,
-  resourceHasFragment,
-  resourceNotAbsolute,
-  resourceNotServed,
-  scopeNotGranted,
-} from './errors.js';
+import { grantedScopes } from './granted-scopes.js';
+import { resourceAudience } from './resource-audience.js';
 import { DAY_MS } from '../core/time.js';
 
 export interface ClientCredentialsRequest {
@@ -50,8 +44,8 @@ export class ClientCredentialsGrant {
 
   async exchange(request: ClientCredentialsRequest): Promise<TokenResponse> {
     const record = await this.deps.clients.authenticate({ ...request, endpoint: 'token' });
-    const scopes = this.#grantedScopes(record, request.scope);
-    const audience = this.#audience(request.resources);
+    const scopes = grantedScopes(this.deps.rights, record, request.scope);
+    const audience = resourceAudience(request.resources, this.deps.allowedAudiences);
     const { token, claims } = await this.deps.accessTokens.mint({
       identityId: record.ownerId,
       userName: record.ownerLogin,
@@ -82,58 +76,6 @@ export class ClientCredentialsGrant {
       internal: false,
       accessType: 'OFFLINE',
     };
-  }
-
-  /**
-   * The PAT's scopes ∩ the owner's rights now ∩ the requested scopes (docs/rules.md, "Granted
-   * scopes").
-   */
-  #grantedScopes(record: PatCredentialRecord, requested: string | undefined): string[] {
-    const { rights } = this.deps;
-    const grantable = rights.grantable(
-      record.scope,
-      rights.rightsOf({
-        roles: record.ownerRoles,
-        rights: record.ownerRights,
-      }),
-    );
-    // An empty grant helps nobody: the PAT names only rights its owner does not hold (now).
-    if (grantable.length === 0) {
-      throw noGrantableScope();
-    }
-    if (requested === undefined || requested.trim() === '') return grantable;
-    const wanted = new Set(requested.trim().split(/\s+/).map(canonicalScope));
-    if (wanted.has(ALL_SCOPES)) return grantable;
-    const allowed = new Set(grantable);
-    for (const scope of wanted) {
-      if (!allowed.has(scope)) {
-        throw scopeNotGranted(scope);
-      }
-    }
-    return [...wanted].sort();
-  }
-
-  /** RFC 8707 §2: each `resource` must be an absolute URI without a fragment, and known here. */
-  #audience(resources: string[]): string[] | undefined {
-    if (resources.length === 0) return undefined;
-    for (const resource of resources) {
-      let url: URL | undefined;
-      try {
-        url = new URL(resource);
-      } catch {
-        url = undefined;
-      }
-      if (!url) {
-        throw resourceNotAbsolute(resource);
-      }
-      if (url.hash !== '' || resource.includes('#')) {
-        throw resourceHasFragment(resource);
-      }
-      if (!this.deps.allowedAudiences.has(resource)) {
-        throw resourceNotServed(resource);
-      }
-    }
-    return [...new Set(resources)];
   }
 
   /** lastUsed at most once a day per PAT, with one _USED event when it is written. */

@@ -62,15 +62,70 @@ export const malformedBasicCredentials = () => invalidClient('The Basic credenti
 export const tokenNotIssuedToClient = () =>
   new OAuthError('unauthorized_client', 'The token was not issued to this client');
 
-/** Patina issues tokens by the client_credentials grant alone. */
+/** The grants Patina issues tokens by. */
 export const unsupportedGrantType = () =>
-  new OAuthError('unsupported_grant_type', 'Only client_credentials is supported');
+  new OAuthError(
+    'unsupported_grant_type',
+    'Supported grant types: client_credentials, urn:ietf:params:oauth:grant-type:token-exchange, urn:ietf:params:oauth:grant-type:jwt-bearer',
+  );
+
+// Federated exchanges (docs/federation.md): a workload's OIDC token failed a check. RFC 8693
+// §2.2.2 answers invalid_request for a bad subject token, RFC 7523 §3.1 invalid_grant for a bad
+// assertion. The description says which check failed and never quotes the token.
+
+/** Which check of a federated exchange refused the incoming token (the metric's outcome). */
+export type FederationCheck =
+  | 'malformed'
+  | 'algorithm'
+  | 'issuer'
+  | 'key'
+  | 'signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'too_old'
+  | 'no_jti'
+  | 'replayed'
+  | 'audience'
+  | 'conditions'
+  | 'policy'
+  | 'identity_disabled';
+
+export const federationRefused = (
+  grant: 'token-exchange' | 'jwt-bearer',
+  check: FederationCheck,
+  description: string,
+) =>
+  new OAuthError(
+    grant === 'jwt-bearer' ? 'invalid_grant' : 'invalid_request',
+    description,
+    undefined,
+    `federation_${check}`,
+  );
+
+/** The issuer's keys could not be fetched (down, refused by the SSRF guard): try again later. */
+export const issuerKeysUnavailable = (why: string) =>
+  new OAuthError(
+    'temporarily_unavailable',
+    `The issuer's signing keys could not be fetched: ${why}`,
+    undefined,
+    'federation_keys_unavailable',
+  );
+
+/** A token type Patina does not take or issue (RFC 8693 §2.2.2). */
+export const unsupportedTokenType = (name: string, supported: string) =>
+  invalidRequest(`The parameter '${name}' must be ${supported}`);
 
 // invalid_scope (RFC 6749 §5.2).
 
 /** The PAT names only rights its owner does not hold (now): an empty grant helps nobody. */
-export const noGrantableScope = () =>
-  new OAuthError('invalid_scope', 'This PAT grants no rights: its owner holds none of its scopes');
+export const noGrantableScope = (credential: 'PAT' | 'trust policy' = 'PAT') =>
+  new OAuthError(
+    'invalid_scope',
+    credential === 'PAT'
+      ? 'This PAT grants no rights: its owner holds none of its scopes'
+      : 'This trust policy grants no rights: its identity holds none of its scopes',
+  );
 
 /** A requested scope outside what the PAT grants. */
 export const scopeNotGranted = (scope: string) =>

@@ -1,6 +1,7 @@
 import {
   PAT_CREDENTIAL_TYPE,
   SSF_EVENTS,
+  TRUST_POLICY_CREDENTIAL_TYPE,
   type AuditEvent,
   type CredentialChangeEvent,
   type CredentialChangeType,
@@ -90,6 +91,26 @@ export function securityEventsOf(event: AuditEvent, issuer: string): SecurityEve
     }
     return events;
   }
+  const policyChange = trustPolicyChange(event);
+  if (policyChange) {
+    return [
+      {
+        type: SSF_EVENTS.credentialChange,
+        // The access tokens of a federated exchange carry the policy's id as their client_id.
+        subject: { format: 'opaque', id: event.target.id },
+        payload: {
+          credential_type: TRUST_POLICY_CREDENTIAL_TYPE,
+          change_type: policyChange,
+          ...(event.target.name !== null && { friendly_name: event.target.name }),
+          event_timestamp: timestamp,
+          initiating_entity: 'admin',
+          reason_admin: {
+            en: `Trust policy ${policyChange === 'update' ? 'changed' : policyChange === 'revoke' ? 'disabled' : 'deleted'} by an administrator`,
+          },
+        } satisfies CredentialChangeEvent,
+      },
+    ];
+  }
   const disabled =
     (event.type === 'IDENTITY_UPDATED' && details.status === 'DISABLED') ||
     event.type === 'IDENTITY_OFFBOARDED';
@@ -110,6 +131,18 @@ export function securityEventsOf(event: AuditEvent, issuer: string): SecurityEve
     ];
   }
   return [];
+}
+
+/**
+ * What a trust policy's change means to the tokens it issued: a disable ends them (`revoke`), a
+ * change of what it lets in ends those issued before (`update`), a delete ends them (`delete`).
+ * A rename or a new lifetime says nothing a resource server decides on.
+ */
+function trustPolicyChange(event: AuditEvent): CredentialChangeType | undefined {
+  if (event.type === 'TRUST_POLICY_DELETED') return 'delete';
+  if (event.type !== 'TRUST_POLICY_UPDATED') return undefined;
+  const ends = event.details.endsTokens;
+  return ends === 'revoke' || ends === 'update' ? ends : undefined;
 }
 
 /**

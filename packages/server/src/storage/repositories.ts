@@ -19,6 +19,7 @@ import { PatsRepository } from './pats-repository.js';
 import { RevocationsRepository } from './revocations-repository.js';
 import { SettingsRepository } from './settings-repository.js';
 import { SsfRepository } from './ssf-repository.js';
+import { TrustPoliciesRepository } from './trust-policies-repository.js';
 
 export interface Repositories {
   identities: IdentitiesRepository;
@@ -39,6 +40,7 @@ export interface Repositories {
   ssf: SsfRepository;
   consoleSessions: ConsoleSessionsRepository;
   ssfSigningKeys: SigningKeysRepository;
+  trustPolicies: TrustPoliciesRepository;
 }
 
 function bind(db: Db, record: RecordChange): Repositories {
@@ -61,6 +63,7 @@ function bind(db: Db, record: RecordChange): Repositories {
     ssf: new SsfRepository(db),
     consoleSessions: new ConsoleSessionsRepository(db, record),
     ssfSigningKeys: new SigningKeysRepository(db, record, 'ssf_signing_keys'),
+    trustPolicies: new TrustPoliciesRepository(db, record),
   };
 }
 

@@ -2,6 +2,7 @@ import type { IdentityStatus } from '@patina/contract';
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { SsfTables } from './ssf-tables.js';
 import type { ConsoleTables } from './console-tables.js';
+import type { FederationTables } from './federation-tables.js';
 
 /**
  * Table types. Portable on purpose, so SQLite and PostgreSQL run the same queries: date-times are
@@ -160,7 +161,7 @@ export interface ExpiryWarningsTable {
 }
 
 /** Every table; the Shared Signals tables are declared in ssf-tables.ts. */
-export interface Database extends SsfTables, ConsoleTables {
+export interface Database extends SsfTables, ConsoleTables, FederationTables {
   identities: IdentitiesTable;
   personal_access_tokens: PersonalAccessTokensTable;
   pat_use_sources: PatUseSourcesTable;

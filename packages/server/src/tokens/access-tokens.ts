@@ -18,6 +18,8 @@ export interface MintInput {
   validitySeconds: number;
   /** RFC 8707: the resources asked for; the default audience when absent. */
   audience?: string[] | undefined;
+  /** A federated exchange's trust policy, carried as the `trust_policy_id` claim. */
+  trustPolicyId?: string | undefined;
   /** The PAT's allowedCidrs, carried as the `allowed_cidrs` claim; none when null or absent. */
   allowedCidrs?: readonly string[] | null | undefined;
 }
@@ -90,6 +92,7 @@ export class AccessTokens {
       authorities: input.authorities,
       tenant_id: this.options.tenantId,
       org: this.options.org,
+      ...(input.trustPolicyId !== undefined && { trust_policy_id: input.trustPolicyId }),
       ...(input.allowedCidrs && { allowed_cidrs: [...input.allowedCidrs] }),
     };
     const signOnly = () =>

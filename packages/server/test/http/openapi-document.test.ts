@@ -247,11 +247,15 @@ describe('GET /openapi.json: a document a client can be generated from', () => {
     }
     const { schemas } = doc.components;
     expect(Object.keys(schemas.TokenRequest?.properties ?? {}).sort()).toEqual([
+      'assertion',
       'client_id',
       'client_secret',
       'grant_type',
+      'requested_token_type',
       'resource',
       'scope',
+      'subject_token',
+      'subject_token_type',
     ]);
     expect(schemas.TokenRequest?.required).toEqual(['grant_type']);
     for (const name of ['IntrospectionRequest', 'RevocationRequest']) {
@@ -273,7 +277,8 @@ describe('GET /openapi.json: a document a client can be generated from', () => {
     expect(password.statusCode).toBe(400);
     expect(password.json()).toEqual({
       error: 'unsupported_grant_type',
-      error_description: 'Only client_credentials is supported',
+      error_description:
+        'Supported grant types: client_credentials, urn:ietf:params:oauth:grant-type:token-exchange, urn:ietf:params:oauth:grant-type:jwt-bearer',
     });
     // No body at all: the parameters in the query string, as SailPoint's CLI sends them.
     const query = new URLSearchParams({

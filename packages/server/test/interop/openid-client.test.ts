@@ -75,7 +75,11 @@ describe('openid-client discovery', TIMEOUT, () => {
     expect(metadata.jwks_uri).toBe(`${base}/.well-known/jwks.json`);
     expect(metadata.introspection_endpoint).toBe(`${base}/oauth/introspect`);
     expect(metadata.revocation_endpoint).toBe(`${base}/oauth/revoke`);
-    expect(metadata.grant_types_supported).toEqual(['client_credentials']);
+    expect(metadata.grant_types_supported).toEqual([
+      'client_credentials',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    ]);
     expect(metadata.token_endpoint_auth_methods_supported).toEqual(
       expect.arrayContaining(['client_secret_basic', 'client_secret_post']),
     );

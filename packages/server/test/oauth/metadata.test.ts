@@ -28,7 +28,11 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
       jwks_uri: 'http://patina.test/.well-known/jwks.json',
       introspection_endpoint: 'http://patina.test/oauth/introspect',
       revocation_endpoint: 'http://patina.test/oauth/revoke',
-      grant_types_supported: ['client_credentials'],
+      grant_types_supported: [
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      ],
       response_types_supported: [],
       token_endpoint_auth_methods_supported: CLIENT_AUTH,
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH,

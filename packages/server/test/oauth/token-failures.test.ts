@@ -94,7 +94,7 @@ describe('POST /oauth/token: malformed requests (RFC 6749 §5.2)', () => {
       response,
       400,
       'unsupported_grant_type',
-      'Only client_credentials is supported',
+      'Supported grant types: client_credentials, urn:ietf:params:oauth:grant-type:token-exchange, urn:ietf:params:oauth:grant-type:jwt-bearer',
     );
   });
 

@@ -88,6 +88,12 @@ describe('configuration defaults', () => {
         rules: [],
       },
       housekeeping: { intervalSeconds: 300 },
+      federation: {
+        allowPrivateNetworks: false,
+        allowHttp: false,
+        maxTokenAgeSeconds: 3600,
+        clockSkewSeconds: 60,
+      },
       webhooks: { allowPrivateNetworks: false, allowHttp: false, maxWebhooks: 100 },
       email: { smtp: { url: null, from: null } },
       ssf: {

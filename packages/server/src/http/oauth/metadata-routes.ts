@@ -1,4 +1,10 @@
-import { ALL_SCOPES, AuthorizationServerMetadata, JwkSet } from '@patina/contract';
+import {
+  ALL_SCOPES,
+  AuthorizationServerMetadata,
+  JWT_BEARER_GRANT,
+  JwkSet,
+  TOKEN_EXCHANGE_GRANT,
+} from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { type RightsModel } from '../../identities/rights.js';
@@ -45,7 +51,7 @@ export function registerMetadataRoutes(
         jwks_uri: `${base}${JWKS_PATH}`,
         introspection_endpoint: `${base}/oauth/introspect`,
         revocation_endpoint: `${base}/oauth/revoke`,
-        grant_types_supported: ['client_credentials'],
+        grant_types_supported: ['client_credentials', TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT],
         // No authorization endpoint: only client_credentials, so no response types (§2).
         response_types_supported: [],
         token_endpoint_auth_methods_supported: clientAuth,

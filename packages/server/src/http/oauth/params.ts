@@ -20,9 +20,27 @@ export interface TokenRequestParams {
    * one kind of token, and RFC 7009 §2.1 / RFC 7662 §2.1 let a server ignore the hint.
    */
   tokenTypeHint: string | undefined;
+  /** Token exchange (RFC 8693 §2.1). */
+  subjectToken: string | undefined;
+  subjectTokenType: string | undefined;
+  requestedTokenType: string | undefined;
+  actorToken: string | undefined;
+  /** The JWT bearer grant (RFC 7523 §2.1). */
+  assertion: string | undefined;
 }
 
-type Param = 'grant_type' | 'client_id' | 'client_secret' | 'scope' | 'token' | 'token_type_hint';
+type Param =
+  | 'grant_type'
+  | 'client_id'
+  | 'client_secret'
+  | 'scope'
+  | 'token'
+  | 'token_type_hint'
+  | 'subject_token'
+  | 'subject_token_type'
+  | 'requested_token_type'
+  | 'actor_token'
+  | 'assertion';
 
 /** Read once per request: the rate limit's key and the handler both need the parameters. */
 const parsed = new WeakMap<FastifyRequest, TokenRequestParams>();
@@ -62,6 +80,11 @@ function parseOAuthParams(request: FastifyRequest): TokenRequestParams {
     resources: [...many(query.resource, 'resource'), ...many(body.resource, 'resource')],
     token: value('token'),
     tokenTypeHint: value('token_type_hint'),
+    subjectToken: value('subject_token'),
+    subjectTokenType: value('subject_token_type'),
+    requestedTokenType: value('requested_token_type'),
+    actorToken: value('actor_token'),
+    assertion: value('assertion'),
   };
 
   const basic = readBasic(request.headers.authorization);

@@ -11,15 +11,14 @@ import type { Redis } from 'ioredis';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { OAuthCallerAuthenticator } from './caller.js';
 import { readOAuthParams } from './params.js';
-import type { ClientCredentialsGrant } from '../../oauth/client-credentials.js';
 import type { Introspection } from '../../oauth/introspection.js';
 import { registerIntrospectRoute } from './introspect-route.js';
 import type { Revocation } from '../../oauth/revocation.js';
 import { registerRevokeRoute } from './revoke-route.js';
-import { registerTokenRoute } from './token-route.js';
+import { registerTokenRoute, type TokenGrants } from './token-route.js';
 
 export interface OAuthEndpointsOptions {
-  grant: ClientCredentialsGrant;
+  grants: TokenGrants;
   callers: OAuthCallerAuthenticator;
   introspection: Introspection;
   revocation: Revocation;
@@ -57,7 +56,7 @@ export async function oauthEndpoints(
     ),
   );
   app.setErrorHandler(oauthErrorHandler);
-  registerTokenRoute(app, options.grant, options.metrics);
+  registerTokenRoute(app, options.grants, options.metrics);
   registerIntrospectRoute(app, options);
   registerRevokeRoute(app, options);
 }

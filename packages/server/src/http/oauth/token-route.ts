@@ -1,4 +1,12 @@
-import { OAUTH_ERROR_RESPONSES, TokenRequest, TokenResponse } from '@patina/contract';
+import {
+  ExchangedTokenResponse,
+  JWT_BEARER_GRANT,
+  OAUTH_ERROR_RESPONSES,
+  TOKEN_EXCHANGE_GRANT,
+  TOKEN_TYPES,
+  TokenRequest,
+  TokenResponse,
+} from '@patina/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PatinaError } from '../../core/errors.js';
@@ -12,15 +20,27 @@ import {
   missingParameter,
   OAuthError,
   unsupportedGrantType,
+  unsupportedTokenType,
 } from '../../oauth/errors.js';
+import type { FederatedExchange } from '../../federation/federated-exchange.js';
+import type { TokenRequestParams } from './params.js';
+
+/** The grants behind the token endpoint. */
+export interface TokenGrants {
+  /** client_credentials with a PAT's id and secret. */
+  clientCredentials: ClientCredentialsGrant;
+  /** A workload's OIDC token, by token exchange or the JWT bearer grant (docs/federation.md). */
+  federated: FederatedExchange;
+}
 
 /**
  * `POST /oauth/token`: the client_credentials grant with PAT credentials (docs/rules.md, "The token
- * endpoint").
+ * endpoint"), and a workload's OIDC token by RFC 8693 token exchange or the RFC 7523 JWT bearer
+ * grant (docs/federation.md).
  */
 export function registerTokenRoute(
   app: FastifyInstance,
-  grant: ClientCredentialsGrant,
+  grants: TokenGrants,
   metrics: Pick<Metrics, 'tokenExchange'> = NO_METRICS,
 ): void {
   app.post(
@@ -30,11 +50,18 @@ export function registerTokenRoute(
       schema: {
         tags: ['OAuth 2.0'],
         operationId: 'token',
-        summary: 'Exchange PAT credentials for an access token (client_credentials)',
+        summary:
+          'Exchange PAT credentials (client_credentials) or a workload’s OIDC token (token exchange, JWT bearer) for an access token',
         description:
-          'Credentials as an application/x-www-form-urlencoded or multipart/form-data body, query parameters, or HTTP Basic. Optional `scope` narrows the grant; optional `resource` (RFC 8707) sets the audience.',
+          'Credentials as an application/x-www-form-urlencoded or multipart/form-data body, query parameters, or HTTP Basic. Optional `scope` narrows the grant; optional `resource` (RFC 8707) sets the audience. A workload without a secret sends its platform’s OIDC token as `subject_token` (RFC 8693) or `assertion` (RFC 7523), accepted under a trust policy.',
         response: {
-          200: Type.Ref(TokenResponse, { description: 'An access token (RFC 6749 §5.1)' }),
+          200: Type.Union(
+            [
+              Type.Ref(TokenResponse, { description: 'client_credentials: RFC 6749 §5.1' }),
+              Type.Ref(ExchangedTokenResponse, { description: 'federated: RFC 8693 §2.2.1' }),
+            ],
+            { description: 'An access token' },
+          ),
           ...OAUTH_ERROR_RESPONSES,
         },
       },
@@ -42,7 +69,7 @@ export function registerTokenRoute(
     async (request, reply) => {
       let result;
       try {
-        result = await exchange(request, grant);
+        result = await exchange(request, grants);
       } catch (error) {
         metrics.tokenExchange(exchangeOutcome(error));
         throw error;
@@ -54,10 +81,13 @@ export function registerTokenRoute(
 }
 
 /** The parameters read and checked, then the grant. */
-async function exchange(request: FastifyRequest, grant: ClientCredentialsGrant) {
+async function exchange(request: FastifyRequest, grants: TokenGrants) {
   const params = readOAuthParams(request);
   if (params.grantType === undefined) {
     throw missingParameter('grant_type');
+  }
+  if (params.grantType === TOKEN_EXCHANGE_GRANT || params.grantType === JWT_BEARER_GRANT) {
+    return federated(request, params, grants.federated);
   }
   if (params.grantType !== 'client_credentials') {
     throw unsupportedGrantType();
@@ -65,9 +95,53 @@ async function exchange(request: FastifyRequest, grant: ClientCredentialsGrant) 
   if (!params.clientId || params.clientSecret === undefined) {
     throw clientAuthenticationRequired();
   }
-  return grant.exchange({
+  return grants.clientCredentials.exchange({
     clientId: params.clientId,
     clientSecret: params.clientSecret,
+    scope: params.scope,
+    resources: params.resources,
+    context: { ...auditContext(request), actorId: null, actorName: null },
+  });
+}
+
+/**
+ * Token exchange (RFC 8693 §2.1) or the JWT bearer grant (RFC 7523 §2.1) with a workload's OIDC
+ * token. No client secret: the token is the proof; `client_id` may name the trust policy.
+ */
+function federated(request: FastifyRequest, params: TokenRequestParams, grant: FederatedExchange) {
+  if (params.clientSecret !== undefined) {
+    throw unsupportedTokenType('client_secret', 'absent: a federated exchange has no secret');
+  }
+  const exchangeGrant = params.grantType === TOKEN_EXCHANGE_GRANT;
+  const token = exchangeGrant ? params.subjectToken : params.assertion;
+  if (token === undefined) {
+    throw missingParameter(exchangeGrant ? 'subject_token' : 'assertion');
+  }
+  if (exchangeGrant) {
+    if (params.subjectTokenType === undefined) throw missingParameter('subject_token_type');
+    if (
+      params.subjectTokenType !== TOKEN_TYPES.jwt &&
+      params.subjectTokenType !== TOKEN_TYPES.idToken
+    ) {
+      throw unsupportedTokenType(
+        'subject_token_type',
+        `${TOKEN_TYPES.jwt} or ${TOKEN_TYPES.idToken}`,
+      );
+    }
+    if (
+      params.requestedTokenType !== undefined &&
+      params.requestedTokenType !== TOKEN_TYPES.accessToken
+    ) {
+      throw unsupportedTokenType('requested_token_type', TOKEN_TYPES.accessToken);
+    }
+    if (params.actorToken !== undefined) {
+      throw unsupportedTokenType('actor_token', 'absent: delegation is not built yet');
+    }
+  }
+  return grant.exchange({
+    grant: exchangeGrant ? 'token-exchange' : 'jwt-bearer',
+    token,
+    policyId: params.clientId,
     scope: params.scope,
     resources: params.resources,
     context: { ...auditContext(request), actorId: null, actorName: null },
