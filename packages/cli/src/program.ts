@@ -8,6 +8,7 @@ import { patCommand } from './commands/pat.js';
 import { scanCommand } from './commands/scan.js';
 import { ssfCommand } from './commands/ssf.js';
 import { tokenCommand } from './commands/token.js';
+import { trustCommand } from './commands/trust.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { whoamiCommand } from './commands/whoami.js';
 import type { Context } from './context.js';
@@ -54,6 +55,7 @@ export function buildProgram(ctx: Context): Command {
     identitiesCommand(ctx),
     auditCommand(ctx),
     webhooksCommand(ctx),
+    trustCommand(ctx),
     ssfCommand(ctx),
     scanCommand(ctx),
     completionCommand(ctx, () => program),

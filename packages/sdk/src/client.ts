@@ -16,6 +16,7 @@ import { PatinaPats } from './resources/patina-pats.js';
 import { Pats } from './resources/pats.js';
 import { SigningKeys } from './resources/signing-keys.js';
 import { SsfStreams } from './resources/ssf-streams.js';
+import { TrustPolicies } from './resources/trust-policies.js';
 import { Webhooks } from './resources/webhooks.js';
 import { ClientCredentials, StaticToken, type TokenSource } from './token-source.js';
 
@@ -60,6 +61,8 @@ export class PatinaClient {
   readonly webhooks: Webhooks;
   /** Every client's Shared Signals streams, for administrators: list and delete. */
   readonly ssfStreams: SsfStreams;
+  /** Workload identity federation: which platform tokens are traded for whose access tokens. */
+  readonly trustPolicies: TrustPolicies;
   /** Leaked-secret revocation; sent without authentication. */
   readonly credentials: LeakedCredentials;
   readonly #http: Http;
@@ -79,6 +82,7 @@ export class PatinaClient {
     this.signingKeys = new SigningKeys(api);
     this.webhooks = new Webhooks(api);
     this.ssfStreams = new SsfStreams(api);
+    this.trustPolicies = new TrustPolicies(api);
     this.credentials = new LeakedCredentials(this.#http);
   }
 

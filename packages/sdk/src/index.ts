@@ -26,6 +26,7 @@ export type { SigningKeys } from './resources/signing-keys.js';
 export type { ListPatinaPatsOptions, PatinaPats } from './resources/patina-pats.js';
 export type { ListDeliveriesOptions, Webhooks } from './resources/webhooks.js';
 export type { SsfStreams } from './resources/ssf-streams.js';
+export type { TrustPolicies } from './resources/trust-policies.js';
 export { revokeLeakedCredentials, type LeakedCredentials } from './resources/leaked-credentials.js';
 export type {
   AdminCreatePatRequest,
@@ -38,6 +39,7 @@ export type {
   DeliveryStatus,
   CreatePatRequest,
   CreatePatResponse,
+  CreateTrustPolicyRequest,
   GetPatResponse,
   Identity,
   IdentityMergePatch,
@@ -57,6 +59,9 @@ export type {
   SigningKeyInfo,
   SsfStream,
   TokenResponse,
+  TrustPolicy,
+  TrustPolicyMergePatch,
+  TrustPolicyTemplate,
   Webhook,
   WebhookDelivery,
   WebhookEventType,
