@@ -10,6 +10,8 @@ import { SignIn } from './pages/SignIn.js';
 import { SigningKeys } from './pages/SigningKeys.js';
 import { Streams } from './pages/Streams.js';
 import { TokenDetail } from './pages/TokenDetail.js';
+import { TrustPolicies } from './pages/TrustPolicies.js';
+import { TrustPolicyDetail } from './pages/TrustPolicyDetail.js';
 import { Webhooks } from './pages/Webhooks.js';
 import { NoticeProvider } from './components.js';
 
@@ -68,6 +70,7 @@ function Shell({ info }: { info: SessionInfo }) {
                 <NavLink to="/admin/audit">Audit log</NavLink>
                 <NavLink to="/admin/webhooks">Webhooks</NavLink>
                 <NavLink to="/admin/streams">Streams</NavLink>
+                <NavLink to="/admin/trust-policies">Trust policies</NavLink>
                 <NavLink to="/admin/keys">Signing keys</NavLink>
               </>
             )}
@@ -109,6 +112,11 @@ function Shell({ info }: { info: SessionInfo }) {
                 <Route path="/admin/audit" element={<AuditLog />} />
                 <Route path="/admin/webhooks" element={<Webhooks info={info} />} />
                 <Route path="/admin/streams" element={<Streams info={info} />} />
+                <Route path="/admin/trust-policies" element={<TrustPolicies info={info} />} />
+                <Route
+                  path="/admin/trust-policies/:id"
+                  element={<TrustPolicyDetail info={info} />}
+                />
                 <Route path="/admin/keys" element={<SigningKeys info={info} />} />
               </>
             )}

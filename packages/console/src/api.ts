@@ -4,6 +4,8 @@ import {
   type ConsoleSession,
   type ConsoleSignedOut,
   type ConsoleSignInOptions,
+  type CreateTrustPolicyRequest,
+  type TrustPolicyMergePatch,
 } from '@patina/contract';
 import { PatinaApiError, PatinaClient } from '@patina/sdk';
 
@@ -43,6 +45,16 @@ export const patina = new PatinaClient({
   fetch: sessionFetch,
   retry: { maxRetries: 1 },
 });
+
+/** Trust policies of workload identity federation (all-read to read, all-manage to change). */
+export const trustPolicies = {
+  /** The first page, as the other admin lists show theirs (up to 250). */
+  list: () => patina.trustPolicies.list({ limit: 250 }),
+  get: (id: string) => patina.trustPolicies.get(id),
+  create: (body: CreateTrustPolicyRequest) => patina.trustPolicies.create(body),
+  update: (id: string, patch: TrustPolicyMergePatch) => patina.trustPolicies.update(id, patch),
+  delete: (id: string) => patina.trustPolicies.delete(id),
+};
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
