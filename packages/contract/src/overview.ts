@@ -57,6 +57,20 @@ export const OverviewResponse = Type.Object(
         description: `The last ${OVERVIEW_DAYS} UTC days, today last, days without activity as zeros`,
       },
     ),
+    federatedExchangesPerDay: Type.Array(
+      Type.Object({
+        day: Day('A UTC day'),
+        succeeded: Count(
+          'TRUST_POLICY_USED events that day: workloads let in by federation, at most one per trust policy a minute',
+        ),
+        failed: Count('TRUST_POLICY_USE_FAILED events that day: workload tokens refused'),
+      }),
+      {
+        minItems: OVERVIEW_DAYS,
+        maxItems: OVERVIEW_DAYS,
+        description: `The last ${OVERVIEW_DAYS} UTC days, today last, days without activity as zeros`,
+      },
+    ),
   },
   { $id: 'Overview' },
 );

@@ -61,6 +61,7 @@ function OverviewBody({ data }: { data: OverviewData }) {
   const expiringSoon = weeks.slice(0, 4).reduce((sum, w) => sum + w.count, 0);
   const succeeded = days.reduce((sum, d) => sum + d.succeeded, 0);
   const failed = days.reduce((sum, d) => sum + d.failed, 0);
+  const workloadRefused = data.federatedExchangesPerDay.reduce((sum, d) => sum + d.failed, 0);
 
   return (
     <>
@@ -69,6 +70,11 @@ function OverviewBody({ data }: { data: OverviewData }) {
         <Stat label="Never used" value={data.lastUsed.never} />
         <Stat label="Expiring within 4 weeks" value={expiringSoon} />
         <Stat label="Failed exchanges, 30 days" value={failed} tone={failed > 0 ? 'danger' : ''} />
+        <Stat
+          label="Workload tokens refused, 30 days"
+          value={workloadRefused}
+          tone={workloadRefused > 0 ? 'danger' : ''}
+        />
       </ul>
       <div className="charts">
         <ChartCard

@@ -42,7 +42,20 @@ export class OverviewService {
       succeeded: 'PERSONAL_ACCESS_TOKEN_USED',
       failed: 'PERSONAL_ACCESS_TOKEN_USE_FAILED',
     });
-    const byDay = new Map(activity.map((a) => [a.day, a]));
+    const federated = await repo.exchangesPerDay({
+      from: days[0]!.toISOString(),
+      to: dayAt(1).toISOString(),
+      succeeded: 'TRUST_POLICY_USED',
+      failed: 'TRUST_POLICY_USE_FAILED',
+    });
+    const perDay = (rows: typeof activity) => {
+      const byDay = new Map(rows.map((a) => [a.day, a]));
+      return days.map((d) => {
+        const day = isoDay(d);
+        const found = byDay.get(day);
+        return { day, succeeded: found?.succeeded ?? 0, failed: found?.failed ?? 0 };
+      });
+    };
 
     return {
       generatedAt: now.toISOString(),
@@ -51,11 +64,8 @@ export class OverviewService {
         weekStart: isoDay(weekBounds[w]!),
         count,
       })),
-      exchangesPerDay: days.map((d) => {
-        const day = isoDay(d);
-        const found = byDay.get(day);
-        return { day, succeeded: found?.succeeded ?? 0, failed: found?.failed ?? 0 };
-      }),
+      exchangesPerDay: perDay(activity),
+      federatedExchangesPerDay: perDay(federated),
     };
   }
 }

@@ -198,6 +198,28 @@ describe('federated exchange', () => {
     }
   });
 
+  it('counts exchanges and refusals on the overview, apart from PAT exchanges', async () => {
+    const { t, sign } = await setup();
+    expect((await tokenExchange(t, await sign())).statusCode).toBe(200);
+    expect((await tokenExchange(t, await sign({ aud: 'https://other.example' }))).statusCode).toBe(
+      400,
+    );
+    const res = await t.request({
+      method: 'GET',
+      url: '/patina/v1/overview',
+      token: t.admin.token,
+    });
+    const body = res.json<{
+      federatedExchangesPerDay: { day: string; succeeded: number; failed: number }[];
+    }>();
+    expect(body.federatedExchangesPerDay).toHaveLength(30);
+    expect(body.federatedExchangesPerDay.at(-1)).toEqual({
+      day: t.clock.now().toISOString().slice(0, 10),
+      succeeded: 1,
+      failed: 1,
+    });
+  });
+
   it('refuses a replayed token until it expires', async () => {
     const { t, sign } = await setup();
     const incoming = await sign();

@@ -185,6 +185,7 @@ describe('GET /patina/v1/overview', () => {
     expect(doc.components.schemas.Overview?.required?.sort()).toEqual([
       'exchangesPerDay',
       'expiringPerWeek',
+      'federatedExchangesPerDay',
       'generatedAt',
       'lastUsed',
     ]);
