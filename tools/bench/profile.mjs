@@ -8,10 +8,16 @@
  * stage's busy time ÷ the requests answered in that window.
  *
  * Usage: node tools/bench/profile.mjs [--seconds N] [--main path/to/dist/main.js]...
- *        [--scenario S1|S2|S2-10|S4]... [--json FILE] [--keep-profiles DIR] [--log-level L]
+ *        [--scenario S1|S2|S2-10|S4]... [--metrics off|on|both] [--rounds N] [--no-profiler]
+ *        [--json FILE] [--keep-profiles DIR] [--log-level L]
  * Several --main options profile several builds in one run (before and after a change), each on a
- * fresh data directory, and print one table with a column per build.
+ * fresh data directory, and print one table with a column per build. `--metrics both` profiles
+ * each build with the Prometheus metrics off and on (`metrics.port`), a column each, so what the
+ * metrics cost a request shows per stage. `--rounds N` repeats every column N times, the order of
+ * the columns flipped every round, and reports the medians. `--no-profiler` leaves out
+ * `--cpu-prof`: only the CPU time from /proc and the requests/s, without the profiler's share.
  */
+/* global fetch -- Node's built-in fetch (Node 18+) */
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -28,7 +34,8 @@ import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { measure } from './lib/load.mjs';
 import { MAIN, Patina } from './lib/patina.mjs';
-import { sleep } from './lib/processes.mjs';
+import { freePort, sleep } from './lib/processes.mjs';
+import { median } from './lib/report.mjs';
 import { createDelete, patList, tokenExchange } from './lib/scenarios.mjs';
 import { STAGES, budget } from './lib/stages.mjs';
 import { wrongSecret, tokenRequestBody } from './lib/patina.mjs';
@@ -42,8 +49,18 @@ const { values } = parseArgs({
     json: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     'keep-profiles': { type: 'string' },
+    metrics: { type: 'string', default: 'off' },
+    rounds: { type: 'string', default: '1' },
+    'no-profiler': { type: 'boolean', default: false },
   },
 });
+if (!['off', 'on', 'both'].includes(values.metrics)) {
+  throw new Error(`--metrics must be off, on or both, not ${values.metrics}`);
+}
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+const profiler = !values['no-profiler'];
+const metricsModes = values.metrics === 'both' ? ['off', 'on'] : [values.metrics];
 const seconds = Number(values.seconds);
 const mains = (values.main ?? [MAIN]).map((m) => resolve(m));
 const scenarioIds = values.scenario ?? ['S1', 'S2', 'S2-10', 'S4'];
@@ -73,18 +90,22 @@ function specFor(id, t) {
   }
 }
 
-async function profileBuild(main, scenarioId) {
+async function profileBuild(main, scenarioId, metricsMode) {
   const workDir = mkdtempSync(join(tmpdir(), 'patina-profile-'));
   const dataDir = join(workDir, 'data');
   const profDir = join(workDir, 'prof');
   mkdirSync(dataDir, { mode: 0o700 });
   try {
+    const metricsPort = metricsMode === 'on' ? await freePort() : undefined;
     const patina = new Patina({
       dataDir,
       cpu: 0,
       main,
-      nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '500'],
+      nodeArgs: profiler
+        ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '500']
+        : [],
       env: { PATINA_LOG_LEVEL: values['log-level'] },
+      config: metricsPort ? { metrics: { port: metricsPort } } : {},
     });
     await patina.start();
     const admin = patina.credentials();
@@ -110,7 +131,13 @@ async function profileBuild(main, scenarioId) {
     const result = await measure(spec, { ...load, seconds });
     const cpuAfter = cpuSeconds(patina.pid);
     const to = process.hrtime.bigint() / 1000n;
+    if (metricsPort) await checkScrape(metricsPort);
     await patina.stop();
+    const requests = result.expected + result.unexpected;
+    const cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / requests;
+    if (!profiler) {
+      return { stages: {}, busyUsPerRequest: NaN, idleUsPerRequest: NaN, cpuUsPerRequest, result };
+    }
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no profile written in ${profDir}`);
     if (values['keep-profiles']) {
@@ -121,8 +148,6 @@ async function profileBuild(main, scenarioId) {
       );
     }
     const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
-    const requests = result.expected + result.unexpected;
-    const cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / requests;
     return {
       ...budget(profile, { from: Number(from), to: Number(to), requests }),
       cpuUsPerRequest,
@@ -130,6 +155,15 @@ async function profileBuild(main, scenarioId) {
     };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The metrics listener answered with Patina's families: the run measured metrics that work. */
+async function checkScrape(port) {
+  const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const text = await scrape.text();
+  if (!scrape.ok || !text.includes('patina_http_requests_total')) {
+    throw new Error(`the metrics listener answered ${scrape.status} without Patina's metrics`);
   }
 }
 
@@ -144,36 +178,91 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The columns of the table: each build, with the metrics off and/or on. */
+const COLUMNS = mains.flatMap((main) => metricsModes.map((metrics) => ({ main, metrics })));
+
 async function main() {
   if (spawnSync('wrk', ['--version']).error) throw new Error('the profiler needs wrk');
   const out = [];
-  for (const scenarioId of scenarioIds) {
-    for (const main of mains) {
-      process.stderr.write(`profiling ${scenarioId} on ${main}\n`);
-      out.push({ scenario: scenarioId, main, ...(await profileBuild(main, scenarioId)) });
+  for (let round = 0; round < rounds; round++) {
+    // The order flipped every round, so no column always runs first (or on a warmer machine).
+    const columns = round % 2 === 0 ? COLUMNS : [...COLUMNS].reverse();
+    for (const scenarioId of scenarioIds) {
+      for (const { main, metrics } of columns) {
+        process.stderr.write(
+          `round ${round + 1}/${rounds}: profiling ${scenarioId} on ${main}, metrics ${metrics}\n`,
+        );
+        const run = await profileBuild(main, scenarioId, metrics);
+        process.stderr.write(
+          `  ${run.cpuUsPerRequest.toFixed(1)} µs CPU/request, ${Math.round(run.result.requestsPerSecond)} requests/s\n`,
+        );
+        out.push({ scenario: scenarioId, main, metrics, round: round + 1, ...run });
+      }
     }
   }
   if (values.json) writeFileSync(values.json, JSON.stringify(out, null, 2) + '\n');
   process.stdout.write(table(out));
 }
 
-/** One Markdown table per scenario: stage → µs per request, a column per build. */
+/**
+ * One Markdown table per scenario: stage → µs per request, a column per build (and metrics
+ * setting); with several rounds, each cell is the median of the rounds.
+ */
 function table(out) {
   let md = '';
+  const label = (c) =>
+    `build ${mains.indexOf(c.main) + 1}${values.metrics === 'both' ? `, metrics ${c.metrics}` : ''}`;
   for (const scenarioId of scenarioIds) {
-    const runs = out.filter((r) => r.scenario === scenarioId);
-    md += `\n### ${scenarioId}\n\n| stage | ${runs.map((_, i) => `build ${i + 1} µs/req`).join(' | ')} |\n`;
-    md += `|---|${runs.map(() => '---:').join('|')}|\n`;
-    for (const stage of [...STAGES.map((s) => s.name), 'other']) {
-      const cells = runs.map((r) => (r.stages[stage] ?? 0).toFixed(1));
-      if (cells.every((c) => c === '0.0')) continue;
-      md += `| ${stage} | ${cells.join(' | ')} |\n`;
+    const columns = COLUMNS.map((c) => ({
+      ...c,
+      runs: out.filter(
+        (r) => r.scenario === scenarioId && r.main === c.main && r.metrics === c.metrics,
+      ),
+    }));
+    const cell = (runs, value) => median(runs.map(value));
+    const row = (name, value, digits = 1) =>
+      `| ${name} | ${columns.map((c) => cell(c.runs, value).toFixed(digits)).join(' | ')} |\n`;
+    md += `\n### ${scenarioId}${rounds > 1 ? ` (medians of ${rounds} rounds)` : ''}\n\n`;
+    md += `| stage | ${columns.map((c) => `${label(c)} µs/req`).join(' | ')} |\n`;
+    md += `|---|${columns.map(() => '---:').join('|')}|\n`;
+    if (profiler) {
+      for (const stage of [...STAGES.map((s) => s.name), 'other']) {
+        const cells = columns.map((c) => cell(c.runs, (r) => r.stages[stage] ?? 0).toFixed(1));
+        if (cells.every((c) => c === '0.0')) continue;
+        md += `| ${stage} | ${cells.join(' | ')} |\n`;
+      }
+      md += `| **busy total** | ${columns.map((c) => `**${cell(c.runs, (r) => r.busyUsPerRequest).toFixed(1)}**`).join(' | ')} |\n`;
+      md += row('idle (µs/req)', (r) => r.idleUsPerRequest);
     }
-    md += `| **busy total** | ${runs.map((r) => `**${r.busyUsPerRequest.toFixed(1)}**`).join(' | ')} |\n`;
-    md += `| idle (µs/req) | ${runs.map((r) => r.idleUsPerRequest.toFixed(1)).join(' | ')} |\n`;
-    md += `| CPU per request from /proc (user + system, all threads) | ${runs.map((r) => r.cpuUsPerRequest.toFixed(1)).join(' | ')} |\n`;
-    md += `| requests/s (under the profiler) | ${runs.map((r) => Math.round(r.result.requestsPerSecond)).join(' | ')} |\n`;
-    md += `\n${runs.map((r, i) => `build ${i + 1}: ${r.main}`).join('; ')}\n`;
+    md += row('CPU per request from /proc (user + system, all threads)', (r) => r.cpuUsPerRequest);
+    if (rounds > 1) {
+      md += `| … each round | ${columns.map((c) => c.runs.map((r) => r.cpuUsPerRequest.toFixed(1)).join(', ')).join(' | ')} |\n`;
+    }
+    md += row(
+      `requests/s${profiler ? ' (under the profiler)' : ''}`,
+      (r) => r.result.requestsPerSecond,
+      0,
+    );
+    md += `\n${mains.map((m, i) => `build ${i + 1}: ${m}`).join('; ')}\n`;
+    if (values.metrics === 'both') md += metricsCost(columns);
+  }
+  return md;
+}
+
+/** With the metrics off and on: on ÷ off of the medians, per build. */
+function metricsCost(columns) {
+  let md = '';
+  for (const main of mains) {
+    const of = (mode) => columns.find((c) => c.main === main && c.metrics === mode).runs;
+    const cpu = (runs) => median(runs.map((r) => r.cpuUsPerRequest));
+    const rps = (runs) => median(runs.map((r) => r.result.requestsPerSecond));
+    const [off, on] = [of('off'), of('on')];
+    md += `\nbuild ${mains.indexOf(main) + 1}, metrics on ÷ off: CPU per request ${(cpu(on) / cpu(off)).toFixed(3)}, requests/s ${(rps(on) / rps(off)).toFixed(3)}`;
+    if (profiler) {
+      const busy = (runs) => median(runs.map((r) => r.busyUsPerRequest));
+      md += `, busy µs/req ${(busy(on) / busy(off)).toFixed(3)}`;
+    }
+    md += '\n';
   }
   return md;
 }

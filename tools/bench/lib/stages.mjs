@@ -43,6 +43,10 @@ export const STAGES = [
     ),
   },
   {
+    name: 'metrics (prom-client, Patina metrics)',
+    test: inUrl('/prom-client/', `${DIST}metrics/`),
+  },
+  {
     name: 'rate limit',
     test: inUrl('/@fastify/rate-limit/', '/toad-cache/', `${DIST}http/rate-limit.js`),
   },

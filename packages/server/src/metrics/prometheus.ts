@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import {
   DELIVERY_OUTCOMES,
@@ -16,6 +16,12 @@ import {
   type OutboxState,
   type PatEvent,
 } from './metrics.js';
+import {
+  CounterFamily,
+  HistogramFamily,
+  type CounterChild,
+  type HistogramChild,
+} from './families.js';
 import { processMetrics } from './process-metrics.js';
 import { ScrapeCache } from './scrape-cache.js';
 
@@ -36,8 +42,41 @@ export const PAT_COUNT_CACHE_MS = 30_000;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** More distinct values than this in one label is a bug; the rest are counted as `other`. */
 const MAX_LABEL_VALUES = 200;
-/** Outcome words whose label value is remembered (the words Patina says are far fewer). */
+/** Outcome words whose series is remembered (the words Patina says are far fewer). */
 const MAX_REMEMBERED_OUTCOMES = 256;
+
+/** One route's series: its duration, and its request counters by method and status class. */
+interface RouteSeries {
+  duration: HistogramChild<'route'>;
+  /** Method → the counters indexed by the status code's first digit (2 for `2xx`). */
+  requests: Map<string, (CounterChild<'route' | 'method' | 'status_class'> | undefined)[]>;
+}
+
+/** An outcome label, capped, with its series per outcome word said. */
+class OutcomeSeries {
+  readonly #label: BoundedLabel;
+  readonly #children = new Map<string, CounterChild<'outcome'>>();
+
+  constructor(
+    private readonly family: CounterFamily<'outcome'>,
+    max: number,
+  ) {
+    this.#label = new BoundedLabel(max);
+  }
+
+  /**
+   * The series of an outcome word (`snakeCase`), remembered: outcomes are a handful of words said
+   * on every request, so the regular expressions and the label lookup run once per word.
+   */
+  of(outcome: string): CounterChild<'outcome'> {
+    let child = this.#children.get(outcome);
+    if (child === undefined) {
+      child = this.family.child({ outcome: this.#label.of(snakeCase(outcome)) });
+      if (this.#children.size < MAX_REMEMBERED_OUTCOMES) this.#children.set(outcome, child);
+    }
+    return child;
+  }
+}
 
 /**
  * A label whose values come from code (route templates, failure reasons), capped all the same:
@@ -72,99 +111,108 @@ export class PrometheusMetrics implements Metrics {
   readonly #clock: Clock;
   readonly #logger: Pick<Logger, 'warn'> | undefined;
   readonly #routes = new BoundedLabel();
-  readonly #labels = new Map<string, string>();
-  readonly #exchangeOutcomes = new BoundedLabel(64);
-  readonly #bearerOutcomes = new BoundedLabel(64);
+  readonly #routeSeries = new Map<string, RouteSeries>();
   #watching = false;
 
-  readonly #httpRequests: Counter<'route' | 'method' | 'status_class'>;
-  readonly #httpDuration: Histogram<'route'>;
-  readonly #exchanges: Counter<'outcome'>;
-  readonly #signing: Histogram;
-  readonly #bearerChecks: Counter<'outcome'>;
-  readonly #livenessLookups: Counter<'result'>;
-  readonly #patEvents: Counter<'event'>;
-  readonly #deliveries: Counter<'outbox' | 'outcome'>;
-  readonly #webhooksDisabled: Counter;
-  readonly #throttleEngaged: Counter;
-  readonly #groupCommits: Histogram;
+  readonly #httpRequests: CounterFamily<'route' | 'method' | 'status_class'>;
+  readonly #httpDuration: HistogramFamily<'route'>;
+  readonly #exchanges: OutcomeSeries;
+  readonly #signing: HistogramChild;
+  readonly #bearerChecks: OutcomeSeries;
+  readonly #livenessLookups: Record<LivenessLookup, CounterChild>;
+  readonly #patEvents: CounterFamily<'event'>;
+  readonly #deliveries: CounterFamily<'outbox' | 'outcome'>;
+  readonly #webhooksDisabled: CounterChild;
+  readonly #throttleEngaged: CounterChild;
+  readonly #groupCommitFamily: HistogramFamily;
+  readonly #groupCommits: HistogramChild;
 
   constructor(options: PrometheusMetricsOptions) {
     this.#clock = options.clock;
     this.#logger = options.logger;
     const registers = [this.registry];
-    this.#httpRequests = new Counter({
+    this.#httpRequests = new CounterFamily({
       name: 'patina_http_requests_total',
       help: 'Requests answered by the public listener, by route template (or "unmatched"), method and status class.',
       labelNames: ['route', 'method', 'status_class'],
       registers,
     });
-    this.#httpDuration = new Histogram({
+    this.#httpDuration = new HistogramFamily({
       name: 'patina_http_request_duration_seconds',
       help: 'Time from request to response on the public listener, by route template.',
       labelNames: ['route'],
       buckets: HTTP_BUCKETS,
       registers,
     });
-    this.#exchanges = new Counter({
-      name: 'patina_token_exchanges_total',
-      help: 'Exchanges at /oauth/token: success, or the failure reason the audit trail records.',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.#exchanges.inc({ outcome: this.#exchangeOutcomes.of('success') }, 0);
-    this.#signing = new Histogram({
+    this.#exchanges = new OutcomeSeries(
+      new CounterFamily({
+        name: 'patina_token_exchanges_total',
+        help: 'Exchanges at /oauth/token: success, or the failure reason the audit trail records.',
+        labelNames: ['outcome'],
+        registers,
+      }),
+      64,
+    );
+    this.#exchanges.of('success');
+    this.#signing = new HistogramFamily({
       name: 'patina_token_signing_duration_seconds',
       help: 'Time to sign one access token.',
       buckets: SIGNING_BUCKETS,
       registers,
-    });
-    this.#bearerChecks = new Counter({
-      name: 'patina_bearer_checks_total',
-      help: "Bearer checks on Patina's API: valid, or why the token was refused.",
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.#livenessLookups = new Counter({
+    }).child();
+    this.#bearerChecks = new OutcomeSeries(
+      new CounterFamily({
+        name: 'patina_bearer_checks_total',
+        help: "Bearer checks on Patina's API: valid, or why the token was refused.",
+        labelNames: ['outcome'],
+        registers,
+      }),
+      64,
+    );
+    const livenessLookups = new CounterFamily({
       name: 'patina_liveness_cache_lookups_total',
       help: 'Lookups in the liveness cache (the PAT behind an access token, and whether its jti is revoked): hit or miss.',
       labelNames: ['result'],
       registers,
     });
-    for (const result of ['hit', 'miss']) this.#livenessLookups.inc({ result }, 0);
-    this.#patEvents = new Counter({
+    this.#livenessLookups = {
+      hit: livenessLookups.child({ result: 'hit' }),
+      miss: livenessLookups.child({ result: 'miss' }),
+    };
+    this.#patEvents = new CounterFamily({
       name: 'patina_pat_events_total',
       help: 'PAT lifecycle events on this node: created, rotated, deleted, leak_revoked.',
       labelNames: ['event'],
       registers,
     });
-    for (const event of PAT_EVENTS) this.#patEvents.inc({ event }, 0);
-    this.#deliveries = new Counter({
+    for (const event of PAT_EVENTS) this.#patEvents.child({ event });
+    this.#deliveries = new CounterFamily({
       name: 'patina_deliveries_total',
       help: 'Delivery attempts of the outboxes by outcome: delivered, retried (tried again later) or failed (given up).',
       labelNames: ['outbox', 'outcome'],
       registers,
     });
     for (const outbox of OUTBOXES) {
-      for (const outcome of DELIVERY_OUTCOMES) this.#deliveries.inc({ outbox, outcome }, 0);
+      for (const outcome of DELIVERY_OUTCOMES) this.#deliveries.child({ outbox, outcome });
     }
-    this.#webhooksDisabled = new Counter({
+    this.#webhooksDisabled = new CounterFamily({
       name: 'patina_webhooks_disabled_total',
       help: 'Webhook endpoints disabled after failing for five days or answering 410 Gone.',
       registers,
-    });
-    this.#throttleEngaged = new Counter({
+    }).child();
+    this.#throttleEngaged = new CounterFamily({
       name: 'patina_failure_throttle_engaged_total',
       help: 'Times a client id or an address entered the failure throttle (its failed exchanges answered 429).',
       registers,
-    });
+    }).child();
     // Registered by watch(), on SQLite only.
-    this.#groupCommits = new Histogram({
+    this.#groupCommitFamily = new HistogramFamily({
       name: 'patina_sqlite_group_commit_batch_size',
       help: 'Transactions committed together by one SQLite group commit.',
       buckets: GROUP_COMMIT_BUCKETS,
       registers: [],
     });
+    this.#groupCommits = this.#groupCommitFamily.child();
     for (const metric of processMetrics()) this.registry.registerMetric(metric);
   }
 
@@ -173,54 +221,59 @@ export class PrometheusMetrics implements Metrics {
   }
 
   /**
-   * An outcome as a label value (`snakeCase`), remembered: outcomes are a handful of words said on
-   * every request, so the regular expressions run once per word, not once per request. Bounded
-   * like the labels themselves.
+   * Every request: the route's series are found by the route template, then by method and status
+   * class in arrays and maps made once, so a request allocates no label object and builds no key.
    */
-  #label(outcome: string): string {
-    let label = this.#labels.get(outcome);
-    if (label === undefined) {
-      label = snakeCase(outcome);
-      if (this.#labels.size < MAX_REMEMBERED_OUTCOMES) this.#labels.set(outcome, label);
-    }
-    return label;
-  }
-
   httpResponse(response: HttpResponse): void {
     const route = this.#routes.of(response.route ?? 'unmatched');
+    let series = this.#routeSeries.get(route);
+    if (series === undefined) {
+      series = { duration: this.#httpDuration.child({ route }), requests: new Map() };
+      this.#routeSeries.set(route, series);
+    }
     const method = METHODS.has(response.method) ? response.method : 'other';
-    const statusClass = `${Math.floor(response.statusCode / 100)}xx`;
-    this.#httpRequests.inc({ route, method, status_class: statusClass });
-    this.#httpDuration.observe({ route }, response.seconds);
+    let byClass = series.requests.get(method);
+    if (byClass === undefined) {
+      byClass = [];
+      series.requests.set(method, byClass);
+    }
+    const statusClass = Math.floor(response.statusCode / 100);
+    let requests = byClass[statusClass];
+    if (requests === undefined) {
+      requests = this.#httpRequests.child({ route, method, status_class: `${statusClass}xx` });
+      byClass[statusClass] = requests;
+    }
+    requests.inc();
+    series.duration.observe(response.seconds);
   }
 
   tokenExchange(outcome: string): void {
-    this.#exchanges.inc({ outcome: this.#exchangeOutcomes.of(this.#label(outcome)) });
+    this.#exchanges.of(outcome).inc();
   }
 
   timeSigning<T>(sign: () => T): T {
-    const end = this.#signing.startTimer();
+    const startMs = performance.now();
     try {
       return sign();
     } finally {
-      end();
+      this.#signing.observe((performance.now() - startMs) / 1000);
     }
   }
 
   bearerCheck(outcome: string): void {
-    this.#bearerChecks.inc({ outcome: this.#bearerOutcomes.of(this.#label(outcome)) });
+    this.#bearerChecks.of(outcome).inc();
   }
 
   livenessLookup(result: LivenessLookup): void {
-    this.#livenessLookups.inc({ result });
+    this.#livenessLookups[result].inc();
   }
 
   patEvent(event: PatEvent): void {
-    this.#patEvents.inc({ event });
+    this.#patEvents.child({ event }).inc();
   }
 
   delivery(outbox: Outbox, outcome: DeliveryOutcome): void {
-    this.#deliveries.inc({ outbox, outcome });
+    this.#deliveries.child({ outbox, outcome }).inc();
   }
 
   webhookDisabled(): void {
@@ -368,7 +421,7 @@ export class PrometheusMetrics implements Metrics {
         }
       },
     });
-    if (sources.groupCommit) this.registry.registerMetric(this.#groupCommits);
+    if (sources.groupCommit) this.registry.registerMetric(this.#groupCommitFamily);
   }
 
   scrape(): Promise<string> {
