@@ -48,17 +48,23 @@ export class Revocations {
 
   /** Why a token is refused at `nowMs`, or undefined when nothing the stream said touches it. */
   refusal(
-    claims: { client_id?: unknown; sub?: unknown; iat?: unknown },
+    claims: { client_id?: unknown; sub?: unknown; iat?: unknown; auth_time?: unknown },
     nowMs: number = Date.now(),
   ): string | undefined {
-    const iat = typeof claims.iat === 'number' ? claims.iat : 0;
+    // A delegated token is judged by when the credential at the root of its chain was presented.
+    const iat =
+      typeof claims.auth_time === 'number'
+        ? claims.auth_time
+        : typeof claims.iat === 'number'
+          ? claims.iat
+          : 0;
     const patId = typeof claims.client_id === 'string' ? claims.client_id : undefined;
     const pat = patId === undefined ? undefined : this.#pats.get(patId);
     const rotation = patId === undefined ? undefined : this.#rotations.get(patId);
     const rotated =
       rotation !== undefined && nowMs >= rotation.fromMs ? rotation.before : undefined;
     if ((pat !== undefined && iat <= pat) || (rotated !== undefined && iat <= rotated)) {
-      return 'The personal access token of this token was revoked, deleted or changed after it was issued';
+      return 'The personal access token or trust policy of this token was revoked, deleted or changed after it was issued';
     }
     const owner = typeof claims.sub === 'string' ? this.#identities.get(claims.sub) : undefined;
     if (owner !== undefined && iat <= owner) {

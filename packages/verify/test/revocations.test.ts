@@ -15,7 +15,7 @@ function credentialChange(change: string) {
 
 const token = (iat: number) => ({ client_id: PAT, sub: OWNER, iat });
 const REVOKED_PAT =
-  'The personal access token of this token was revoked, deleted or changed after it was issued';
+  'The personal access token or trust policy of this token was revoked, deleted or changed after it was issued';
 
 describe('Revocations: what the stream said, applied to tokens', () => {
   it('refuses tokens issued at or before a PAT was deleted or revoked, not later ones', () => {

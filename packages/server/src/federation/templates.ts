@@ -51,6 +51,12 @@ export function fillTemplate(template: TrustPolicyTemplate, p: Parameters): Temp
     }
     case 'gitlab-ci': {
       const projectPath = need(p, 'projectPath', template);
+      if (!/^[\w.-]+(\/[\w.-]+)+$/.test(projectPath)) {
+        throw illegalValue(
+          'templateParameters.projectPath',
+          "'templateParameters.projectPath' must be a group/project path, e.g. acme/payments, without * or ?",
+        );
+      }
       return {
         issuer: p.issuer ?? GITLAB_COM_ISSUER,
         conditions: {

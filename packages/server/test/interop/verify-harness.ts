@@ -26,7 +26,7 @@ export const POLL = '/ssf/poll/';
 export const STREAMS = '/ssf/streams';
 
 export const REVOKED_PAT =
-  'The personal access token of this token was revoked, deleted or changed after it was issued';
+  'The personal access token or trust policy of this token was revoked, deleted or changed after it was issued';
 export const DISABLED_OWNER = 'The owner of this token was disabled after it was issued';
 export const STALE = (maxStalenessMs: number) =>
   `No word from Patina's event stream for over ${maxStalenessMs} ms; refusing tokens until it is back`;

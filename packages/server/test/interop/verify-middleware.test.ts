@@ -113,7 +113,7 @@ describe.each([
     const answer = await call(api, `Bearer ${dev.token}`);
     expect(answer).toEqual(
       refused(
-        'The personal access token of this token was revoked, deleted or changed after it was issued',
+        'The personal access token or trust policy of this token was revoked, deleted or changed after it was issued',
       ),
     );
     expect(JSON.stringify(answer)).not.toContain(dev.token.split('.')[2]);
