@@ -28,6 +28,25 @@ export const AccessTokenClaims = Type.Object(
           'Only on tokens a workload got by federation: the trust policy that let it in (docs/federation.md)',
       }),
     ),
+    auth_time: Type.Optional(
+      Type.Integer({
+        description:
+          'On a delegated token: when the credential at the root of the chain was presented (RFC 9068 §2.2.1). Revocation and rotation judge the token by it, not by iat',
+      }),
+    ),
+    act: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          'RFC 8693 §4.1: who acts for the subject (sub, client_id), with the earlier actors of the chain nested',
+      }),
+    ),
+    delegation_depth: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'On a delegated token: how many exchanges it is from a PAT or a trust policy. Such a token cannot create or rotate a PAT',
+      }),
+    ),
     allowed_cidrs: Type.Optional(
       Type.Array(Type.String(), {
         description:

@@ -33,6 +33,9 @@ export const TOKEN_TYPES = {
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
 } as const;
 
+/** The longest chain of delegations (RFC 8693 token exchange with a Patina token) by default. */
+export const DEFAULT_MAX_DELEGATION_DEPTH = 3;
+
 /** Signature algorithms an incoming token may use: never `none`, never HMAC. */
 export const FEDERATION_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 

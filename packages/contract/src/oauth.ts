@@ -26,11 +26,33 @@ export const TokenRequest = Type.Object(
     ),
     ...clientFields,
     subject_token: Type.Optional(
-      Type.String({ description: 'Token exchange: the workload’s OIDC token (a signed JWT)' }),
+      Type.String({
+        description:
+          'Token exchange: the workload’s OIDC token (a signed JWT), or a Patina access token to delegate',
+      }),
     ),
     subject_token_type: Type.Optional(
-      Type.Union([Type.Literal(TOKEN_TYPES.jwt), Type.Literal(TOKEN_TYPES.idToken)], {
-        description: 'Token exchange: the kind of subject_token',
+      Type.Union(
+        [
+          Type.Literal(TOKEN_TYPES.jwt),
+          Type.Literal(TOKEN_TYPES.idToken),
+          Type.Literal(TOKEN_TYPES.accessToken),
+        ],
+        {
+          description:
+            'Token exchange: the kind of subject_token; access_token for a Patina access token to derive a narrower one from (delegation)',
+        },
+      ),
+    ),
+    actor_token: Type.Optional(
+      Type.String({
+        description:
+          'Delegation: who will act for the subject (a Patina access token, or a workload token a trust policy accepts); recorded as the act claim',
+      }),
+    ),
+    actor_token_type: Type.Optional(
+      Type.Union([Type.Literal(TOKEN_TYPES.accessToken), Type.Literal(TOKEN_TYPES.jwt)], {
+        description: 'Delegation: the kind of actor_token',
       }),
     ),
     requested_token_type: Type.Optional(

@@ -140,7 +140,11 @@ export async function buildApp(
     keyPrefix: config.redis.keyPrefix,
   };
   await app.register(oauthEndpoints, {
-    grants: { clientCredentials: services.grant, federated: services.federation.exchange },
+    grants: {
+      clientCredentials: services.grant,
+      federated: services.federation.exchange,
+      delegation: services.federation.delegation,
+    },
     callers: services.oauthCallers,
     introspection: services.introspection,
     revocation: services.revocation,

@@ -4,6 +4,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { AuditQueryService } from './audit/audit-query-service.js';
 import { ssoClient, type ConsoleServices } from './console/console.js';
 import { consoleCredentials, federatedCredentials } from './console/credentials.js';
+import { DelegatedExchange } from './federation/delegation.js';
 import { FederatedExchange } from './federation/federated-exchange.js';
 import { IssuerKeys } from './federation/issuer-keys.js';
 import { TrustPolicyService } from './federation/trust-policy-service.js';
@@ -107,7 +108,11 @@ export interface Services {
   /** The Shared Signals transmitter: streams, SETs, poll and push delivery. */
   ssf: Transmitter;
   /** Workload identity federation: trust policies and the exchange of a workload's OIDC token. */
-  federation: { trustPolicies: TrustPolicyService; exchange: FederatedExchange };
+  federation: {
+    trustPolicies: TrustPolicyService;
+    exchange: FederatedExchange;
+    delegation: DelegatedExchange;
+  };
   /** Shared counters for rate limits and the lockout, when `redis.url` is set. */
   redis: Redis | undefined;
   /** Identical failed exchanges of a minute, counted into one audit row. */
@@ -237,7 +242,35 @@ export async function createServices(options: ServicesOptions): Promise<Services
     allowHttp: config.federation.allowHttp,
     allowPrivateNetworks: config.federation.allowPrivateNetworks,
   };
+  const federatedExchange = new FederatedExchange({
+    storage,
+    rights,
+    audit,
+    clock,
+    accessTokens,
+    repeated: repeatedFailures,
+    keys: new IssuerKeys({
+      policy: {
+        ...federationUrls,
+        naming: { field: 'issuer', settings: 'federation', example: 'https://issuer.example' },
+      },
+      resolve: options.resolve ?? systemResolve,
+      now: () => clock.now().getTime(),
+    }),
+    settings: config.federation,
+    allowedAudiences,
+  });
   const federation = {
+    exchange: federatedExchange,
+    delegation: new DelegatedExchange({
+      bearer,
+      accessTokens,
+      rights,
+      clock,
+      federated: federatedExchange,
+      allowedAudiences,
+      maxDepth: config.federation.maxDelegationDepth,
+    }),
     trustPolicies: new TrustPolicyService({
       storage,
       audit,
@@ -245,24 +278,6 @@ export async function createServices(options: ServicesOptions): Promise<Services
       rights,
       urls: federationUrls,
       defaultAudience: issuer,
-    }),
-    exchange: new FederatedExchange({
-      storage,
-      rights,
-      audit,
-      clock,
-      accessTokens,
-      repeated: repeatedFailures,
-      keys: new IssuerKeys({
-        policy: {
-          ...federationUrls,
-          naming: { field: 'issuer', settings: 'federation', example: 'https://issuer.example' },
-        },
-        resolve: options.resolve ?? systemResolve,
-        now: () => clock.now().getTime(),
-      }),
-      settings: config.federation,
-      allowedAudiences,
     }),
   };
   const inactivitySweeper = new InactivitySweeper({ storage, audit, clock, policy: config.policy });

@@ -1,5 +1,5 @@
 import { RIGHTS, type Right } from '@patina/contract';
-import { forbidden, type PatinaError } from '../core/errors.js';
+import { forbidden, PatinaError } from '../core/errors.js';
 import type { Actor, RequestContext } from './context.js';
 
 /**
@@ -25,6 +25,19 @@ export type Ability = keyof typeof ABILITIES;
 export function may(actor: Actor, ability: Ability): boolean {
   if (actor.kind === 'system') return true;
   return ABILITIES[ability].some((right) => actor.rights.has(right));
+}
+
+/**
+ * Refuses a delegated token (RFC 8693, docs/federation.md) what would make a credential that
+ * outlives it: creating or rotating a PAT, creating or changing a trust policy.
+ */
+export function refuseDelegated(ctx: RequestContext, action: string): void {
+  if (ctx.actor.kind === 'user' && ctx.actor.delegated === true) {
+    throw new PatinaError(
+      'FORBIDDEN',
+      `${action} is not possible with a delegated token: it may only use what it was given`,
+    );
+  }
 }
 
 /**

@@ -10,4 +10,6 @@ export interface Principal {
   patExpirationDate?: string | null;
   /** The token's scopes ∩ the identity's rights now, canonical spelling. */
   rights: ReadonlySet<string>;
+  /** A delegated token (RFC 8693): it may not create or rotate PATs or trust policies. */
+  delegated?: boolean;
 }

@@ -66,8 +66,11 @@ export class BearerAuthenticator {
     // Disabling an identity ends its access tokens for good: enabling it again does not bring
     // back those issued before. (iat is in whole seconds: a token of the disable's own second
     // counts as after it, as one minted right after a re-enable must.)
+    // A delegated token is judged by when its root credential was presented (auth_time), so a
+    // token derived after a disable or a rotation does not outlive the one it came from.
+    const issuedAt = claims.auth_time ?? claims.iat;
     const disabledAt = record.ownerDisabledAt;
-    if (disabledAt && claims.iat * 1000 < Date.parse(disabledAt.slice(0, 19) + 'Z')) {
+    if (disabledAt && issuedAt * 1000 < Date.parse(disabledAt.slice(0, 19) + 'Z')) {
       throw new AccessTokenError(
         'TOKEN_CLAIM_INVALID',
         'the identity behind this JWT was disabled after it was issued',
@@ -75,7 +78,7 @@ export class BearerAuthenticator {
     }
     // A rotation retires the old secret, and what it earned, when its grace ends (docs/rules.md,
     // "Lifecycle"): an access token it got before the rotation is refused from then on.
-    if (retiredByRotation(record, claims.iat, now)) {
+    if (retiredByRotation(record, issuedAt, now)) {
       throw new AccessTokenError(
         'TOKEN_CLAIM_INVALID',
         'the secret this JWT was issued for has been rotated',
@@ -124,6 +127,7 @@ export class BearerAuthenticator {
       patId: record.id,
       patExpirationDate: record.expirationDate,
       rights,
+      ...(claims.delegation_depth !== undefined && { delegated: true }),
     };
   }
 }

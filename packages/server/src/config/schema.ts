@@ -416,6 +416,13 @@ export const ConfigSchema = Type.Object(
           description:
             'The oldest incoming workload token (by its iat) a federated exchange accepts, in seconds.',
         }),
+        maxDelegationDepth: Type.Integer({
+          minimum: 1,
+          maximum: 10,
+          default: 3,
+          description:
+            'How many times a Patina access token may be exchanged for a narrower one down a chain (RFC 8693 delegation).',
+        }),
         clockSkewSeconds: Type.Integer({
           minimum: 0,
           maximum: 300,

@@ -71,6 +71,22 @@ export class FederatedExchange {
   constructor(private readonly deps: FederatedExchangeDeps) {}
 
   async exchange(request: FederatedExchangeRequest): Promise<ExchangedTokenResponse> {
+    const admitted = await this.admit(request);
+    try {
+      return await this.#issue(request, admitted.policy, admitted.claims);
+    } catch (error) {
+      await this.#failed(request, error, admitted.claims.iss);
+      throw error;
+    }
+  }
+
+  /**
+   * Every check but the replay: the policy that accepts the token, and its verified claims. A
+   * delegation's actor token is admitted this way (and not used up: it is not exchanged).
+   */
+  async admit(
+    request: Pick<FederatedExchangeRequest, 'grant' | 'token' | 'policyId' | 'context'>,
+  ): Promise<{ policy: TrustPolicyRecord; claims: JWTPayload }> {
     let issuer: string | undefined;
     try {
       const unverified = this.#read(request);
@@ -78,18 +94,25 @@ export class FederatedExchange {
       const candidates = await this.#candidates(request, unverified.iss);
       const claims = await this.#verify(request, candidates[0]!, unverified.iss);
       this.#checkTimes(request.grant, claims);
-      const policy = this.#choose(request.grant, candidates, claims);
-      return await this.#issue(request, policy, claims);
+      return { policy: this.#choose(request.grant, candidates, claims), claims };
     } catch (error) {
-      if (error instanceof OAuthError && error.reason?.startsWith('federation_')) {
-        await this.#recordFailure(request, error.reason.slice('federation_'.length), issuer);
-      }
+      await this.#failed(request, error, issuer);
       throw error;
     }
   }
 
+  async #failed(
+    request: Pick<FederatedExchangeRequest, 'grant' | 'context'>,
+    error: unknown,
+    issuer: string | undefined,
+  ): Promise<void> {
+    if (error instanceof OAuthError && error.reason?.startsWith('federation_')) {
+      await this.#recordFailure(request, error.reason.slice('federation_'.length), issuer);
+    }
+  }
+
   /** The token's header and claims before any check: what picks the policies and keys. */
-  #read(request: FederatedExchangeRequest): { iss: string } {
+  #read(request: Pick<FederatedExchangeRequest, 'grant' | 'token'>): { iss: string } {
     const { grant, token } = request;
     let alg: unknown;
     let iss: unknown;
@@ -114,7 +137,7 @@ export class FederatedExchange {
 
   /** The enabled policies that trust the issuer; only the named one when client_id names one. */
   async #candidates(
-    request: FederatedExchangeRequest,
+    request: Pick<FederatedExchangeRequest, 'grant' | 'policyId'>,
     issuer: string,
   ): Promise<TrustPolicyRecord[]> {
     const all = await this.deps.storage.repos.trustPolicies.enabledForIssuer(issuer);
@@ -149,7 +172,7 @@ export class FederatedExchange {
 
   /** The signature by the issuer's keys, and exp/nbf with the skew (jose). */
   async #verify(
-    request: FederatedExchangeRequest,
+    request: Pick<FederatedExchangeRequest, 'grant' | 'token'>,
     policy: TrustPolicyRecord,
     issuer: string,
   ): Promise<JWTPayload> {
@@ -326,7 +349,7 @@ export class FederatedExchange {
 
   /** One TRUST_POLICY_USE_FAILED row per check, issuer, address and minute, with a count. */
   async #recordFailure(
-    request: FederatedExchangeRequest,
+    request: Pick<FederatedExchangeRequest, 'grant' | 'context'>,
     reason: string,
     issuer: string | undefined,
   ): Promise<void> {

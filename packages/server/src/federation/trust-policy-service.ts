@@ -4,7 +4,7 @@ import {
   type TrustPolicy,
   type TrustPolicyMergePatch,
 } from '@patina/contract';
-import { authorize } from '../access/authorize.js';
+import { authorize, refuseDelegated } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
@@ -60,6 +60,7 @@ export class TrustPolicyService {
 
   async create(ctx: RequestContext, input: CreateTrustPolicyRequest): Promise<TrustPolicy> {
     authorize(ctx, 'manageAll', MANAGING);
+    refuseDelegated(ctx, 'Creating a trust policy');
     const { issuer, conditions } = this.#issuerAndConditions(input);
     const now = this.deps.clock.now().toISOString();
     const record: TrustPolicyRecord = {
@@ -123,6 +124,7 @@ export class TrustPolicyService {
     patch: TrustPolicyMergePatch,
   ): Promise<TrustPolicy> {
     authorize(ctx, 'manageAll', MANAGING);
+    refuseDelegated(ctx, 'Changing a trust policy');
     const now = this.deps.clock.now().toISOString();
     return this.deps.storage.transaction(async (repos) => {
       const before = await this.#find(repos, id);
@@ -147,8 +149,7 @@ export class TrustPolicyService {
       const changed = (Object.keys(changes) as (keyof TrustPolicyChanges)[]).filter(
         (field) =>
           field !== 'modified' &&
-          JSON.stringify(changes[field]) !==
-            JSON.stringify(before[field as keyof TrustPolicyRecord]),
+          canonicalJson(changes[field]) !== canonicalJson(before[field as keyof TrustPolicyRecord]),
       );
       const disabled = before.enabled && changes.enabled === false;
       const narrowed = changed.some((field) =>
@@ -287,6 +288,15 @@ export class TrustPolicyService {
     }
     return record;
   }
+}
+
+/** JSON with object keys in order: the same conditions in another order are no change. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 function present(record: TrustPolicyRecord, identityName: string | null): TrustPolicy {

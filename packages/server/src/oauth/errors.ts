@@ -103,6 +103,12 @@ export const federationRefused = (
     `federation_${check}`,
   );
 
+/** A delegation refused (RFC 8693 §2.2.2: invalid_request); the reason names the check. */
+export const delegationRefused = (
+  check: 'subject' | 'actor' | 'depth' | 'audience' | 'address',
+  description: string,
+) => new OAuthError('invalid_request', description, undefined, `delegation_${check}`);
+
 /** The issuer's keys could not be fetched (down, refused by the SSRF guard): try again later. */
 export const issuerKeysUnavailable = (why: string) =>
   new OAuthError(

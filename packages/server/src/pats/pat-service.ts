@@ -1,3 +1,4 @@
+import { refuseDelegated } from '../access/authorize.js';
 import { isIdShaped, type ApiVersion, type ExpiryRule } from '@patina/contract';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -59,6 +60,7 @@ export class PatService {
 
   /** POST on a PAT surface: a PAT for the caller. */
   async createOwn(ctx: RequestContext, input: CreatePatInput, surface: PatSurface) {
+    refuseDelegated(ctx, 'Creating a personal access token');
     const ownerId = authorizeCreateOwn(ctx);
     return this.#create(ctx, input, {
       ownerId,
@@ -73,6 +75,7 @@ export class PatService {
     ownerId: string,
     input: CreatePatInput & { managed?: boolean | undefined },
   ) {
+    refuseDelegated(ctx, 'Creating a personal access token');
     authorizeCreateFor(ctx);
     return this.#create(ctx, input, {
       ownerId,

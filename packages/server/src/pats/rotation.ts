@@ -1,3 +1,4 @@
+import { refuseDelegated } from '../access/authorize.js';
 import { isIdShaped } from '@patina/contract';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -30,6 +31,7 @@ export class PatRotation {
     id: string,
     options: { gracePeriodSeconds: number },
   ): Promise<{ pat: PersonalAccessToken; secret: string }> {
+    refuseDelegated(ctx, 'Rotating a personal access token');
     const { storage, clock } = this.deps;
     const found = isIdShaped(id) ? await storage.repos.pats.findLive(id) : undefined;
     const pat = authorizeChange(ctx, id, found, 'rotate');

@@ -20,6 +20,11 @@ export interface MintInput {
   audience?: string[] | undefined;
   /** A federated exchange's trust policy, carried as the `trust_policy_id` claim. */
   trustPolicyId?: string | undefined;
+  /**
+   * A delegated token (RFC 8693 with a Patina token as the subject): its place in the chain,
+   * when the root credential was presented, and who acts (`act`).
+   */
+  delegation?: { depth: number; authTime: number; act?: Record<string, unknown> } | undefined;
   /** The PAT's allowedCidrs, carried as the `allowed_cidrs` claim; none when null or absent. */
   allowedCidrs?: readonly string[] | null | undefined;
 }
@@ -93,6 +98,11 @@ export class AccessTokens {
       tenant_id: this.options.tenantId,
       org: this.options.org,
       ...(input.trustPolicyId !== undefined && { trust_policy_id: input.trustPolicyId }),
+      ...(input.delegation && {
+        auth_time: input.delegation.authTime,
+        delegation_depth: input.delegation.depth,
+        ...(input.delegation.act && { act: input.delegation.act }),
+      }),
       ...(input.allowedCidrs && { allowed_cidrs: [...input.allowedCidrs] }),
     };
     const signOnly = () =>

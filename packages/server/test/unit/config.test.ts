@@ -92,6 +92,7 @@ describe('configuration defaults', () => {
         allowPrivateNetworks: false,
         allowHttp: false,
         maxTokenAgeSeconds: 3600,
+        maxDelegationDepth: 3,
         clockSkewSeconds: 60,
       },
       webhooks: { allowPrivateNetworks: false, allowHttp: false, maxWebhooks: 100 },

@@ -25,6 +25,7 @@ export interface TokenRequestParams {
   subjectTokenType: string | undefined;
   requestedTokenType: string | undefined;
   actorToken: string | undefined;
+  actorTokenType: string | undefined;
   /** The JWT bearer grant (RFC 7523 §2.1). */
   assertion: string | undefined;
 }
@@ -40,6 +41,7 @@ type Param =
   | 'subject_token_type'
   | 'requested_token_type'
   | 'actor_token'
+  | 'actor_token_type'
   | 'assertion';
 
 /** Read once per request: the rate limit's key and the handler both need the parameters. */
@@ -84,6 +86,7 @@ function parseOAuthParams(request: FastifyRequest): TokenRequestParams {
     subjectTokenType: value('subject_token_type'),
     requestedTokenType: value('requested_token_type'),
     actorToken: value('actor_token'),
+    actorTokenType: value('actor_token_type'),
     assertion: value('assertion'),
   };
 

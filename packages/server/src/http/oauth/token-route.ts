@@ -23,6 +23,7 @@ import {
   unsupportedTokenType,
 } from '../../oauth/errors.js';
 import type { FederatedExchange } from '../../federation/federated-exchange.js';
+import type { DelegatedExchange, DelegationRequest } from '../../federation/delegation.js';
 import type { TokenRequestParams } from './params.js';
 
 /** The grants behind the token endpoint. */
@@ -31,6 +32,8 @@ export interface TokenGrants {
   clientCredentials: ClientCredentialsGrant;
   /** A workload's OIDC token, by token exchange or the JWT bearer grant (docs/federation.md). */
   federated: FederatedExchange;
+  /** A Patina access token for a narrower one (RFC 8693 delegation). */
+  delegation: DelegatedExchange;
 }
 
 /**
@@ -87,7 +90,7 @@ async function exchange(request: FastifyRequest, grants: TokenGrants) {
     throw missingParameter('grant_type');
   }
   if (params.grantType === TOKEN_EXCHANGE_GRANT || params.grantType === JWT_BEARER_GRANT) {
-    return federated(request, params, grants.federated);
+    return federated(request, params, grants);
   }
   if (params.grantType !== 'client_credentials') {
     throw unsupportedGrantType();
@@ -108,7 +111,7 @@ async function exchange(request: FastifyRequest, grants: TokenGrants) {
  * Token exchange (RFC 8693 §2.1) or the JWT bearer grant (RFC 7523 §2.1) with a workload's OIDC
  * token. No client secret: the token is the proof; `client_id` may name the trust policy.
  */
-function federated(request: FastifyRequest, params: TokenRequestParams, grant: FederatedExchange) {
+function federated(request: FastifyRequest, params: TokenRequestParams, grants: TokenGrants) {
   if (params.clientSecret !== undefined) {
     throw unsupportedTokenType('client_secret', 'absent: a federated exchange has no secret');
   }
@@ -117,35 +120,67 @@ function federated(request: FastifyRequest, params: TokenRequestParams, grant: F
   if (token === undefined) {
     throw missingParameter(exchangeGrant ? 'subject_token' : 'assertion');
   }
+  const context = { ...auditContext(request), actorId: null, actorName: null };
   if (exchangeGrant) {
     if (params.subjectTokenType === undefined) throw missingParameter('subject_token_type');
-    if (
-      params.subjectTokenType !== TOKEN_TYPES.jwt &&
-      params.subjectTokenType !== TOKEN_TYPES.idToken
-    ) {
-      throw unsupportedTokenType(
-        'subject_token_type',
-        `${TOKEN_TYPES.jwt} or ${TOKEN_TYPES.idToken}`,
-      );
-    }
     if (
       params.requestedTokenType !== undefined &&
       params.requestedTokenType !== TOKEN_TYPES.accessToken
     ) {
       throw unsupportedTokenType('requested_token_type', TOKEN_TYPES.accessToken);
     }
+    if (params.subjectTokenType === TOKEN_TYPES.accessToken) {
+      return grants.delegation.exchange({
+        subjectToken: token,
+        actor: actorOf(params),
+        scope: params.scope,
+        resources: params.resources,
+        context,
+      });
+    }
+    if (
+      params.subjectTokenType !== TOKEN_TYPES.jwt &&
+      params.subjectTokenType !== TOKEN_TYPES.idToken
+    ) {
+      throw unsupportedTokenType(
+        'subject_token_type',
+        `${TOKEN_TYPES.jwt}, ${TOKEN_TYPES.idToken} or ${TOKEN_TYPES.accessToken}`,
+      );
+    }
     if (params.actorToken !== undefined) {
-      throw unsupportedTokenType('actor_token', 'absent: delegation is not built yet');
+      throw unsupportedTokenType(
+        'actor_token',
+        `absent unless the subject_token is a Patina access token (${TOKEN_TYPES.accessToken})`,
+      );
     }
   }
-  return grant.exchange({
+  return grants.federated.exchange({
     grant: exchangeGrant ? 'token-exchange' : 'jwt-bearer',
     token,
     policyId: params.clientId,
     scope: params.scope,
     resources: params.resources,
-    context: { ...auditContext(request), actorId: null, actorName: null },
+    context,
   });
+}
+
+/** The actor of a delegation: actor_token with its type (RFC 8693 §2.1 requires both). */
+function actorOf(params: TokenRequestParams): DelegationRequest['actor'] {
+  if (params.actorToken === undefined) {
+    if (params.actorTokenType !== undefined) throw missingParameter('actor_token');
+    return undefined;
+  }
+  if (params.actorTokenType === undefined) throw missingParameter('actor_token_type');
+  if (
+    params.actorTokenType !== TOKEN_TYPES.accessToken &&
+    params.actorTokenType !== TOKEN_TYPES.jwt
+  ) {
+    throw unsupportedTokenType(
+      'actor_token_type',
+      `${TOKEN_TYPES.accessToken} or ${TOKEN_TYPES.jwt}`,
+    );
+  }
+  return { token: params.actorToken, type: params.actorTokenType };
 }
 
 /**
