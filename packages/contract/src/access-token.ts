@@ -47,6 +47,15 @@ export const AccessTokenClaims = Type.Object(
           'On a delegated token: how many exchanges it is from a PAT or a trust policy. Such a token cannot create or rotate a PAT',
       }),
     ),
+    cnf: Type.Optional(
+      Type.Object(
+        { jkt: Type.String() },
+        {
+          description:
+            'RFC 9449 §6.1: the token is bound to this DPoP key (its JWK SHA-256 thumbprint); it must come with a DPoP proof by that key',
+        },
+      ),
+    ),
     allowed_cidrs: Type.Optional(
       Type.Array(Type.String(), {
         description:

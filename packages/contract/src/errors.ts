@@ -84,6 +84,9 @@ export const OAUTH_ERROR_STATUS = {
   invalid_target: 400,
   // Not in RFC 6749: a client locked out after repeated failures (docs/decisions.md).
   too_many_attempts: 429,
+  // RFC 9449 §5, §8: a bad DPoP proof; a proof without the nonce the server wants.
+  invalid_dpop_proof: 400,
+  use_dpop_nonce: 400,
   server_error: 500,
   // RFC 6749 §4.1.2.1 names it for the authorization endpoint; here: the database is down.
   temporarily_unavailable: 503,

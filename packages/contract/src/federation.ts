@@ -36,6 +36,9 @@ export const TOKEN_TYPES = {
 /** The longest chain of delegations (RFC 8693 token exchange with a Patina token) by default. */
 export const DEFAULT_MAX_DELEGATION_DEPTH = 3;
 
+/** RFC 9449: the algorithms a DPoP proof may be signed with. */
+export const DPOP_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+
 /** Signature algorithms an incoming token may use: never `none`, never HMAC. */
 export const FEDERATION_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 
@@ -80,6 +83,11 @@ const Lifetime = Type.Integer({
   maximum: MAX_FEDERATED_TOKEN_LIFETIME_SECONDS,
   description:
     'Longest life of an access token the policy issues, in seconds; never past the incoming token’s exp. Default 900.',
+});
+
+const RequireDpop = Type.Boolean({
+  description:
+    'Issue DPoP-bound tokens only (RFC 9449): an exchange without a DPoP proof is refused. Default false',
 });
 
 const Name = FreeText({ minLength: 1, maxLength: 128, description: 'A name for people' });
@@ -157,6 +165,7 @@ export const CreateTrustPolicyRequest = Type.Object(
     }),
     scope: Scope,
     maxTokenLifetimeSeconds: Type.Optional(Lifetime),
+    requireDpop: Type.Optional(RequireDpop),
     enabled: Type.Optional(Type.Boolean({ description: 'Default true' })),
   },
   { additionalProperties: false, $id: 'CreateTrustPolicyRequest' },
@@ -173,6 +182,7 @@ export const TrustPolicyMergePatch = Type.Object(
     identityId: Type.Optional(Type.String({ minLength: 1 })),
     scope: Type.Optional(Scope),
     maxTokenLifetimeSeconds: Type.Optional(Lifetime),
+    requireDpop: Type.Optional(RequireDpop),
     enabled: Type.Optional(
       Type.Boolean({
         description: 'false stops the policy at once: its access tokens are refused everywhere',
@@ -200,6 +210,7 @@ export const TrustPolicyResponse = Type.Object(
     identityName: Nullable(Type.String({ description: 'The identity’s name, for people' })),
     scope: Type.Array(Type.String()),
     maxTokenLifetimeSeconds: Type.Integer(),
+    requireDpop: Type.Boolean(),
     enabled: Type.Boolean(),
     template: Nullable(StringEnum(TRUST_POLICY_TEMPLATES)),
     lastUsed: Nullable(DateTime('The last successful exchange (written at most once a minute)')),
@@ -215,7 +226,9 @@ export const ExchangedTokenResponse = Type.Object(
   {
     access_token: Type.String({ description: 'An RFC 9068 JWT access token' }),
     issued_token_type: Type.Literal(TOKEN_TYPES.accessToken),
-    token_type: Type.Literal('Bearer'),
+    token_type: Type.Union([Type.Literal('Bearer'), Type.Literal('DPoP')], {
+      description: 'DPoP when the request carried a DPoP proof',
+    }),
     expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
     scope: Type.String({ description: 'Space-separated rights the token carries' }),
   },

@@ -80,7 +80,9 @@ export type TokenRequest = Static<typeof TokenRequest>;
 export const TokenResponse = Type.Object(
   {
     access_token: Type.String({ description: 'An RFC 9068 JWT access token' }),
-    token_type: Type.Literal('bearer'),
+    token_type: Type.Union([Type.Literal('bearer'), Type.Literal('DPoP')], {
+      description: 'DPoP when the request carried a DPoP proof: the token is bound to its key',
+    }),
     expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
     scope: Type.String({ description: 'Space-separated rights the token carries' }),
     jti: Type.String(),
@@ -118,8 +120,14 @@ const activeFields = {
   iss: Type.String(),
   jti: Type.String(),
   aud: Type.Union([Type.String(), Type.Array(Type.String())]),
-  token_type: Type.Literal('Bearer'),
+  token_type: Type.Union([Type.Literal('Bearer'), Type.Literal('DPoP')]),
   username: Type.String(),
+  cnf: Type.Optional(
+    Type.Object(
+      { jkt: Type.String() },
+      { description: 'RFC 9449 §6: a DPoP-bound token, with its key’s thumbprint' },
+    ),
+  ),
   allowed_cidrs: Type.Optional(
     Type.Array(Type.String(), {
       description: 'Only when the PAT is restricted: the addresses the token may be used from',
@@ -191,6 +199,7 @@ export const AuthorizationServerMetadata = Type.Object(
     revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
     scopes_supported: Type.Array(Type.String()),
     access_token_signing_alg_values_supported: Type.Array(Type.String()),
+    dpop_signing_alg_values_supported: Type.Array(Type.String()),
     service_documentation: Type.String(),
   },
   { $id: 'AuthorizationServerMetadata' },

@@ -144,6 +144,7 @@ export async function buildApp(
       clientCredentials: services.grant,
       federated: services.federation.exchange,
       delegation: services.federation.delegation,
+      dpop: { verifier: services.dpop, tokenEndpoint: `${services.baseUrl}/oauth/token` },
     },
     callers: services.oauthCallers,
     introspection: services.introspection,
@@ -161,7 +162,13 @@ export async function buildApp(
   });
 
   await app.register(async (api) => {
-    api.addHook('onRequest', bearerAuthHook(services.bearer, services.metrics));
+    api.addHook(
+      'onRequest',
+      bearerAuthHook(services.bearer, services.metrics, {
+        verifier: services.dpop,
+        baseUrl: services.baseUrl,
+      }),
+    );
     api.addHook('onRoute', documentBearerSecurity);
     // Per client id per API base (docs/rules.md, "Rate limits").
     await api.register(

@@ -40,6 +40,7 @@ import type { Storage } from './storage/repositories.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { BearerAuthenticator } from './auth/bearer.js';
 import { KeyRotation } from './tokens/key-rotation.js';
+import { DpopNonces, DpopVerifier, MemoryReplayStore, RedisReplayStore } from './tokens/dpop.js';
 import { SecretDigester } from './tokens/secret.js';
 import { LivenessCache } from './auth/liveness-cache.js';
 import { createNotifications, type Notifications } from './notifications/notifications.js';
@@ -107,6 +108,8 @@ export interface Services {
   console: ConsoleServices;
   /** The Shared Signals transmitter: streams, SETs, poll and push delivery. */
   ssf: Transmitter;
+  /** RFC 9449 proofs: for the token endpoint and the bearer check. */
+  dpop: DpopVerifier;
   /** Workload identity federation: trust policies and the exchange of a workload's OIDC token. */
   federation: {
     trustPolicies: TrustPolicyService;
@@ -128,6 +131,8 @@ export interface Services {
 }
 
 const REDIS_START_WAIT_MS = 3000;
+/** How far a DPoP proof's iat may be off this node's clock. */
+const DPOP_CLOCK_SKEW_SECONDS = 5;
 
 /** Composes every service from a config, ready storage and the master key. */
 export async function createServices(options: ServicesOptions): Promise<Services> {
@@ -196,6 +201,21 @@ export async function createServices(options: ServicesOptions): Promise<Services
     settings: config.console,
   });
   const cache = new LivenessCache(storage.feed, metrics);
+  const redisUrl = config.redis.url;
+  const redis = redisUrl
+    ? openRedis({ ...config.redis, url: redisUrl }, options.logger)
+    : undefined;
+  const dpop = new DpopVerifier({
+    clock,
+    replay: redis
+      ? new RedisReplayStore(redis, `${config.redis.keyPrefix}dpop:`, new MemoryReplayStore(clock))
+      : new MemoryReplayStore(clock),
+    settings: {
+      proofMaxAgeSeconds: config.dpop.proofMaxAgeSeconds,
+      clockSkewSeconds: DPOP_CLOCK_SKEW_SECONDS,
+      nonces: config.dpop.requireNonce ? new DpopNonces(masterKey, clock) : undefined,
+    },
+  });
   const bearer = new BearerAuthenticator({
     accessTokens,
     pats: consoleCredentials(
@@ -207,10 +227,6 @@ export async function createServices(options: ServicesOptions): Promise<Services
     rights,
     clock,
   });
-  const redisUrl = config.redis.url;
-  const redis = redisUrl
-    ? openRedis({ ...config.redis, url: redisUrl }, options.logger)
-    : undefined;
   if (redis && !(await redisReady(redis, REDIS_START_WAIT_MS))) {
     options.logger?.warn('redis not reachable at start: limits count per node until it is');
   }
@@ -351,6 +367,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       signInLimit: consoleSignInLimit(config, clock, redis),
     },
     ssf,
+    dpop,
     federation,
     redis,
     ping: () => ping(storage.db),

@@ -7,6 +7,11 @@ export const VERIFY_ERROR_CODES = [
   'ERR_TOKEN_INVALID',
   /** Valid, but its PAT was deleted, revoked or rotated, or its owner disabled, after it was issued. */
   'ERR_TOKEN_REVOKED',
+  /**
+   * A DPoP-bound token (RFC 9449) without a good proof by its key, or a proof with a token that
+   * is not bound.
+   */
+  'ERR_DPOP_PROOF',
   /** The event stream has not been heard from within maxStalenessMs, and failing closed is asked for. */
   'ERR_STREAM_STALE',
   /** The stream was stale, and the introspection fallback could not be reached or said no. */

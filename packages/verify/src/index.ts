@@ -5,5 +5,6 @@
  */
 export { createVerifier, type Verifier, type VerifierOptions } from './verifier.js';
 export { VerifyError, VERIFY_ERROR_CODES, type VerifyErrorCode } from './errors.js';
-export { expressVerifier, fastifyVerifier } from './middleware.js';
+export { expressVerifier, fastifyVerifier, type MiddlewareOptions } from './middleware.js';
+export type { DpopRequest } from './dpop.js';
 export { Revocations } from './revocations.js';

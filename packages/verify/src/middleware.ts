@@ -1,4 +1,5 @@
-import type { AccessTokenClaims } from '@patina/contract';
+import { DPOP_ALGORITHMS, type AccessTokenClaims } from '@patina/contract';
+import type { DpopRequest } from './dpop.js';
 import { VerifyError } from './errors.js';
 import type { Verifier } from './verifier.js';
 
@@ -8,13 +9,43 @@ import type { Verifier } from './verifier.js';
  */
 interface HeaderCarrier {
   headers: Record<string, string | string[] | undefined>;
+  method?: string;
+  /** Fastify's path and query; Express's is `originalUrl`. */
+  url?: string;
+  originalUrl?: string;
 }
 
-function bearerOf(request: HeaderCarrier): string | undefined {
-  const header = request.headers.authorization;
-  const value = Array.isArray(header) ? header[0] : header;
-  const match = value === undefined ? null : /^Bearer\s+(\S+)$/i.exec(value);
-  return match?.[1];
+/** Where the API is, as clients address it: what a DPoP proof's htu is checked against. */
+export interface MiddlewareOptions {
+  /** The API's public base URL (e.g. https://orders.example.com); default: from the Host header. */
+  publicBaseUrl?: string;
+}
+
+function header(request: HeaderCarrier, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The token of `Authorization: Bearer …` or `DPoP …`, with what DPoP needs (RFC 9449 §7). */
+function credentialsOf(
+  request: HeaderCarrier,
+  options: MiddlewareOptions,
+): { token: string; dpop: DpopRequest } | undefined {
+  const match = /^(Bearer|DPoP)\s+(\S+)$/i.exec(header(request, 'authorization') ?? '');
+  if (!match) return undefined;
+  const path = (request.originalUrl ?? request.url ?? '/').split('?', 1)[0]!;
+  const base =
+    options.publicBaseUrl?.replace(/\/$/, '') ??
+    `${header(request, 'x-forwarded-proto') ?? 'http'}://${header(request, 'host') ?? 'localhost'}`;
+  return {
+    token: match[2]!,
+    dpop: {
+      scheme: match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer',
+      proof: header(request, 'dpop'),
+      method: request.method ?? 'GET',
+      url: `${base}${path}`,
+    },
+  };
 }
 
 function answerOf(error: unknown): {
@@ -34,6 +65,13 @@ function answerOf(error: unknown): {
   }
   const description =
     error instanceof VerifyError ? error.message : 'The access token is not valid';
+  if (error instanceof VerifyError && error.code === 'ERR_DPOP_PROOF') {
+    return {
+      status: 401,
+      body: { error: 'invalid_dpop_proof', error_description: description },
+      challenge: `DPoP algs="${DPOP_ALGORITHMS.join(' ')}", error="invalid_dpop_proof"`,
+    };
+  }
   return {
     status: 401,
     body: { error: 'invalid_token', error_description: description },
@@ -48,7 +86,7 @@ const MISSING = {
 };
 
 /** Fastify: `app.addHook('onRequest', fastifyVerifier(verifier))`; claims on `request.patina`. */
-export function fastifyVerifier(verifier: Verifier) {
+export function fastifyVerifier(verifier: Verifier, options: MiddlewareOptions = {}) {
   return async (
     request: HeaderCarrier & { patina?: AccessTokenClaims },
     reply: {
@@ -57,11 +95,11 @@ export function fastifyVerifier(verifier: Verifier) {
       };
     },
   ): Promise<unknown> => {
-    const token = bearerOf(request);
+    const credentials = credentialsOf(request, options);
     let answer = MISSING;
-    if (token !== undefined) {
+    if (credentials !== undefined) {
       try {
-        request.patina = await verifier.verify(token);
+        request.patina = await verifier.verify(credentials.token, credentials.dpop);
         return undefined;
       } catch (error) {
         answer = answerOf(error);
@@ -72,7 +110,7 @@ export function fastifyVerifier(verifier: Verifier) {
 }
 
 /** Express: `app.use(expressVerifier(verifier))`; claims on `req.patina`. */
-export function expressVerifier(verifier: Verifier) {
+export function expressVerifier(verifier: Verifier, options: MiddlewareOptions = {}) {
   return (
     req: HeaderCarrier & { patina?: AccessTokenClaims },
     res: {
@@ -80,12 +118,12 @@ export function expressVerifier(verifier: Verifier) {
     },
     next: (error?: unknown) => void,
   ): void => {
-    const token = bearerOf(req);
-    if (token === undefined) {
+    const credentials = credentialsOf(req, options);
+    if (credentials === undefined) {
       res.status(MISSING.status).set('www-authenticate', MISSING.challenge).json(MISSING.body);
       return;
     }
-    verifier.verify(token).then(
+    verifier.verify(credentials.token, credentials.dpop).then(
       (claims) => {
         req.patina = claims;
         next();

@@ -14,6 +14,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { VerifyError } from './errors.js';
+import { DpopProofs, type DpopRequest } from './dpop.js';
 import { Revocations } from './revocations.js';
 
 export interface VerifierOptions {
@@ -41,8 +42,12 @@ export interface VerifierOptions {
 }
 
 export interface Verifier {
-  /** The claims of a live token, or a VerifyError saying why not. */
-  verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * The claims of a live token, or a VerifyError saying why not. `request` is what the request
+   * says of DPoP (its scheme, proof, method and URL): a DPoP-bound token is live only with a
+   * good proof by its key (RFC 9449 §7); without `request`, it is refused.
+   */
+  verify(token: string, request?: DpopRequest): Promise<AccessTokenClaims>;
   /** Whether the stream has been heard from within maxStalenessMs. */
   readonly fresh: boolean;
   readonly streamId: string;
@@ -100,6 +105,7 @@ class PollingVerifier implements Verifier {
   readonly #tokenKeys: ReturnType<typeof createRemoteJWKSet>;
   readonly #setKeys: ReturnType<typeof createRemoteJWKSet>;
   readonly #revocations = new Revocations();
+  readonly #proofs = new DpopProofs();
   readonly #maxStalenessMs: number;
   #streamId = '';
   #pollUrl = '';
@@ -158,7 +164,7 @@ class PollingVerifier implements Verifier {
     this.#loop = this.#run();
   }
 
-  async verify(token: string): Promise<AccessTokenClaims> {
+  async verify(token: string, request?: DpopRequest): Promise<AccessTokenClaims> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.#tokenKeys, {
@@ -174,6 +180,20 @@ class PollingVerifier implements Verifier {
       });
     }
     const claims = payload as unknown as AccessTokenClaims;
+    if (claims.cnf !== undefined) {
+      if (request === undefined) {
+        throw new VerifyError(
+          'ERR_DPOP_PROOF',
+          'the token is DPoP-bound: send it with the DPoP scheme and a DPoP proof',
+        );
+      }
+      await this.#proofs.check(request, token, claims.cnf.jkt);
+    } else if (request?.scheme === 'DPoP') {
+      throw new VerifyError(
+        'ERR_DPOP_PROOF',
+        'the token is not DPoP-bound: send it with the Bearer scheme',
+      );
+    }
     const refused = this.#revocations.refusal(claims);
     if (refused) throw new VerifyError('ERR_TOKEN_REVOKED', refused);
     if (!this.fresh) {

@@ -94,9 +94,22 @@ export class BearerAuthenticator {
    */
   async authenticate(
     token: string,
-    options: { sourceIp: string | null } = { sourceIp: null },
+    options: { sourceIp: string | null; dpopJkt?: string | undefined } = { sourceIp: null },
   ): Promise<Principal> {
     const { claims, record } = await this.inspect(token);
+    // RFC 9449 §7.1: a bound token only with a proof by its key; a proof only with a bound token.
+    const bound = claims.cnf?.jkt;
+    if (bound !== options.dpopJkt) {
+      throw new AccessTokenError(
+        'TOKEN_CLAIM_INVALID',
+        bound === undefined
+          ? 'the token is not DPoP-bound: send it with the Bearer scheme'
+          : options.dpopJkt === undefined
+            ? 'the token is DPoP-bound: send it with the DPoP scheme and a DPoP proof'
+            : 'the DPoP proof is signed by another key than the one the token is bound to',
+        { error: 'invalid_token' },
+      );
+    }
     const from = options.sourceIp;
     if (
       (claims.allowed_cidrs !== undefined || record.allowedCidrs !== null) &&

@@ -397,6 +397,28 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false, description: 'The periodic sweep.' },
     ),
+    dpop: Type.Object(
+      {
+        proofMaxAgeSeconds: Type.Integer({
+          minimum: 10,
+          maximum: 300,
+          default: 60,
+          description:
+            'How old a DPoP proof may be (by its iat), in seconds; a proof is refused after, and its jti remembered until then.',
+        }),
+        requireNonce: Type.Boolean({
+          default: false,
+          description:
+            'Make every DPoP proof carry a server nonce (RFC 9449 §8): a proof without one is answered with use_dpop_nonce and the nonce to use.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'Sender-constrained tokens (RFC 9449): a token asked for with a DPoP proof is bound to the proof’s key.',
+      },
+    ),
     federation: Type.Object(
       {
         allowPrivateNetworks: Type.Boolean({

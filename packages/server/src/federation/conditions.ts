@@ -21,17 +21,21 @@ export const ANCHOR_CLAIMS = [
 /** The platform prefixes of `sub` that say nothing on their own (`repo:*` is every repository). */
 const SUB_PREFIXES = ['repo:', 'project_path:', 'system:serviceaccount:'];
 
-/** The claim at `path`: the exact name first (`kubernetes.io`), else a dotted path into objects. */
+/**
+ * The claim at `path`: a member of that exact name, else a dotted path into objects whose member
+ * names may hold dots themselves (`kubernetes.io.namespace` is `namespace` in `kubernetes.io`).
+ */
 export function claimAt(claims: Record<string, unknown>, path: string): unknown {
   if (Object.hasOwn(claims, path)) return claims[path];
-  let value: unknown = claims;
-  for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) {
-      return undefined;
+  for (let dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
+    const head = path.slice(0, dot);
+    const inner = Object.hasOwn(claims, head) ? claims[head] : undefined;
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
+      const found = claimAt(inner as Record<string, unknown>, path.slice(dot + 1));
+      if (found !== undefined) return found;
     }
-    value = (value as Record<string, unknown>)[part];
   }
-  return value;
+  return undefined;
 }
 
 const globs = new Map<string, RegExp>();

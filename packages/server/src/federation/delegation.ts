@@ -23,6 +23,8 @@ export interface DelegationRequest {
   scope: string | undefined;
   resources: string[];
   context: AuditContext;
+  /** RFC 9449: the request's DPoP key; the new token is bound to it. */
+  dpopJkt?: string | undefined;
 }
 
 /**
@@ -61,6 +63,13 @@ export class DelegatedExchange {
         'The subject_token’s PAT may not be used from this address (allowedCidrs)',
       );
     }
+    // A bound subject is delegated only by the holder of its key, and its children stay bound.
+    if (claims.cnf !== undefined && claims.cnf.jkt !== request.dpopJkt) {
+      throw delegationRefused(
+        'subject',
+        'The subject_token is DPoP-bound: send a DPoP proof by its key with the exchange',
+      );
+    }
     const depth = (claims.delegation_depth ?? 0) + 1;
     if (depth > this.deps.maxDepth) {
       throw delegationRefused(
@@ -78,7 +87,8 @@ export class DelegatedExchange {
     const audience = resourceAudience(request.resources, this.deps.allowedAudiences);
     const left = claims.exp - Math.floor(this.deps.clock.now().getTime() / 1000);
     if (left < 1) throw delegationRefused('subject', 'The subject_token has expired');
-    const act = request.actor && (await this.#actor(request, claims));
+    // Without a new actor, the chain's actors so far stay on the token.
+    const act = request.actor ? await this.#actor(request, claims) : claims.act;
     const minted = await this.deps.accessTokens.mint({
       identityId: claims.sub,
       userName: claims.user_name,
@@ -89,12 +99,13 @@ export class DelegatedExchange {
       validitySeconds: left,
       audience,
       allowedCidrs: claims.allowed_cidrs,
+      boundTo: request.dpopJkt,
       delegation: { depth, authTime: claims.auth_time ?? claims.iat, ...(act && { act }) },
     });
     return {
       access_token: minted.token,
       issued_token_type: TOKEN_TYPES.accessToken,
-      token_type: 'Bearer',
+      token_type: request.dpopJkt === undefined ? 'Bearer' : 'DPoP',
       expires_in: left,
       scope: minted.claims.scope,
     };

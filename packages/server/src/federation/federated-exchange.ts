@@ -18,6 +18,7 @@ import type { Clock } from '../core/clock.js';
 import { echo } from '../core/redact.js';
 import type { RightsModel } from '../identities/rights.js';
 import {
+  dpopRequired,
   federationRefused,
   issuerKeysUnavailable,
   type FederationCheck,
@@ -43,6 +44,8 @@ export interface FederatedExchangeRequest {
   scope: string | undefined;
   resources: string[];
   context: AuditContext;
+  /** RFC 9449: the request's DPoP key; the token is bound to it. */
+  dpopJkt?: string | undefined;
 }
 
 export interface FederatedExchangeDeps {
@@ -285,6 +288,7 @@ export class FederatedExchange {
         `is for trust policy ${policy.id}, whose identity is disabled`,
       );
     }
+    if (policy.requireDpop && request.dpopJkt === undefined) throw dpopRequired('trust policy');
     const scopes = grantedScopes(rights, record, request.scope, 'trust policy');
     const audience = resourceAudience(request.resources, this.deps.allowedAudiences);
     const nowMs = clock.now().getTime();
@@ -293,11 +297,17 @@ export class FederatedExchange {
     if (validitySeconds < 1) throw refused(grant, 'expired', 'has expired (exp)');
     // Last, so a token refused for another reason is not used up: the primary key decides
     // between two nodes racing with the same token.
-    const fresh = await storage.repos.trustPolicies.noteExchanged({
-      issuer: policy.issuer,
-      jti: claims.jti!,
-      expiresAt: new Date((claims.exp! + this.deps.settings.clockSkewSeconds) * 1000).toISOString(),
-    });
+    // In a transaction, so on SQLite it shares a group commit with the writes arriving together
+    // rather than paying a sync of its own.
+    const fresh = await storage.transaction((repos) =>
+      repos.trustPolicies.noteExchanged({
+        issuer: policy.issuer,
+        jti: claims.jti!,
+        expiresAt: new Date(
+          (claims.exp! + this.deps.settings.clockSkewSeconds) * 1000,
+        ).toISOString(),
+      }),
+    );
     if (!fresh)
       throw refused(
         grant,
@@ -313,12 +323,13 @@ export class FederatedExchange {
       scopes,
       validitySeconds,
       audience,
+      boundTo: request.dpopJkt,
     });
     await this.#noteUse(policy, request.context, record.ownerId, record.ownerLogin, nowMs);
     return {
       access_token: minted.token,
       issued_token_type: TOKEN_TYPES.accessToken,
-      token_type: 'Bearer',
+      token_type: request.dpopJkt === undefined ? 'Bearer' : 'DPoP',
       expires_in: validitySeconds,
       scope: minted.claims.scope,
     };

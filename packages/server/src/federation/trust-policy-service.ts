@@ -36,6 +36,8 @@ const NARROWING: (keyof TrustPolicyMergePatch)[] = [
   'conditions',
   'identityId',
   'scope',
+  // Bearer tokens it issued before are not bound: they end when binding becomes the rule.
+  'requireDpop',
 ];
 
 /**
@@ -75,6 +77,7 @@ export class TrustPolicyService {
       maxTokenLifetimeSeconds:
         input.maxTokenLifetimeSeconds ?? DEFAULT_FEDERATED_TOKEN_LIFETIME_SECONDS,
       enabled: input.enabled ?? true,
+      requireDpop: input.requireDpop ?? false,
       template: input.template ?? null,
       lastUsed: null,
       tokensNotBefore: null,
@@ -145,6 +148,7 @@ export class TrustPolicyService {
           maxTokenLifetimeSeconds: patch.maxTokenLifetimeSeconds,
         }),
         ...(patch.enabled !== undefined && { enabled: patch.enabled }),
+        ...(patch.requireDpop !== undefined && { requireDpop: patch.requireDpop }),
       };
       const changed = (Object.keys(changes) as (keyof TrustPolicyChanges)[]).filter(
         (field) =>
@@ -311,6 +315,7 @@ function present(record: TrustPolicyRecord, identityName: string | null): TrustP
     identityName,
     scope: record.scope,
     maxTokenLifetimeSeconds: record.maxTokenLifetimeSeconds,
+    requireDpop: record.requireDpop,
     enabled: record.enabled,
     template: record.template,
     lastUsed: record.lastUsed,

@@ -20,6 +20,8 @@ export interface ClientCredentialsRequest {
   /** RFC 8707 `resource` parameters: the audiences the token is for. */
   resources: string[];
   context: AuditContext;
+  /** RFC 9449: the request's DPoP key; the token is bound to it (`cnf.jkt`, token_type DPoP). */
+  dpopJkt?: string | undefined;
 }
 
 export interface ClientCredentialsDeps {
@@ -55,13 +57,14 @@ export class ClientCredentialsGrant {
       validitySeconds: record.accessTokenValiditySeconds,
       audience,
       allowedCidrs: record.allowedCidrs,
+      boundTo: request.dpopJkt,
     });
     await this.#noteUse(record, request.context);
     await this.deps.useSources.note(record.id, request.context.sourceIp, request.context.userAgent);
     const { tenant } = this.deps;
     return {
       access_token: token,
-      token_type: 'bearer',
+      token_type: request.dpopJkt === undefined ? 'bearer' : 'DPoP',
       expires_in: record.accessTokenValiditySeconds,
       scope: claims.scope,
       jti: claims.jti,

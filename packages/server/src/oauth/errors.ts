@@ -11,6 +11,8 @@ export class OAuthError extends Error {
     readonly retryAfterSeconds?: number,
     /** Why, in the audit trail's words, for the metrics; never sent to the client. */
     readonly reason?: string,
+    /** RFC 9449 §8: the nonce a DPoP proof must carry, sent as the `DPoP-Nonce` header. */
+    readonly dpopNonce?: string,
   ) {
     super(description);
     this.status = OAUTH_ERROR_STATUS[error];
@@ -108,6 +110,34 @@ export const delegationRefused = (
   check: 'subject' | 'actor' | 'depth' | 'audience' | 'address',
   description: string,
 ) => new OAuthError('invalid_request', description, undefined, `delegation_${check}`);
+
+/** RFC 9449 §5: the request's DPoP proof is refused; `why` never quotes it. */
+export const invalidDpopProof = (why: string) =>
+  new OAuthError(
+    'invalid_dpop_proof',
+    `The DPoP proof is refused: ${why}`,
+    undefined,
+    'dpop_proof',
+  );
+
+/** RFC 9449 §8: the proof must carry the server's nonce, which comes with this answer. */
+export const useDpopNonce = (nonce: string) =>
+  new OAuthError(
+    'use_dpop_nonce',
+    'A DPoP nonce is required: send the proof again with the DPoP-Nonce header’s value',
+    undefined,
+    'dpop_nonce',
+    nonce,
+  );
+
+/** The credential allows DPoP-bound tokens only, and the request carried no proof. */
+export const dpopRequired = (credential: 'PAT' | 'trust policy') =>
+  new OAuthError(
+    'invalid_request',
+    `This ${credential} issues DPoP-bound tokens only (requireDpop): send a DPoP proof`,
+    undefined,
+    'dpop_required',
+  );
 
 /** The issuer's keys could not be fetched (down, refused by the SSRF guard): try again later. */
 export const issuerKeysUnavailable = (why: string) =>

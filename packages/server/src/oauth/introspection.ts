@@ -48,9 +48,10 @@ export class Introspection {
       iss: claims.iss,
       jti: claims.jti,
       aud: claims.aud,
-      token_type: 'Bearer',
+      token_type: claims.cnf === undefined ? 'Bearer' : 'DPoP',
       username: claims.user_name,
       ...(claims.allowed_cidrs !== undefined && { allowed_cidrs: claims.allowed_cidrs }),
+      ...(claims.cnf !== undefined && { cnf: { jkt: claims.cnf.jkt } }),
     };
   }
 }

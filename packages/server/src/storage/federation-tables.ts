@@ -15,6 +15,7 @@ export interface TrustPoliciesTable {
   scope: string; // JSON array of rights
   max_token_lifetime_seconds: number;
   enabled: number;
+  require_dpop: number;
   template: string | null;
   last_used: string | null;
   tokens_not_before: string | null;

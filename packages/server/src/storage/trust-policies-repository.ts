@@ -22,6 +22,8 @@ export interface TrustPolicyRecord {
   scope: string[];
   maxTokenLifetimeSeconds: number;
   enabled: boolean;
+  /** Only DPoP-bound tokens (RFC 9449): an exchange without a proof is refused. */
+  requireDpop: boolean;
   template: TrustPolicyTemplate | null;
   lastUsed: string | null;
   /** Access tokens it issued before this instant are refused (a disable or a narrowing). */
@@ -59,6 +61,7 @@ export class TrustPoliciesRepository {
         scope: JSON.stringify(policy.scope),
         max_token_lifetime_seconds: policy.maxTokenLifetimeSeconds,
         enabled: policy.enabled ? 1 : 0,
+        require_dpop: policy.requireDpop ? 1 : 0,
         template: policy.template,
         last_used: policy.lastUsed,
         tokens_not_before: policy.tokensNotBefore,
@@ -121,6 +124,7 @@ export class TrustPoliciesRepository {
         max_token_lifetime_seconds: c.maxTokenLifetimeSeconds,
       }),
       ...(c.enabled !== undefined && { enabled: c.enabled ? 1 : 0 }),
+      ...(c.requireDpop !== undefined && { require_dpop: c.requireDpop ? 1 : 0 }),
       ...(c.tokensNotBefore !== undefined && { tokens_not_before: c.tokensNotBefore }),
     };
     await this.db.updateTable('trust_policies').set(set).where('id', '=', id).execute();
@@ -236,6 +240,7 @@ function toRecord(row: TrustPoliciesTable): TrustPolicyRecord {
     scope: parseStringArray(row.scope),
     maxTokenLifetimeSeconds: row.max_token_lifetime_seconds,
     enabled: row.enabled === 1,
+    requireDpop: row.require_dpop === 1,
     template: row.template as TrustPolicyTemplate | null,
     lastUsed: row.last_used,
     tokensNotBefore: row.tokens_not_before,

@@ -18,6 +18,8 @@ export interface MintInput {
   validitySeconds: number;
   /** RFC 8707: the resources asked for; the default audience when absent. */
   audience?: string[] | undefined;
+  /** RFC 9449: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
+  boundTo?: string | undefined;
   /** A federated exchange's trust policy, carried as the `trust_policy_id` claim. */
   trustPolicyId?: string | undefined;
   /**
@@ -45,6 +47,14 @@ export class AccessTokenError extends Error {
   constructor(
     readonly code: AccessTokenErrorCode,
     message: string,
+    /**
+     * RFC 9449 §7.1: answer with a DPoP challenge (`invalid_dpop_proof`, or `use_dpop_nonce` with
+     * the nonce to use) rather than a Bearer one.
+     */
+    readonly dpop?: {
+      error: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce';
+      nonce?: string;
+    },
   ) {
     super(message);
   }
@@ -98,6 +108,7 @@ export class AccessTokens {
       tenant_id: this.options.tenantId,
       org: this.options.org,
       ...(input.trustPolicyId !== undefined && { trust_policy_id: input.trustPolicyId }),
+      ...(input.boundTo !== undefined && { cnf: { jkt: input.boundTo } }),
       ...(input.delegation && {
         auth_time: input.delegation.authTime,
         delegation_depth: input.delegation.depth,

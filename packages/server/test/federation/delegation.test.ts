@@ -73,6 +73,11 @@ describe('delegation (RFC 8693 with a Patina token as the subject)', () => {
       client_id: tool.patId,
       act: { sub: agent.identity.id, client_id: agent.patId },
     });
+    // A hop without a new actor keeps the chain's actors.
+    const third = await delegate(t, second.json<{ access_token: string }>().access_token);
+    const kept = decodeJwt(third.json<{ access_token: string }>().access_token).payload;
+    expect(kept.delegation_depth).toBe(3);
+    expect(kept.act).toEqual(claims.act);
   });
 
   it('takes a workload token a trust policy accepts as the actor', async () => {

@@ -94,6 +94,7 @@ function expected(t: TestApp, serviceId: string, fields: Body): Body {
     identityName: 'Deploy bot',
     scope: ['orders:read'],
     maxTokenLifetimeSeconds: 900,
+    requireDpop: false,
     enabled: true,
     template: null,
     lastUsed: null,
@@ -211,6 +212,7 @@ describe('trust policies: read, list, change, delete', () => {
       conditions: { sub: SA, 'kubernetes.io.namespace': ['payments', 'payments-*'] },
       scope: ['orders:read', 'orders:write'],
       maxTokenLifetimeSeconds: 43_200,
+      requireDpop: true,
       enabled: false,
     });
     const body = await created(t, input);
@@ -223,6 +225,7 @@ describe('trust policies: read, list, change, delete', () => {
         conditions: { sub: SA, 'kubernetes.io.namespace': ['payments', 'payments-*'] },
         scope: ['orders:read', 'orders:write'],
         maxTokenLifetimeSeconds: 43_200,
+        requireDpop: true,
         enabled: false,
       }),
     );

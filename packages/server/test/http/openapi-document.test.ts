@@ -247,6 +247,8 @@ describe('GET /openapi.json: a document a client can be generated from', () => {
     }
     const { schemas } = doc.components;
     expect(Object.keys(schemas.TokenRequest?.properties ?? {}).sort()).toEqual([
+      'actor_token',
+      'actor_token_type',
       'assertion',
       'client_id',
       'client_secret',

@@ -39,6 +39,7 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH,
       scopes_supported: SCOPES_SUPPORTED,
       access_token_signing_alg_values_supported: ['ES256'],
+      dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
       service_documentation: 'http://patina.test/openapi.json',
     });
   });

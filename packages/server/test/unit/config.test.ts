@@ -88,6 +88,7 @@ describe('configuration defaults', () => {
         rules: [],
       },
       housekeeping: { intervalSeconds: 300 },
+      dpop: { proofMaxAgeSeconds: 60, requireNonce: false },
       federation: {
         allowPrivateNetworks: false,
         allowHttp: false,

@@ -1,4 +1,4 @@
-import type { UnauthorizedErrorBody } from '@patina/contract';
+import { DPOP_ALGORITHMS, type UnauthorizedErrorBody } from '@patina/contract';
 import type { FastifyReply } from 'fastify';
 import type { ClassifiedError } from './classify.js';
 import { redactCredentials } from '../../core/redact.js';
@@ -15,13 +15,19 @@ export function sendBearerRefusal(reply: FastifyReply, refusal: BearerRefusal) {
   const body: UnauthorizedErrorBody = {
     error: refusal.invalidToken ? `JWT validation failed: ${message}` : message,
   };
+  if (refusal.dpop?.nonce) void reply.header('dpop-nonce', refusal.dpop.nonce);
   return reply.code(401).header('www-authenticate', bearerChallenge(refusal)).send(body);
 }
 
 /** RFC 6750 §3: a bare challenge without a token, `invalid_token` with one. */
 function bearerChallenge(refusal: BearerRefusal): string {
   if (!refusal.invalidToken) return 'Bearer realm="patina"';
-  const description = redactCredentials(refusal.message).replace(/["\\]/g, '');
+  // A header value is visible ASCII: anything else would fail the whole answer.
+  const description = redactCredentials(refusal.message).replace(/["\\]|[^\x20-\x7e]/g, '');
+  if (refusal.dpop) {
+    // RFC 9449 §7.1: the DPoP scheme, with the algorithms a proof may use.
+    return `DPoP algs="${DPOP_ALGORITHMS.join(' ')}", error="${refusal.dpop.error}", error_description="${description}"`;
+  }
   return `Bearer realm="patina", error="invalid_token", error_description="${description}"`;
 }
 

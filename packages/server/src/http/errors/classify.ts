@@ -27,7 +27,13 @@ export type ClassifiedError =
   /** An RFC 6749 §5.2 error of the OAuth endpoints. */
   | { kind: 'oauth'; error: OAuthError }
   /** No usable bearer token (RFC 6750 §3.1); `invalidToken` when one was sent but is bad. */
-  | { kind: 'bearer'; message: string; invalidToken: boolean }
+  | {
+      kind: 'bearer';
+      message: string;
+      invalidToken: boolean;
+      /** RFC 9449 §7.1: a DPoP challenge instead of a Bearer one. */
+      dpop?: AccessTokenError['dpop'];
+    }
   | { kind: 'rate-limited'; retryAfterSeconds: number | undefined }
   /** A refusal of the console's endpoints (sign-in, session, CSRF), in its own `{ error, message }`. */
   | { kind: 'console'; refusal: ConsoleRefusal }
@@ -49,7 +55,12 @@ export function classifyError(raw: unknown): ClassifiedError {
   if (raw instanceof OAuthError) return { kind: 'oauth', error: raw };
   if (raw instanceof ConsoleRefusal) return { kind: 'console', refusal: raw };
   if (raw instanceof AccessTokenError) {
-    return { kind: 'bearer', message: raw.message, invalidToken: true };
+    return {
+      kind: 'bearer',
+      message: raw.message,
+      invalidToken: true,
+      ...(raw.dpop && { dpop: raw.dpop }),
+    };
   }
   const error = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<FastifyError>;
   if (error.validation) {

@@ -29,7 +29,8 @@ export function renderOAuth(
     case 'rate-limited':
       return sendRateLimited(reply, classified.retryAfterSeconds);
     case 'oauth': {
-      const { error, description, retryAfterSeconds } = classified.error;
+      const { error, description, retryAfterSeconds, dpopNonce } = classified.error;
+      if (dpopNonce !== undefined) void reply.header('dpop-nonce', dpopNonce);
       return sendOAuthError(reply, error, description, { retryAfterSeconds });
     }
     case 'body':

@@ -1,6 +1,7 @@
 import {
   ALL_SCOPES,
   AuthorizationServerMetadata,
+  DPOP_ALGORITHMS,
   JWT_BEARER_GRANT,
   JwkSet,
   TOKEN_EXCHANGE_GRANT,
@@ -59,6 +60,7 @@ export function registerMetadataRoutes(
         revocation_endpoint_auth_methods_supported: clientAuth,
         scopes_supported: [ALL_SCOPES, ...[...deps.rights.catalogue].sort()],
         access_token_signing_alg_values_supported: algorithms,
+        dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
         service_documentation: `${base}/openapi.json`,
       });
     },

@@ -19,9 +19,12 @@ import {
   clientAuthenticationRequired,
   missingParameter,
   OAuthError,
+  invalidDpopProof,
   unsupportedGrantType,
   unsupportedTokenType,
+  useDpopNonce,
 } from '../../oauth/errors.js';
+import { DpopError, type DpopVerifier } from '../../tokens/dpop.js';
 import type { FederatedExchange } from '../../federation/federated-exchange.js';
 import type { DelegatedExchange, DelegationRequest } from '../../federation/delegation.js';
 import type { TokenRequestParams } from './params.js';
@@ -34,6 +37,8 @@ export interface TokenGrants {
   federated: FederatedExchange;
   /** A Patina access token for a narrower one (RFC 8693 delegation). */
   delegation: DelegatedExchange;
+  /** RFC 9449: the proofs of DPoP, and the token endpoint's URL as proofs name it (htu). */
+  dpop: { verifier: DpopVerifier; tokenEndpoint: string };
 }
 
 /**
@@ -89,8 +94,9 @@ async function exchange(request: FastifyRequest, grants: TokenGrants) {
   if (params.grantType === undefined) {
     throw missingParameter('grant_type');
   }
+  const dpopJkt = await proofKey(request, grants.dpop);
   if (params.grantType === TOKEN_EXCHANGE_GRANT || params.grantType === JWT_BEARER_GRANT) {
-    return federated(request, params, grants);
+    return federated(request, params, grants, dpopJkt);
   }
   if (params.grantType !== 'client_credentials') {
     throw unsupportedGrantType();
@@ -104,14 +110,47 @@ async function exchange(request: FastifyRequest, grants: TokenGrants) {
     scope: params.scope,
     resources: params.resources,
     context: { ...auditContext(request), actorId: null, actorName: null },
+    dpopJkt,
   });
+}
+
+/**
+ * The key of the request's DPoP proof (RFC 9449 §5), to bind the token to; undefined without one.
+ * A bad proof is `invalid_dpop_proof`; one without the nonce required, `use_dpop_nonce` with it.
+ */
+async function proofKey(
+  request: FastifyRequest,
+  dpop: TokenGrants['dpop'],
+): Promise<string | undefined> {
+  const header = request.headers.dpop;
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string') throw invalidDpopProof('send one DPoP header, not several');
+  try {
+    const { jkt } = await dpop.verifier.verify({
+      proof: header,
+      method: 'POST',
+      url: dpop.tokenEndpoint,
+    });
+    return jkt;
+  } catch (error) {
+    if (!(error instanceof DpopError)) throw error;
+    if (error.kind === 'nonce' && dpop.verifier.nonces) {
+      throw useDpopNonce(dpop.verifier.nonces.current());
+    }
+    throw invalidDpopProof(error.message);
+  }
 }
 
 /**
  * Token exchange (RFC 8693 §2.1) or the JWT bearer grant (RFC 7523 §2.1) with a workload's OIDC
  * token. No client secret: the token is the proof; `client_id` may name the trust policy.
  */
-function federated(request: FastifyRequest, params: TokenRequestParams, grants: TokenGrants) {
+function federated(
+  request: FastifyRequest,
+  params: TokenRequestParams,
+  grants: TokenGrants,
+  dpopJkt: string | undefined,
+) {
   if (params.clientSecret !== undefined) {
     throw unsupportedTokenType('client_secret', 'absent: a federated exchange has no secret');
   }
@@ -136,6 +175,7 @@ function federated(request: FastifyRequest, params: TokenRequestParams, grants: 
         scope: params.scope,
         resources: params.resources,
         context,
+        dpopJkt,
       });
     }
     if (
@@ -161,6 +201,7 @@ function federated(request: FastifyRequest, params: TokenRequestParams, grants: 
     scope: params.scope,
     resources: params.resources,
     context,
+    dpopJkt,
   });
 }
 

@@ -17,6 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('scope', 'text', (c) => c.notNull())
     .addColumn('max_token_lifetime_seconds', 'integer', (c) => c.notNull())
     .addColumn('enabled', 'integer', (c) => c.notNull())
+    .addColumn('require_dpop', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('template', varchar(db, 32))
     .addColumn('last_used', varchar(db, 24))
     // Access tokens the policy issued before this second are refused: set when it is disabled
