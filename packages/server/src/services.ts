@@ -380,6 +380,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       await notifications.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       cache.close();
+      federatedExchange.close();
       keys.close();
       metrics.close();
       await storage.close();

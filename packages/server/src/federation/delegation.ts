@@ -84,7 +84,7 @@ export class DelegatedExchange {
         'A delegated token is for one resource: send at most one',
       );
     }
-    const audience = resourceAudience(request.resources, this.deps.allowedAudiences);
+    const audience = this.#audience(claims, request.resources);
     const left = claims.exp - Math.floor(this.deps.clock.now().getTime() / 1000);
     if (left < 1) throw delegationRefused('subject', 'The subject_token has expired');
     // Without a new actor, the chain's actors so far stay on the token.
@@ -109,6 +109,30 @@ export class DelegatedExchange {
       expires_in: left,
       scope: minted.claims.scope,
     };
+  }
+
+  /**
+   * One audience, within the subject's: `resource` when sent (it must be one the subject is
+   * for), else the subject's own when it has one. A hop narrows; it never re-aims a token at a
+   * service the subject was not for.
+   */
+  #audience(claims: AccessTokenClaims, resources: string[]): string[] {
+    const subjectAudiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const wanted = resourceAudience(resources, this.deps.allowedAudiences);
+    if (wanted === undefined) {
+      if (subjectAudiences.length === 1) return subjectAudiences;
+      throw delegationRefused(
+        'audience',
+        'The subject_token is for several audiences: name the one the new token is for (resource)',
+      );
+    }
+    if (!subjectAudiences.includes(wanted[0]!)) {
+      throw delegationRefused(
+        'audience',
+        'The resource is not one the subject_token is for: a delegated token narrows, it is not re-aimed',
+      );
+    }
+    return wanted;
   }
 
   /** A live Patina access token for any of Patina's audiences, with its credential. */

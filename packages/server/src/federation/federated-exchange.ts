@@ -32,6 +32,7 @@ import type { TrustPolicyRecord } from '../storage/trust-policies-repository.js'
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { failedCondition } from './conditions.js';
 import { KeyNotFound, KeysUnavailable, type IssuerKeys } from './issuer-keys.js';
+import { TrustPolicyCache } from './policy-cache.js';
 
 export type FederatedGrant = 'token-exchange' | 'jwt-bearer';
 
@@ -71,7 +72,19 @@ const USE_NOTE_GAP_MS = 60_000;
  * active → the jti not exchanged before. Each refusal names its check and never the token.
  */
 export class FederatedExchange {
-  constructor(private readonly deps: FederatedExchangeDeps) {}
+  readonly #policies: TrustPolicyCache;
+  /** When this node last noted each policy's use: most exchanges need not try to write it. */
+  readonly #noted = new Map<string, number>();
+
+  constructor(private readonly deps: FederatedExchangeDeps) {
+    this.#policies = new TrustPolicyCache(deps.storage.feed, (issuer) =>
+      deps.storage.repos.trustPolicies.enabledForIssuer(issuer),
+    );
+  }
+
+  close(): void {
+    this.#policies.close();
+  }
 
   async exchange(request: FederatedExchangeRequest): Promise<ExchangedTokenResponse> {
     const admitted = await this.admit(request);
@@ -143,7 +156,7 @@ export class FederatedExchange {
     request: Pick<FederatedExchangeRequest, 'grant' | 'policyId'>,
     issuer: string,
   ): Promise<TrustPolicyRecord[]> {
-    const all = await this.deps.storage.repos.trustPolicies.enabledForIssuer(issuer);
+    const all = await this.#policies.enabledForIssuer(issuer);
     const { policyId, grant } = request;
     if (policyId !== undefined) {
       if (!isTrustPolicyId(policyId)) {
@@ -345,6 +358,10 @@ export class FederatedExchange {
   ): Promise<void> {
     const notAfter = new Date(nowMs - USE_NOTE_GAP_MS).toISOString();
     if (policy.lastUsed !== null && policy.lastUsed > notAfter) return;
+    // The cached policy's lastUsed is as old as the cache: this node's own note decides.
+    if (nowMs - (this.#noted.get(policy.id) ?? -Infinity) < USE_NOTE_GAP_MS) return;
+    this.#noted.set(policy.id, nowMs);
+    if (this.#noted.size > 10_000) this.#noted.delete(this.#noted.keys().next().value!);
     await this.deps.storage.transaction(async (repos) => {
       const now = new Date(nowMs).toISOString();
       if (await repos.trustPolicies.touchLastUsed({ id: policy.id, now, notAfter })) {

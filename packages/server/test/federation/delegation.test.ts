@@ -195,4 +195,39 @@ describe('delegation (RFC 8693 with a Patina token as the subject)', () => {
     );
     expect((await twoResources).statusCode).toBe(400);
   });
+
+  it('narrows the audience, never re-aims it at a service the subject was not for', async () => {
+    const ORDERS = 'https://orders.example';
+    const { t } = await startFederationApp({
+      federation: { allowHttp: true, allowPrivateNetworks: true },
+      resources: [ORDERS],
+    });
+    const pat = await t.mintPat(t.admin.identity.id, {
+      name: 'two audiences',
+      scope: ['orders:read'],
+    });
+    const both = (
+      await t.postForm(
+        `/oauth/token?resource=${encodeURIComponent(ORDERS)}&resource=${encodeURIComponent(PATINA_AUDIENCE)}`,
+        { grant_type: 'client_credentials', client_id: pat.id, client_secret: pat.secret },
+      )
+    ).json<{ access_token: string }>().access_token;
+    const undecided = await delegate(t, both);
+    expect(undecided.json<{ error_description: string }>().error_description).toMatch(
+      /several audiences/,
+    );
+    const narrowed = await delegate(t, both, { resource: ORDERS });
+    expect(narrowed.statusCode).toBe(200);
+    const child = narrowed.json<{ access_token: string }>().access_token;
+    expect(decodeJwt(child).payload.aud).toBe(ORDERS);
+    // The orders-only token cannot be turned into one for Patina's own API.
+    const reaimed = await delegate(t, child, { resource: PATINA_AUDIENCE });
+    expect(reaimed.statusCode).toBe(400);
+    expect(reaimed.json<{ error_description: string }>().error_description).toMatch(
+      /not one the subject_token is for/,
+    );
+    // Without resource, a single-audience subject keeps its audience.
+    const kept = (await delegate(t, child)).json<{ access_token: string }>().access_token;
+    expect(decodeJwt(kept).payload.aud).toBe(ORDERS);
+  });
 });
