@@ -88,6 +88,7 @@ describe('patina trust', () => {
       new RegExp(`^Issuer +${GITHUB_ACTIONS_ISSUER}$`),
       /^Keys +from the issuer's discovery document$/,
       /^Conditions +repository = acme\/app$/,
+      /^DPoP +optional$/,
       /^Last used +never$/,
       /^Created +\S+Z \(just now\)$/,
       /^Modified +\S+Z \(just now\)$/,
@@ -115,6 +116,7 @@ describe('patina trust', () => {
       'ref=refs/tags/v*',
       '--max-lifetime',
       '30m',
+      '--require-dpop',
       '--json',
     );
     expect(updated.code, updated.stderr).toBe(0);
@@ -124,7 +126,13 @@ describe('patina trust', () => {
       enabled: false,
       conditions: { repository: 'acme/app', ref: ['refs/heads/main', 'refs/tags/v*'] },
       maxTokenLifetimeSeconds: 1800,
+      requireDpop: true,
     });
+    expect((await patina('trust', 'show', id)).stdout).toMatch(
+      /^DPoP +required: bound tokens only$/m,
+    );
+    const relaxed = await patina('trust', 'update', id, '--no-require-dpop', '--json');
+    expect(JSON.parse(relaxed.stdout)).toMatchObject({ requireDpop: false });
     const enabled = await patina('trust', 'update', id, '--enable');
     expect(enabled.code).toBe(0);
     expect(enabled.stdout).toBe('');
@@ -278,7 +286,7 @@ describe('patina trust', () => {
       ],
       [
         ['trust', 'update', `tp_${'0'.repeat(32)}`],
-        'patina: Nothing to change: give --name, --issuer, --jwks-uri, --audience, --condition, --identity, --scope, --max-lifetime, --enable or --disable\n',
+        'patina: Nothing to change: give --name, --issuer, --jwks-uri, --audience, --condition, --identity, --scope, --max-lifetime, --require-dpop, --no-require-dpop, --enable or --disable\n',
       ],
       [
         ['trust', 'update', `tp_${'0'.repeat(32)}`, '--enable', '--disable'],

@@ -76,9 +76,15 @@ export const PatWarning = Type.Object(
 );
 export type PatWarning = Static<typeof PatWarning>;
 
+const requireDpop = Type.Boolean({
+  description:
+    'DPoP-bound tokens only (RFC 9449): an exchange without a DPoP proof is refused, and so is a token of the PAT sent as a Bearer token',
+});
+
 const patinaFields = {
   description,
   allowedCidrs,
+  requireDpop,
   status: StringEnum(
     PAT_STATUSES,
     'ACTIVE, EXPIRING (expires within policy.expiringSoonDays) or EXPIRED',
@@ -124,6 +130,7 @@ export const PatinaCreatePatRequest = Type.Object(
     ...CreatePatRequest.properties,
     description: Type.Optional(descriptionSent),
     allowedCidrs: Type.Optional(allowedCidrs),
+    requireDpop: Type.Optional(requireDpop),
   },
   { additionalProperties: false, $id: 'PatinaCreatePersonalAccessTokenRequest' },
 );
@@ -140,6 +147,7 @@ export const PatinaPatMergePatch = Type.Object(
     scope: CreatePatRequest.properties.scope,
     description: Type.Optional(Nullable(descriptionSent)),
     allowedCidrs: Type.Optional(allowedCidrs),
+    requireDpop: Type.Optional(Nullable(requireDpop)),
     expirationDate: CreatePatRequest.properties.expirationDate,
     userAwareTokenNeverExpires: Type.Optional(
       Nullable(CreatePatRequest.properties.userAwareTokenNeverExpires),

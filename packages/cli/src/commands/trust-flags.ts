@@ -26,6 +26,8 @@ export interface PolicyFlags {
   identity?: string;
   scope?: string[];
   maxLifetime?: string;
+  /** `--require-dpop` / `--no-require-dpop`: DPoP-bound tokens only. */
+  requireDpop?: boolean;
 }
 
 /** The template's own options: create only. */
@@ -69,6 +71,7 @@ export function createBody(flags: PolicyFlags & TemplateFlags & { disabled?: boo
   if (flags.audience !== undefined) body.audience = flags.audience;
   if (flags.condition) body.conditions = conditions(flags.condition);
   if (flags.maxLifetime !== undefined) body.maxTokenLifetimeSeconds = lifetime(flags.maxLifetime);
+  if (flags.requireDpop !== undefined) body.requireDpop = flags.requireDpop;
   if (flags.disabled) body.enabled = false;
   return body;
 }
@@ -84,11 +87,12 @@ export function patchBody(flags: PolicyFlags & { enable?: boolean; disable?: boo
   if (flags.identity !== undefined) patch.identityId = checkIdentityId(flags.identity);
   if (flags.scope) patch.scope = [...new Set(flags.scope)];
   if (flags.maxLifetime !== undefined) patch.maxTokenLifetimeSeconds = lifetime(flags.maxLifetime);
+  if (flags.requireDpop !== undefined) patch.requireDpop = flags.requireDpop;
   if (flags.enable) patch.enabled = true;
   if (flags.disable) patch.enabled = false;
   if (Object.keys(patch).length === 0) {
     throw usageError(
-      'Nothing to change: give --name, --issuer, --jwks-uri, --audience, --condition, --identity, --scope, --max-lifetime, --enable or --disable',
+      'Nothing to change: give --name, --issuer, --jwks-uri, --audience, --condition, --identity, --scope, --max-lifetime, --require-dpop, --no-require-dpop, --enable or --disable',
     );
   }
   return patch;

@@ -225,7 +225,12 @@ function policyOptions(command: Command, verb: 'create' | 'update'): Command {
     .option(
       '--max-lifetime <span>',
       `the longest an access token it issues lives: 1m to 12h, e.g. 15m or 1h${verb === 'create' ? ' (default 15m)' : ''}`,
-    );
+    )
+    .option(
+      '--require-dpop',
+      'issue DPoP-bound tokens only: an exchange without a DPoP proof is refused',
+    )
+    .option('--no-require-dpop', 'issue bearer tokens too');
 }
 
 /** A trust policy id is `tp_` and 32 hex digits; anything else is not echoed (it may be a secret). */
@@ -274,6 +279,7 @@ function showFields(policy: TrustPolicy, now: number, paint: Colours): [string, 
     ],
     ['Scopes', policy.scope.join(' ')],
     ['Token lifetime', spanText(policy.maxTokenLifetimeSeconds)],
+    ['DPoP', policy.requireDpop ? 'required: bound tokens only' : 'optional'],
     ['Last used', policy.lastUsed ? at(policy.lastUsed) : 'never'],
     ['Created', at(policy.created)],
     ['Modified', at(policy.modified)],

@@ -99,6 +99,13 @@ export class BearerAuthenticator {
     const { claims, record } = await this.inspect(token);
     // RFC 9449 §7.1: a bound token only with a proof by its key; a proof only with a bound token.
     const bound = claims.cnf?.jkt;
+    if (record.requireDpop === true && bound === undefined) {
+      throw new AccessTokenError(
+        'TOKEN_CLAIM_INVALID',
+        'the credential behind this token takes DPoP-bound tokens only (requireDpop)',
+        { error: 'invalid_token' },
+      );
+    }
     if (bound !== options.dpopJkt) {
       throw new AccessTokenError(
         'TOKEN_CLAIM_INVALID',

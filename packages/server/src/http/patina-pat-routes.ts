@@ -39,6 +39,7 @@ export function toPatinaResponse(pat: PatinaPersonalAccessToken) {
     ...toGetResponse(pat),
     description: pat.description,
     allowedCidrs: pat.allowedCidrs,
+    requireDpop: pat.requireDpop,
     status: pat.status,
     lastUsedFrom: pat.lastUsedFrom,
     rotatedAt: pat.rotatedAt,

@@ -8,6 +8,7 @@ import type { UseSources } from '../pats/use-sources.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import type { ClientAuthenticator } from './client-authenticator.js';
+import { dpopRequired } from './errors.js';
 import { grantedScopes } from './granted-scopes.js';
 import { resourceAudience } from './resource-audience.js';
 import { DAY_MS } from '../core/time.js';
@@ -46,6 +47,7 @@ export class ClientCredentialsGrant {
 
   async exchange(request: ClientCredentialsRequest): Promise<TokenResponse> {
     const record = await this.deps.clients.authenticate({ ...request, endpoint: 'token' });
+    if (record.requireDpop === true && request.dpopJkt === undefined) throw dpopRequired('PAT');
     const scopes = grantedScopes(this.deps.rights, record, request.scope);
     const audience = resourceAudience(request.resources, this.deps.allowedAudiences);
     const { token, claims } = await this.deps.accessTokens.mint({

@@ -18,6 +18,7 @@ export interface CreatePatInput {
   /** Patina's own fields: only the Patina PAT resource takes them. */
   description?: string | undefined;
   allowedCidrs?: string[] | null | undefined;
+  requireDpop?: boolean | undefined;
 }
 
 /** The fields of a new PAT, each checked against the deployment's policy and catalogue. */
@@ -27,6 +28,7 @@ export interface CheckedCreateInput extends ResolvedExpiry {
   accessTokenValiditySeconds: number;
   description: string;
   allowedCidrs: string[] | null;
+  requireDpop: boolean;
 }
 
 /** SailPoint's default when `scope` is absent or null: everything the owner holds. */
@@ -65,6 +67,7 @@ export function checkCreateInput(
     ...expiry,
     description: checkDescription(input.description ?? ''),
     allowedCidrs: checkAllowedCidrs(input.allowedCidrs),
+    requireDpop: input.requireDpop ?? false,
   };
 }
 

@@ -23,6 +23,8 @@ export interface PersonalAccessToken {
   description: string;
   /** Canonical CIDRs the PAT may be used from; null for anywhere. */
   allowedCidrs: string[] | null;
+  /** DPoP-bound tokens only (RFC 9449). */
+  requireDpop: boolean;
   rotatedAt: string | null;
   previousSecretValidUntil: string | null;
 }
@@ -58,6 +60,8 @@ export interface PatCredentialRecord {
    */
   tokensNotBefore: string | null;
   allowedCidrs: string[] | null;
+  /** DPoP-bound tokens only: an exchange without a proof, and a token without cnf, are refused. */
+  requireDpop?: boolean;
   lastUsed: string | null;
   accessTokenValiditySeconds: number;
   expirationDate: string | null;

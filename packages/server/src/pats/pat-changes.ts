@@ -14,6 +14,7 @@ import { ruleBoundsFor } from './policy-rules.js';
 export interface PatChangeView extends PatchableView {
   description?: string;
   allowedCidrs?: string[] | null;
+  requireDpop?: boolean;
 }
 
 /** RFC 7396 merge patch of the Patina resource: the contract's, as its schema validates it. */
@@ -39,11 +40,13 @@ export function mergePatchView(pat: PersonalAccessToken, patch: PatMergePatch): 
     ...patchableView(pat),
     description: pat.description,
     allowedCidrs: pat.allowedCidrs,
+    requireDpop: pat.requireDpop,
   };
   if (patch.name !== undefined) after.name = patch.name;
   if (patch.scope !== undefined) after.scope = patch.scope;
   if (patch.description !== undefined) after.description = patch.description ?? '';
   if (patch.allowedCidrs !== undefined) after.allowedCidrs = patch.allowedCidrs;
+  if (patch.requireDpop !== undefined) after.requireDpop = patch.requireDpop ?? false;
   if (patch.expirationDate !== undefined) after.expirationDate = patch.expirationDate;
   if (patch.userAwareTokenNeverExpires !== undefined) {
     after.userAwareTokenNeverExpires = patch.userAwareTokenNeverExpires ?? false;
@@ -77,6 +80,9 @@ export function checkedChanges(
   ) {
     const cidrs = checkAllowedCidrs(after.allowedCidrs);
     if (JSON.stringify(cidrs) !== JSON.stringify(pat.allowedCidrs)) changes.allowedCidrs = cidrs;
+  }
+  if (after.requireDpop !== undefined && after.requireDpop !== pat.requireDpop) {
+    changes.requireDpop = after.requireDpop;
   }
   const rules = ruleBoundsFor(changes.scope ?? pat.scope, deps.policy.rules);
   if (

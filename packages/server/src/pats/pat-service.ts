@@ -153,6 +153,7 @@ export class PatService {
           userAwareTokenNeverExpires: fields.userAwareTokenNeverExpires,
           description: fields.description,
           allowedCidrs: fields.allowedCidrs,
+          requireDpop: fields.requireDpop,
         });
         if (options.recovery) await rememberRecovery(repos, options.ownerId, id);
         await this.deps.audit.record(repos, {
@@ -165,6 +166,7 @@ export class PatService {
             managed: options.managed,
             expirationDate: fields.expirationDate,
             ...(fields.allowedCidrs !== null && { allowedCidrs: fields.allowedCidrs }),
+            ...(fields.requireDpop && { requireDpop: true }),
             ...(options.recovery && { recovery: true }),
           },
         });
@@ -185,6 +187,7 @@ export class PatService {
       userAwareTokenNeverExpires: fields.userAwareTokenNeverExpires,
       description: fields.description,
       allowedCidrs: fields.allowedCidrs,
+      requireDpop: fields.requireDpop,
       rotatedAt: null,
       previousSecretValidUntil: null,
     };

@@ -46,8 +46,15 @@ export function securityEventsOf(event: AuditEvent, issuer: string): SecurityEve
   const changeType = PAT_CHANGES[event.type];
   if (changeType) {
     const scopeChanged = Array.isArray(details.changed) && details.changed.includes('scope');
+    // Requiring DPoP ends the PAT's bearer tokens: resource servers hear it as an update.
+    const dpopRequired =
+      Array.isArray(details.changed) &&
+      details.changed.includes('requireDpop') &&
+      details.requireDpop === true;
     // A rename or a new description changes nothing a resource server decides on.
-    if (event.type === 'PERSONAL_ACCESS_TOKEN_UPDATED' && !scopeChanged) return [];
+    if (event.type === 'PERSONAL_ACCESS_TOKEN_UPDATED' && !scopeChanged && !dpopRequired) {
+      return [];
+    }
     const ownerId = typeof details.ownerId === 'string' ? details.ownerId : null;
     const entity = initiatingEntity(event, ownerId);
     const subject: SubjectIdentifier = { format: 'opaque', id: event.target.id };

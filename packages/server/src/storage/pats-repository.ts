@@ -20,6 +20,7 @@ export interface NewPat {
   userAwareTokenNeverExpires: boolean;
   description?: string;
   allowedCidrs?: string[] | null;
+  requireDpop?: boolean;
 }
 
 export interface PatChanges {
@@ -29,6 +30,7 @@ export interface PatChanges {
   userAwareTokenNeverExpires?: boolean;
   description?: string;
   allowedCidrs?: string[] | null;
+  requireDpop?: boolean;
 }
 
 /** Creating, reading, listing, changing and deleting PATs. */
@@ -58,6 +60,7 @@ export class PatsRepository {
         expiry_recorded_at: null,
         description: pat.description ?? '',
         allowed_cidrs: pat.allowedCidrs ? JSON.stringify(pat.allowedCidrs) : null,
+        require_dpop: pat.requireDpop ? 1 : 0,
       })
       .execute();
   }
@@ -135,6 +138,7 @@ export class PatsRepository {
         ...(changes.allowedCidrs !== undefined && {
           allowed_cidrs: changes.allowedCidrs ? JSON.stringify(changes.allowedCidrs) : null,
         }),
+        ...(changes.requireDpop !== undefined && { require_dpop: changes.requireDpop ? 1 : 0 }),
       }),
     );
   }

@@ -77,6 +77,7 @@ export function selectPats(db: Db) {
     'p.user_aware_token_never_expires',
     'p.description',
     'p.allowed_cidrs',
+    'p.require_dpop',
     'p.rotated_at',
     'p.previous_secret_valid_until',
   ]);
@@ -99,6 +100,7 @@ export function toPat(row: PatSelectRow): PersonalAccessToken {
     userAwareTokenNeverExpires: row.user_aware_token_never_expires === 1,
     description: row.description,
     allowedCidrs: parseCidrs(row.allowed_cidrs),
+    requireDpop: row.require_dpop === 1,
     rotatedAt: row.rotated_at,
     previousSecretValidUntil: row.previous_secret_valid_until,
   };

@@ -45,6 +45,7 @@ export interface PersonalAccessTokensTable {
   expiry_recorded_at: string | null;
   description: Generated<string>;
   allowed_cidrs: string | null; // JSON array of canonical CIDRs; null: from anywhere
+  require_dpop: Generated<number>; // 1: DPoP-bound tokens only (RFC 9449)
   rotated_at: string | null;
   /** The secret before the last rotation, kept past its grace for reuse detection. */
   previous_secret_digest: string | null;

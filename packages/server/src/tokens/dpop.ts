@@ -1,13 +1,14 @@
-import { createHash, createHmac } from 'node:crypto';
-import { DPOP_ALGORITHMS } from '@patina/contract';
 import {
-  calculateJwkThumbprint,
-  decodeProtectedHeader,
-  EmbeddedJWK,
-  errors as joseErrors,
-  jwtVerify,
-  type JWK,
-} from 'jose';
+  constants,
+  createHash,
+  createHmac,
+  createPublicKey,
+  verify as cryptoVerify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
+import { DPOP_ALGORITHMS } from '@patina/contract';
+import type { JWK } from 'jose';
 import type { Clock } from '../core/clock.js';
 
 /**
@@ -56,8 +57,15 @@ export class MemoryReplayStore implements DpopReplayStore {
     for (const [key, until] of this.#seen) {
       if (until <= now) this.#seen.delete(key);
     }
-    // Still full of live entries: the oldest go (a replay of those is refused by iat soon).
-    while (this.#seen.size > this.maxEntries) this.#seen.delete(this.#seen.keys().next().value!);
+    // Still nearly full of live entries: the oldest tenth goes at once, so the next scan is
+    // that many inserts away rather than the next one.
+    if (this.#seen.size > this.maxEntries * 0.9) {
+      let drop = this.#seen.size - Math.floor(this.maxEntries * 0.9);
+      for (const key of this.#seen.keys()) {
+        if (drop-- <= 0) break;
+        this.#seen.delete(key);
+      }
+    }
   }
 }
 
@@ -125,6 +133,8 @@ export interface VerifiedProof {
 }
 
 export class DpopVerifier {
+  readonly #keys = new Map<string, { key: KeyObject; jkt: string }>();
+
   constructor(
     private readonly deps: { clock: Clock; replay: DpopReplayStore; settings: DpopSettings },
   ) {}
@@ -145,32 +155,7 @@ export class DpopVerifier {
     accessToken?: string;
   }): Promise<VerifiedProof> {
     const { clock, replay, settings } = this.deps;
-    let jwk: JWK | undefined;
-    try {
-      const header = decodeProtectedHeader(check.proof);
-      jwk = header.jwk;
-      if (header.typ !== 'dpop+jwt') throw new DpopError('invalid', 'its typ is not dpop+jwt');
-    } catch (error) {
-      if (error instanceof DpopError) throw error;
-      throw new DpopError('invalid', 'it is not a signed JWT');
-    }
-    if (!jwk || 'd' in jwk || 'k' in jwk) {
-      throw new DpopError('invalid', 'its header has no public jwk');
-    }
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(check.proof, EmbeddedJWK, {
-        typ: 'dpop+jwt',
-        algorithms: [...DPOP_ALGORITHMS],
-        currentDate: clock.now(),
-        clockTolerance: settings.clockSkewSeconds,
-      }));
-    } catch (error) {
-      if (error instanceof joseErrors.JOSEAlgNotAllowed) {
-        throw new DpopError('invalid', `its algorithm is not one of ${DPOP_ALGORITHMS.join(', ')}`);
-      }
-      throw new DpopError('invalid', 'its signature does not verify with the key in its header');
-    }
+    const { payload, jkt } = this.#verifySignature(check.proof);
     if (payload.htm !== check.method) {
       throw new DpopError('invalid', `its htm is not ${check.method}`);
     }
@@ -186,6 +171,9 @@ export class DpopVerifier {
     ) {
       throw new DpopError('invalid', `its iat is not within ${proofMaxAgeSeconds} s of now`);
     }
+    if (typeof payload.exp === 'number' && payload.exp <= now - clockSkewSeconds) {
+      throw new DpopError('invalid', 'it has expired (exp)');
+    }
     if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256) {
       throw new DpopError('invalid', 'it has no jti');
     }
@@ -193,14 +181,138 @@ export class DpopVerifier {
       throw new DpopError('invalid', 'its ath is not the hash of the access token sent with it');
     }
     if (settings.nonces && !settings.nonces.isValid(payload.nonce)) {
-      throw new DpopError('nonce', 'a DPoP nonce is required: use the value of the DPoP-Nonce header');
+      throw new DpopError(
+        'nonce',
+        'a DPoP nonce is required: use the value of the DPoP-Nonce header',
+      );
     }
-    const jkt = await calculateJwkThumbprint(jwk, 'sha256');
     const expiresAtMs = (payload.iat + proofMaxAgeSeconds + 2 * clockSkewSeconds) * 1000;
     if (!(await replay.firstUse(`${jkt}:${payload.jti}`, expiresAtMs))) {
       throw new DpopError('invalid', 'it was used before (jti)');
     }
     return { jkt };
+  }
+
+  /**
+   * The compact JWS checked synchronously with node:crypto (RFC 7515 §5.2): `typ: dpop+jwt`, an
+   * allowed `alg`, a public `jwk` in the header, the signature by it. A proof comes with every
+   * call of a bound token, so the key imported from a JWK and its thumbprint are kept (bounded):
+   * jose's import and verification through WebCrypto cost four times as much per call
+   * (docs/benchmarks.md, "DPoP-bound list (S7)").
+   */
+  #verifySignature(proof: string): { payload: Record<string, unknown>; jkt: string } {
+    const parts = proof.split('.');
+    if (parts.length !== 3 || parts.some((part) => !BASE64URL.test(part))) {
+      throw new DpopError('invalid', 'it is not a signed JWT');
+    }
+    const header = parseJson(parts[0]!);
+    const payload = parseJson(parts[1]!);
+    if (!header || !payload) throw new DpopError('invalid', 'it is not a signed JWT');
+    if (header.typ !== 'dpop+jwt') throw new DpopError('invalid', 'its typ is not dpop+jwt');
+    const alg = header.alg;
+    if (typeof alg !== 'string' || !(DPOP_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new DpopError('invalid', `its algorithm is not one of ${DPOP_ALGORITHMS.join(', ')}`);
+    }
+    if ('crit' in header) throw new DpopError('invalid', 'it names critical extensions (crit)');
+    const key = this.#keyOf(header.jwk, alg);
+    const data = Buffer.from(`${parts[0]}.${parts[1]}`);
+    const signature = Buffer.from(parts[2]!, 'base64url');
+    let good = false;
+    try {
+      good = verifySignature(alg, data, key.key, signature);
+    } catch {
+      good = false;
+    }
+    if (!good) {
+      throw new DpopError('invalid', 'its signature does not verify with the key in its header');
+    }
+    return { payload, jkt: key.jkt };
+  }
+
+  #keyOf(jwk: unknown, alg: string): { key: KeyObject; jkt: string } {
+    const members = jwk && typeof jwk === 'object' ? thumbprintMembers(jwk) : undefined;
+    if (!members || 'd' in (jwk as object)) {
+      throw new DpopError('invalid', 'its header has no public jwk');
+    }
+    if (
+      !KEY_TYPES[alg]!.includes(String((jwk as JWK).kty) + ':' + String((jwk as JWK).crv ?? ''))
+    ) {
+      throw new DpopError('invalid', `its jwk is not a key for ${alg}`);
+    }
+    const cached = this.#keys.get(members);
+    if (cached) return cached;
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    } catch {
+      throw new DpopError('invalid', 'its header has no usable public jwk');
+    }
+    // RFC 7638: the SHA-256 of the required members, in lexicographic order, without spaces.
+    const entry = { key, jkt: createHash('sha256').update(members).digest('base64url') };
+    if (this.#keys.size >= MAX_KEYS) this.#keys.delete(this.#keys.keys().next().value!);
+    this.#keys.set(members, entry);
+    return entry;
+  }
+}
+
+const MAX_KEYS = 10_000;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** The key types each algorithm takes: `kty:crv` (crv empty for RSA). */
+const KEY_TYPES: Record<string, string[]> = {
+  ES256: ['EC:P-256'],
+  RS256: ['RSA:'],
+  PS256: ['RSA:'],
+  EdDSA: ['OKP:Ed25519'],
+};
+
+function verifySignature(alg: string, data: Buffer, key: KeyObject, signature: Buffer): boolean {
+  switch (alg) {
+    case 'ES256':
+      return cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    case 'PS256':
+      return cryptoVerify(
+        'sha256',
+        data,
+        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+        signature,
+      );
+    case 'EdDSA':
+      return cryptoVerify(null, data, key, signature);
+    default:
+      return cryptoVerify('sha256', data, key, signature);
+  }
+}
+
+/** RFC 7638 §3.2: the required members of a public JWK as canonical JSON; undefined if absent. */
+function thumbprintMembers(jwk: JWK): string | undefined {
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  switch (jwk.kty) {
+    case 'EC': {
+      const [crv, x, y] = [text(jwk.crv), text(jwk.x), text(jwk.y)];
+      return crv && x && y ? JSON.stringify({ crv, kty: 'EC', x, y }) : undefined;
+    }
+    case 'RSA': {
+      const [e, n] = [text(jwk.e), text(jwk.n)];
+      return e && n ? JSON.stringify({ e, kty: 'RSA', n }) : undefined;
+    }
+    case 'OKP': {
+      const [crv, x] = [text(jwk.crv), text(jwk.x)];
+      return crv && x ? JSON.stringify({ crv, kty: 'OKP', x }) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function parseJson(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -234,4 +234,45 @@ describe('DPoP (RFC 9449)', () => {
     expect(child.token_type).toBe('DPoP');
     expect(decodeJwt(child.access_token).payload.cnf).toEqual({ jkt: key.jkt });
   });
+
+  it('lets a PAT require DPoP: no exchange without a proof, and its bearer tokens end at once', async () => {
+    const t = await start();
+    const key = await dpopKey();
+    const created = await t.request({
+      method: 'POST',
+      url: '/patina/v1/personal-access-tokens',
+      token: t.admin.token,
+      json: { name: 'bound only', scope: ['sp:my-personal-access-tokens:read'], requireDpop: true },
+    });
+    expect(created.statusCode).toBe(200);
+    const pat = created.json<{ id: string; secret: string; requireDpop: boolean }>();
+    expect(pat.requireDpop).toBe(true);
+    const bare = await t.exchange(pat.id, pat.secret);
+    expect(bare.statusCode).toBe(400);
+    expect(bare.json<{ error_description: string }>().error_description).toMatch(
+      /This PAT issues DPoP-bound tokens only \(requireDpop\)/,
+    );
+    const bound = await t.exchange(
+      pat.id,
+      pat.secret,
+      {},
+      { dpop: await key.proof('POST', TOKEN_URL) },
+    );
+    expect(bound.json<{ token_type: string }>().token_type).toBe('DPoP');
+
+    // An existing PAT turned to DPoP-only: the bearer token it issued before stops at once.
+    const token = t.admin.token;
+    expect((await call(t, token, { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+    const patched = await t.request({
+      method: 'PATCH',
+      url: `/patina/v1/personal-access-tokens/${t.admin.patId}`,
+      token,
+      json: { requireDpop: true },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    expect(patched.statusCode).toBe(200);
+    const after = await call(t, token, { authorization: `Bearer ${token}` });
+    expect(after.statusCode).toBe(401);
+    expect(after.json<{ error: string }>().error).toMatch(/DPoP-bound tokens only/);
+  });
 });

@@ -40,6 +40,7 @@ describe('the Patina PAT resource', () => {
       userAwareTokenNeverExpires: false,
       description: 'GitHub Actions',
       allowedCidrs: null,
+      requireDpop: false,
       status: 'ACTIVE',
       lastUsedFrom: [],
       rotatedAt: null,
