@@ -275,6 +275,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     }),
     settings: config.federation,
     allowedAudiences,
+    liveness: cache,
   });
   const federation = {
     exchange: federatedExchange,

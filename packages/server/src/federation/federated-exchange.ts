@@ -13,6 +13,7 @@ import {
 } from 'jose';
 import type { AuditContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { LivenessCache } from '../auth/liveness-cache.js';
 import { addressKey } from '../core/cidr.js';
 import type { Clock } from '../core/clock.js';
 import { echo } from '../core/redact.js';
@@ -58,6 +59,8 @@ export interface FederatedExchangeDeps {
   accessTokens: AccessTokens;
   repeated: RepeatedFailures;
   settings: { maxTokenAgeSeconds: number; clockSkewSeconds: number };
+  /** The bearer check's cache of credentials, which a policy is one of. */
+  liveness: Pick<LivenessCache, 'record'>;
   allowedAudiences: ReadonlySet<string>;
 }
 
@@ -293,7 +296,11 @@ export class FederatedExchange {
   ): Promise<ExchangedTokenResponse> {
     const { grant } = request;
     const { storage, rights, accessTokens, clock } = this.deps;
-    const record = await storage.repos.trustPolicies.findCredential(policy.id);
+    // The policy as its tokens' credential, through the bearer check's cache (dropped by any
+    // change to the policy or its identity, on every node).
+    const record = await this.deps.liveness.record(policy.id, () =>
+      storage.repos.trustPolicies.findCredential(policy.id),
+    );
     if (!record || record.ownerStatus !== 'ACTIVE') {
       throw refused(
         grant,
