@@ -8,7 +8,7 @@
  * stage's busy time ÷ the requests answered in that window.
  *
  * Usage: node tools/bench/profile.mjs [--seconds N] [--main path/to/dist/main.js]...
- *        [--scenario S1|S2|S2-10|S4]... [--metrics off|on|both] [--rounds N] [--no-profiler]
+ *        [--scenario S1|S2|S2-10|S3|S4|S7]... [--metrics off|on|both] [--rounds N] [--no-profiler]
  *        [--json FILE] [--keep-profiles DIR] [--log-level L]
  * Several --main options profile several builds in one run (before and after a change), each on a
  * fresh data directory, and print one table with a column per build. `--metrics both` profiles
@@ -32,11 +32,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
+import { dpopClient } from './lib/dpop.mjs';
 import { measure } from './lib/load.mjs';
+import { makeOneTimeLines } from './lib/one-time.mjs';
 import { MAIN, Patina } from './lib/patina.mjs';
 import { freePort, sleep } from './lib/processes.mjs';
 import { median } from './lib/report.mjs';
-import { createDelete, patList, tokenExchange } from './lib/scenarios.mjs';
+import { createDelete, dpopPatList, patList, tokenExchange } from './lib/scenarios.mjs';
 import { STAGES, budget } from './lib/stages.mjs';
 import { wrongSecret, tokenRequestBody } from './lib/patina.mjs';
 
@@ -66,9 +68,13 @@ const mains = (values.main ?? [MAIN]).map((m) => resolve(m));
 const scenarioIds = values.scenario ?? ['S1', 'S2', 'S2-10', 'S4'];
 
 /**
- * The scenario specs: S1 and S4 as in the benchmark, S2 with the owner's 2 PATs (the bootstrap
- * PAT and one more) and S2-10 with another owner's 10.
+ * The scenarios: S1 and S4 as in the benchmark, S2 with the owner's 2 PATs (the bootstrap PAT
+ * and one more), S2-10 with another owner's 10, S7 as S2 with a DPoP-bound token.
  */
+function scenarioFor(id, t) {
+  return id === 'S7' ? dpopPatList(t) : { id, spec: specFor(id, t) };
+}
+
 function specFor(id, t) {
   switch (id) {
     case 'S1':
@@ -116,19 +122,42 @@ async function profileBuild(main, scenarioId, metricsMode) {
     for (let i = 2; i <= 10; i++) {
       await patina.api(tenToken, 'POST', '/v3/personal-access-tokens', { name: `row ${i}` });
     }
+    const dpop = dpopClient();
+    const dpopToken = await patina.accessToken(admin, {
+      dpopProof: dpop.proof({ htm: 'POST', htu: `${patina.baseUrl}/oauth/token` }),
+    });
     const t = {
       patinaUrl: patina.baseUrl,
       admin,
       adminToken: await patina.accessToken(admin),
       tenToken: await patina.accessToken(ten),
+      dpopToken,
+      dpopProofs: (htm, path, count) =>
+        dpop.proofs({ htm, htu: `${patina.baseUrl}${path}`, accessToken: dpopToken, count }),
     };
-    const spec = specFor(scenarioId, t);
+    const scenario = scenarioFor(scenarioId, t);
     const load = { generator: 'wrk', connections: Number(values.connections), cpu: 1, workDir };
-    await measure(spec, { ...load, seconds: 3 });
+    // A one-time scenario (S7) gets fresh lines for each run, 10,000 a second: more than it does.
+    const run = async (runSeconds) => {
+      if (!scenario.oneTime) return measure(scenario.spec, { ...load, seconds: runSeconds });
+      const once = makeOneTimeLines(
+        { ...scenario, oneTime: scenario.oneTime },
+        { seconds: runSeconds, workDir, fastest: new Map() },
+      );
+      try {
+        return await measure(
+          { ...scenario.spec, lines: once.file },
+          { ...load, seconds: runSeconds },
+        );
+      } finally {
+        once.remove();
+      }
+    };
+    await run(3);
     await sleep(500);
     const from = process.hrtime.bigint() / 1000n;
     const cpuBefore = cpuSeconds(patina.pid);
-    const result = await measure(spec, { ...load, seconds });
+    const result = await run(seconds);
     const cpuAfter = cpuSeconds(patina.pid);
     const to = process.hrtime.bigint() / 1000n;
     if (metricsPort) await checkScrape(metricsPort);

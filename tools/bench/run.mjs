@@ -1,27 +1,30 @@
 #!/usr/bin/env node
 /**
  * Patina's benchmark (docs/benchmarks.md): a node:http hello world (the baseline H), Patina and
- * oidc-provider (the peer) on one CPU, the load generator on the other, scenarios S1–S5 in
+ * oidc-provider (the peer) on one CPU, the load generator on the other, scenarios S1–S7 in
  * alternating rounds, medians reported: on SQLite at 1,000 PATs, the growth curve up to --pats,
  * then S1 and S2 on PostgreSQL with one node and with two. Writes <out>/<date>.json, .md, .svg
  * (the scenarios) and -growth.svg (the curve).
  *
  * Usage: node tools/bench/run.mjs [--seconds N] [--rounds N] [--pats N] [--skip-scale]
- *        [--skip-postgres] [--smoke] [--out DIR]
+ *        [--skip-postgres] [--only IDS] [--smoke] [--out DIR]
  * (`node tools/bench/run.mjs --help` lists every option.) `npm run bench` builds first, then runs this.
  */
 /* global fetch -- Node's built-in fetch (Node 18+) */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { URL, fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { performance } from 'node:perf_hooks';
 import { readOptions } from './lib/args.mjs';
 import { renderChart, renderGrowthChart } from './lib/chart.mjs';
+import { dpopClient } from './lib/dpop.mjs';
+import { startIssuer } from './lib/issuer.mjs';
 import { pickGenerator, measure } from './lib/load.mjs';
+import { checkFreshness, makeOneTimeLines } from './lib/one-time.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import pg from 'pg';
 import { MAIN, Patina, ROOT } from './lib/patina.mjs';
@@ -47,6 +50,11 @@ import { seedPats } from './lib/seed.mjs';
 
 const HELLO = fileURLToPath(new URL('./servers/hello.mjs', import.meta.url));
 const PEER = fileURLToPath(new URL('./servers/oidc-peer.mjs', import.meta.url));
+
+/** S6's workload: the service account its tokens name, and the audience they carry. */
+const WORKLOAD = { subject: 'system:serviceaccount:bench:runner', audience: 'patina-bench' };
+/** S6's tokens live 10 minutes, a projected service-account token's shortest. */
+const WORKLOAD_TOKEN_SECONDS = 600;
 
 const options = readOptions(process.argv.slice(2));
 const startedAt = new Date();
@@ -78,6 +86,11 @@ async function main() {
     notes.push(
       'Smoke run (npm test): one short round to prove the harness works; the numbers mean nothing.',
     );
+  if (options.only)
+    notes.push(
+      `--only ${options.only.join(',')}: only these scenarios of the 1,000-PAT SQLite phase were measured; no growth curve, PostgreSQL or metrics comparison.`,
+    );
+  const loadAtStart = loadavg();
   const serverCpu = pinned ? 0 : undefined;
   const load = {
     generator,
@@ -103,6 +116,20 @@ async function main() {
     '/.well-known/openid-configuration',
     serverCpu,
   );
+  const issuer = await startIssuer();
+  /** @param {number} count */
+  const workloadBodies = (count) => {
+    const started = performance.now();
+    const tokens = issuer.signTokens({
+      ...WORKLOAD,
+      count,
+      lifetimeSeconds: WORKLOAD_TOKEN_SECONDS,
+    });
+    log(
+      `signed ${fmtInt(count)} workload tokens in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    return tokens.map((token) => issuer.exchangeBody(token));
+  };
 
   const memory = [];
   const scenarios = [];
@@ -126,7 +153,12 @@ async function main() {
     await sleep(1000);
     const pid = fixture.nodes[0].pid;
     const idleRssMb = rssMb(pid) ?? 0;
-    const { results, underS1RssMb } = await runRounds(makeScenarios(targets), pid, load, workDir);
+    const { results, underS1RssMb } = await runRounds(
+      selected(makeScenarios(targets)),
+      pid,
+      load,
+      workDir,
+    );
     await sleep(1000);
     memory.push({
       database: fixture.database,
@@ -145,13 +177,20 @@ async function main() {
     await fixture.stop();
   };
 
-  const sqlite = await prepareFixture({ dataDir: join(workDir, 'data'), cpu: serverCpu });
-  const common = { helloUrl, peerUrl, peerClient };
+  const federation = { issuer: issuer.url, jwksUri: issuer.jwksUri, ...WORKLOAD };
+  const sqlite = await prepareFixture({
+    dataDir: join(workDir, 'data'),
+    cpu: serverCpu,
+    federation,
+  });
+  const common = { helloUrl, peerUrl, peerClient, workloadBodies };
   await phase(sqlite, options.basePats, (t) => baseScenarios({ ...common, ...t }), 'SQLite');
   let metricsCost = [];
+  // --only implies the three --skip-… (lib/args.mjs) and says so in a note of its own.
   if (!options.skipMetrics) {
     metricsCost = await metricsCostPhase(sqlite, common, load, workDir);
-  } else notes.push('--skip-metrics: the cost of the metrics listener was not measured.');
+  } else if (!options.only)
+    notes.push('--skip-metrics: the cost of the metrics listener was not measured.');
   if (!options.skipScale) {
     for (const pats of options.growth) {
       await phase(
@@ -161,7 +200,7 @@ async function main() {
         `SQLite ${fmtInt(pats)}`,
       );
     }
-  } else notes.push('--skip-scale: the growth curve S5 was not measured.');
+  } else if (!options.only) notes.push('--skip-scale: the growth curve S5 was not measured.');
 
   if (!options.skipPostgres) {
     const database = await createBenchDatabase(options.databaseUrl);
@@ -173,6 +212,7 @@ async function main() {
         dataDir: join(workDir, 'pg-node-1'),
         cpu: serverCpu,
         databaseUrl: database.url,
+        federation,
       });
       await phase(
         pg,
@@ -194,8 +234,15 @@ async function main() {
     } finally {
       await database.drop();
     }
-  } else notes.push('--skip-postgres: S1 and S2 on PostgreSQL were not measured.');
+  } else if (!options.only)
+    notes.push('--skip-postgres: S1 and S2 on PostgreSQL were not measured.');
 
+  const jwksFetches = issuer.jwksFetches();
+  if (scenarios.some((s) => s.id === 'S6')) {
+    notes.push(
+      `S6: Patina fetched the issuer's key set ${jwksFetches} time(s) in the whole run, and took every other key from its cache.`,
+    );
+  }
   const results = {
     date: startedAt.toISOString(),
     mode: options.smoke ? 'smoke' : 'full',
@@ -207,8 +254,15 @@ async function main() {
       basePats: options.basePats,
       growth: options.skipScale ? [] : options.growth,
       postgres: !options.skipPostgres,
+      only: options.only ?? null,
     },
-    machine: { ...describeMachine(join(workDir, 'data')), generator, pinned },
+    machine: {
+      ...describeMachine(join(workDir, 'data')),
+      generator,
+      pinned,
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg() },
+    },
+    federation: { jwksFetches },
     scenarios,
     metricsCost,
     memory,
@@ -220,12 +274,29 @@ async function main() {
 }
 
 /**
+ * The scenarios --only names, in the list's order (all of them without --only); an id the list
+ * does not have fails the run before anything is measured.
+ *
+ * @param {import('./lib/scenarios.mjs').Scenario[]} list
+ */
+function selected(list) {
+  if (!options.only) return list;
+  const missing = options.only.filter((id) => !list.some((s) => s.id === id));
+  if (missing.length > 0) {
+    throw new Error(
+      `--only: no scenario ${missing.join(', ')} in the base phase (it has ${list.map((s) => s.id).join(', ')})`,
+    );
+  }
+  return list.filter((s) => options.only?.includes(s.id));
+}
+
+/**
  * The Patina side of a phase: the nodes (one, or two on one PostgreSQL database), and the
  * callers the scenarios use, made once through the API on the first start: the administrator
- * with 2 PATs (S1, S2), a user with 10 (S2-10) and a user of its own for S3, so the PATs S3
- * creates never show up in a list that is measured.
+ * with 2 PATs (S1, S2), a user with 10 (S2-10), a user of its own for S3, so the PATs S3
+ * creates never show up in a list that is measured, and S6's trust policy for `federation`.
  *
- * @param {{ dataDir: string, cpu?: number, databaseUrl?: string }} options
+ * @param {{ dataDir: string, cpu?: number, databaseUrl?: string, federation: Parameters<Patina['createTrustPolicy']>[1] }} options
  */
 async function prepareFixture(options) {
   const env = options.databaseUrl
@@ -237,6 +308,8 @@ async function prepareFixture(options) {
       }
     : {};
   let config = {};
+  // S7's client key: its token is bound to it, and every request carries a proof signed by it.
+  const dpop = dpopClient();
   const node = (dataDir) => {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     return new Patina({ dataDir, cpu: options.cpu, env, config });
@@ -252,6 +325,7 @@ async function prepareFixture(options) {
     await nodes[0].api(tenBoot, 'POST', '/v3/personal-access-tokens', { name: `bench row ${i}` });
   }
   const s3Caller = await nodes[0].createUserWithPat(boot);
+  await nodes[0].createTrustPolicy(boot, options.federation);
   await nodes[0].stop();
   return {
     nodes,
@@ -268,12 +342,20 @@ async function prepareFixture(options) {
     },
     async start() {
       for (const n of nodes) await n.start();
+      // DPoP proofs name the URL the client addressed (htu), Patina's public base URL.
+      const publicUrl = env.PATINA_PUBLIC_BASE_URL ?? nodes[0].baseUrl;
+      const dpopToken = await nodes[0].accessToken(admin, {
+        dpopProof: dpop.proof({ htm: 'POST', htu: `${publicUrl}/oauth/token` }),
+      });
       return {
         patinaUrl: nodes[0].baseUrl,
         admin,
         adminToken: await nodes[0].accessToken(admin),
         tenToken: await nodes[0].accessToken(ten),
         s3Token: await nodes[0].accessToken(s3Caller),
+        dpopToken,
+        dpopProofs: (htm, path, count) =>
+          dpop.proofs({ htm, htu: `${publicUrl}${path}`, accessToken: dpopToken, count }),
       };
     },
     async stop() {
@@ -377,9 +459,15 @@ async function startServer(script, args, readyPath, cpu) {
  * @param {number | undefined} patinaPid
  */
 async function runRounds(list, patinaPid, load, workDir) {
+  /** The fastest requests/s each scenario has shown in this phase, warm-ups included. */
+  const fastest = new Map();
+  const run = (scenario, seconds) =>
+    measureScenario(scenario, { ...load, seconds, workDir }, fastest);
+  // Before anything is measured: S7's proofs would go stale in a measurement that is too long.
+  checkFreshness(list, options.seconds);
   for (const scenario of list) {
     log(`warm-up ${scenario.id}`);
-    await measure(scenario.spec, { ...load, seconds: options.warmupSeconds, workDir });
+    await run(scenario, options.warmupSeconds);
   }
   const rounds = new Map(list.map((s) => [s.id, []]));
   let underS1RssMb = 0;
@@ -392,7 +480,7 @@ async function runRounds(list, patinaPid, load, workDir) {
         patinaPid !== undefined
           ? sampleRss(patinaPid)
           : undefined;
-      const result = await measure(scenario.spec, { ...load, workDir });
+      const result = await run(scenario, options.seconds);
       if (sampling) underS1RssMb = Math.max(underS1RssMb, sampling());
       rounds.get(scenario.id)?.push(result);
       log(
@@ -411,6 +499,36 @@ async function runRounds(list, patinaPid, load, workDir) {
     };
   });
   return { results, underS1RssMb };
+}
+
+/**
+ * One measurement of a scenario. A one-time scenario (S6, S7) first gets a file of fresh lines
+ * (lib/one-time.mjs); measure() fails the run if they run out. `fastest` learns the result.
+ *
+ * @param {import('./lib/scenarios.mjs').Scenario} scenario
+ * @param {Parameters<typeof measure>[1]} load
+ * @param {Map<string, number>} fastest
+ */
+async function measureScenario(scenario, load, fastest) {
+  let spec = scenario.spec;
+  let once;
+  if (scenario.oneTime) {
+    once = makeOneTimeLines(
+      { ...scenario, oneTime: scenario.oneTime },
+      { seconds: load.seconds, workDir: load.workDir, fastest },
+    );
+    log(
+      `${scenario.id}: made ${fmtInt(once.count)} one-time lines in ${once.makingSeconds.toFixed(1)} s`,
+    );
+    spec = { ...spec, lines: once.file };
+  }
+  try {
+    const result = await measure(spec, load);
+    fastest.set(scenario.id, Math.max(fastest.get(scenario.id) ?? 0, result.requestsPerSecond));
+    return result;
+  } finally {
+    once?.remove();
+  }
 }
 
 /** Writes <date>.json, <date>.md and <date>.svg to --out and prints the Markdown. */

@@ -16,6 +16,7 @@ import process from 'node:process';
  *   skipScale: boolean,
  *   skipPostgres: boolean,
  *   skipMetrics: boolean,
+ *   only: string[] | undefined,
  *   databaseUrl: string,
  *   out: string,
  *   generator: 'wrk' | 'autocannon' | undefined,
@@ -38,6 +39,8 @@ export const USAGE = `Usage: node tools/bench/run.mjs [options]   (or: npm run b
   --skip-scale       leave out S5 (the growth curve past the base 1,000 PATs)
   --skip-postgres    leave out S1 and S2 on PostgreSQL and the two-node figures
   --skip-metrics     leave out S1 and S2 with the Prometheus metrics listener on and off
+  --only IDS         measure only these scenarios of the 1,000-PAT SQLite phase, comma-separated
+                     ids as in the results (e.g. S1,S6); implies the three --skip-… options
   --database-url U   the PostgreSQL server to make a throwaway database on (default
                      PATINA_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
   --generator G      wrk or autocannon (default: wrk when installed)
@@ -59,6 +62,7 @@ export function readOptions(argv) {
       'skip-scale': { type: 'boolean', default: false },
       'skip-postgres': { type: 'boolean', default: false },
       'skip-metrics': { type: 'boolean', default: false },
+      only: { type: 'string' },
       'database-url': { type: 'string' },
       generator: { type: 'string' },
       smoke: { type: 'boolean', default: false },
@@ -76,6 +80,10 @@ export function readOptions(argv) {
   if (generator !== undefined && generator !== 'wrk' && generator !== 'autocannon') {
     throw new Error(`--generator must be wrk or autocannon, not ${generator}`);
   }
+  const only = values.only?.split(',').map((id) => id.trim());
+  if (only !== undefined && (only.length === 0 || only.includes(''))) {
+    throw new Error('--only must be scenario ids separated by commas, e.g. S1,S6');
+  }
   const scalePats = positive('pats', values.pats, smoke ? 1_000 : 10_000_000);
   const basePats = Math.min(smoke ? 100 : 1_000, scalePats);
   return {
@@ -91,9 +99,10 @@ export function readOptions(argv) {
     growth: [...GROWTH.filter((n) => n > basePats && n < scalePats), scalePats].filter(
       (n) => n > basePats,
     ),
-    skipScale: values['skip-scale'] === true,
-    skipPostgres: values['skip-postgres'] === true,
-    skipMetrics: values['skip-metrics'] === true,
+    skipScale: values['skip-scale'] === true || only !== undefined,
+    skipPostgres: values['skip-postgres'] === true || only !== undefined,
+    skipMetrics: values['skip-metrics'] === true || only !== undefined,
+    only,
     databaseUrl:
       values['database-url'] ??
       process.env.PATINA_BENCH_DATABASE_URL ??

@@ -49,6 +49,8 @@ const GROUPS = [
       ['S4-unknown-id', 'alt'],
     ],
   },
+  { label: 'S6 federated exchange', bars: [['S6', 'base']] },
+  { label: 'S7 DPoP-bound list', bars: [['S7', 'base']] },
 ];
 
 /** @param {string} s */

@@ -8,21 +8,27 @@ const WORKER = fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url)
 
 /**
  * What to send. `static`: the same request over and over. `create-delete` (S3): POST a PAT to
- * `path`, DELETE `path/<id>` of the one just created, repeat.
+ * `path`, DELETE `path/<id>` of the one just created, repeat. `once`: each request takes the next
+ * line of the file `lines`, every line at most once, as its body (S6: each holds a token Patina
+ * exchanges once) or, with `onceHeader`, as the value of that header (S7: each a DPoP proof
+ * Patina accepts once); a request past the last line is counted in `exhausted`.
  *
  * @typedef {{
  *   url: string,
- *   kind?: 'static' | 'create-delete',
+ *   kind?: 'static' | 'create-delete' | 'once',
  *   method: string,
  *   path: string,
  *   headers?: Record<string, string>,
  *   body?: string,
+ *   lines?: string,
+ *   onceHeader?: string,
  *   expect: number[],
  * }} LoadSpec
  */
 
 /**
- * One measurement. `unexpected` counts responses whose status was not in `expect`.
+ * One measurement. `unexpected` counts responses whose status was not in `expect`; `exhausted`
+ * the requests of a `once` spec made after its bodies ran out (0 for the other kinds).
  *
  * @typedef {{
  *   requestsPerSecond: number,
@@ -32,6 +38,7 @@ const WORKER = fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url)
  *   unexpected: number,
  *   lastUnexpectedStatus: number | null,
  *   socketErrors: number,
+ *   exhausted: number,
  * }} LoadResult
  */
 
@@ -43,7 +50,8 @@ export function pickGenerator(wanted) {
 
 /**
  * Runs one measurement with the chosen generator, pinned to `cpu`, and refuses a result where
- * more than 1% of the responses had an unexpected status (a benchmark of error pages).
+ * more than 1% of the responses had an unexpected status (a benchmark of error pages), or where
+ * a `once` spec ran out of lines (its last requests would have measured refused replays).
  *
  * @param {LoadSpec | LoadSpec[]} spec several: measured together (measureSplit)
  * @param {{ generator: 'wrk' | 'autocannon', seconds: number, connections: number, cpu?: number, workDir: string }} options
@@ -53,6 +61,12 @@ export async function measure(spec, options) {
   if (Array.isArray(spec)) return measureSplit(spec, options);
   const result =
     options.generator === 'wrk' ? await runWrk(spec, options) : await runAutocannon(spec, options);
+  if (result.exhausted > 0) {
+    const what = spec.onceHeader === undefined ? 'bodies' : `${spec.onceHeader} headers`;
+    throw new Error(
+      `${spec.method} ${spec.url}${spec.path}: ran out of one-time ${what} (${result.exhausted} requests after the last of them); the bench must make more before this measurement`,
+    );
+  }
   const total = result.expected + result.unexpected;
   if (total === 0 || result.unexpected > total * 0.01) {
     throw new Error(
@@ -87,6 +101,7 @@ async function measureSplit(specs, options) {
     lastUnexpectedStatus:
       results.find((r) => r.lastUnexpectedStatus !== null)?.lastUnexpectedStatus ?? null,
     socketErrors: sum('socketErrors'),
+    exhausted: sum('exhausted'),
   };
 }
 

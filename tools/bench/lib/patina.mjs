@@ -12,8 +12,9 @@ export const MAIN = join(ROOT, 'packages/server/dist/main.js');
 /**
  * The config the benchmark runs Patina with. The defaults throttle a load generator on purpose
  * (100 requests per client per 10 s, failures throttled after 10 per client id and address and
- * after 100 per address, 10 PATs per owner), so the bench lifts them; everything else is the
- * default a fresh install gets.
+ * after 100 per address, 10 PATs per owner), so the bench lifts them; S6's issuer is on loopback
+ * over http, which the defaults refuse (an SSRF guard); everything else is the default a fresh
+ * install gets.
  */
 export const BENCH_CONFIG = {
   policy: {
@@ -26,6 +27,7 @@ export const BENCH_CONFIG = {
     },
     maxTokensPerOwner: 10_000,
   },
+  federation: { allowHttp: true, allowPrivateNetworks: true },
 };
 
 /**
@@ -106,20 +108,29 @@ export class Patina {
   }
 
   /**
-   * Trades a PAT for an access token (client_secret_post, like S1).
+   * Trades a PAT for an access token (client_secret_post, like S1); with `dpopProof` (a proof for
+   * POST of the token endpoint, RFC 9449 §5), a token bound to the proof's key (S7's).
    *
    * @param {{ clientId: string, clientSecret: string }} pat
+   * @param {{ dpopProof?: string }} [options]
    * @returns {Promise<string>}
    */
-  async accessToken(pat) {
+  async accessToken(pat, options = {}) {
     const response = await fetch(`${this.baseUrl}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(options.dpopProof !== undefined && { dpop: options.dpopProof }),
+      },
       body: tokenRequestBody(pat.clientId, pat.clientSecret),
     });
     const body = await response.json();
     if (response.status !== 200)
       throw new Error(`token exchange: ${response.status} ${JSON.stringify(body)}`);
+    const tokenType = options.dpopProof === undefined ? 'bearer' : 'DPoP';
+    if (body.token_type?.toLowerCase() !== tokenType.toLowerCase()) {
+      throw new Error(`token exchange: token_type ${body.token_type}, expected ${tokenType}`);
+    }
     return body.access_token;
   }
 
@@ -176,6 +187,43 @@ export class Patina {
       },
     );
     return { clientId: pat.id, clientSecret: pat.secret };
+  }
+
+  /**
+   * S6's side in Patina: a service identity (role USER) and a trust policy that lets tokens of
+   * `federation.issuer` whose sub is `federation.subject` act as it. The audience is named, not
+   * left to default to Patina's issuer URL: on SQLite that URL has the port, which changes at
+   * every start.
+   *
+   * @param {string} adminToken
+   * @param {{ issuer: string, jwksUri: string, subject: string, audience: string }} federation
+   * @returns {Promise<string>} the trust policy's id
+   */
+  async createTrustPolicy(adminToken, federation) {
+    const suffix = randomBytes(4).toString('hex');
+    const identity = await this.api(
+      adminToken,
+      'POST',
+      '/patina/v1/identities',
+      { name: `bench workload ${suffix}`, login: `bench-workload-${suffix}`, roles: ['USER'] },
+      201,
+    );
+    const policy = await this.api(
+      adminToken,
+      'POST',
+      '/patina/v1/federation/trust-policies',
+      {
+        name: `bench workload ${suffix}`,
+        issuer: federation.issuer,
+        jwksUri: federation.jwksUri,
+        audience: federation.audience,
+        conditions: { sub: federation.subject },
+        identityId: identity.id,
+        scope: ['sp:my-personal-access-tokens:read'],
+      },
+      201,
+    );
+    return policy.id;
   }
 }
 

@@ -90,6 +90,18 @@ export function evaluateTargets(results) {
       unit: 'apart',
     },
     {
+      target: 'S6 (federated exchange) ≥ 0.7 × S1',
+      value: ratio(rps('S6'), rps('S1')),
+      min: 0.7,
+      unit: '× S1',
+    },
+    {
+      target: 'S7 (DPoP-bound list) ≥ 0.7 × S2',
+      value: ratio(rps('S7'), rps('S2')),
+      min: 0.7,
+      unit: '× S2',
+    },
+    {
       target: `S3 ≥ 3 × ${S3_BEFORE} requests/s`,
       value: ratio(rps('S3'), S3_BEFORE),
       min: 3,
@@ -183,6 +195,12 @@ export function toMarkdown(results) {
     `Settings: ${s.seconds} s per measurement after ${s.warmupSeconds} s warm-up per scenario, ${s.rounds} alternating round(s), ` +
       `${s.connections} connections, medians over rounds. Total run time ${results.durationSeconds.toFixed(0)} s.`,
     '',
+    ...(m.loadAverage
+      ? [
+          `Load average (1, 5, 15 min) at the start ${m.loadAverage.atStart.map((v) => v.toFixed(2)).join(', ')}, at the end ${m.loadAverage.atEnd.map((v) => v.toFixed(2)).join(', ')}.`,
+          '',
+        ]
+      : []),
     '| scenario | database | PATs in DB | requests/s | p50 ms | p99 ms | requests/s per round |',
     '| --- | --- | ---: | ---: | ---: | ---: | --- |',
   ];

@@ -3,18 +3,29 @@ import { tokenRequestBody, wrongSecret } from './patina.mjs';
 
 /**
  * The measured scenarios. Each is one LoadSpec against one server; `system` says whose number it
- * is (`hello` is the baseline H, `peer` is oidc-provider).
+ * is (`hello` is the baseline H, `peer` is oidc-provider). A scenario with `oneTime` sends every
+ * body (S6: each holds a token Patina exchanges once) or header (S7: each a DPoP proof Patina
+ * accepts once) once: before each measurement the bench makes `lines(count)` fresh ones, enough
+ * for 1.5 × the fastest requests/s `pacedBy` (or the scenario itself) has shown in the phase.
+ * With `freshForSeconds`, what it makes goes stale that long after it is made (a proof's iat),
+ * so making them and the measurement must fit in it, or the run fails.
  *
  * @typedef {{
  *   id: string,
  *   label: string,
  *   system: 'hello' | 'patina' | 'peer',
  *   spec: import('./load.mjs').LoadSpec,
+ *   oneTime?: { pacedBy: string, lines: (count: number) => string[], freshForSeconds?: number },
  * }} Scenario
  */
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const PAT_PATH = '/v3/personal-access-tokens';
+/**
+ * How long S7's proofs stay good: Patina's dpop.proofMaxAgeSeconds (the bench keeps the default,
+ * 60) less 10 s for the clocks, the start of the generator and the last requests in flight.
+ */
+const DPOP_PROOFS_FRESH_SECONDS = 60 - 10;
 
 /**
  * @typedef {{
@@ -26,7 +37,14 @@ const PAT_PATH = '/v3/personal-access-tokens';
  *   adminToken: string,
  *   tenToken: string,
  *   s3Token: string,
+ *   dpopToken: string,
+ *   dpopProofs: (htm: string, path: string, count: number) => string[],
+ *   workloadBodies: (count: number) => string[],
  * }} Targets
+ *
+ * `workloadBodies`: S6's request bodies, each with a workload token signed now, each good once.
+ * `dpopToken`: the administrator's token bound to S7's DPoP key; `dpopProofs`: proofs for it of
+ * a request `htm` to `path` (without query), signed now, each good once.
  */
 
 /** @param {Targets} t @returns {Scenario} */
@@ -93,7 +111,56 @@ export function createDelete(t, id = 'S3') {
 }
 
 /**
- * Everything measured with the base number of PATs: H, S1 for Patina and the peer, S2, S3, S4.
+ * S6: RFC 8693 token exchange of a workload's JWT (ES256, from the loopback issuer a trust policy
+ * trusts, its key set cached by Patina after the first fetch); every request a token of its own.
+ * @param {Targets} t
+ * @returns {Scenario}
+ */
+export function federatedExchange(t, id = 'S6') {
+  return {
+    id,
+    label: `${id}: POST /oauth/token, federated exchange (Patina)`,
+    system: 'patina',
+    spec: {
+      url: t.patinaUrl,
+      kind: 'once',
+      method: 'POST',
+      path: '/oauth/token',
+      headers: FORM,
+      expect: [200],
+    },
+    oneTime: { pacedBy: 'S1', lines: t.workloadBodies },
+  };
+}
+
+/**
+ * S7: S2's request with a DPoP-bound token (RFC 9449 §7.1): `Authorization: DPoP <token>` and a
+ * proof of its own in the `DPoP` header on every request (Patina accepts a proof's jti once).
+ * @param {Targets} t
+ * @returns {Scenario}
+ */
+export function dpopPatList(t, id = 'S7') {
+  const list = patList(t, id);
+  return {
+    ...list,
+    label: `${id}: GET ${PAT_PATH}?owner-id=me, DPoP-bound (2 PATs)`,
+    spec: {
+      ...list.spec,
+      kind: 'once',
+      onceHeader: 'dpop',
+      headers: { authorization: `DPoP ${t.dpopToken}` },
+    },
+    oneTime: {
+      pacedBy: 'S2',
+      lines: (count) => t.dpopProofs('GET', PAT_PATH, count),
+      freshForSeconds: DPOP_PROOFS_FRESH_SECONDS,
+    },
+  };
+}
+
+/**
+ * Everything measured with the base number of PATs: H, S1 for Patina and the peer, S2, S3, S4,
+ * S6 and S7 (after S1 and S2, whose warm-ups size their first batches of tokens and proofs).
  *
  * @param {Targets} t
  * @returns {Scenario[]}
@@ -144,6 +211,8 @@ export function baseScenarios(t) {
         expect: [401],
       },
     },
+    federatedExchange(t),
+    dpopPatList(t),
   ];
 }
 

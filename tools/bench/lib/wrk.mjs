@@ -4,8 +4,9 @@ import process from 'node:process';
 import { runPinned } from './processes.mjs';
 
 /**
- * wrk as the load generator: one Lua script per measurement (method, path, headers and body, or
- * the S3 create-then-delete sequence), `--latency` for the percentiles. The script also counts
+ * wrk as the load generator: one Lua script per measurement (method, path, headers and body, the
+ * S3 create-then-delete sequence, or one body (S6) or header (S7) per request from a file),
+ * `--latency` for the percentiles. The script also counts
  * responses by whether their status was the expected one, so a run that measured errors fails
  * loudly instead of reporting a fast error page.
  */
@@ -59,7 +60,9 @@ export function parseWrkOutput(output) {
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
   const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m|h)\s*$/m.exec(output);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m|h)\s*$/m.exec(output);
-  const counts = /^BENCH_RESULT ok=(\d+) bad=(\d+) last_bad_status=(\d+)/m.exec(output);
+  const counts = /^BENCH_RESULT ok=(\d+) bad=(\d+) last_bad_status=(\d+) exhausted=(\d+)/m.exec(
+    output,
+  );
   if (!rps || !p50 || !p99 || !counts) throw new Error(`could not read wrk's output:\n${output}`);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
     output,
@@ -72,6 +75,7 @@ export function parseWrkOutput(output) {
     unexpected: Number(counts[2]),
     lastUnexpectedStatus: Number(counts[3]) || null,
     socketErrors: errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    exhausted: Number(counts[4]),
   };
 }
 
@@ -96,19 +100,20 @@ local expected_status = { ${expect} }
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args)
-  ok = 0; bad = 0; last_bad_status = 0
+  ok = 0; bad = 0; last_bad_status = 0; exhausted = 0
   prefix = args[1] or tostring(os.time())
+  if prepare then prepare() end
 end
 function count(status)
   if expected_status[status] then ok = ok + 1 else bad = bad + 1; last_bad_status = status end
 end
 function done(summary, latency, requests)
-  local o, b, s = 0, 0, 0
+  local o, b, s, x = 0, 0, 0, 0
   for _, t in ipairs(threads) do
-    o = o + t:get("ok"); b = b + t:get("bad")
+    o = o + t:get("ok"); b = b + t:get("bad"); x = x + t:get("exhausted")
     if t:get("last_bad_status") ~= 0 then s = t:get("last_bad_status") end
   end
-  io.write(string.format("BENCH_RESULT ok=%d bad=%d last_bad_status=%d\\n", o, b, s))
+  io.write(string.format("BENCH_RESULT ok=%d bad=%d last_bad_status=%d exhausted=%d\\n", o, b, s, x))
 end
 `;
   if (spec.kind === 'create-delete') {
@@ -134,6 +139,35 @@ response = function(status, headers, body)
     if id then table.insert(queue, id) end
   end
 end
+`;
+  }
+  if (spec.kind === 'once') {
+    if (spec.lines === undefined) throw new Error(`${spec.path}: a once spec needs lines`);
+    // The lines are read in init(), by the thread's Lua state only (the main state runs setup
+    // and done). wrk runs one thread (-t1), so one list and one counter serve every connection
+    // and no line is sent twice. wrk.format copies the headers at once, so one table serves.
+    const send =
+      spec.onceHeader === undefined
+        ? 'once_headers, line'
+        : `once_headers, ${spec.body === undefined ? 'nil' : lua(spec.body)}`;
+    const setHeader =
+      spec.onceHeader === undefined ? '' : `\n  once_headers[${lua(spec.onceHeader)}] = line`;
+    return `${counting}
+local lines = {}
+local sent = 0
+local once_headers = ${luaHeaders(spec.headers ?? {})}
+function prepare()
+  for line in io.lines(${lua(spec.lines)}) do
+    if line ~= "" then lines[#lines + 1] = line end
+  end
+end
+request = function()
+  sent = sent + 1
+  local line = lines[sent]
+  if line == nil then exhausted = exhausted + 1; line = lines[#lines] end${setHeader}
+  return wrk.format(${lua(spec.method)}, ${lua(spec.path)}, ${send})
+end
+response = function(status, headers, body) count(status) end
 `;
   }
   const headerLines = Object.entries(spec.headers ?? {})
