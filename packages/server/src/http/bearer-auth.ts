@@ -55,13 +55,17 @@ export function bearerAuthHook(
       );
     }
     const { token } = credentials;
-    const principal = await (async () => {
+    let principal;
+    try {
       const dpopJkt = credentials.dpop ? await proofKey(request, token, dpop!) : undefined;
-      return authenticator.authenticate(token, { sourceIp: clientAddress(request), dpopJkt });
-    })().catch((error: unknown) => {
+      principal = await authenticator.authenticate(token, {
+        sourceIp: clientAddress(request),
+        dpopJkt,
+      });
+    } catch (error) {
       metrics.bearerCheck(refusalOutcome(error));
       throw error;
-    });
+    }
     metrics.bearerCheck('valid');
     request.principal = principal;
     // Every answer to an authenticated call says when the PAT behind it expires, as GitHub's

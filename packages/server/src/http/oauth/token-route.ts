@@ -94,7 +94,9 @@ async function exchange(request: FastifyRequest, grants: TokenGrants) {
   if (params.grantType === undefined) {
     throw missingParameter('grant_type');
   }
-  const dpopJkt = await proofKey(request, grants.dpop);
+  // Most requests carry no proof: they pay no await for it.
+  const dpopJkt =
+    request.headers.dpop === undefined ? undefined : await proofKey(request, grants.dpop);
   if (params.grantType === TOKEN_EXCHANGE_GRANT || params.grantType === JWT_BEARER_GRANT) {
     return federated(request, params, grants, dpopJkt);
   }
@@ -115,15 +117,11 @@ async function exchange(request: FastifyRequest, grants: TokenGrants) {
 }
 
 /**
- * The key of the request's DPoP proof (RFC 9449 §5), to bind the token to; undefined without one.
+ * The key of the request's DPoP proof (RFC 9449 §5), to bind the token to (a DPoP header came).
  * A bad proof is `invalid_dpop_proof`; one without the nonce required, `use_dpop_nonce` with it.
  */
-async function proofKey(
-  request: FastifyRequest,
-  dpop: TokenGrants['dpop'],
-): Promise<string | undefined> {
+async function proofKey(request: FastifyRequest, dpop: TokenGrants['dpop']): Promise<string> {
   const header = request.headers.dpop;
-  if (header === undefined) return undefined;
   if (typeof header !== 'string') throw invalidDpopProof('send one DPoP header, not several');
   try {
     const { jkt } = await dpop.verifier.verify({
