@@ -3,7 +3,12 @@ import type { PatCredentialRecord } from '../pats/model.js';
 import { CompiledStatement, type Param } from './compiled.js';
 import type { Db } from './database.js';
 import { parseStringArray } from './json.js';
-import { parseCidrs, patsWithOwners } from './pats-with-owners.js';
+import {
+  credentialOwner,
+  CREDENTIAL_OWNER_COLUMNS,
+  parseCidrs,
+  patsWithOwners,
+} from './pats-with-owners.js';
 
 /** The credential check's one read (every exchange; the bearer check when its cache misses). */
 const FIND_CREDENTIAL = new CompiledStatement((db, p: Param<{ id: string }>) =>
@@ -27,12 +32,7 @@ const FIND_CREDENTIAL = new CompiledStatement((db, p: Param<{ id: string }>) =>
       'p.tokens_not_before',
       'p.allowed_cidrs',
       'p.require_dpop',
-      'o.login as owner_login',
-      'o.name as owner_name',
-      'o.status as owner_status',
-      'o.roles as owner_roles',
-      'o.rights as owner_rights',
-      'o.disabled_at as owner_disabled_at',
+      ...CREDENTIAL_OWNER_COLUMNS,
     ])
     .where('p.id', '=', p('id')),
 );
@@ -50,13 +50,7 @@ export class PatCredentialsRepository {
     if (!row) return undefined;
     return {
       id: row.id,
-      ownerId: row.owner_id,
-      ownerLogin: row.owner_login,
-      ownerName: row.owner_name,
-      ownerStatus: row.owner_status,
-      ownerRoles: parseStringArray(row.owner_roles),
-      ownerRights: parseStringArray(row.owner_rights),
-      ownerDisabledAt: row.owner_disabled_at,
+      ...credentialOwner(row),
       name: row.name,
       scope: parseStringArray(row.scope),
       secretDigest: row.secret_digest,

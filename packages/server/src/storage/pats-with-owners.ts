@@ -1,5 +1,6 @@
 import type { InferResult } from 'kysely';
-import type { PersonalAccessToken } from '../pats/model.js';
+import type { IdentityStatus } from '@patina/contract';
+import type { PatCredentialRecord, PersonalAccessToken } from '../pats/model.js';
 import type { Db } from './database.js';
 import { parseStringArray } from './json.js';
 
@@ -103,6 +104,46 @@ export function toPat(row: PatSelectRow): PersonalAccessToken {
     requireDpop: row.require_dpop === 1,
     rotatedAt: row.rotated_at,
     previousSecretValidUntil: row.previous_secret_valid_until,
+  };
+}
+
+/** The owner's columns a credential record needs, selected as `owner_*` from `o`. */
+export const CREDENTIAL_OWNER_COLUMNS = [
+  'o.login as owner_login',
+  'o.name as owner_name',
+  'o.status as owner_status',
+  'o.roles as owner_roles',
+  'o.rights as owner_rights',
+  'o.disabled_at as owner_disabled_at',
+] as const;
+
+/** A credential record's owner fields from a row with CREDENTIAL_OWNER_COLUMNS. */
+export function credentialOwner(row: {
+  owner_id: string;
+  owner_login: string;
+  owner_name: string;
+  owner_status: IdentityStatus;
+  owner_roles: string;
+  owner_rights: string;
+  owner_disabled_at: string | null;
+}): Pick<
+  PatCredentialRecord,
+  | 'ownerId'
+  | 'ownerLogin'
+  | 'ownerName'
+  | 'ownerStatus'
+  | 'ownerRoles'
+  | 'ownerRights'
+  | 'ownerDisabledAt'
+> {
+  return {
+    ownerId: row.owner_id,
+    ownerLogin: row.owner_login,
+    ownerName: row.owner_name,
+    ownerStatus: row.owner_status,
+    ownerRoles: parseStringArray(row.owner_roles),
+    ownerRights: parseStringArray(row.owner_rights),
+    ownerDisabledAt: row.owner_disabled_at,
   };
 }
 

@@ -5,6 +5,7 @@ import type { RecordChange } from './change-feed.js';
 import type { Db } from './database.js';
 import { parseStringArray } from './json.js';
 import { countRows } from './rows.js';
+import { credentialOwner, CREDENTIAL_OWNER_COLUMNS } from './pats-with-owners.js';
 import type { TrustPoliciesTable } from './federation-tables.js';
 
 /** Claim → the exact value or glob it must match, or alternatives of which one must. */
@@ -160,25 +161,14 @@ export class TrustPoliciesRepository {
         't.max_token_lifetime_seconds',
         't.tokens_not_before',
         'o.id as owner_id',
-        'o.login as owner_login',
-        'o.name as owner_name',
-        'o.status as owner_status',
-        'o.roles as owner_roles',
-        'o.rights as owner_rights',
-        'o.disabled_at as owner_disabled_at',
+        ...CREDENTIAL_OWNER_COLUMNS,
       ])
       .where('t.id', '=', id)
       .executeTakeFirst();
     if (!row) return undefined;
     return {
       id: row.id,
-      ownerId: row.owner_id,
-      ownerLogin: row.owner_login,
-      ownerName: row.owner_name,
-      ownerStatus: row.owner_status,
-      ownerRoles: parseStringArray(row.owner_roles),
-      ownerRights: parseStringArray(row.owner_rights),
-      ownerDisabledAt: row.owner_disabled_at,
+      ...credentialOwner(row),
       name: row.name,
       scope: parseStringArray(row.scope),
       secretDigest: '',
