@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BAD_CREDENTIALS, V3 } from '../helpers.js';
+import { SYSTEM_CONTEXT } from '../../src/access/context.js';
+import { startJwksIssuer } from '../federation/jwks-issuer.js';
+import {
+  LOCAL_FEDERATION,
+  PATINA_AUDIENCE,
+  tokenExchange,
+  TRUST_POLICIES,
+} from '../federation/setup.js';
 import { patinaSeries, startMetricsApp, value, wrongSecret } from './scrapes.js';
 
 const exchanges = (text: string, outcome: string) =>
@@ -90,5 +98,49 @@ describe('series bound', () => {
     expect(exchanges(text, 'unknown_client') + exchanges(text, 'throttled')).toBeGreaterThanOrEqual(
       1010,
     );
+  });
+});
+
+describe('federated exchanges', () => {
+  it('count as success, and each refused check under its own name', async () => {
+    const { t, scrape } = await startMetricsApp({ config: LOCAL_FEDERATION });
+    const service = await t.services.identities.create(SYSTEM_CONTEXT, {
+      name: 'Deploy bot',
+      login: 'deploy-bot',
+      roles: ['USER'],
+      rights: ['orders:read'],
+    });
+    const issuer = await startJwksIssuer();
+    const sub = 'system:serviceaccount:payments:deployer';
+    const created = await t.request({
+      method: 'POST',
+      url: TRUST_POLICIES,
+      token: t.admin.token,
+      json: {
+        name: 'deployer',
+        issuer: issuer.url,
+        jwksUri: issuer.jwksUri,
+        conditions: { sub },
+        identityId: service.id,
+        scope: ['orders:read'],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    // The app runs on the test clock: the workload's tokens are made at its time.
+    const nowSeconds = Math.floor(t.clock.now().getTime() / 1000);
+    const sign = (claims: Record<string, unknown> = {}) =>
+      issuer.sign({ sub, aud: PATINA_AUDIENCE, ...claims }, { nowSeconds });
+    const token = await sign();
+    const before = await scrape();
+    expect((await tokenExchange(t, token)).statusCode).toBe(200);
+    expect((await tokenExchange(t, token)).statusCode).toBe(400);
+    expect(
+      (await tokenExchange(t, await sign({ aud: 'https://elsewhere.example' }))).statusCode,
+    ).toBe(400);
+    const text = await scrape();
+    expect(exchanges(text, 'success') - exchanges(before, 'success')).toBe(1);
+    expect(exchanges(text, 'federation_replayed')).toBe(1);
+    expect(exchanges(text, 'federation_audience')).toBe(1);
+    expect(text).not.toContain(issuer.url);
   });
 });
