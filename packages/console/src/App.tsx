@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect } from 'react';
-import { Navigate, NavLink, Route, Routes, useNavigate } from 'react-router';
+import { lazy, Suspense, useEffect, useRef } from 'react';
+import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { loadSession, RIGHTS, sessionEnded, signOut, type SessionInfo } from './api.js';
 import { AdminTokens } from './pages/AdminTokens.js';
 import { AuditLog } from './pages/AuditLog.js';
@@ -47,6 +47,12 @@ function Shell({ info }: { info: SessionInfo }) {
   const queries = useQueryClient();
   const navigate = useNavigate();
   const admin = info.rights.includes(RIGHTS.allRead);
+  const nav = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  // On a phone the nav is a row that scrolls sideways: the page shown stays in view in it.
+  useEffect(() => {
+    nav.current?.querySelector('a.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [pathname]);
   return (
     <NoticeProvider>
       <div className="shell">
@@ -60,7 +66,7 @@ function Shell({ info }: { info: SessionInfo }) {
             </span>
             Patina
           </span>
-          <nav aria-label="Main">
+          <nav aria-label="Main" ref={nav}>
             <NavLink to="/tokens">My tokens</NavLink>
             {admin && (
               <>
@@ -76,7 +82,9 @@ function Shell({ info }: { info: SessionInfo }) {
             )}
           </nav>
           <div className="who">
-            <span title={info.identity.login}>{info.identity.name}</span>
+            <span title={`${info.identity.name} (${info.identity.login})`}>
+              {info.identity.name}
+            </span>
             <button
               type="button"
               className="button secondary small"

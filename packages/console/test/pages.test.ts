@@ -1,4 +1,5 @@
 import { AxeBuilder } from '@axe-core/playwright';
+import { TRUST_POLICIES_PATH } from '@patina/contract';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -60,6 +61,24 @@ beforeAll(async () => {
     events: ['personal_access_token.revoked', 'personal_access_token.secret_reused'],
   });
   await openStreams();
+  // A workload that deploys the storefront from GitHub Actions, with DPoP-bound tokens only.
+  const deployBot = await env.patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+    name: 'Deploy bot',
+    login: 'deploy-bot',
+    roles: ['USER'],
+  });
+  await env.patina.api('POST', TRUST_POLICIES_PATH, {
+    name: 'Deploy storefront',
+    template: 'github-actions',
+    templateParameters: {
+      repository: 'acme/storefront',
+      ref: 'refs/heads/main',
+      environment: 'production',
+    },
+    identityId: deployBot.id,
+    scope: ['orders:read', 'orders:write'],
+    requireDpop: true,
+  });
   // A mistyped secret: the overview's chart of exchanges shows a failure beside the successes.
   await env.patina.exchangeStatus(env.patina.bootstrap().clientId, `patina_${'x'.repeat(57)}`);
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
@@ -236,6 +255,21 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'trust-policies',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Trust policies' }).click();
+      await page.locator('tbody tr').first().waitFor();
+    },
+  },
+  {
+    name: 'trust-policy',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Trust policies' }).click();
+      await page.getByRole('link', { name: 'Deploy storefront', exact: true }).click();
+      await page.getByRole('heading', { name: 'Deploy storefront', level: 1 }).waitFor();
+    },
+  },
+  {
     name: 'signing-keys',
     go: async (page) => {
       await page.getByRole('link', { name: 'Signing keys' }).click();
@@ -243,6 +277,18 @@ const STEPS: Step[] = [
     },
   },
 ];
+
+describe('the navigation', () => {
+  it('shows an administrator every page on one row at desktop width', async () => {
+    const page = await (await newContext(env.browser)).newPage();
+    await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
+    const links = page.getByRole('navigation', { name: 'Main' }).getByRole('link');
+    expect(await links.count()).toBe(9);
+    const rows = await links.evaluateAll((all) => all.map((a) => a.getBoundingClientRect().top));
+    expect(new Set(rows).size).toBe(1);
+    await page.context().close();
+  });
+});
 
 describe('every page', () => {
   for (const scheme of ['light', 'dark'] as const) {

@@ -1,4 +1,10 @@
-import { GITHUB_ACTIONS_ISSUER, TRUST_POLICIES_PATH, type TrustPolicy } from '@patina/contract';
+import {
+  GITHUB_ACTIONS_ISSUER,
+  TRUST_POLICIES_PATH,
+  type CreateTrustPolicyRequest,
+  type TrustPolicy,
+  type TrustPolicyMergePatch,
+} from '@patina/contract';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe.js';
@@ -41,13 +47,17 @@ function policies(): Promise<TrustPolicy[]> {
   return env.patina.api<TrustPolicy[]>('GET', TRUST_POLICIES_PATH);
 }
 
-function createPolicy(name: string): Promise<TrustPolicy> {
+function createPolicy(
+  name: string,
+  more: Partial<CreateTrustPolicyRequest> = {},
+): Promise<TrustPolicy> {
   return env.patina.api<TrustPolicy>('POST', TRUST_POLICIES_PATH, {
     name,
     template: 'github-actions',
     templateParameters: { repository: 'acme/storefront' },
     identityId: deployBot.id,
     scope: ['deploy:write'],
+    ...more,
   });
 }
 
@@ -77,6 +87,9 @@ describe('trust policies', () => {
     await dialog.getByLabel('Acts as').selectOption({ label: 'Deploy bot (deploy-bot)' });
     await dialog.getByRole('checkbox', { name: 'deploy:write' }).check();
     await dialog.getByLabel('Access-token lifetime').selectOption({ label: '1 hour' });
+    const dpop = dialog.getByRole('checkbox', { name: 'Require DPoP (bound tokens only)' });
+    expect(await dpop.isChecked()).toBe(false);
+    await dpop.check();
     await dialog.getByRole('button', { name: 'Create trust policy' }).click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -94,6 +107,7 @@ describe('trust policies', () => {
       identityId: deployBot.id,
       scope: ['deploy:write'],
       maxTokenLifetimeSeconds: 3600,
+      requireDpop: true,
       enabled: true,
       conditions: expect.objectContaining({ repository: 'acme/storefront' }) as unknown,
     });
@@ -108,6 +122,7 @@ describe('trust policies', () => {
       'acme/storefront',
       'GitHub Actions',
       'At most 1 hour',
+      'Required — bound tokens only',
     ]) {
       expect(facts).toContain(text);
     }
@@ -188,8 +203,8 @@ describe('trust policies', () => {
     await page.context().close();
   });
 
-  it('edits the name, conditions, scopes and lifetime as one merge patch', async () => {
-    const policy = await createPolicy('Storefront CI');
+  it('edits the name, conditions, scopes, lifetime and DPoP as one merge patch', async () => {
+    const policy = await createPolicy('Storefront CI', { requireDpop: true });
     const page = await trustPoliciesPage();
     await rowOf(page, 'Storefront CI').getByRole('link').click();
     await page.getByRole('button', { name: 'Edit', exact: true }).click();
@@ -207,7 +222,21 @@ describe('trust policies', () => {
     await conditions.getByLabel(`Value ${rows + 2}`).fill('staging');
     await dialog.getByRole('checkbox', { name: 'orders:read' }).check();
     await dialog.getByLabel('Access-token lifetime').selectOption({ label: '5 minutes' });
+    const dpop = dialog.getByRole('checkbox', { name: 'Require DPoP (bound tokens only)' });
+    expect(await dpop.isChecked()).toBe(true);
+    await dpop.uncheck();
+    const sent = page.waitForRequest(
+      (request) => request.method() === 'PATCH' && request.url().endsWith(policy.id),
+    );
     await dialog.getByRole('button', { name: 'Save changes' }).click();
+    // Only what changed, the DPoP binding turned off among it.
+    expect((await sent).postDataJSON() as TrustPolicyMergePatch).toEqual({
+      name: 'Storefront releases',
+      conditions: { ...policy.conditions, environment: ['production', 'staging'] },
+      scope: ['deploy:write', 'orders:read'],
+      maxTokenLifetimeSeconds: 300,
+      requireDpop: false,
+    });
     await dialog.waitFor({ state: 'hidden' });
     await page.getByRole('heading', { name: 'Storefront releases', level: 1 }).waitFor();
 
@@ -217,8 +246,11 @@ describe('trust policies', () => {
       scope: ['deploy:write', 'orders:read'],
       maxTokenLifetimeSeconds: 300,
       conditions: { ...policy.conditions, environment: ['production', 'staging'] },
+      requireDpop: false,
     });
-    expect(await page.locator('dl.facts').innerText()).toContain('production or staging');
+    const facts = await page.locator('dl.facts').innerText();
+    expect(facts).toContain('production or staging');
+    expect(facts).toMatch(/DPoP\s+Optional/);
     await page.context().close();
   });
 

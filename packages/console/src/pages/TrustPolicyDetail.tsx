@@ -221,6 +221,13 @@ function Facts({ policy }: { policy: TrustPolicy }) {
         <CodeList items={policy.scope} />
       </Fact>
       <Fact term="Access-token lifetime">At most {duration(policy.maxTokenLifetimeSeconds)}</Fact>
+      <Fact term="DPoP">
+        {policy.requireDpop ? (
+          'Required — bound tokens only'
+        ) : (
+          <span className="muted">Optional</span>
+        )}
+      </Fact>
       <Fact term="Last used">
         {policy.lastUsed ? <When iso={policy.lastUsed} /> : <span className="muted">Never</span>}
       </Fact>

@@ -7,6 +7,7 @@ import {
   conditionsOf,
   fieldOf,
   LifetimeSelect,
+  RequireDpopCheckbox,
   rowsOf,
   ScopesWithError,
   TextField,
@@ -23,6 +24,7 @@ function patchOf(
     scope: string[];
     maxTokenLifetimeSeconds: number;
     conditions: TrustPolicy['conditions'];
+    requireDpop: boolean;
   },
 ): TrustPolicyMergePatch {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -33,14 +35,16 @@ function patchOf(
       maxTokenLifetimeSeconds: edited.maxTokenLifetimeSeconds,
     }),
     ...(!same(edited.conditions, policy.conditions) && { conditions: edited.conditions }),
+    ...(edited.requireDpop !== policy.requireDpop && { requireDpop: edited.requireDpop }),
   };
 }
 
 const EDIT_FIELDS: Field[] = ['name', 'conditions', 'scope', 'maxTokenLifetimeSeconds'];
 
 /**
- * The Edit form of a trust policy: its name, conditions, scopes and lifetime. A change of
- * conditions or scopes ends the access tokens the policy issued before it, and the form says so.
+ * The Edit form of a trust policy: its name, conditions, scopes, lifetime and DPoP binding. A
+ * change of conditions, scopes or binding ends the access tokens the policy issued before it (the
+ * server's rule), and the form says so.
  */
 export function EditTrustPolicyForm(props: {
   policy: TrustPolicy;
@@ -53,6 +57,7 @@ export function EditTrustPolicyForm(props: {
   const [rows, setRows] = useState<ConditionRow[]>(() => rowsOf(policy.conditions));
   const [chosen, setChosen] = useState<Set<string>>(new Set(policy.scope));
   const [lifetime, setLifetime] = useState(policy.maxTokenLifetimeSeconds);
+  const [requireDpop, setRequireDpop] = useState(policy.requireDpop);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const fields = useFieldErrors();
@@ -78,6 +83,7 @@ export function EditTrustPolicyForm(props: {
         scope: catalogue.filter((s) => chosen.has(s.name)).map((s) => s.name),
         maxTokenLifetimeSeconds: lifetime,
         conditions: conditionsOf(rows),
+        requireDpop,
       });
       props.onSaved(
         Object.keys(patch).length > 0 ? await trustPolicies.update(policy.id, patch) : policy,
@@ -126,8 +132,9 @@ export function EditTrustPolicyForm(props: {
         error={fields.errors.maxTokenLifetimeSeconds}
         onChange={setLifetime}
       />
+      <RequireDpopCheckbox checked={requireDpop} onChange={setRequireDpop} />
       <p className="muted small">
-        A change of conditions or scopes ends the access tokens this policy issued before it:
+        A change of conditions, scopes or DPoP ends the access tokens this policy issued before it:
         workloads exchange their tokens again.
       </p>
       <FormActions error={error} onCancel={props.onCancel} disabled={busy}>

@@ -328,6 +328,32 @@ export function LifetimeSelect(props: {
   );
 }
 
+/** Whether the policy issues DPoP-bound access tokens only (RFC 9449). */
+export function RequireDpopCheckbox(props: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  const hintId = useId();
+  // The hint describes the checkbox rather than naming it: its name stays the label alone.
+  return (
+    <div>
+      <label className="check-row">
+        <input
+          type="checkbox"
+          checked={props.checked}
+          onChange={(e) => props.onChange(e.target.checked)}
+          aria-describedby={hintId}
+        />
+        <span>Require DPoP (bound tokens only)</span>
+      </label>
+      <span id={hintId} className="muted small check-hint">
+        The workload sends a DPoP proof (RFC 9449) with each exchange, or is refused; its access
+        tokens are bound to the proof’s key and refused as plain Bearer tokens.
+      </span>
+    </div>
+  );
+}
+
 /** The scope checklist, with the error about it under it. */
 export function ScopesWithError(props: {
   info: SessionInfo;

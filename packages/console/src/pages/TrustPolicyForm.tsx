@@ -17,6 +17,7 @@ import {
   fieldOf,
   IdentitySelect,
   LifetimeSelect,
+  RequireDpopCheckbox,
   ScopesWithError,
   TEMPLATE_LABELS,
   TextField,
@@ -117,6 +118,7 @@ export function createRequest(input: {
   identityId: string;
   scope: string[];
   maxTokenLifetimeSeconds: number;
+  requireDpop: boolean;
   enabled: boolean;
 }): CreateTrustPolicyRequest {
   const { choice, texts } = input;
@@ -135,6 +137,7 @@ export function createRequest(input: {
     identityId: input.identityId,
     scope: input.scope,
     maxTokenLifetimeSeconds: input.maxTokenLifetimeSeconds,
+    requireDpop: input.requireDpop,
     enabled: input.enabled,
   };
 }
@@ -155,6 +158,7 @@ export function NewTrustPolicyForm(props: {
   const [identityId, setIdentityId] = useState('');
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [lifetime, setLifetime] = useState(DEFAULT_LIFETIME_SECONDS);
+  const [requireDpop, setRequireDpop] = useState(false);
   const [enabled, setEnabled] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -189,6 +193,7 @@ export function NewTrustPolicyForm(props: {
         identityId,
         scope: props.info.scopes.filter((s) => chosen.has(s.name)).map((s) => s.name),
         maxTokenLifetimeSeconds: lifetime,
+        requireDpop,
         enabled,
       });
       props.onCreated(await trustPolicies.create(request));
@@ -318,6 +323,7 @@ export function NewTrustPolicyForm(props: {
         error={fields.errors.maxTokenLifetimeSeconds}
         onChange={setLifetime}
       />
+      <RequireDpopCheckbox checked={requireDpop} onChange={setRequireDpop} />
       <label className="check-row">
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
         <span>

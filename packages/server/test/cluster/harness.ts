@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { expect, onTestFinished } from 'vitest';
 import { freePort, V3 } from '../helpers.js';
+import { pollUntil } from '../poll.js';
 import { createDatabase, dropDatabase } from '../postgres/server.js';
 import {
   type Credentials,
@@ -362,4 +363,29 @@ export class PrivatePostgres {
       });
     }
   }
+}
+
+/** GET /v3/personal-access-tokens on `node` with the token: 200 while it is accepted. */
+export async function ownList(node: ClusterNode, token: string): Promise<number> {
+  return (await node.request('GET', `${V3}?owner-id=me&limit=1`, { token })).status;
+}
+
+/**
+ * Polls `node` every ~50 ms until it refuses `token` (401), failing when it still accepts it
+ * after one second; logs how long the refusal took to arrive.
+ */
+export async function expectRefusedWithinASecond(node: ClusterNode, token: string, what: string) {
+  const statuses: number[] = [];
+  const { met, elapsedMs } = await pollUntil(async () => {
+    const status = await ownList(node, token);
+    statuses.push(status);
+    return status === 401;
+  }, 1000);
+  console.log(`${what}: node 2 refused the access token after ${elapsedMs.toFixed(0)} ms`);
+  expect(
+    met,
+    `${what}: node 2 still accepts the access token after 1 s (${statuses.join(',')})`,
+  ).toBe(true);
+  // Only 200 (not yet heard) or 401 (heard): never any other answer on the way.
+  expect(statuses.slice(0, -1).filter((s) => s !== 200)).toEqual([]);
 }

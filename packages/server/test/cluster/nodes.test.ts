@@ -2,15 +2,16 @@ import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_CONFLICT, V3 } from '../helpers.js';
-import { pollUntil } from '../poll.js';
 import {
   ADMIN,
   Cluster,
   CLUSTER_TIMEOUT_MS,
   type ClusterNode,
   type CreatedPat,
+  expectRefusedWithinASecond,
   isSailPointError,
   migrationCount,
+  ownList,
 } from './harness.js';
 
 /** Node 1 first (it bootstraps the empty database), then node 2. */
@@ -19,31 +20,6 @@ async function twoNodes() {
   const node1 = await cluster.start();
   const node2 = await cluster.start();
   return { cluster, node1, node2, credentials: cluster.adminCredentials() };
-}
-
-/** GET /v3/personal-access-tokens on `node` with the token: 200 while it is accepted. */
-async function ownList(node: ClusterNode, token: string): Promise<number> {
-  return (await node.request('GET', `${V3}?owner-id=me&limit=1`, { token })).status;
-}
-
-/**
- * Polls `node` every ~50 ms until it refuses `token` (401), failing when it still accepts it
- * after one second; logs how long the refusal took to arrive.
- */
-async function expectRefusedWithinASecond(node: ClusterNode, token: string, what: string) {
-  const statuses: number[] = [];
-  const { met, elapsedMs } = await pollUntil(async () => {
-    const status = await ownList(node, token);
-    statuses.push(status);
-    return status === 401;
-  }, 1000);
-  console.log(`${what}: node 2 refused the access token after ${elapsedMs.toFixed(0)} ms`);
-  expect(
-    met,
-    `${what}: node 2 still accepts the access token after 1 s (${statuses.join(',')})`,
-  ).toBe(true);
-  // Only 200 (not yet heard) or 401 (heard): never any other answer on the way.
-  expect(statuses.slice(0, -1).filter((s) => s !== 200)).toEqual([]);
 }
 
 describe('several nodes on one PostgreSQL database', () => {
