@@ -91,3 +91,22 @@ export function OutcomeBadge({ outcome }: { outcome: AuditEvent['outcome'] }) {
     </span>
   );
 }
+
+/** One term and its value of a detail view's `<dl>`. */
+export function Fact({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+/** An instant as a date and time, with how long ago or ahead it is. */
+export function When({ iso }: { iso: string }) {
+  return (
+    <time dateTime={iso}>
+      {dateTime(iso)} <span className="muted">({relativeTime(iso)})</span>
+    </time>
+  );
+}

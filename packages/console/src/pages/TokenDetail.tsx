@@ -1,14 +1,13 @@
 import type { AuditEvent } from '@patina/contract';
 import { useQuery } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { patina, RIGHTS, type SessionInfo } from '../api.js';
 import { CopyButton, ErrorNote, PageHeader, StatusBadge } from '../components.js';
 import { expiringRule } from '../expiry.js';
-import { dateTime, relativeTime, plural } from '../format.js';
+import { plural } from '../format.js';
 import { getPat, type Pat } from '../tokens.js';
 import { useTokenActions } from './TokenActions.js';
-import { Ago, CodeList, DataTable, OutcomeBadge } from '../table.js';
+import { Ago, CodeList, DataTable, Fact, OutcomeBadge, When } from '../table.js';
 
 /** How many exchanges the detail view shows. */
 const RECENT = 10;
@@ -143,23 +142,6 @@ function Facts(props: { pat: Pat; showOwner: boolean; expiringSoonDays: number }
         )}
       </Fact>
     </dl>
-  );
-}
-
-function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
-function When({ iso }: { iso: string }) {
-  return (
-    <time dateTime={iso}>
-      {dateTime(iso)} <span className="muted">({relativeTime(iso)})</span>
-    </time>
   );
 }
 

@@ -1,6 +1,6 @@
 import type { TrustPolicy } from '@patina/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { RIGHTS, trustPolicies, type SessionInfo } from '../api.js';
 import {
@@ -11,8 +11,7 @@ import {
   PageHeader,
   useNotice,
 } from '../components.js';
-import { dateTime, relativeTime } from '../format.js';
-import { CodeList } from '../table.js';
+import { CodeList, Fact, When } from '../table.js';
 import { EnabledBadge, identityText } from './TrustPolicies.js';
 import { EditTrustPolicyForm } from './TrustPolicyEdit.js';
 import { duration, TEMPLATE_LABELS } from './TrustPolicyFields.js';
@@ -238,22 +237,5 @@ function Facts({ policy }: { policy: TrustPolicy }) {
         <When iso={policy.modified} />
       </Fact>
     </dl>
-  );
-}
-
-function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{term}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
-
-function When({ iso }: { iso: string }) {
-  return (
-    <time dateTime={iso}>
-      {dateTime(iso)} <span className="muted">({relativeTime(iso)})</span>
-    </time>
   );
 }
