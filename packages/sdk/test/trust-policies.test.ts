@@ -65,6 +65,7 @@ describe('trustPolicies', () => {
       identityName: identity.name,
       scope: SCOPE,
       maxTokenLifetimeSeconds: 900,
+      requireDpop: false,
       enabled: true,
       template: 'github-actions',
       lastUsed: null,
