@@ -67,6 +67,7 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
     expect(shown.stdout).toMatch(/^Description +Deploys the app$/m);
     expect(shown.stdout).toMatch(/^Last used from +127\.0\.0\.1 just now/m);
     expect(shown.stdout).toMatch(/^Allowed from +anywhere$/m);
+    expect(shown.stdout).toMatch(/^DPoP +optional$/m);
     expect(shown.stdout).toMatch(/^Rotated +\S+Z \(just now\)$/m);
     expect(shown.stdout).toMatch(/^Old secret until +\S+Z \(in (1 hour|60 minutes)\)$/m);
     expect(shown.stdout + shown.stderr).not.toContain(fresh);
@@ -116,11 +117,20 @@ describe('patina: rotation, offboarding, leak revocation, webhooks', () => {
     expect(JSON.parse(lifted.stdout)).toMatchObject({ id, allowedCidrs: null, description: '' });
     expect(await exchanges(id, secret)).toBe(true);
 
+    // DPoP-bound tokens only: an exchange without a proof is refused, and bearer ones again after.
+    const bound = await box.patina(['pat', 'edit', id, '--require-dpop'], { env });
+    expect(bound.code, bound.stderr).toBe(0);
+    expect(bound.stderr).toMatch(/^DPoP +required: bound tokens only$/m);
+    expect(await exchanges(id, secret)).toBe(400);
+    const unbound = await box.patina(['pat', 'edit', id, '--no-require-dpop', '--json'], { env });
+    expect(JSON.parse(unbound.stdout)).toMatchObject({ id, requireDpop: false });
+    expect(await exchanges(id, secret)).toBe(true);
+
     expect(await box.patina(['pat', 'edit', id], { env })).toEqual({
       code: 2,
       stdout: '',
       stderr:
-        'patina: Nothing to change: give --description, --allowed-cidr, --anywhere or --scope\n',
+        'patina: Nothing to change: give --description, --allowed-cidr, --anywhere, --scope, --require-dpop or --no-require-dpop\n',
     });
     expect(
       (await box.patina(['pat', 'edit', id, '--anywhere', '--allowed-cidr', '10.0.0.0/8'], { env }))

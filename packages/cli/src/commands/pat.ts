@@ -72,6 +72,10 @@ export function patCommand(ctx: Context): Command {
       '--allowed-cidr <cidr...>',
       'an IPv4 or IPv6 CIDR it may be used from (repeat for more; default anywhere)',
     )
+    .option(
+      '--require-dpop',
+      'DPoP-bound tokens only (RFC 9449): an exchange without a DPoP proof is refused (patina itself cannot then log in with it)',
+    )
     .addHelpText(
       'after',
       example(
@@ -89,8 +93,10 @@ export function patCommand(ctx: Context): Command {
         tokenLifetime?: string;
         description?: string;
         allowedCidr?: string[];
+        requireDpop?: boolean;
       };
       const body: PatinaCreatePatRequest = { name };
+      if (flags.requireDpop) body.requireDpop = true;
       if (flags.description !== undefined) body.description = flags.description;
       if (flags.allowedCidr) body.allowedCidrs = flags.allowedCidr;
       if (flags.scope) body.scope = flags.scope;
@@ -172,6 +178,11 @@ export function patCommand(ctx: Context): Command {
     )
     .option('--anywhere', 'lift the address restriction: it may be used from anywhere')
     .option('--scope <scope...>', 'the scopes it grants (repeat for more); replaces them')
+    .option(
+      '--require-dpop',
+      'DPoP-bound tokens only from now on: its bearer access tokens stop at once',
+    )
+    .option('--no-require-dpop', 'bearer tokens again')
     .addHelpText(
       'after',
       example(
@@ -188,6 +199,7 @@ export function patCommand(ctx: Context): Command {
         allowedCidr?: string[];
         anywhere?: boolean;
         scope?: string[];
+        requireDpop?: boolean;
       };
       if (flags.anywhere && flags.allowedCidr) {
         throw usageError('--anywhere and --allowed-cidr cannot go together');
@@ -199,9 +211,10 @@ export function patCommand(ctx: Context): Command {
       if (flags.allowedCidr) patch.allowedCidrs = flags.allowedCidr;
       if (flags.anywhere) patch.allowedCidrs = null;
       if (flags.scope) patch.scope = flags.scope;
+      if (flags.requireDpop !== undefined) patch.requireDpop = flags.requireDpop;
       if (Object.keys(patch).length === 0) {
         throw usageError(
-          'Nothing to change: give --description, --allowed-cidr, --anywhere or --scope',
+          'Nothing to change: give --description, --allowed-cidr, --anywhere, --scope, --require-dpop or --no-require-dpop',
         );
       }
       const updated = await run.client().patinaPats.update(id, patch);
@@ -214,6 +227,7 @@ export function patCommand(ctx: Context): Command {
             ['Description', shown.description || '-'],
             ['From', shown.allowedCidrs?.join(' ') ?? 'anywhere'],
             ['Scopes', shown.scope.join(' ')],
+            ['DPoP', shown.requireDpop ? 'required: bound tokens only' : 'optional'],
           ],
           run.err.dim,
         ).trimEnd() + warningLines(shown.warnings, run.err),
@@ -340,6 +354,7 @@ function showFields(pat: PatinaPat, now: number, paint: Colours): [string, strin
             .join('\n' + ' '.repeat('Last used from'.length + 2)),
     ],
     ['Allowed from', pat.allowedCidrs === null ? 'anywhere' : pat.allowedCidrs.join(' ')],
+    ['DPoP', pat.requireDpop ? 'required: bound tokens only' : 'optional'],
     ['Expires', expiry(pat.expirationDate, now, paint, true)],
     ['Rotated', pat.rotatedAt ? at(pat.rotatedAt) : 'never'],
   ];
