@@ -38,6 +38,8 @@ export interface CreateInput {
   accessTokenValiditySeconds: number | undefined;
   /** Empty for use from anywhere. */
   allowedCidrs: string[];
+  /** DPoP-bound tokens only (RFC 9449); sent only when true, off being the default. */
+  requireDpop?: boolean;
 }
 
 export async function createPat(input: CreateInput): Promise<NewPat> {
@@ -52,6 +54,7 @@ export async function createPat(input: CreateInput): Promise<NewPat> {
     ...(input.accessTokenValiditySeconds !== undefined && {
       accessTokenValiditySeconds: input.accessTokenValiditySeconds,
     }),
+    ...(input.requireDpop === true && { requireDpop: true }),
   };
   return (await patina.patinaPats.create(body)) as NewPat;
 }

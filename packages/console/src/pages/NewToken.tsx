@@ -6,6 +6,7 @@ import { dayOf, endOfDayWithin, expiryCap } from '../expiry.js';
 import { DAY } from '../format.js';
 import { createPat, type NewPat } from '../tokens.js';
 import { CidrField, cidrsValid, ExpiryHint, ScopeFieldset } from './TokenFields.js';
+import { RequireDpopField } from './TokenDpop.js';
 
 const PRESETS = [7, 30, 90] as const;
 type Lifetime = `${(typeof PRESETS)[number]}` | 'custom' | 'never';
@@ -31,6 +32,7 @@ export function NewTokenForm(props: {
   const [accessSeconds, setAccessSeconds] = useState('default');
   const [customSeconds, setCustomSeconds] = useState('');
   const [cidrs, setCidrs] = useState('');
+  const [requireDpop, setRequireDpop] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const hintId = useId();
@@ -77,6 +79,8 @@ export function NewTokenForm(props: {
             ? undefined
             : Number(accessSeconds === 'custom' ? customSeconds : accessSeconds),
         allowedCidrs: cidrEntries(cidrs),
+        // Sent only when ticked: the server's default is off.
+        ...(requireDpop && { requireDpop: true }),
       });
       props.onCreated(created);
     } catch (e) {
@@ -181,6 +185,7 @@ export function NewTokenForm(props: {
         </label>
       )}
       <CidrField value={cidrs} onChange={setCidrs} />
+      <RequireDpopField checked={requireDpop} onChange={setRequireDpop} />
       <FormActions error={error} onCancel={props.onCancel} disabled={busy || !cidrsValid(cidrs)}>
         {busy ? 'Creating…' : 'Create token'}
       </FormActions>

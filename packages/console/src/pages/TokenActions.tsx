@@ -14,6 +14,7 @@ import { dayOf, endOfDayWithin, expiryCap } from '../expiry.js';
 import { deletePat, rotatePat, updatePat, type NewPat, type Pat } from '../tokens.js';
 import { CidrField, cidrsValid, ExpiryHint, ScopeFieldset } from './TokenFields.js';
 import { SecretShown } from './SecretShown.js';
+import { DpopDialog } from './TokenDpop.js';
 
 const GRACE = [
   { seconds: 0, label: 'None: the old secret stops now' },
@@ -26,6 +27,8 @@ export interface TokenActions {
   edit: (pat: Pat) => void;
   rotate: (pat: Pat) => void;
   remove: (pat: Pat) => void;
+  /** Turn requireDpop on or off, behind a dialog that says what it ends. */
+  dpop: (pat: Pat) => void;
   showSecret: (pat: NewPat, title: string) => void;
   /** The dialogs, rendered once by the page. */
   dialogs: ReactNode;
@@ -42,6 +45,7 @@ export function useTokenActions(props: {
   const [rotating, setRotating] = useState<Pat | null>(null);
   const [grace, setGrace] = useState(0);
   const [editing, setEditing] = useState<Pat | null>(null);
+  const [dpop, setDpop] = useState<Pat | null>(null);
   const refresh = () => queries.invalidateQueries({ queryKey: ['pats'] });
   const announce = useNotice();
 
@@ -111,6 +115,21 @@ export function useTokenActions(props: {
         </p>
       </ConfirmDialog>
 
+      <DpopDialog
+        pat={dpop}
+        sessionPatId={props.info.patId}
+        onClose={() => setDpop(null)}
+        onSaved={(pat) => {
+          announce(
+            pat.requireDpop
+              ? `“${pat.name}” now issues DPoP-bound tokens only.`
+              : `“${pat.name}” may issue Bearer tokens again.`,
+          );
+          setDpop(null);
+          void refresh();
+        }}
+      />
+
       <Dialog
         open={rotating !== null}
         title={`Rotate ${rotating?.name ?? ''}?`}
@@ -163,6 +182,7 @@ export function useTokenActions(props: {
       remove.reset();
       setDeleting(pat);
     },
+    dpop: setDpop,
     showSecret: (pat, title) => setSecret({ pat, title }),
     dialogs,
   };

@@ -7,6 +7,7 @@ import { expiringRule } from '../expiry.js';
 import { plural } from '../format.js';
 import { getPat, type Pat } from '../tokens.js';
 import { useTokenActions } from './TokenActions.js';
+import { DpopValue } from './TokenDpop.js';
 import { Ago, CodeList, DataTable, Fact, OutcomeBadge, When } from '../table.js';
 
 /** How many exchanges the detail view shows. */
@@ -42,6 +43,13 @@ export function TokenDetail({ info }: { info: SessionInfo }) {
                     onClick={() => actions.edit(pat.data)}
                   >
                     Edit
+                  </button>
+                  <button
+                    type="button"
+                    className="button secondary"
+                    onClick={() => actions.dpop(pat.data)}
+                  >
+                    {pat.data.requireDpop ? 'Stop requiring DPoP' : 'Require DPoP'}
                   </button>
                   <button
                     type="button"
@@ -106,6 +114,9 @@ function Facts(props: { pat: Pat; showOwner: boolean; expiringSoonDays: number }
         )}
       </Fact>
       <Fact term="Access-token lifetime">{duration(pat.accessTokenValiditySeconds)}</Fact>
+      <Fact term="DPoP">
+        <DpopValue pat={pat} />
+      </Fact>
       <Fact term="Allowed addresses">
         {pat.allowedCidrs ? (
           <ul className="plain-list">
