@@ -75,6 +75,9 @@ describe('A token that requires DPoP', () => {
     expect(created).toEqual([expect.objectContaining({ name: 'bound bot', requireDpop: true })]);
     // An exchange without a DPoP proof is refused: the console's own sign-in is one.
     expect(await env.patina.exchangeStatus(clientId, secret)).toBe(400);
+    // The secret dialog says how such a token is used, and offers no Bearer-only snippets.
+    expect(await shown.getByText('This token requires DPoP').count()).toBe(1);
+    expect(await shown.getByText('An access token with curl').count()).toBe(0);
     await shown.getByRole('button', { name: 'I have stored the secret' }).click();
 
     await page.getByRole('link', { name: 'bound bot' }).click();
@@ -133,6 +136,8 @@ describe('A token that requires DPoP', () => {
     expect(created).toHaveLength(1);
     expect(created[0]).not.toHaveProperty('requireDpop');
     expect((await stored(clientId)).requireDpop).toBe(false);
+    expect(await shown.getByText('An access token with curl').count()).toBe(1);
+    expect(await shown.getByText('This token requires DPoP').count()).toBe(0);
     await shown.getByRole('button', { name: 'I have stored the secret' }).click();
     await page.getByRole('link', { name: 'plain bot' }).click();
     await page.getByRole('heading', { name: 'plain bot', level: 1 }).waitFor();

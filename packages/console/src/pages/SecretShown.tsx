@@ -33,12 +33,21 @@ export function SecretShown({ pat, baseUrl }: { pat: NewPat; baseUrl: string }) 
         value={pat.secret}
         copyLabel="Copy secret"
       />
-      <details>
-        <summary>Use it</summary>
-        <Snippet title="An access token with curl" text={curl} />
-        <Snippet title="The patina command" text={login} />
-        <Snippet title="SailPoint's SDKs and CLI" text={sailpoint} />
-      </details>
+      {pat.requireDpop ? (
+        <p>
+          This token requires DPoP: every exchange must carry a DPoP proof, and its access tokens
+          are bound to the proof&rsquo;s key. Use a client with DPoP support (openid-client&rsquo;s
+          DPoP handle, for one); curl, <code>patina</code> and SailPoint&rsquo;s tools send none and
+          are refused. See &ldquo;Bind tokens with DPoP&rdquo; in docs/federation.md.
+        </p>
+      ) : (
+        <details>
+          <summary>Use it</summary>
+          <Snippet title="An access token with curl" text={curl} />
+          <Snippet title="The patina command" text={login} />
+          <Snippet title="SailPoint's SDKs and CLI" text={sailpoint} />
+        </details>
+      )}
     </div>
   );
 }
