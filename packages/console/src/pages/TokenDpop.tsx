@@ -18,10 +18,14 @@ const MEANING =
 const NO_CONSOLE =
   'The console signs in with Bearer tokens, so a token that requires DPoP cannot sign in to it.';
 
-/** The new-token form's checkbox; its hint describes it, so its name stays the label alone. */
+/**
+ * The "Require DPoP" checkbox of a token's or a trust policy's form; its hint describes it, so
+ * its name stays the label alone. The hint is a PAT's unless told.
+ */
 export function RequireDpopField(props: {
   checked: boolean;
   onChange: (checked: boolean) => void;
+  hint?: string;
 }) {
   const hintId = useId();
   return (
@@ -37,7 +41,7 @@ export function RequireDpopField(props: {
         <span>Require DPoP (bound tokens only)</span>
       </label>
       <span id={hintId} className="muted small check-hint">
-        {MEANING} {NO_CONSOLE}
+        {props.hint ?? `${MEANING} ${NO_CONSOLE}`}
       </span>
     </div>
   );

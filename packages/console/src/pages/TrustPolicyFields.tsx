@@ -9,6 +9,7 @@ import { patina, type SessionInfo } from '../api.js';
 import { ErrorNote, FieldError, fieldErrorProps } from '../components.js';
 import { plural } from '../format.js';
 import { ScopeFieldset } from './TokenFields.js';
+import { RequireDpopField } from './TokenDpop.js';
 
 /** The platforms a policy can be made for, as people call them. */
 export const TEMPLATE_LABELS: Record<TrustPolicyTemplate, string> = {
@@ -333,24 +334,11 @@ export function RequireDpopCheckbox(props: {
   checked: boolean;
   onChange: (checked: boolean) => void;
 }) {
-  const hintId = useId();
-  // The hint describes the checkbox rather than naming it: its name stays the label alone.
   return (
-    <div>
-      <label className="check-row">
-        <input
-          type="checkbox"
-          checked={props.checked}
-          onChange={(e) => props.onChange(e.target.checked)}
-          aria-describedby={hintId}
-        />
-        <span>Require DPoP (bound tokens only)</span>
-      </label>
-      <span id={hintId} className="muted small check-hint">
-        The workload sends a DPoP proof (RFC 9449) with each exchange, or is refused; its access
-        tokens are bound to the proof’s key and refused as plain Bearer tokens.
-      </span>
-    </div>
+    <RequireDpopField
+      {...props}
+      hint="The workload sends a DPoP proof (RFC 9449) with each exchange, or is refused; its access tokens are bound to the proof’s key and refused as plain Bearer tokens."
+    />
   );
 }
 
