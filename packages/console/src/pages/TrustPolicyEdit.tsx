@@ -1,17 +1,16 @@
 import type { TrustPolicy, TrustPolicyMergePatch } from '@patina/contract';
 import { useState, type FormEvent } from 'react';
-import { messageOf, trustPolicies, type SessionInfo } from '../api.js';
+import { trustPolicies, type SessionInfo } from '../api.js';
 import { FormActions } from '../components.js';
 import {
   ConditionsEditor,
   conditionsOf,
-  fieldOf,
   LifetimeSelect,
   RequireDpopCheckbox,
   rowsOf,
   ScopesWithError,
   TextField,
-  useFieldErrors,
+  useSubmission,
   type ConditionRow,
   type Field,
 } from './TrustPolicyFields.js';
@@ -58,9 +57,7 @@ export function EditTrustPolicyForm(props: {
   const [chosen, setChosen] = useState<Set<string>>(new Set(policy.scope));
   const [lifetime, setLifetime] = useState(policy.maxTokenLifetimeSeconds);
   const [requireDpop, setRequireDpop] = useState(policy.requireDpop);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const fields = useFieldErrors();
+  const { fields, error, busy, send } = useSubmission();
   // Scopes the catalogue no longer lists stay on the policy until unticked.
   const catalogue = [
     ...props.info.scopes,
@@ -74,10 +71,7 @@ export function EditTrustPolicyForm(props: {
     if (chosen.size === 0) return fields.set('scope', 'Choose at least one scope.');
     if (rows.length === 0)
       return fields.set('conditions', 'Keep a condition that pins the workload.');
-    setBusy(true);
-    setError(null);
-    fields.clearAll();
-    try {
+    await send(EDIT_FIELDS, async () => {
       const patch = patchOf(policy, {
         name: name.trim(),
         scope: catalogue.filter((s) => chosen.has(s.name)).map((s) => s.name),
@@ -88,14 +82,7 @@ export function EditTrustPolicyForm(props: {
       props.onSaved(
         Object.keys(patch).length > 0 ? await trustPolicies.update(policy.id, patch) : policy,
       );
-    } catch (e) {
-      const message = messageOf(e);
-      const field = fieldOf(message, EDIT_FIELDS);
-      if (field) fields.set(field, message);
-      else setError(message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -5,7 +5,7 @@ import {
 } from '@patina/contract';
 import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { patina, type SessionInfo } from '../api.js';
+import { messageOf, patina, type SessionInfo } from '../api.js';
 import { ErrorNote, FieldError, fieldErrorProps } from '../components.js';
 import { plural } from '../format.js';
 import { ScopeFieldset } from './TokenFields.js';
@@ -79,6 +79,32 @@ export function useFieldErrors() {
       setErrors((current) => (current[field] ? { ...current, [field]: undefined } : current)),
     clearAll: () => setErrors({}),
   };
+}
+
+/**
+ * A form's sending: busy while `work` runs, and a refusal shown under the field it names (of
+ * those `shown`) or, naming none, above the buttons.
+ */
+export function useSubmission() {
+  const fields = useFieldErrors();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async (shown: readonly Field[], work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    fields.clearAll();
+    try {
+      await work();
+    } catch (e) {
+      const message = messageOf(e);
+      const field = fieldOf(message, shown);
+      if (field) fields.set(field, message);
+      else setError(message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { fields, error, setError, busy, send };
 }
 
 /** A text field of the forms, labelled, with its error under it. */

@@ -7,21 +7,20 @@ import {
   type TrustPolicyTemplate,
 } from '@patina/contract';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { messageOf, trustPolicies, type SessionInfo } from '../api.js';
+import { trustPolicies, type SessionInfo } from '../api.js';
 import { FormActions, Segmented } from '../components.js';
 import {
   conditionRow,
   ConditionsEditor,
   conditionsOf,
   DEFAULT_LIFETIME_SECONDS,
-  fieldOf,
   IdentitySelect,
   LifetimeSelect,
   RequireDpopCheckbox,
   ScopesWithError,
   TEMPLATE_LABELS,
   TextField,
-  useFieldErrors,
+  useSubmission,
   type ConditionRow,
   type Field,
 } from './TrustPolicyFields.js';
@@ -160,9 +159,7 @@ export function NewTrustPolicyForm(props: {
   const [lifetime, setLifetime] = useState(DEFAULT_LIFETIME_SECONDS);
   const [requireDpop, setRequireDpop] = useState(false);
   const [enabled, setEnabled] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const fields = useFieldErrors();
+  const { fields, error, setError, busy, send } = useSubmission();
   const shown = [...COMMON_FIELDS, ...OWN_FIELDS[choice]];
   const own = (field: Field) => OWN_FIELDS[choice].includes(field);
 
@@ -182,10 +179,7 @@ export function NewTrustPolicyForm(props: {
     if (choice === 'custom' && rows.length === 0) {
       return fields.set('conditions', 'Add a condition that pins the workload.');
     }
-    setBusy(true);
-    setError(null);
-    fields.clearAll();
-    try {
+    await send(shown, async () => {
       const request = createRequest({
         choice,
         texts,
@@ -197,14 +191,7 @@ export function NewTrustPolicyForm(props: {
         enabled,
       });
       props.onCreated(await trustPolicies.create(request));
-    } catch (e) {
-      const message = messageOf(e);
-      const field = fieldOf(message, shown);
-      if (field) fields.set(field, message);
-      else setError(message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,4 +1,4 @@
-import { SIGNING_ALGORITHMS } from '@patina/contract';
+import { DEFAULT_MAX_DELEGATION_DEPTH, SIGNING_ALGORITHMS } from '@patina/contract';
 import { Type, type Static } from '@sinclair/typebox';
 import { LOG_FORMATS } from '../core/log.js';
 
@@ -441,7 +441,7 @@ export const ConfigSchema = Type.Object(
         maxDelegationDepth: Type.Integer({
           minimum: 1,
           maximum: 10,
-          default: 3,
+          default: DEFAULT_MAX_DELEGATION_DEPTH,
           description:
             'How many times a Patina access token may be exchanged for a narrower one down a chain (RFC 8693 delegation).',
         }),

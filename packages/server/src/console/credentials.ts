@@ -1,4 +1,3 @@
-import { isTrustPolicyId } from '@patina/contract';
 import type { PatCredentialRecord } from '../pats/model.js';
 import { isSessionId, type ConsoleSessions } from './sessions.js';
 
@@ -18,20 +17,5 @@ export function consoleCredentials(
   return {
     findCredential: (id) =>
       isSessionId(id) ? sessions.findCredential(id) : pats.findCredential(id),
-  };
-}
-
-/**
- * PATs and trust policies (whose ids, `tp_…`, can never be a PAT's): the access tokens of a
- * federated exchange carry the policy as their client_id, so disabling or deleting the policy
- * ends them as deleting a PAT ends its own (docs/federation.md).
- */
-export function federatedCredentials(
-  pats: CredentialLookup,
-  trustPolicies: CredentialLookup,
-): CredentialLookup {
-  return {
-    findCredential: (id) =>
-      isTrustPolicyId(id) ? trustPolicies.findCredential(id) : pats.findCredential(id),
   };
 }

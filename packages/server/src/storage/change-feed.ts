@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
  * changed (status, roles, rights), the signing keys changed, an access token was revoked.
  */
 export type Change =
+  /** A credential behind access tokens changed: a PAT, or a trust policy (`tp_…`), by its id. */
   | { kind: 'pat'; id: string }
   | { kind: 'identity'; id: string }
   | { kind: 'keys' }

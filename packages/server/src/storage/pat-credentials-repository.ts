@@ -3,6 +3,7 @@ import type { PatCredentialRecord } from '../pats/model.js';
 import { CompiledStatement, type Param } from './compiled.js';
 import type { Db } from './database.js';
 import { parseStringArray } from './json.js';
+import { touchLastUsed } from './rows.js';
 import {
   credentialOwner,
   CREDENTIAL_OWNER_COLUMNS,
@@ -79,13 +80,7 @@ export class PatCredentialsRepository {
    * Sets lastUsed to `now` unless it was set after `notAfter` (SailPoint writes it at most once a
    * day). One conditional UPDATE, so concurrent exchanges write it once. True when it wrote.
    */
-  async touchLastUsed(touch: { id: string; now: string; notAfter: string }): Promise<boolean> {
-    const result = await this.db
-      .updateTable('personal_access_tokens')
-      .set({ last_used: touch.now })
-      .where('id', '=', touch.id)
-      .where((eb) => eb.or([eb('last_used', 'is', null), eb('last_used', '<=', touch.notAfter)]))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  touchLastUsed(touch: { id: string; now: string; notAfter: string }): Promise<boolean> {
+    return touchLastUsed(this.db, 'personal_access_tokens', touch);
   }
 }

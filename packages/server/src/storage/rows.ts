@@ -50,3 +50,21 @@ export async function countRows(db: Db, table: keyof Database): Promise<number> 
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Sets `last_used` of the row `id` of `table` to `now` unless it was set after `notAfter`: one
+ * conditional UPDATE, so concurrent uses write it once. True when it wrote.
+ */
+export async function touchLastUsed(
+  db: Db,
+  table: 'personal_access_tokens' | 'trust_policies',
+  touch: { id: string; now: string; notAfter: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable(table)
+    .set({ last_used: touch.now })
+    .where('id', '=', touch.id)
+    .where((eb) => eb.or([eb('last_used', 'is', null), eb('last_used', '<=', touch.notAfter)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -4,7 +4,7 @@ import type { PatCredentialRecord } from '../pats/model.js';
 import type { RecordChange } from './change-feed.js';
 import type { Db } from './database.js';
 import { parseStringArray } from './json.js';
-import { countRows } from './rows.js';
+import { countRows, touchLastUsed } from './rows.js';
 import { credentialOwner, CREDENTIAL_OWNER_COLUMNS } from './pats-with-owners.js';
 import type { TrustPoliciesTable } from './federation-tables.js';
 
@@ -187,14 +187,8 @@ export class TrustPoliciesRepository {
   }
 
   /** lastUsed := now unless it was written after `notAfter`; true when it wrote. */
-  async touchLastUsed(touch: { id: string; now: string; notAfter: string }): Promise<boolean> {
-    const result = await this.db
-      .updateTable('trust_policies')
-      .set({ last_used: touch.now })
-      .where('id', '=', touch.id)
-      .where((eb) => eb.or([eb('last_used', 'is', null), eb('last_used', '<=', touch.notAfter)]))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  touchLastUsed(touch: { id: string; now: string; notAfter: string }): Promise<boolean> {
+    return touchLastUsed(this.db, 'trust_policies', touch);
   }
 
   /**

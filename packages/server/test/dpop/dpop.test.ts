@@ -31,7 +31,7 @@ async function boundToken(t: TestApp, key: DpopKey) {
 }
 
 /** GET the caller's PATs with these headers (Authorization, DPoP). */
-function call(t: TestApp, _token: string, headers: Record<string, string>) {
+function call(t: TestApp, headers: Record<string, string>) {
   return t.app.inject({ method: 'GET', url: MINE_PATH, headers });
 }
 
@@ -43,14 +43,14 @@ describe('DPoP (RFC 9449)', () => {
     expect(token_type).toBe('DPoP');
     expect(decodeJwt(token).payload.cnf).toEqual({ jkt: key.jkt });
 
-    const ok = await call(t, token, {
+    const ok = await call(t, {
       authorization: `DPoP ${token}`,
       dpop: await key.proof('GET', MINE_URL, { accessToken: token }),
     });
     expect(ok.statusCode).toBe(200);
 
     // As a bearer token, it is refused with a DPoP challenge.
-    const asBearer = await call(t, token, { authorization: `Bearer ${token}` });
+    const asBearer = await call(t, { authorization: `Bearer ${token}` });
     expect(asBearer.statusCode).toBe(401);
     expect(asBearer.headers['www-authenticate']).toMatch(
       /^DPoP algs="ES256 RS256 PS256 EdDSA", error="invalid_token"/,
@@ -66,7 +66,7 @@ describe('DPoP (RFC 9449)', () => {
     const { access_token: token } = await boundToken(t, key);
     const now = Math.floor(Date.now() / 1000);
     const used = await key.proof('GET', MINE_URL, { accessToken: token });
-    expect((await call(t, token, { authorization: `DPoP ${token}`, dpop: used })).statusCode).toBe(
+    expect((await call(t, { authorization: `DPoP ${token}`, dpop: used })).statusCode).toBe(
       200,
     );
     const cases: [string, Promise<string> | string, RegExp, string?][] = [
@@ -86,12 +86,12 @@ describe('DPoP (RFC 9449)', () => {
       ],
     ];
     for (const [name, proof, message, error = 'invalid_dpop_proof'] of cases) {
-      const res = await call(t, token, { authorization: `DPoP ${token}`, dpop: await proof });
+      const res = await call(t, { authorization: `DPoP ${token}`, dpop: await proof });
       expect({ name, status: res.statusCode }).toEqual({ name, status: 401 });
       expect(res.json<{ error: string }>().error, name).toMatch(message);
       expect(res.headers['www-authenticate'], name).toContain(`error="${error}"`);
     }
-    const none = await call(t, token, { authorization: `DPoP ${token}` });
+    const none = await call(t, { authorization: `DPoP ${token}` });
     expect(none.json<{ error: string }>().error).toMatch(/a DPoP proof is required/);
   });
 
@@ -99,7 +99,7 @@ describe('DPoP (RFC 9449)', () => {
     const t = await start();
     const key = await dpopKey();
     const token = t.admin.token;
-    const res = await call(t, token, {
+    const res = await call(t, {
       authorization: `DPoP ${token}`,
       dpop: await key.proof('GET', MINE_URL, { accessToken: token }),
     });
@@ -146,14 +146,14 @@ describe('DPoP (RFC 9449)', () => {
     );
     expect(second.statusCode).toBe(200);
     const token = second.json<{ access_token: string }>().access_token;
-    const noNonce = await call(t, token, {
+    const noNonce = await call(t, {
       authorization: `DPoP ${token}`,
       dpop: await key.proof('GET', MINE_URL, { accessToken: token }),
     });
     expect(noNonce.statusCode).toBe(401);
     expect(noNonce.headers['www-authenticate']).toContain('error="use_dpop_nonce"');
     expect(noNonce.headers['dpop-nonce']).toBe(nonce);
-    const withNonce = await call(t, token, {
+    const withNonce = await call(t, {
       authorization: `DPoP ${token}`,
       dpop: await key.proof('GET', MINE_URL, { accessToken: token, nonce }),
     });
@@ -262,7 +262,7 @@ describe('DPoP (RFC 9449)', () => {
 
     // An existing PAT turned to DPoP-only: the bearer token it issued before stops at once.
     const token = t.admin.token;
-    expect((await call(t, token, { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+    expect((await call(t, { authorization: `Bearer ${token}` })).statusCode).toBe(200);
     const patched = await t.request({
       method: 'PATCH',
       url: `/patina/v1/personal-access-tokens/${t.admin.patId}`,
@@ -271,7 +271,7 @@ describe('DPoP (RFC 9449)', () => {
       headers: { 'content-type': 'application/merge-patch+json' },
     });
     expect(patched.statusCode).toBe(200);
-    const after = await call(t, token, { authorization: `Bearer ${token}` });
+    const after = await call(t, { authorization: `Bearer ${token}` });
     expect(after.statusCode).toBe(401);
     expect(after.json<{ error: string }>().error).toMatch(/DPoP-bound tokens only/);
   });

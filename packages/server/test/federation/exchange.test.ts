@@ -81,7 +81,8 @@ describe('federated exchange', () => {
 
   it('never lives past the incoming token, nor past the policy’s maximum', async () => {
     const { t, sign } = await setup();
-    const now = Math.floor(Date.now() / 1000);
+    // Patina's clock, not the wall clock: the test app's clock stands still.
+    const now = Math.floor(t.clock.now().getTime() / 1000);
     const res = await tokenExchange(t, await sign({ exp: now + 100 }));
     const body = res.json<{ expires_in: number; access_token: string }>();
     expect(body.expires_in).toBeLessThanOrEqual(100);
