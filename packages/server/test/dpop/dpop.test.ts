@@ -66,9 +66,7 @@ describe('DPoP (RFC 9449)', () => {
     const { access_token: token } = await boundToken(t, key);
     const now = Math.floor(Date.now() / 1000);
     const used = await key.proof('GET', MINE_URL, { accessToken: token });
-    expect((await call(t, { authorization: `DPoP ${token}`, dpop: used })).statusCode).toBe(
-      200,
-    );
+    expect((await call(t, { authorization: `DPoP ${token}`, dpop: used })).statusCode).toBe(200);
     const cases: [string, Promise<string> | string, RegExp, string?][] = [
       ['replayed', used, /used before/],
       ['wrong method', key.proof('POST', MINE_URL, { accessToken: token }), /htm/],
