@@ -24,6 +24,7 @@ const LAYERS = [
   'http',
   'console',
   'federation',
+  'governance',
   'ssf',
   'notifications',
   'oauth',

@@ -44,6 +44,23 @@ export const AUDIT_EVENT_TYPES = [
   'TRUST_POLICY_USED',
   /** A federated exchange refused; details: reason (the check that failed), issuer. */
   'TRUST_POLICY_USE_FAILED',
+  /** A create or scope change held for approval; details: ownerId, sensitiveScopes, kind. */
+  'PAT_REQUEST_CREATED',
+  /** An approver said yes: the PAT was made (CREATE) or its scope changed (SCOPE_CHANGE). */
+  'PAT_REQUEST_APPROVED',
+  'PAT_REQUEST_DENIED',
+  /** Unanswered until requestTtlHours passed, or an approved secret not fetched in time. */
+  'PAT_REQUEST_EXPIRED',
+  /** The requester fetched the approved PAT's secret (the one time). */
+  'PAT_REQUEST_FULFILLED',
+  /** A certification campaign started; details: items, reviewers, deadline. */
+  'ACCESS_REVIEW_STARTED',
+  /** A reviewer's decision on one item; details: itemId, patId, decision. */
+  'ACCESS_REVIEW_DECIDED',
+  /** Reminder mails went to the reviewers with undecided items; details: daysLeft. */
+  'ACCESS_REVIEW_REMINDED',
+  /** The campaign closed; details: counts per outcome, whenUndecided. */
+  'ACCESS_REVIEW_CLOSED',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -57,6 +74,8 @@ export const AUDIT_TARGET_TYPES = [
   'WEBHOOK',
   'SSF_STREAM',
   'TRUST_POLICY',
+  'PAT_REQUEST',
+  'ACCESS_REVIEW',
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 

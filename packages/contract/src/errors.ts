@@ -12,7 +12,9 @@ export const ERROR_CODES = [
   'REFERENCE_CONFLICT', // duplicate name or login
   'UNAUTHORIZED', // no or bad bearer token
   'FORBIDDEN', // the caller lacks a right
+  'APPROVAL_REQUIRED', // a sensitive scope needs an approver's yes first (approval.rules)
   'NOT_FOUND',
+  'STATE_CONFLICT', // the resource moved on (a request or review item already decided)
   'PAYLOAD_TOO_LARGE', // the body is over the configured limit
   'UNSUPPORTED_MEDIA_TYPE', // a Content-Type the route does not read
   'RATE_LIMITED',
@@ -30,7 +32,9 @@ export const ERROR_WIRE: Record<ErrorCode, { status: number; detailCode: string 
   REFERENCE_CONFLICT: { status: 400, detailCode: '400.1.409 Reference conflict' },
   UNAUTHORIZED: { status: 401, detailCode: '401 Unauthorized' },
   FORBIDDEN: { status: 403, detailCode: '403 Forbidden' },
+  APPROVAL_REQUIRED: { status: 403, detailCode: '403.1 Approval required' },
   NOT_FOUND: { status: 404, detailCode: '404 Not found' },
+  STATE_CONFLICT: { status: 409, detailCode: '409 Conflict' },
   PAYLOAD_TOO_LARGE: { status: 413, detailCode: '413 Payload Too Large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, detailCode: '415 Unsupported Media Type' },
   RATE_LIMITED: { status: 429, detailCode: '429 Too Many Requests' },

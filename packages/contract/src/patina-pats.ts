@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { FreeText } from './free-text.js';
 import { DateTime, Id, Nullable, StringEnum } from './schema-helpers.js';
+import { Justification, TicketUrl } from './governance.js';
+import { ADMIN_BASE } from './versions.js';
 import { CreatePatRequest, CreatePatResponse, GetPatResponse, ListPatsQuery } from './pats.js';
 
 /**
@@ -10,12 +12,22 @@ import { CreatePatRequest, CreatePatResponse, GetPatResponse, ListPatsQuery } fr
  * Each schema reuses the SailPoint members it extends, so the two cannot drift apart.
  */
 
+/** Patina's own PAT resource. */
+export const PATINA_PATS_PATH = `${ADMIN_BASE}/personal-access-tokens`;
+
 /** Where a PAT stands against its expiry; EXPIRING is within `policy.expiringSoonDays`. */
 export const PAT_STATUSES = ['ACTIVE', 'EXPIRING', 'EXPIRED'] as const;
 export type PatStatus = (typeof PAT_STATUSES)[number];
 
 /** Why Patina revoked a PAT (the `reason` of a `PERSONAL_ACCESS_TOKEN_REVOKED` event). */
-export const PAT_REVOCATION_REASONS = ['LEAKED', 'INACTIVE', 'OFFBOARDED', 'REUSED'] as const;
+/** REVIEW: an access review revoked it (a reviewer's decision, or undecided at the deadline). */
+export const PAT_REVOCATION_REASONS = [
+  'LEAKED',
+  'INACTIVE',
+  'OFFBOARDED',
+  'REUSED',
+  'REVIEW',
+] as const;
 export type PatRevocationReason = (typeof PAT_REVOCATION_REASONS)[number];
 
 /** The longest grace window of a rotation: a week. */
@@ -131,6 +143,8 @@ export const PatinaCreatePatRequest = Type.Object(
     description: Type.Optional(descriptionSent),
     allowedCidrs: Type.Optional(allowedCidrs),
     requireDpop: Type.Optional(requireDpop),
+    justification: Type.Optional(Justification),
+    ticketUrl: Type.Optional(TicketUrl),
   },
   { additionalProperties: false, $id: 'PatinaCreatePersonalAccessTokenRequest' },
 );
@@ -152,6 +166,8 @@ export const PatinaPatMergePatch = Type.Object(
     userAwareTokenNeverExpires: Type.Optional(
       Nullable(CreatePatRequest.properties.userAwareTokenNeverExpires),
     ),
+    justification: Type.Optional(Justification),
+    ticketUrl: Type.Optional(TicketUrl),
   },
   {
     additionalProperties: false,

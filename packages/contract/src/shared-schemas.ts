@@ -17,6 +17,21 @@ import {
   TrustPolicyMergePatch,
   TrustPolicyResponse,
 } from './federation.js';
+import {
+  AccessReview,
+  AccessReviewItem,
+  AccessReviewReport,
+  ApprovePatRequestBody,
+  BulkReviewDecisionRequest,
+  BulkReviewDecisionResponse,
+  CreateAccessReviewRequest,
+  DenyPatRequestBody,
+  PatRequest,
+  PatUsageResponse,
+  PendingPatResponse,
+  ReviewDecisionRequest,
+  UsageDay,
+} from './governance.js';
 import { HealthResponse, ReadyResponse } from './operations.js';
 import { OverviewResponse } from './overview.js';
 import { PATINA_PAT_SCHEMAS } from './patina-pats.js';
@@ -80,4 +95,17 @@ export const SHARED_SCHEMAS = [
   WebhookTestResponse,
   WebhookEventBody,
   SsfStreamResponse,
+  PatRequest,
+  PendingPatResponse,
+  ApprovePatRequestBody,
+  DenyPatRequestBody,
+  UsageDay,
+  PatUsageResponse,
+  CreateAccessReviewRequest,
+  AccessReview,
+  AccessReviewItem,
+  ReviewDecisionRequest,
+  BulkReviewDecisionRequest,
+  BulkReviewDecisionResponse,
+  AccessReviewReport,
 ];

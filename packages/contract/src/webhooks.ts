@@ -23,6 +23,13 @@ export const WEBHOOK_EVENT_TYPES = [
   'identity.disabled',
   'identity.offboarded',
   'webhook.disabled',
+  'pat_request.created',
+  'pat_request.approved',
+  'pat_request.denied',
+  'pat_request.expired',
+  'access_review.started',
+  'access_review.reminder',
+  'access_review.closed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -219,6 +226,53 @@ const identityData = (extra: Record<string, TSchema> = {}) =>
   );
 const changed = Type.Array(Type.String(), { description: 'The fields that changed' });
 
+const EventPerson = Type.Object(
+  { id: Nullable(Type.String()), name: Type.String() },
+  { additionalProperties: false },
+);
+
+const EventPatRequest = Type.Object(
+  {
+    id: Type.String({ description: 'The request id (GET /patina/v1/pat-requests/{id})' }),
+    kind: Type.String({ description: 'CREATE or SCOPE_CHANGE' }),
+    status: Type.String({ description: 'PENDING, APPROVED, DENIED, EXPIRED or FULFILLED' }),
+    requester: EventPerson,
+    owner: EventPerson,
+    name: Type.String({ description: 'The PAT’s name' }),
+    scope: Type.Array(Type.String()),
+    sensitiveScopes: Type.Array(Type.String()),
+    justification: Type.String(),
+    ticketUrl: Nullable(Type.String()),
+    patId: Nullable(Type.String()),
+    expiresAt: DateTime('When a pending request expires'),
+    comment: Nullable(Type.String({ description: 'The approver’s comment' })),
+  },
+  { additionalProperties: false, description: 'The request, as it is after the event' },
+);
+const requestData = () =>
+  Type.Object(
+    { auditEventId, request: EventPatRequest, actor: EventActor },
+    { additionalProperties: false },
+  );
+
+const EventAccessReview = Type.Object(
+  {
+    id: Type.String({ description: 'The campaign id (GET /patina/v1/access-reviews/{id})' }),
+    name: Type.String(),
+    status: Type.String({ description: 'OPEN or CLOSED' }),
+    deadline: DateTime('When undecided items are handled'),
+    whenUndecided: Type.String({ description: 'revoke or keep' }),
+    items: Type.Integer({ minimum: 0 }),
+    pending: Type.Integer({ minimum: 0, description: 'Items still undecided' }),
+  },
+  { additionalProperties: false },
+);
+const reviewData = (extra: Record<string, TSchema> = {}) =>
+  Type.Object(
+    { auditEventId, accessReview: EventAccessReview, actor: EventActor, ...extra },
+    { additionalProperties: false },
+  );
+
 /** The `data` schema of each event type. */
 export const WEBHOOK_EVENT_DATA = {
   'personal_access_token.created': patData(),
@@ -266,6 +320,19 @@ export const WEBHOOK_EVENT_DATA = {
     },
     { additionalProperties: false },
   ),
+  'pat_request.created': requestData(),
+  'pat_request.approved': requestData(),
+  'pat_request.denied': requestData(),
+  'pat_request.expired': requestData(),
+  'access_review.started': reviewData(),
+  'access_review.reminder': reviewData({
+    daysLeft: Type.Integer({ minimum: 0, description: 'Whole days until the deadline' }),
+  }),
+  'access_review.closed': reviewData({
+    outcomes: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+      description: 'Items per outcome (CERTIFIED, REVOKED, KEPT, AUTO_REVOKED, GONE)',
+    }),
+  }),
 } satisfies Record<WebhookEventType, TSchema>;
 
 export type WebhookEventData<T extends WebhookEventType> = Static<(typeof WEBHOOK_EVENT_DATA)[T]>;

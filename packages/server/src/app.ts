@@ -16,11 +16,13 @@ import { documentBearerSecurity, openApiOptions } from './http/openapi.js';
 import { registerOperationRoutes } from './http/operation-routes.js';
 import { registerWebhookRoutes } from './http/webhook-routes.js';
 import { registerTrustPolicyRoutes } from './http/trust-policy-routes.js';
+import { registerAccessReviewRoutes } from './http/access-review-routes.js';
 import { registerCalendarRoute } from './http/calendar-route.js';
 import { registerSsfAdminRoutes } from './http/ssf-admin-routes.js';
 import { registerSsfPublicRoutes, registerSsfRoutes } from './http/ssf-routes.js';
 import { registerPatRoutes } from './http/pat-routes.js';
 import { registerPatinaPatRoutes } from './http/patina-pat-routes.js';
+import { registerPatRequestRoutes } from './http/pat-request-routes.js';
 import { traceRequests } from './http/request-spans.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';
@@ -195,9 +197,16 @@ export async function buildApp(
       presentation: services.patPresentation,
       rotation: services.rotation,
       offboarding: services.offboarding,
+      usage: services.usageHistory,
+      pending: (request) => services.approvalRequests.pending(request),
+    });
+    registerPatRequestRoutes(api, {
+      approvals: services.approvalRequests,
+      presentation: services.patPresentation,
     });
     registerWebhookRoutes(api, { webhooks: services.notifications.webhooks });
     registerTrustPolicyRoutes(api, { trustPolicies: services.federation.trustPolicies });
+    registerAccessReviewRoutes(api, { accessReviews: services.accessReviews });
     registerCalendarRoute(api, { calendar: services.notifications.calendar });
     registerSsfRoutes(api, { streams: services.ssf.streams });
     registerSsfAdminRoutes(api, { streamAdmin: services.ssf.streamAdmin });

@@ -3,6 +3,12 @@ import type { InactivitySweep, InactivitySweeper } from './pats/inactivity-sweep
 import type { ExpiryWarnings } from './notifications/expiry-warnings.js';
 import { SYSTEM_CONTEXT } from './access/context.js';
 import type { Clock } from './core/clock.js';
+import type {
+  AccessReviewSweep,
+  AccessReviewSweepResult,
+} from './governance/access-review-sweep.js';
+import type { ApprovalService } from './pats/approvals.js';
+import { addUtcDays, utcDay } from './core/utc-day.js';
 import type { Storage } from './storage/repositories.js';
 import type { KeyRotation } from './tokens/key-rotation.js';
 import type { SigningKeys } from './tokens/signing-keys.js';
@@ -23,6 +29,12 @@ export class Housekeeping {
       keySets: { keys: SigningKeys; rotation: KeyRotation }[];
       storage: Storage;
       clock: Clock;
+      /** Access reviews: closes them at the deadline, reminds, starts recurring ones. */
+      accessReviews: AccessReviewSweep;
+      /** approval.rules: expires unanswered requests and secrets nobody fetched in time. */
+      approvalRequests: ApprovalService;
+      /** accessReviews.usageHistoryDays: UTC days of usage history kept, today included. */
+      usageHistoryDays: number;
     },
   ) {}
 
@@ -31,16 +43,25 @@ export class Housekeeping {
     expiryWarningsRaised: number;
     revocationsPruned: number;
     federationReplaysPruned: number;
+    usageDaysPruned: number;
     inactivity: InactivitySweep;
+    accessReviews: AccessReviewSweepResult;
+    approvalRequests: { expired: number; secretsLapsed: number };
   }> {
     const expiriesRecorded = await this.deps.expirySweeper.runOnce();
     const expiryWarningsRaised = await this.deps.expiryWarnings.runOnce();
     // policy.inactivity and policy.rules: warn of, then revoke, PATs nobody uses.
     const inactivity = await this.deps.inactivitySweeper.runOnce();
+    // Campaigns past their deadline close (undecided items revoked or kept); reminders; recurrences.
+    const accessReviews = await this.deps.accessReviews.runOnce();
+    const approvalRequests = await this.deps.approvalRequests.sweep();
     const now = this.deps.clock.now().toISOString();
     const revocationsPruned = await this.deps.storage.repos.revocations.prune(now);
     // Workload tokens exchanged and expired since: their exp refuses a replay by itself now.
     const federationReplaysPruned = await this.deps.storage.repos.trustPolicies.pruneReplays(now);
+    const usageDaysPruned = await this.deps.storage.repos.patUsage.prune(
+      addUtcDays(utcDay(this.deps.clock.now()), 1 - this.deps.usageHistoryDays),
+    );
     for (const { keys, rotation } of this.deps.keySets) {
       await keys.reload();
       await rotation.rotateIfDue(SYSTEM_CONTEXT);
@@ -50,7 +71,10 @@ export class Housekeeping {
       expiryWarningsRaised,
       revocationsPruned,
       federationReplaysPruned,
+      usageDaysPruned,
       inactivity,
+      accessReviews,
+      approvalRequests,
     };
   }
 }

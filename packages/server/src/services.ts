@@ -9,6 +9,8 @@ import { DelegatedExchange } from './federation/delegation.js';
 import { FederatedExchange } from './federation/federated-exchange.js';
 import { IssuerKeys } from './federation/issuer-keys.js';
 import { TrustPolicyService } from './federation/trust-policy-service.js';
+import { AccessReviewService } from './governance/access-reviews.js';
+import { AccessReviewSweep } from './governance/access-review-sweep.js';
 import { consoleSealer as makeConsoleSealer } from './console/seal.js';
 import { consoleSignInLimit } from './console/sign-in-limit.js';
 import { ConsoleSessions } from './console/sessions.js';
@@ -33,8 +35,12 @@ import { OverviewService } from './pats/overview-service.js';
 import { PatPresentation } from './pats/pat-presentation.js';
 import { PatService } from './pats/pat-service.js';
 import { checkRuleScopes } from './pats/policy-rules.js';
+import { ApprovalRules } from './pats/approval-rules.js';
+import { ApprovalService } from './pats/approvals.js';
 import { PatRotation } from './pats/rotation.js';
 import { UseSources } from './pats/use-sources.js';
+import { UsageCounter } from './pats/usage-counter.js';
+import { PatUsageHistory } from './pats/usage-history.js';
 import { openRedis, redisReady } from './storage/redis.js';
 import { ping } from './storage/dialect.js';
 import type { Storage } from './storage/repositories.js';
@@ -86,6 +92,8 @@ export interface Services {
   accessTokens: AccessTokens;
   bearer: BearerAuthenticator;
   pats: PatService;
+  /** approval.rules: requests for sensitive PATs, their decisions and the one secret fetch. */
+  approvalRequests: ApprovalService;
   /** What the Patina PAT resource shows beyond the stored PAT: status, use sources, warnings. */
   patPresentation: PatPresentation;
   /** The PAT lifecycle: rotation, leaked-secret revocation, offboarding, the inactivity sweep. */
@@ -121,6 +129,12 @@ export interface Services {
   redis: Redis | undefined;
   /** Identical failed exchanges of a minute, counted into one audit row. */
   repeatedFailures: RepeatedFailures;
+  /** Access reviews (certification campaigns): start, decide, close, report. */
+  accessReviews: AccessReviewService;
+  /** Exchanges per PAT and UTC day: counted in memory, added to the database every few seconds. */
+  patUsage: UsageCounter;
+  /** A PAT's usage history as its detail shows it (GET .../personal-access-tokens/{id}/usage). */
+  usageHistory: PatUsageHistory;
   /** Prometheus metrics when `metrics.port` is set; a no-op otherwise. */
   metrics: Metrics;
   /** OpenTelemetry spans when `tracing.enabled`; a no-op otherwise. */
@@ -154,6 +168,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
   await keys.init(config.signing.algorithm);
   const rights = new RightsModel(config);
   checkRuleScopes(config.policy.rules, rights);
+  const approvals = new ApprovalRules(config.approval.rules, rights);
+  approvals.check();
   const audit = new AuditLog(clock);
   const notifications = createNotifications({
     config,
@@ -233,6 +249,11 @@ export async function createServices(options: ServicesOptions): Promise<Services
   }
   const throttle = failureThrottle(config, clock, redis);
   const repeatedFailures = new RepeatedFailures({ storage, clock });
+  const patUsage = new UsageCounter({
+    usage: storage.repos.patUsage,
+    clock,
+    logger: options.logger,
+  });
   const clients = new ClientAuthenticator({
     storage,
     audit,
@@ -243,6 +264,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     policy: config.policy,
     tracing,
     metrics,
+    usage: patUsage,
   });
   const keyRotation = new KeyRotation({
     keys,
@@ -298,6 +320,31 @@ export async function createServices(options: ServicesOptions): Promise<Services
       defaultAudience: issuer,
     }),
   };
+  const pats = new PatService({
+    storage,
+    rights,
+    audit,
+    clock,
+    policy: config.policy,
+    digester,
+    approvals,
+  });
+  const approvalRequests = new ApprovalService({
+    storage,
+    audit,
+    clock,
+    approvals,
+    pats,
+    masterKey,
+    secretWindowHours: config.approval.secretWindowHours,
+  });
+  const accessReviews = new AccessReviewService({
+    storage,
+    audit,
+    clock,
+    rights,
+    reminderDaysBefore: config.accessReviews.reminderDaysBefore,
+  });
   const inactivitySweeper = new InactivitySweeper({ storage, audit, clock, policy: config.policy });
   if (metrics.enabled) {
     storage.observeGroupCommits((size) => metrics.groupCommitted(size));
@@ -325,7 +372,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     keys,
     accessTokens,
     bearer,
-    pats: new PatService({ storage, rights, audit, clock, policy: config.policy, digester }),
+    pats,
+    approvalRequests,
     patPresentation: new PatPresentation({ storage, rights, clock, policy: config.policy }),
     rotation: new PatRotation({ storage, audit, clock, digester }),
     leaks: new LeakRevocation({ storage, audit, clock, digester }),
@@ -342,6 +390,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       clients,
       accessTokens,
       useSources: new UseSources({ storage, clock }),
+      usage: patUsage,
       allowedAudiences,
       tenant: { id: tenantId, org: config.tenant.org, pod: config.tenant.pod },
     }),
@@ -351,6 +400,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
     keyRotation,
     expirySweeper,
     housekeeping: new Housekeeping({
+      accessReviews: new AccessReviewSweep({
+        service: accessReviews,
+        storage,
+        audit,
+        clock,
+        reminderDaysBefore: config.accessReviews.reminderDaysBefore,
+      }),
       expirySweeper,
       inactivitySweeper,
       expiryWarnings: notifications.expiryWarnings,
@@ -360,6 +416,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
       ],
       storage,
       clock,
+      usageHistoryDays: config.accessReviews.usageHistoryDays,
+      approvalRequests,
     }),
     notifications,
     console: {
@@ -374,10 +432,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
     redis,
     ping: () => ping(storage.db),
     repeatedFailures,
+    accessReviews,
+    patUsage,
+    usageHistory: new PatUsageHistory({ storage, clock }),
     metrics,
     tracing,
     close: async () => {
       await repeatedFailures.close();
+      await patUsage.close().catch((error: unknown) => {
+        options.logger?.warn({ err: error }, 'usage history: the last counts were not stored');
+      });
       await ssf.close();
       await notifications.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());

@@ -155,6 +155,51 @@ const Policy = Type.Object(
   { default: {}, additionalProperties: false },
 );
 
+/** One entry of `approval.rules`: scopes that need someone else's yes (docs/governance.md). */
+const ApprovalRule = Type.Object(
+  {
+    scopes: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+      minItems: 1,
+      maxItems: 100,
+      description:
+        'Scopes that need approval: catalogued scopes, or a prefix ending in `*` (`payments:*`). A create or a scope change naming one (or sp:scopes:all while the owner holds one) waits for an approver.',
+    }),
+    approvers: Type.Object(
+      {
+        roles: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'Identities with any of these roles may approve.',
+        }),
+        rights: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'Identities holding any of these rights may approve.',
+        }),
+        identities: Type.Array(Type.String({ pattern: '^[0-9a-f]{32}$' }), {
+          default: [],
+          description: 'These identities (ids) may approve.',
+        }),
+      },
+      {
+        additionalProperties: false,
+        description:
+          'Who may approve (at least one entry): never the requester, never the owner, never through a delegated token.',
+      },
+    ),
+    requestTtlHours: Type.Integer({
+      minimum: 1,
+      maximum: 2160,
+      default: 72,
+      description: 'A request nobody answers expires after this many hours; nothing is made.',
+    }),
+    maxLifetimeDays: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
+      default: null,
+      description:
+        'Longest lifetime of a PAT approved under the rule, in days from its creation; a longer expirationDate is refused, a defaulted one is shortened.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'Address to listen on.' }),
@@ -576,6 +621,51 @@ export const ConfigSchema = Type.Object(
           'The Shared Signals transmitter. Push URLs follow the webhooks settings (https, public addresses).',
       },
     ),
+    approval: Type.Object(
+      {
+        rules: Type.Array(ApprovalRule, {
+          default: [],
+          maxItems: 100,
+          description:
+            'Scopes that need approval, e.g. `[{ "scopes": ["payments:write"], "approvers": { "roles": ["ORG_ADMIN"] }, "requestTtlHours": 72, "maxLifetimeDays": 90 }]`. [] needs none.',
+        }),
+        secretWindowHours: Type.Integer({
+          minimum: 1,
+          maximum: 168,
+          default: 24,
+          description:
+            'After approval, how long the requester has to fetch the new PAT’s secret (once); after that the PAT is deleted unused.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'Approval of sensitive scopes (docs/governance.md).',
+      },
+    ),
+    accessReviews: Type.Object(
+      {
+        reminderDaysBefore: Type.Array(Type.Integer({ minimum: 0, maximum: 365 }), {
+          default: [7, 1],
+          maxItems: 10,
+          uniqueItems: true,
+          description:
+            'Days before a campaign’s deadline at which reviewers with undecided items are reminded by mail (and webhook access_review.reminder).',
+        }),
+        usageHistoryDays: Type.Integer({
+          minimum: 30,
+          maximum: 3650,
+          default: 90,
+          description:
+            'How many days of per-PAT exchange counts (success and failure per UTC day) are kept, as the evidence of access reviews.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'Access reviews (certification campaigns) and their evidence.',
+      },
+    ),
     notifications: Type.Object(
       {
         expiryWarningDays: Type.Array(Type.Integer({ minimum: 0, maximum: 365 }), {
@@ -713,3 +803,4 @@ export const ConfigSchema = Type.Object(
 export type Config = Static<typeof ConfigSchema>;
 export type Policy = Config['policy'];
 export type PolicyRule = Policy['rules'][number];
+export type ApprovalRule = Config['approval']['rules'][number];

@@ -10,9 +10,14 @@ import {
   PatinaListPatsQuery,
   PatinaPat,
   PatinaPatMergePatch,
+  PatUsageQuery,
+  PatUsageResponse,
   RotatePatRequest,
   ADMIN_BASE,
+  PATINA_PATS_PATH,
+  PendingPatResponse,
 } from '@patina/contract';
+import type { PatRequestRecord } from '../storage/pat-requests-repository.js';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -21,6 +26,7 @@ import type { PatinaPersonalAccessToken, PersonalAccessToken } from '../pats/mod
 import type { PatPresentation } from '../pats/pat-presentation.js';
 import type { PatService } from '../pats/pat-service.js';
 import type { PatRotation } from '../pats/rotation.js';
+import type { PatUsageHistory } from '../pats/usage-history.js';
 import { registerDeleteRoute } from './delete-route.js';
 import { MERGE_PATCH_TYPES, requireMediaType } from './media-type.js';
 import { pageItems, pageOf } from './paged-list.js';
@@ -28,7 +34,10 @@ import { PAT_DELETED, toGetResponse } from './pat-routes.js';
 import { requestContext } from './request-context.js';
 
 /** Patina's own PAT resource: SailPoint's fields and Patina's (docs/rules.md, "Lifecycle"). */
-export const PATINA_PATS = `${ADMIN_BASE}/personal-access-tokens`;
+export const PATINA_PATS = PATINA_PATS_PATH;
+
+/** The usage history's window when `days` is not given (the contract's default). */
+const PAT_USAGE_DEFAULT_DAYS = 30;
 
 const BAD_REQUEST = {
   400: Type.Ref('ErrorResponse', { description: 'The message names the field' }),
@@ -58,6 +67,9 @@ export function registerPatinaPatRoutes(
     presentation: PatPresentation;
     rotation: PatRotation;
     offboarding: Offboarding;
+    usage: PatUsageHistory;
+    /** The answer of a create or change held for approval. */
+    pending: (request: PatRequestRecord) => Promise<PendingPatResponse>;
   },
 ): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -124,6 +136,33 @@ export function registerPatinaPatRoutes(
     async (request) => one(await pats.get(requestContext(request), request.params.id)),
   );
 
+  app.get(
+    `${PATINA_PATS}/:id/usage`,
+    {
+      config,
+      schema: {
+        tags,
+        operationId: 'getPatinaPersonalAccessTokenUsage',
+        summary: 'Exchanges of one personal access token per UTC day',
+        description:
+          'Successful and refused exchanges per UTC day for the last `days` days (today included), oldest first, days without exchanges as zeros; kept for accessReviews.usageHistoryDays and a few seconds behind at most. Readable by whoever may read the PAT.',
+        params: IdParams,
+        querystring: PatUsageQuery,
+        response: {
+          200: Type.Ref(PatUsageResponse, { description: 'The usage history' }),
+          ...BAD_REQUEST,
+          ...NOT_FOUND_RESPONSE,
+          ...API_ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request) => {
+      // The read access of GET one PAT (its 404 and 403), then the counts.
+      const pat = await pats.get(requestContext(request), request.params.id);
+      return deps.usage.forPat(pat.id, { days: request.query.days ?? PAT_USAGE_DEFAULT_DAYS });
+    },
+  );
+
   app.post(
     PATINA_PATS,
     {
@@ -139,14 +178,19 @@ export function registerPatinaPatRoutes(
           200: Type.Ref(PatinaCreatePatResponse, {
             description: 'The new personal access token, with its secret (shown only here)',
           }),
+          202: Type.Ref(PendingPatResponse, {
+            description:
+              'A scope needs approval (approval.rules): nothing is made yet; the request is PENDING',
+          }),
           ...BODY_ERROR_RESPONSES,
           ...API_ERROR_RESPONSES,
         },
       },
     },
-    async (request) => {
-      const { pat, secret } = await pats.createOwn(requestContext(request), request.body, 'patina');
-      return { ...(await withWarnings(pat)), secret };
+    async (request, reply) => {
+      const made = await pats.createOrRequest(requestContext(request), request.body);
+      if ('pending' in made) return reply.code(202).send(await deps.pending(made.pending));
+      return { ...(await withWarnings(made.pat)), secret: made.secret };
     },
   );
 
@@ -165,14 +209,25 @@ export function registerPatinaPatRoutes(
         body: Type.Ref(PatinaPatMergePatch),
         response: {
           200: Type.Ref(PatinaPat, { description: 'The personal access token as changed' }),
+          202: Type.Ref(PendingPatResponse, {
+            description:
+              'An added scope needs approval (approval.rules): nothing changed yet; the request is PENDING',
+          }),
           ...BODY_ERROR_RESPONSES,
           ...NOT_FOUND_RESPONSE,
           ...API_ERROR_RESPONSES,
         },
       },
     },
-    async (request) =>
-      withWarnings(await pats.mergePatch(requestContext(request), request.params.id, request.body)),
+    async (request, reply) => {
+      const changed = await pats.mergePatch(
+        requestContext(request),
+        request.params.id,
+        request.body,
+      );
+      if ('pending' in changed) return reply.code(202).send(await deps.pending(changed.pending));
+      return withWarnings(changed);
+    },
   );
 
   registerDeleteRoute(app, {

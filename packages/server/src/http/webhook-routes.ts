@@ -15,26 +15,13 @@ import {
 } from '@patina/contract';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type {
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  HookHandlerDoneFunction,
-} from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { WebhookService } from '../notifications/webhook-service.js';
 import { registerDeleteRoute } from './delete-route.js';
+import { emptyBody, NoBody } from './no-body.js';
 import { MERGE_PATCH_TYPES, requireMediaType } from './media-type.js';
 import { pageItems, pageOf, pagedListResponses } from './paged-list.js';
 import { requestContext } from './request-context.js';
-
-/** The actions on one webhook take no parameters; an absent body means an empty one. */
-const NoBody = Type.Optional(
-  Type.Object({}, { additionalProperties: false, description: 'Nothing to send: {} or no body' }),
-);
-function emptyBody(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
-  request.body ??= {};
-  done();
-}
 
 /** Webhooks under the admin API: their endpoints, secrets, test pings and deliveries. */
 export function registerWebhookRoutes(

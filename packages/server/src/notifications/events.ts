@@ -7,6 +7,11 @@ import {
 import type { Repositories } from '../storage/repositories.js';
 import type { IdentitySubject } from '../storage/notification-subjects-repository.js';
 import type { PatSubject } from '../storage/pats-with-owners.js';
+import {
+  governanceNotificationOf,
+  isGovernanceEvent,
+  type MailToIdentities,
+} from './governance-events.js';
 
 /**
  * Which audit events are notified, and as which webhook event type. The audit trail is the one
@@ -33,7 +38,8 @@ export type Notification =
       type: 'webhook.disabled';
       data: Record<string, unknown>;
       webhook: { id: string; url: string; createdBy: string | null; reason: 'GONE' | 'FAILING' };
-    };
+    }
+  | MailToIdentities;
 
 /** Whether an audit event of this type may be notified at all (cheap: no reads). */
 export function isNotifiable(type: AuditEventType): boolean {
@@ -42,7 +48,8 @@ export function isNotifiable(type: AuditEventType): boolean {
     type === 'IDENTITY_CREATED' ||
     type === 'IDENTITY_UPDATED' ||
     type === 'IDENTITY_OFFBOARDED' ||
-    type === 'WEBHOOK_DISABLED'
+    type === 'WEBHOOK_DISABLED' ||
+    isGovernanceEvent(type)
   );
 }
 
@@ -118,6 +125,7 @@ export async function notificationOf(
       webhook: { id: webhook.id, url: webhook.url, createdBy: webhook.createdBy, reason },
     };
   }
+  if (isGovernanceEvent(event.type)) return governanceNotificationOf(repos, event);
   return undefined;
 }
 

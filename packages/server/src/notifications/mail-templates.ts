@@ -12,7 +12,7 @@ export interface MailContent {
   html: string;
 }
 
-type Block = string | { list: string[] };
+export type Block = string | { list: string[] };
 
 export interface MailPat {
   id: string;
@@ -38,7 +38,7 @@ function quoted(pat: MailPat): string {
   return `"${pat.name}" (id ${pat.id})`;
 }
 
-function inDays(daysLeft: number): string {
+export function inDays(daysLeft: number): string {
   if (daysLeft === 0) return 'today';
   if (daysLeft === 1) return 'tomorrow';
   return `in ${daysLeft} days`;
@@ -119,6 +119,10 @@ const REVOKE_REASONS: Record<string, { short: string; why: string }> = {
     short: 'its owner was offboarded',
     why: 'Your identity was offboarded by an administrator, which revokes every PAT it holds.',
   },
+  REVIEW: {
+    short: 'an access review found it no longer needed',
+    why: 'It was revoked in an access review: a reviewer decided it is no longer needed, or nobody decided by the deadline of a campaign that revokes undecided PATs.',
+  },
   REUSED: {
     short: 'an old secret of it was used',
     why: 'A secret it had before a rotation was presented after its grace period ended: someone else may hold that old secret, so the PAT was revoked.',
@@ -188,7 +192,7 @@ export function daysLeft(expirationDate: string, now: Date): number {
   return day(Date.parse(expirationDate)) - day(now.getTime());
 }
 
-function render(subject: string, ctx: MailContext, blocks: Block[]): MailContent {
+export function render(subject: string, ctx: MailContext, blocks: Block[]): MailContent {
   const all: Block[] = [
     `Hello ${ctx.recipientName},`,
     ...blocks,

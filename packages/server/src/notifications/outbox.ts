@@ -9,6 +9,7 @@ import type { NewDelivery } from '../storage/deliveries-repository.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { WebhookRecord } from '../storage/webhooks-repository.js';
 import { isNotifiable, notificationOf, type Notification } from './events.js';
+import type { MailToIdentities } from './governance-events.js';
 import {
   expiredMail,
   inactiveWarningMail,
@@ -24,7 +25,8 @@ import { randomHexId } from '../core/ids.js';
  * The outbox: every notification is a row written in the transaction of the change it tells of,
  * so the two commit together or not at all; the delivery worker sends the rows afterwards, until
  * each is answered. Webhook rows go to every enabled endpoint subscribed to the event's type;
- * mail rows to the owner of the PAT, when mail is configured and the owner has an address.
+ * mail rows to the owner of the PAT (or, for governance events, to each approver, requester or
+ * reviewer named), when mail is configured and the reader is active and has an address.
  */
 export class NotificationOutbox {
   readonly #listeners = new Set<() => void>();
@@ -50,8 +52,9 @@ export class NotificationOutbox {
     const notification = await notificationOf(repos, event);
     if (!notification) return;
     const deliveries = await this.#webhookDeliveries(repos, notification, event);
-    const mail = await this.#mailFor(repos, notification);
-    if (mail) deliveries.push(this.#mailDelivery(mail.to, notification.type, event.id, mail));
+    for (const mail of await this.#mailsFor(repos, notification)) {
+      deliveries.push(this.#mailDelivery(mail.to, notification.type, event.id, mail));
+    }
     await repos.deliveries.insert(deliveries);
     if (deliveries.length > 0) this.#queued();
   }
@@ -130,11 +133,36 @@ export class NotificationOutbox {
     }));
   }
 
+  async #mailsFor(repos: Repositories, n: Notification): Promise<(MailContent & { to: string })[]> {
+    if (!this.deps.mailEnabled) return [];
+    if ('recipients' in n) return this.#mailsToIdentities(repos, n);
+    const mail = await this.#mailFor(repos, n);
+    return mail ? [mail] : [];
+  }
+
+  /**
+   * One mail per recipient that can read it: identities that are gone, disabled or without an
+   * address are skipped, and each is mailed once however often it is named.
+   */
+  async #mailsToIdentities(
+    repos: Repositories,
+    n: MailToIdentities,
+  ): Promise<(MailContent & { to: string })[]> {
+    const ids = [...new Set(n.recipients)];
+    if (ids.length === 0) return [];
+    const mails: (MailContent & { to: string })[] = [];
+    for (const person of await repos.notificationSubjects.identities(ids)) {
+      if (person.status !== 'ACTIVE' || person.email === null) continue;
+      const content = await n.mail(this.mailContext(person.name), person);
+      if (content) mails.push({ ...content, to: person.email });
+    }
+    return mails;
+  }
+
   async #mailFor(
     repos: Repositories,
-    n: Notification,
+    n: Exclude<Notification, MailToIdentities>,
   ): Promise<(MailContent & { to: string }) | undefined> {
-    if (!this.deps.mailEnabled) return undefined;
     if ('pat' in n) {
       const pat = n.pat;
       if (pat.ownerEmail === null) return undefined;
@@ -197,12 +225,13 @@ export class NotificationOutbox {
 }
 
 /**
- * The body as sent, under WEBHOOK_MAX_BODY_BYTES: only a PAT's scope list can grow without
- * bound, so it is cut from the end until the body fits.
+ * The body as sent, under WEBHOOK_MAX_BODY_BYTES: only the scope list of a PAT (or of a
+ * request for one) can grow without bound, so it is cut from the end until the body fits.
  */
 export function fitted(body: { type: string; timestamp: string; data: Record<string, unknown> }) {
   let text = JSON.stringify(body);
-  const pat = body.data.personalAccessToken as { scope?: string[] } | undefined;
+  const pat = (body.data.personalAccessToken ?? body.data.request) as
+    { scope?: string[] } | undefined;
   while (Buffer.byteLength(text) > WEBHOOK_MAX_BODY_BYTES && pat?.scope && pat.scope.length > 0) {
     pat.scope = pat.scope.slice(0, Math.floor(pat.scope.length / 2));
     text = JSON.stringify(body);

@@ -7,6 +7,7 @@ import type { Policy } from '../config/schema.js';
 import { isAllowedFrom } from '../pats/allowed-cidrs.js';
 import { patRefusal, type PatCredentialRecord } from '../pats/model.js';
 import { revokePat } from '../pats/revoke.js';
+import type { UsageCounter } from '../pats/usage-counter.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
 import type { SecretDigester } from '../tokens/secret.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -49,6 +50,8 @@ export interface ClientAuthenticatorDeps {
   metrics?: Pick<Metrics, 'failureThrottleEngaged'>;
   /** A span per authentication, its outcome the audit reason (docs/operations.md, "Traces"). */
   tracing?: Pick<Tracing, 'span' | 'annotate'>;
+  /** Counts a refused exchange (token endpoint) of an existing PAT in its usage history. */
+  usage?: Pick<UsageCounter, 'failed'>;
 }
 
 /**
@@ -129,6 +132,9 @@ export class ClientAuthenticator {
     reason: FailureReason,
   ): Promise<never> {
     this.deps.tracing?.annotate({ 'patina.client_authentication.outcome': reason });
+    // Usage history: only a client id that names a PAT (the record is already read), and only
+    // exchanges; a throttled refusal counts too, it is one all the same.
+    if (record && credentials.endpoint === 'token') this.deps.usage?.failed(record.id);
     if (THROTTLED_REASONS.has(reason)) {
       const retryAfter = await this.deps.throttle.retryAfterSeconds(source(credentials));
       if (retryAfter > 0) {

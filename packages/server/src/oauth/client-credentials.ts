@@ -4,6 +4,7 @@ import type { AuditContext } from '../access/context.js';
 import type { Clock } from '../core/clock.js';
 import { type RightsModel } from '../identities/rights.js';
 import type { PatCredentialRecord } from '../pats/model.js';
+import type { UsageCounter } from '../pats/usage-counter.js';
 import type { UseSources } from '../pats/use-sources.js';
 import type { Storage } from '../storage/repositories.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
@@ -33,6 +34,8 @@ export interface ClientCredentialsDeps {
   clients: ClientAuthenticator;
   accessTokens: AccessTokens;
   useSources: UseSources;
+  /** Exchanges per PAT and day (the usage history): counted in memory, never awaited. */
+  usage: Pick<UsageCounter, 'succeeded' | 'failed'>;
   /** Audiences a `resource` parameter may name: the default audience and the configured ones. */
   allowedAudiences: ReadonlySet<string>;
   tenant: { id: string; org: string; pod: string };
@@ -47,9 +50,7 @@ export class ClientCredentialsGrant {
 
   async exchange(request: ClientCredentialsRequest): Promise<TokenResponse> {
     const record = await this.deps.clients.authenticate({ ...request, endpoint: 'token' });
-    if (record.requireDpop === true && request.dpopJkt === undefined) throw dpopRequired('PAT');
-    const scopes = grantedScopes(this.deps.rights, record, request.scope);
-    const audience = resourceAudience(request.resources, this.deps.allowedAudiences);
+    const { scopes, audience } = this.#decide(record, request);
     const { token, claims } = await this.deps.accessTokens.mint({
       identityId: record.ownerId,
       userName: record.ownerLogin,
@@ -61,6 +62,7 @@ export class ClientCredentialsGrant {
       allowedCidrs: record.allowedCidrs,
       boundTo: request.dpopJkt,
     });
+    this.deps.usage.succeeded(record.id);
     await this.#noteUse(record, request.context);
     await this.deps.useSources.note(record.id, request.context.sourceIp, request.context.userAgent);
     const { tenant } = this.deps;
@@ -81,6 +83,26 @@ export class ClientCredentialsGrant {
       internal: false,
       accessType: 'OFFLINE',
     };
+  }
+
+  /**
+   * The token's scopes and audience. A refusal here (DPoP required, a scope or resource not
+   * allowed) is a refused exchange of the PAT, counted as the authenticator counts its own.
+   */
+  #decide(
+    record: PatCredentialRecord,
+    request: ClientCredentialsRequest,
+  ): { scopes: string[]; audience: string[] | undefined } {
+    try {
+      if (record.requireDpop === true && request.dpopJkt === undefined) throw dpopRequired('PAT');
+      return {
+        scopes: grantedScopes(this.deps.rights, record, request.scope),
+        audience: resourceAudience(request.resources, this.deps.allowedAudiences),
+      };
+    } catch (error) {
+      this.deps.usage.failed(record.id);
+      throw error;
+    }
   }
 
   /** lastUsed at most once a day per PAT, with one _USED event when it is written. */

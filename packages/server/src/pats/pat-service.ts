@@ -4,7 +4,7 @@ import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Policy } from '../config/schema.js';
-import { notFoundById, PatinaError } from '../core/errors.js';
+import { illegalValue, notFoundById, PatinaError } from '../core/errors.js';
 import { randomHexId } from '../core/ids.js';
 import { type RightsModel } from '../identities/rights.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
@@ -32,6 +32,10 @@ import { rememberRecovery, retirePreviousRecovery } from './recovery.js';
 import { parseSorters } from './sorters.js';
 import { statusWindow } from './status.js';
 import { expiryRuleOf, type PatSurface } from './surface.js';
+import { NO_APPROVAL, type ApprovalMatch, type ApprovalRules } from './approval-rules.js';
+import { approvalRequired, openPatRequest } from './pat-requests.js';
+import type { PatRequestRecord } from '../storage/pat-requests-repository.js';
+import { PATINA_PATS_PATH } from '@patina/contract';
 
 export interface ListPatsInput {
   /** Which fields `filters` may name: SailPoint's list (the default) takes fewer than Patina's. */
@@ -52,21 +56,105 @@ export interface PatServiceDeps {
   clock: Clock;
   policy: Policy;
   digester: SecretDigester;
+  /** approval.rules: which scopes need an approver's yes. */
+  approvals: ApprovalRules;
 }
+
+/** A made PAT with its secret (the only time it is shown). */
+export interface CreatedPat {
+  pat: PersonalAccessToken;
+  secret: string;
+  replaced?: string | undefined;
+}
+
+/** Governance fields of the Patina resource: why, and the ticket (docs/governance.md). */
+export interface RequestFields {
+  justification?: string | undefined;
+  ticketUrl?: string | null | undefined;
+}
+
+/**
+ * What an approval rule does to a create or a change: `refuse` on the SailPoint surfaces (they
+ * carry no justification), `request` on the Patina resource (a request is made instead), or
+ * `approved`: an approver said yes, and `onWrite` records that in the same transaction.
+ */
+type ApprovalMode =
+  | { kind: 'refuse' }
+  | { kind: 'request'; fields: RequestFields }
+  | { kind: 'approved'; onWrite: OnWrite };
+
+/** Runs first in the transaction that writes the PAT; throwing rolls the PAT back. */
+export type OnWrite = (
+  repos: Repositories,
+  written: { patId: string; secret?: string },
+) => Promise<void>;
+
+const REFUSE: ApprovalMode = { kind: 'refuse' };
+
+/** The identity acting, or null for Patina itself. */
+function actorId(ctx: RequestContext): string | null {
+  return ctx.actor.kind === 'user' ? ctx.actor.identityId : null;
+}
+const DAY_MS_APPROVAL = 86_400_000;
 
 /** Creating, listing, changing and deleting PATs; who may do which is in pat-access.ts. */
 export class PatService {
   constructor(private readonly deps: PatServiceDeps) {}
 
   /** POST on a PAT surface: a PAT for the caller. */
-  async createOwn(ctx: RequestContext, input: CreatePatInput, surface: PatSurface) {
+  async createOwn(
+    ctx: RequestContext,
+    input: CreatePatInput,
+    surface: PatSurface,
+  ): Promise<CreatedPat> {
     refuseDelegated(ctx, 'Creating a personal access token');
     const ownerId = authorizeCreateOwn(ctx);
-    return this.#create(ctx, input, {
+    return this.#made(
+      await this.#create(ctx, input, {
+        ownerId,
+        managed: false,
+        rule: expiryRuleOf(surface),
+        approval: REFUSE,
+      }),
+    );
+  }
+
+  /**
+   * POST of the Patina resource: a PAT for the caller or, when a scope needs approval
+   * (approval.rules), a PENDING request for one; nothing usable is made until an approver says yes.
+   */
+  async createOrRequest(
+    ctx: RequestContext,
+    input: CreatePatInput & RequestFields,
+  ): Promise<CreatedPat | { pending: PatRequestRecord }> {
+    refuseDelegated(ctx, 'Creating a personal access token');
+    const ownerId = authorizeCreateOwn(ctx);
+    const { justification, ticketUrl, ...patInput } = input;
+    return this.#create(ctx, patInput, {
       ownerId,
       managed: false,
-      rule: expiryRuleOf(surface),
+      rule: expiryRuleOf('patina'),
+      approval: { kind: 'request', fields: { justification, ticketUrl } },
     });
+  }
+
+  /**
+   * An approved CREATE request: the PAT as asked, for its owner, checked again against every
+   * rule now (the owner limit, the expiry policy, the rights), its lifetime capped by the rules.
+   */
+  async createApproved(
+    ctx: RequestContext,
+    request: PatRequestRecord,
+    onWrite: OnWrite,
+  ): Promise<CreatedPat> {
+    return this.#made(
+      await this.#create(ctx, request.input as unknown as CreatePatInput, {
+        ownerId: request.ownerId,
+        managed: false,
+        rule: expiryRuleOf('patina'),
+        approval: { kind: 'approved', onWrite },
+      }),
+    );
   }
 
   /** The admin API: a PAT for any identity, optionally managed. */
@@ -77,11 +165,14 @@ export class PatService {
   ) {
     refuseDelegated(ctx, 'Creating a personal access token');
     authorizeCreateFor(ctx);
-    return this.#create(ctx, input, {
-      ownerId,
-      managed: input.managed ?? false,
-      rule: 'defaulted',
-    });
+    return this.#made(
+      await this.#create(ctx, input, {
+        ownerId,
+        managed: input.managed ?? false,
+        rule: 'defaulted',
+        approval: REFUSE,
+      }),
+    );
   }
 
   /**
@@ -91,18 +182,114 @@ export class PatService {
    */
   async createRecovery(ctx: RequestContext, ownerId: string, name: string) {
     authorizeCreateFor(ctx);
-    return this.#create(
-      ctx,
-      { name },
-      { ownerId, managed: false, rule: 'defaulted', recovery: true },
+    return this.#made(
+      await this.#create(
+        ctx,
+        { name },
+        { ownerId, managed: false, rule: 'defaulted', recovery: true, approval: REFUSE },
+      ),
     );
+  }
+
+  /**
+   * A PENDING request for the PAT `input` asks for. What can be told now is refused now (a name
+   * taken, the owner limit reached); everything is checked again when an approver says yes.
+   */
+  async #openCreateRequest(
+    ctx: RequestContext,
+    ask: {
+      input: CreatePatInput;
+      fields: { name: string; scope: string[]; expirationDate: string | null };
+      match: ApprovalMatch;
+      ownerId: string;
+      request: RequestFields;
+    },
+  ): Promise<PatRequestRecord> {
+    const { storage, audit, approvals, policy, clock } = this.deps;
+    const { fields, ownerId, match } = ask;
+    const approverIds = await approvals.approverIds(storage.repos.identities, match, [
+      actorId(ctx),
+      ownerId,
+    ]);
+    return storage.transaction(async (repos) => {
+      if (await repos.pats.nameTaken({ ownerId, name: fields.name })) {
+        throw nameConflict(fields.name);
+      }
+      if ((await repos.pats.countLive(ownerId)) >= policy.maxTokensPerOwner) {
+        throw new PatinaError(
+          'LIMIT_VIOLATION',
+          `The owner already holds the maximum of ${policy.maxTokensPerOwner} personal access tokens`,
+        );
+      }
+      return openPatRequest(repos, audit, ctx, {
+        kind: 'CREATE',
+        ownerId,
+        patName: fields.name,
+        scope: fields.scope,
+        match,
+        input: { ...ask.input },
+        justification: ask.request.justification,
+        ticketUrl: ask.request.ticketUrl,
+        expirationDate: fields.expirationDate,
+        patId: null,
+        ttlHours: approvals.requestTtlHours(match),
+        approverIds,
+        now: clock.now(),
+      });
+    });
+  }
+
+  #made(result: CreatedPat | { pending: PatRequestRecord }): CreatedPat {
+    // Only the `request` mode makes a request; every other mode makes the PAT or throws.
+    if ('pending' in result) throw new Error('A request was made where a PAT was expected');
+    return result;
+  }
+
+  /** The approval rules that bind `scope` for the owner `ownerId`, as the owner's rights are now. */
+  async #approvalMatch(ownerId: string, scope: readonly string[]): Promise<ApprovalMatch> {
+    if (!this.deps.approvals.any) return NO_APPROVAL;
+    const owner = await this.deps.storage.repos.identities.findById(ownerId);
+    if (!owner) throw notFoundById('Identity', ownerId);
+    return this.deps.approvals.match(scope, this.deps.rights.rightsOf(owner));
+  }
+
+  /**
+   * The expiry an approval rule allows: a given one past now + maxLifetimeDays is refused, a
+   * defaulted one is shortened to it.
+   */
+  #capExpiry(
+    fields: { expirationDate: string | null; userAwareTokenNeverExpires: boolean },
+    given: {
+      expirationDate?: string | null | undefined;
+      userAwareTokenNeverExpires?: boolean | undefined;
+    },
+    maxLifetimeDays: number | null,
+    now: Date,
+  ): void {
+    if (maxLifetimeDays === null) return;
+    const cap = new Date(now.getTime() + maxLifetimeDays * DAY_MS_APPROVAL).toISOString();
+    if (fields.expirationDate !== null && fields.expirationDate <= cap) return;
+    if ((given.expirationDate ?? null) !== null || given.userAwareTokenNeverExpires === true) {
+      throw illegalValue(
+        'expirationDate',
+        `'expirationDate' must be at most ${maxLifetimeDays} days ahead (${cap}) for a PAT with a scope that needs approval (approval.rules)`,
+      );
+    }
+    fields.expirationDate = cap;
+    fields.userAwareTokenNeverExpires = false;
   }
 
   async #create(
     ctx: RequestContext,
     input: CreatePatInput,
-    options: { ownerId: string; managed: boolean; rule: ExpiryRule; recovery?: boolean },
-  ): Promise<{ pat: PersonalAccessToken; secret: string; replaced?: string | undefined }> {
+    options: {
+      ownerId: string;
+      managed: boolean;
+      rule: ExpiryRule;
+      recovery?: boolean;
+      approval: ApprovalMode;
+    },
+  ): Promise<CreatedPat | { pending: PatRequestRecord }> {
     const { policy, clock } = this.deps;
     const now = clock.now();
     const fields = checkCreateInput(input, {
@@ -112,6 +299,26 @@ export class PatService {
       now,
     });
     const { name, scope } = fields;
+    const approval = options.approval;
+    // Patina itself (the bootstrap, local `patina-server` commands, whose operator holds the
+    // database and the master key) is not held back: approval governs the API's callers.
+    if (options.recovery !== true && ctx.actor.kind !== 'system') {
+      const match = await this.#approvalMatch(options.ownerId, scope);
+      if (match.rules.length > 0) {
+        if (approval.kind === 'refuse') throw approvalRequired(match.sensitive, PATINA_PATS_PATH);
+        this.#capExpiry(fields, input, this.deps.approvals.maxLifetimeDays(match), now);
+        if (approval.kind === 'request') {
+          const pending = await this.#openCreateRequest(ctx, {
+            input,
+            fields,
+            match,
+            ownerId: options.ownerId,
+            request: approval.fields,
+          });
+          return { pending };
+        }
+      }
+    }
     const secret = makeSecret();
     const { digest, version } = this.deps.digester.digest(secret);
     const id = randomHexId();
@@ -119,6 +326,9 @@ export class PatService {
     let replaced: string | undefined;
     const ownerName = await writeNamed(name, () =>
       this.deps.storage.transaction(async (repos) => {
+        // An approval is recorded first: of two approvers, the second finds it decided (409)
+        // before anything else it could trip on.
+        if (approval.kind === 'approved') await approval.onWrite(repos, { patId: id, secret });
         // The owner's row lock serialises creates per owner, so the limit cannot be raced.
         if (!(await repos.identities.lockForUpdate(options.ownerId))) {
           throw notFoundById('Identity', options.ownerId);
@@ -223,17 +433,104 @@ export class PatService {
   ): Promise<PersonalAccessToken> {
     const pat = authorizeChange(ctx, id, await this.#findLive(id), 'change');
     const after = applyPatPatch(patchableView(pat), operations);
-    return this.#change(ctx, pat, after, expiryRuleOf(version));
+    const changed = await this.#change(ctx, pat, after, expiryRuleOf(version));
+    if ('pending' in changed) throw new Error('A request was made where a change was expected');
+    return changed;
+  }
+
+  /**
+   * A change that adds a scope needing approval: refused (SailPoint surfaces), made a request
+   * (the Patina resource), or let through (approved). Its expiry must fit the rules' lifetime.
+   */
+  async #gateScopeChange(
+    ctx: RequestContext,
+    pat: PersonalAccessToken,
+    changes: { scope?: string[]; expirationDate?: string | null },
+    approval: ApprovalMode | (ApprovalMode & { kind: 'request'; patch: PatMergePatch }),
+  ): Promise<PatRequestRecord | undefined> {
+    const { approvals, storage, clock, rights } = this.deps;
+    if (!approvals.any || changes.scope === undefined || ctx.actor.kind === 'system') {
+      return undefined;
+    }
+    const owner = await storage.repos.identities.findById(pat.ownerId);
+    if (!owner) throw notFoundById('Identity', pat.ownerId);
+    const match = approvals.added(pat.scope, changes.scope, rights.rightsOf(owner));
+    if (match.rules.length === 0) return undefined;
+    const where = `${PATINA_PATS_PATH}/${pat.id}`;
+    if (approval.kind === 'refuse') throw approvalRequired(match.sensitive, where);
+    const maxDays = approvals.maxLifetimeDays(match);
+    const expiry =
+      changes.expirationDate !== undefined ? changes.expirationDate : pat.expirationDate;
+    const now = clock.now();
+    if (maxDays !== null) {
+      const cap = new Date(now.getTime() + maxDays * DAY_MS_APPROVAL).toISOString();
+      if (expiry === null || expiry > cap) {
+        throw illegalValue(
+          'expirationDate',
+          `'expirationDate' must be at most ${maxDays} days ahead (${cap}) for a PAT with a scope that needs approval (approval.rules); set it in the same change`,
+        );
+      }
+    }
+    if (approval.kind !== 'request' || !('patch' in approval)) return undefined;
+    const approverIds = await approvals.approverIds(storage.repos.identities, match, [
+      actorId(ctx),
+      pat.ownerId,
+    ]);
+    return storage.transaction((repos) =>
+      openPatRequest(repos, this.deps.audit, ctx, {
+        kind: 'SCOPE_CHANGE',
+        ownerId: pat.ownerId,
+        patName: pat.name,
+        scope: changes.scope ?? pat.scope,
+        match,
+        input: { ...approval.patch },
+        justification: approval.fields.justification,
+        ticketUrl: approval.fields.ticketUrl,
+        expirationDate: expiry,
+        patId: pat.id,
+        ttlHours: approvals.requestTtlHours(match),
+        approverIds,
+        now,
+      }),
+    );
   }
 
   /** PATCH of the Patina resource: an RFC 7396 merge patch (pat-changes.ts, mergePatchView). */
   async mergePatch(
     ctx: RequestContext,
     id: string,
-    patch: PatMergePatch,
-  ): Promise<PersonalAccessToken> {
+    patch: PatMergePatch & RequestFields,
+  ): Promise<PersonalAccessToken | { pending: PatRequestRecord }> {
     const pat = authorizeChange(ctx, id, await this.#findLive(id), 'change');
-    return this.#change(ctx, pat, mergePatchView(pat, patch), 'defaulted');
+    const { justification, ticketUrl, ...change } = patch;
+    return this.#change(ctx, pat, mergePatchView(pat, change), 'defaulted', {
+      kind: 'request',
+      fields: { justification, ticketUrl },
+      patch: change,
+    });
+  }
+
+  /**
+   * An approved SCOPE_CHANGE request: its merge patch applied to the PAT as it is now, checked
+   * against every rule again. The approver's right to decide was checked by the caller; the
+   * requester's right to change the PAT, when it was asked.
+   */
+  async changeApproved(
+    ctx: RequestContext,
+    request: PatRequestRecord,
+    onWrite: OnWrite,
+  ): Promise<PersonalAccessToken> {
+    const pat = request.patId === null ? undefined : await this.#findLive(request.patId);
+    if (!pat) {
+      throw new PatinaError(
+        'STATE_CONFLICT',
+        `The personal access token of request '${request.id}' no longer exists: deny the request`,
+      );
+    }
+    const after = mergePatchView(pat, request.input);
+    const changed = await this.#change(ctx, pat, after, 'defaulted', { kind: 'approved', onWrite });
+    if ('pending' in changed) throw new Error('A request was made where a change was expected');
+    return changed;
   }
 
   /** Checks a changed view of `pat` against every rule, and stores what changed. */
@@ -242,11 +539,22 @@ export class PatService {
     pat: PersonalAccessToken,
     after: PatChangeView,
     rule: ExpiryRule,
-  ): Promise<PersonalAccessToken> {
+    approval: ApprovalMode | (ApprovalMode & { kind: 'request'; patch: PatMergePatch }) = REFUSE,
+  ): Promise<PersonalAccessToken | { pending: PatRequestRecord }> {
     const changes = checkedChanges(pat, after, rule, this.deps);
-    if (Object.keys(changes).length === 0) return pat;
+    if (changes.scope !== undefined) {
+      const pending = await this.#gateScopeChange(ctx, pat, changes, approval);
+      if (pending) return { pending };
+    }
+    if (Object.keys(changes).length === 0) {
+      if (approval.kind === 'approved') {
+        await this.deps.storage.transaction((repos) => approval.onWrite(repos, { patId: pat.id }));
+      }
+      return pat;
+    }
     await writeNamed(changes.name ?? pat.name, () =>
       this.deps.storage.transaction(async (repos) => {
+        if (approval.kind === 'approved') await approval.onWrite(repos, { patId: pat.id });
         if (changes.name) {
           const rename = { ownerId: pat.ownerId, name: changes.name, exceptId: pat.id };
           if (await repos.pats.nameTaken(rename)) throw nameConflict(changes.name);

@@ -22,6 +22,7 @@ import * as m0012 from './migrations/0012_tokens_not_before.js';
 import * as m0013 from './migrations/0013_failure_reason_casing.js';
 import * as m0014 from './migrations/0014_trust_policies.js';
 import * as m0015 from './migrations/0015_pat_require_dpop.js';
+import * as m0016 from './migrations/0016_governance.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
@@ -41,6 +42,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013_failure_reason_casing': m0013,
   '0014_trust_policies': m0014,
   '0015_pat_require_dpop': m0015,
+  '0016_governance': m0016,
 };
 
 /**

@@ -1,6 +1,9 @@
 import type { Db } from './database.js';
 import { selectPatSubjects, toPatSubject, type PatSubject } from './pats-with-owners.js';
 
+/** Ids per IN list: far below SQLite's and PostgreSQL's bound-parameter limits. */
+const IDS_PER_QUERY = 500;
+
 export interface IdentitySubject {
   id: string;
   login: string;
@@ -24,6 +27,21 @@ export class NotificationSubjectsRepository {
       .select(['id', 'login', 'name', 'status', 'email'])
       .where('id', '=', id)
       .executeTakeFirst();
+  }
+
+  /** The identities among `ids` that exist (the recipients of a governance mail), by id. */
+  async identities(ids: readonly string[]): Promise<IdentitySubject[]> {
+    const found: IdentitySubject[] = [];
+    for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+      const rows = await this.db
+        .selectFrom('identities')
+        .select(['id', 'login', 'name', 'status', 'email'])
+        .where('id', 'in', ids.slice(start, start + IDS_PER_QUERY))
+        .orderBy('id')
+        .execute();
+      found.push(...rows);
+    }
+    return found;
   }
 
   /** An owner's live PATs that expire, soonest first (the expiry calendar). */

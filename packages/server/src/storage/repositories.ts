@@ -1,3 +1,4 @@
+import { AccessReviewsRepository } from './access-reviews-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { ConsoleSessionsRepository } from './console-sessions-repository.js';
 import { DeliveriesRepository } from './deliveries-repository.js';
@@ -15,6 +16,8 @@ import { PatCredentialsRepository } from './pat-credentials-repository.js';
 import { PatExpiryRepository } from './pat-expiry-repository.js';
 import { PatLifecycleRepository } from './pat-lifecycle-repository.js';
 import { PatUseSourcesRepository } from './pat-use-sources-repository.js';
+import { PatUsageRepository } from './pat-usage-repository.js';
+import { PatRequestsRepository } from './pat-requests-repository.js';
 import { PatsRepository } from './pats-repository.js';
 import { RevocationsRepository } from './revocations-repository.js';
 import { SettingsRepository } from './settings-repository.js';
@@ -28,6 +31,7 @@ export interface Repositories {
   patExpiry: PatExpiryRepository;
   patLifecycle: PatLifecycleRepository;
   patUseSources: PatUseSourcesRepository;
+  patUsage: PatUsageRepository;
   audit: AuditRepository;
   overview: OverviewRepository;
   signingKeys: SigningKeysRepository;
@@ -41,6 +45,8 @@ export interface Repositories {
   consoleSessions: ConsoleSessionsRepository;
   ssfSigningKeys: SigningKeysRepository;
   trustPolicies: TrustPoliciesRepository;
+  patRequests: PatRequestsRepository;
+  accessReviews: AccessReviewsRepository;
 }
 
 function bind(db: Db, record: RecordChange): Repositories {
@@ -51,6 +57,7 @@ function bind(db: Db, record: RecordChange): Repositories {
     patExpiry: new PatExpiryRepository(db),
     patLifecycle: new PatLifecycleRepository(db, record),
     patUseSources: new PatUseSourcesRepository(db),
+    patUsage: new PatUsageRepository(db),
     audit: new AuditRepository(db),
     overview: new OverviewRepository(db),
     signingKeys: new SigningKeysRepository(db, record),
@@ -64,6 +71,8 @@ function bind(db: Db, record: RecordChange): Repositories {
     consoleSessions: new ConsoleSessionsRepository(db, record),
     ssfSigningKeys: new SigningKeysRepository(db, record, 'ssf_signing_keys'),
     trustPolicies: new TrustPoliciesRepository(db, record),
+    patRequests: new PatRequestsRepository(db),
+    accessReviews: new AccessReviewsRepository(db),
   };
 }
 

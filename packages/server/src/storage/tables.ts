@@ -3,6 +3,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { SsfTables } from './ssf-tables.js';
 import type { ConsoleTables } from './console-tables.js';
 import type { FederationTables } from './federation-tables.js';
+import type { GovernanceTables } from './governance-tables.js';
 
 /**
  * Table types. Portable on purpose, so SQLite and PostgreSQL run the same queries: date-times are
@@ -22,6 +23,8 @@ export interface IdentitiesTable {
   /** The SSO link (migration 0009): both null, or both set; unique together. */
   sso_issuer: string | null;
   sso_subject: string | null;
+  /** The identity's manager, when the directory says (migration 0016); null if unknown. */
+  manager_id: string | null;
   created: string;
   modified: string;
 }
@@ -162,7 +165,7 @@ export interface ExpiryWarningsTable {
 }
 
 /** Every table; the Shared Signals tables are declared in ssf-tables.ts. */
-export interface Database extends SsfTables, ConsoleTables, FederationTables {
+export interface Database extends SsfTables, ConsoleTables, FederationTables, GovernanceTables {
   identities: IdentitiesTable;
   personal_access_tokens: PersonalAccessTokensTable;
   pat_use_sources: PatUseSourcesTable;

@@ -54,11 +54,16 @@ const PUBLIC_ERRORS: Record<string, string[]> = {
  * where the method carries a body (Fastify reads one on POST, PATCH and DELETE); 400 where the
  * query string is validated; 404 where the path names a resource.
  */
+/** The governance actions that answer 409 when someone else decided first. */
+const STATE_CHANGES = /\/(approve|deny|secret|decision|close)$/;
+
 function apiErrors(path: string, method: string, operation: Operation): string[] {
   const statuses = new Set(['401', '403', '429', '500', '503']);
   if (METHODS_WITH_BODY.has(method)) for (const s of ['400', '413', '415']) statuses.add(s);
   if (operation.parameters?.some((p) => p.in === 'query')) statuses.add('400');
   if (path.includes('{id}')) statuses.add('404');
+  // A decision, a one-time fetch or a close may find the resource moved on (docs/governance.md).
+  if (STATE_CHANGES.test(path)) statuses.add('409');
   return [...statuses].sort();
 }
 
