@@ -8,6 +8,11 @@ export const EXIT = {
   usage: 2,
   /** Not logged in, or the server refused the credentials. */
   auth: 4,
+  /**
+   * Held for approval: nothing was made yet, a PAT request waits for an approver (as `gh pr
+   * checks` exits 8 while checks are pending). Also `--wait` running out of time.
+   */
+  pending: 8,
 } as const;
 
 /** A failure the user can act on: its message is all they see, and it picks the exit code. */

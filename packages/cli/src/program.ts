@@ -4,7 +4,9 @@ import { completionCommand } from './commands/completion.js';
 import { example } from './commands/help.js';
 import { identitiesCommand } from './commands/identities.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
-import { patCommand } from './commands/pat.js';
+import { patCommand, sayCreated } from './commands/pat.js';
+import { requestCommand } from './commands/request.js';
+import { reviewCommand } from './commands/review.js';
 import { scanCommand } from './commands/scan.js';
 import { ssfCommand } from './commands/ssf.js';
 import { tokenCommand } from './commands/token.js';
@@ -42,7 +44,8 @@ export function buildProgram(ctx: Context): Command {
         'curl -H "Authorization: Bearer $(patina token)" …',
         'patina scan .',
       ) +
-        '\nExit codes: 0 ok, 1 error, 2 usage, 4 not logged in or credentials refused.\n' +
+        '\nExit codes: 0 ok, 1 error, 2 usage, 4 not logged in or credentials refused,\n' +
+        '8 waiting for approval (nothing made yet; see `patina request`).\n' +
         'Run `patina <command> --help` for a command’s options.\n',
     );
 
@@ -52,6 +55,8 @@ export function buildProgram(ctx: Context): Command {
     whoamiCommand(ctx),
     tokenCommand(ctx),
     patCommand(ctx),
+    requestCommand(ctx, sayCreated),
+    reviewCommand(ctx),
     identitiesCommand(ctx),
     auditCommand(ctx),
     webhooksCommand(ctx),

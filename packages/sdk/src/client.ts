@@ -1,5 +1,5 @@
 import type { ApiVersion, IntrospectionResponse } from '@patina/contract';
-import type { Api, ApiRequest } from './api.js';
+import type { Api, ApiAnswer, ApiRequest } from './api.js';
 import { PatinaApiError, PatinaConfigurationError } from './errors.js';
 import {
   ENVIRONMENT_NAMES,
@@ -7,11 +7,13 @@ import {
   readEnvironment,
   type Environment,
 } from './environment.js';
-import { Http, type RequestOptions, type RetryOptions } from './http.js';
+import { Http, type HttpResponse, type RequestOptions, type RetryOptions } from './http.js';
+import { AccessReviews } from './resources/access-reviews.js';
 import { Audit } from './resources/audit.js';
 import { Identities } from './resources/identities.js';
 import { LeakedCredentials } from './resources/leaked-credentials.js';
 import { OverviewResource } from './resources/overview.js';
+import { PatRequests } from './resources/pat-requests.js';
 import { PatinaPats } from './resources/patina-pats.js';
 import { Pats } from './resources/pats.js';
 import { SigningKeys } from './resources/signing-keys.js';
@@ -63,6 +65,10 @@ export class PatinaClient {
   readonly ssfStreams: SsfStreams;
   /** Workload identity federation: which platform tokens are traded for whose access tokens. */
   readonly trustPolicies: TrustPolicies;
+  /** Requests for PATs with sensitive scopes: list, approve, deny, fetch the secret once. */
+  readonly patRequests: PatRequests;
+  /** Certification campaigns: items with evidence, decisions, close, report (JSON and CSV). */
+  readonly accessReviews: AccessReviews;
   /** Leaked-secret revocation; sent without authentication. */
   readonly credentials: LeakedCredentials;
   readonly #http: Http;
@@ -73,7 +79,10 @@ export class PatinaClient {
     const now = options.now ?? Date.now;
     this.#http = new Http({ baseUrl, fetch: options.fetch, retry: options.retry, now });
     this.#tokens = tokenSource(this.#http, options, now);
-    const api: Api = { call: (request) => this.#call(request) };
+    const api: Api = {
+      call: async <T>(request: ApiRequest) => (await this.#call<T>(request)).body,
+      answer: (request) => this.#call(request),
+    };
     this.patinaPats = new PatinaPats(api);
     this.pats = new Pats(api, options.apiVersion ?? 'v3', this.patinaPats);
     this.identities = new Identities(api);
@@ -83,6 +92,8 @@ export class PatinaClient {
     this.webhooks = new Webhooks(api);
     this.ssfStreams = new SsfStreams(api);
     this.trustPolicies = new TrustPolicies(api);
+    this.patRequests = new PatRequests(api);
+    this.accessReviews = new AccessReviews(api);
     this.credentials = new LeakedCredentials(this.#http);
   }
 
@@ -142,7 +153,7 @@ export class PatinaClient {
   }
 
   /** One API call with the bearer token; once more with a fresh token if it had just expired. */
-  async #call<T>(request: ApiRequest): Promise<T> {
+  async #call<T>(request: ApiRequest): Promise<ApiAnswer<T>> {
     const { json, contentType, ...rest } = request;
     const send = async (token: string) =>
       this.#http.send({
@@ -154,12 +165,14 @@ export class PatinaClient {
         ...(json !== undefined && { body: JSON.stringify(json) }),
       });
     const token = await this.#tokens.get(request);
+    let response: HttpResponse;
     try {
-      return (await send(token)).body as T;
+      response = await send(token);
     } catch (error) {
       if (!isExpiredToken(error) || !this.#tokens.expired(token)) throw error;
-      return (await send(await this.#tokens.get(request))).body as T;
+      response = await send(await this.#tokens.get(request));
     }
+    return { status: response.status, body: response.body as T };
   }
 }
 

@@ -27,6 +27,11 @@ export interface HttpRequest extends RequestOptions {
   headers?: Record<string, string>;
   /** Sent as is: a string body (JSON or a form) so a retry can send it again. */
   body?: string;
+  /**
+   * The media type asked for (default application/json). Any other (`text/csv`) makes a 2xx
+   * answer's body its text, as is; error answers are read as JSON still.
+   */
+  accept?: string;
 }
 
 export interface HttpResponse {
@@ -35,6 +40,7 @@ export interface HttpResponse {
   body: unknown;
 }
 
+const JSON_TYPE = 'application/json';
 const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_MAX_DELAY_MS = 30_000;
 /** Without a Retry-After: 1 s, then 2 s, … */
@@ -101,7 +107,7 @@ export class Http {
     try {
       response = await this.#fetch(url, {
         method: request.method,
-        headers: { accept: 'application/json', ...request.headers },
+        headers: { accept: request.accept ?? JSON_TYPE, ...request.headers },
         body: request.body ?? null,
         signal: request.signal ?? null,
       });
@@ -114,7 +120,9 @@ export class Http {
     }
     const text = await response.text();
     let body: unknown = undefined;
-    if (text !== '') {
+    if (request.accept !== undefined && request.accept !== JSON_TYPE && response.ok) {
+      body = text;
+    } else if (text !== '') {
       try {
         body = JSON.parse(text);
       } catch {

@@ -23,12 +23,41 @@ export type { Identities } from './resources/identities.js';
 export type { Audit, ListAuditOptions } from './resources/audit.js';
 export type { OverviewResource } from './resources/overview.js';
 export type { SigningKeys } from './resources/signing-keys.js';
-export type { ListPatinaPatsOptions, PatinaPats } from './resources/patina-pats.js';
+export {
+  isPending,
+  type ListPatinaPatsOptions,
+  type PatinaCreatePatResult,
+  type PatinaPats,
+  type PatinaPatUpdateResult,
+  type PatUsageOptions,
+  type PendingPat,
+} from './resources/patina-pats.js';
+export type { ListPatRequestsOptions, PatRequests } from './resources/pat-requests.js';
+export type {
+  AccessReviews,
+  ListAccessReviewItemsOptions,
+  ListAccessReviewsOptions,
+} from './resources/access-reviews.js';
 export type { ListDeliveriesOptions, Webhooks } from './resources/webhooks.js';
 export type { SsfStreams } from './resources/ssf-streams.js';
 export type { TrustPolicies } from './resources/trust-policies.js';
 export { revokeLeakedCredentials, type LeakedCredentials } from './resources/leaked-credentials.js';
 export type {
+  AccessReview,
+  AccessReviewItem,
+  AccessReviewReport,
+  AccessReviewStatus,
+  BulkReviewDecisionRequest,
+  BulkReviewDecisionResponse,
+  CreateAccessReviewRequest,
+  PatRequest,
+  PatRequestKind,
+  PatRequestStatus,
+  PatUsageResponse,
+  ReviewDecision,
+  ReviewDecisionRequest,
+  ReviewItemOutcome,
+  UsageDay,
   AdminCreatePatRequest,
   ApiVersion,
   AuditEvent,

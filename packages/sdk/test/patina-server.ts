@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,15 +55,21 @@ export async function startPatina(
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const stop = () =>
     stopProcess(child).finally(() => rmSync(dir, { recursive: true, force: true }));
+  let credentials: { clientId: string; clientSecret: string };
   try {
     await waitForHealth(baseUrl, child, () => output);
+    // bootstrap-credentials.json, or -postgres-<database>.json with `database.url` in the config.
+    const file = readdirSync(join(dir, 'data')).find((name) =>
+      /^bootstrap-credentials(-postgres-.+)?\.json$/.test(name),
+    );
+    credentials = JSON.parse(
+      readFileSync(join(dir, 'data', file ?? 'bootstrap-credentials.json'), 'utf8'),
+    ) as typeof credentials;
   } catch (error) {
+    // Never a server left running: a database bootstrapped before writes no credentials.
     await stop();
     throw error;
   }
-  const credentials = JSON.parse(
-    readFileSync(join(dir, 'data', 'bootstrap-credentials.json'), 'utf8'),
-  ) as { clientId: string; clientSecret: string };
   const admin = { clientId: credentials.clientId, clientSecret: credentials.clientSecret };
   return {
     baseUrl,

@@ -1,8 +1,10 @@
 import { isIdShaped, MAX_ROTATION_GRACE_SECONDS, PAT_SORT_FIELDS } from '@patina/contract';
+import { isPending } from '@patina/sdk';
 import type {
   GetPatResponse,
   PatinaClient,
   PatinaCreatePatRequest,
+  PatinaCreatePatResponse,
   PatinaPat,
   PatinaPatMergePatch,
   PatUseSource,
@@ -16,6 +18,7 @@ import { CliError, usageError } from '../errors.js';
 import { fields, table, visible, type Colours } from '../output.js';
 import { confirm } from '../prompt.js';
 import { example } from './help.js';
+import { sayPending, timeoutMs, waitForDecision } from './request.js';
 
 /** Within this long of its expiry a PAT is shown as expiring. */
 const EXPIRING_SOON_MS = 7 * 86_400_000;
@@ -76,13 +79,30 @@ export function patCommand(ctx: Context): Command {
       '--require-dpop',
       'DPoP-bound tokens only (RFC 9449): an exchange without a DPoP proof is refused (patina itself cannot then log in with it)',
     )
+    .option(
+      '--justification <text>',
+      'why it needs its sensitive scopes, for the approver (required when an approval rule applies)',
+    )
+    .option(
+      '--ticket-url <url>',
+      'an http(s) link to the ticket that asked for it, for the approver',
+    )
+    .option(
+      '--wait',
+      'if held for approval, wait for the decision and print the secret once approved',
+    )
+    .option('--timeout <span>', 'with --wait: how long to wait (90s, 30m, 2h)', '30m')
     .addHelpText(
       'after',
       example(
         "patina pat create 'CI pipeline' --scope sp:my-personal-access-tokens:read --expires 30d",
         "SECRET=$(patina pat create deploy --expires 2027-01-31 --description 'Deploys the web app')",
         'patina pat create runner --allowed-cidr 203.0.113.0/24 --allowed-cidr 2001:db8::/32',
-      ),
+        "patina pat create payer --scope payments:write --justification 'Nightly payout job' --wait > secret.txt",
+      ) +
+        '\nA sensitive scope (server config approval.rules) holds the PAT for an approver: the\n' +
+        'request is printed to stderr and patina exits 8; `patina request secret ID` fetches the\n' +
+        'secret once approved. With --wait it asks every 5 s and prints the secret on approval.\n',
     )
     .action(async (...args: unknown[]) => {
       const run = runOf(ctx, args);
@@ -94,8 +114,15 @@ export function patCommand(ctx: Context): Command {
         description?: string;
         allowedCidr?: string[];
         requireDpop?: boolean;
+        justification?: string;
+        ticketUrl?: string;
+        wait?: boolean;
+        timeout: string;
       };
+      const waitMs = flags.wait ? timeoutMs(flags.timeout) : 0;
       const body: PatinaCreatePatRequest = { name };
+      if (flags.justification !== undefined) body.justification = flags.justification;
+      if (flags.ticketUrl !== undefined) body.ticketUrl = flags.ticketUrl;
       if (flags.requireDpop) body.requireDpop = true;
       if (flags.description !== undefined) body.description = flags.description;
       if (flags.allowedCidr) body.allowedCidrs = flags.allowedCidr;
@@ -112,23 +139,11 @@ export function patCommand(ctx: Context): Command {
         body.accessTokenValiditySeconds = seconds;
       }
       // Patina's resource: the same PAT as the SailPoint create makes, with description and CIDRs.
-      const created = await run.client().patinaPats.create(body);
-      if (run.json) return run.printJson(created);
-      const shown = visible(created);
-      run.say(
-        fields(
-          [
-            ['Created', `${shown.name} (${shown.id})`],
-            ['Scopes', shown.scope.join(' ')],
-            ['Expires', expiry(shown.expirationDate, run.ctx.nowMs(), run.err)],
-          ],
-          run.err.dim,
-        ) +
-          run.err.yellow('The secret is shown this once, on stdout; store it now.') +
-          `\nUse it as the client secret of client id ${shown.id}.` +
-          warningLines(shown.warnings, run.err),
-      );
-      run.print(created.secret);
+      const client = run.client();
+      const result = await client.patinaPats.create(body);
+      if (!isPending(result)) return sayCreated(run, result);
+      if (!flags.wait) sayPending(run, result.pending);
+      sayCreated(run, await waitForDecision(run, client, result.pending, waitMs));
     });
 
   pat
@@ -183,13 +198,21 @@ export function patCommand(ctx: Context): Command {
       'DPoP-bound tokens only from now on: its bearer access tokens stop at once',
     )
     .option('--no-require-dpop', 'bearer tokens again')
+    .option(
+      '--justification <text>',
+      'why it needs an added sensitive scope, for the approver (required when a rule applies)',
+    )
+    .option('--ticket-url <url>', 'an http(s) link to the ticket that asked for it')
     .addHelpText(
       'after',
       example(
         "patina pat edit 86f1dc6fe8f54414950454cbb11278fa --description 'Nightly export'",
+        "patina pat edit 86f1dc6fe8f54414950454cbb11278fa --scope payments:read --scope payments:write --justification 'Refunds too'",
         'patina pat edit 86f1dc6fe8f54414950454cbb11278fa --allowed-cidr 10.0.0.0/8 --allowed-cidr 192.0.2.7',
         'patina pat edit 86f1dc6fe8f54414950454cbb11278fa --anywhere',
-      ),
+      ) +
+        '\nAdding a sensitive scope (server config approval.rules) changes nothing yet: the request\n' +
+        'is printed to stderr and patina exits 8 until an approver says yes.\n',
     )
     .action(async (...args: unknown[]) => {
       const run = runOf(ctx, args);
@@ -200,6 +223,8 @@ export function patCommand(ctx: Context): Command {
         anywhere?: boolean;
         scope?: string[];
         requireDpop?: boolean;
+        justification?: string;
+        ticketUrl?: string;
       };
       if (flags.anywhere && flags.allowedCidr) {
         throw usageError('--anywhere and --allowed-cidr cannot go together');
@@ -217,7 +242,12 @@ export function patCommand(ctx: Context): Command {
           'Nothing to change: give --description, --allowed-cidr, --anywhere, --scope, --require-dpop or --no-require-dpop',
         );
       }
-      const updated = await run.client().patinaPats.update(id, patch);
+      // Not changes of their own: what an approver reads when an added scope is held back.
+      if (flags.justification !== undefined) patch.justification = flags.justification;
+      if (flags.ticketUrl !== undefined) patch.ticketUrl = flags.ticketUrl;
+      const result = await run.client().patinaPats.update(id, patch);
+      if (isPending(result)) sayPending(run, result.pending);
+      const updated = result;
       if (run.json) return run.printJson(updated);
       const shown = visible(updated);
       run.say(
@@ -296,6 +326,26 @@ export function patCommand(ctx: Context): Command {
     });
 
   return pat;
+}
+
+/** A PAT just made (or approved): its secret alone on stdout, the rest on stderr. */
+export function sayCreated(run: Run, created: PatinaCreatePatResponse): void {
+  if (run.json) return run.printJson(created);
+  const shown = visible(created);
+  run.say(
+    fields(
+      [
+        ['Created', `${shown.name} (${shown.id})`],
+        ['Scopes', shown.scope.join(' ')],
+        ['Expires', expiry(shown.expirationDate, run.ctx.nowMs(), run.err)],
+      ],
+      run.err.dim,
+    ) +
+      run.err.yellow('The secret is shown this once, on stdout; store it now.') +
+      `\nUse it as the client secret of client id ${shown.id}.` +
+      warningLines(shown.warnings, run.err),
+  );
+  run.print(created.secret);
 }
 
 async function confirmDelete(run: Run, client: PatinaClient, id: string): Promise<void> {

@@ -1,8 +1,14 @@
-import { segment, type Api } from '../api.js';
+import { segment, type Api, type ApiAnswer } from '../api.js';
 import type { HttpRequest, RequestOptions } from '../http.js';
 import { allPages, type PageOptions } from '../paging.js';
 
 type Query = NonNullable<HttpRequest['query']>;
+
+/**
+ * What follows `{path}/{id}`: a fixed part (`rotate`), or one with its own ids filled in and the
+ * template errors name instead (`{ path: 'items/rvi_…/decision', route: 'items/{itemId}/decision' }`).
+ */
+export type MemberPart = string | { path: string; route: string };
 
 /** RFC 7396, the patch most of Patina's own resources take. */
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -60,6 +66,32 @@ export abstract class Collection<Item, ListOptions extends PageOptions = PageOpt
     });
   }
 
+  /** `POST {path}` answering the status too: a 202 says the new member waits on someone. */
+  protected createOneAnswer<T>(body: unknown, options: RequestOptions): Promise<ApiAnswer<T>> {
+    return this.#api.answer({
+      method: 'POST',
+      path: this.#path,
+      route: this.#path,
+      json: body,
+      signal: options.signal,
+    });
+  }
+
+  /** `PATCH {path}/{id}` (RFC 7396) answering the status too: a 202 says the change waits. */
+  protected patchOneAnswer<T>(
+    id: string,
+    patch: unknown,
+    options: RequestOptions,
+  ): Promise<ApiAnswer<T>> {
+    return this.#api.answer({
+      method: 'PATCH',
+      ...this.#member(id),
+      json: patch,
+      contentType: MERGE_PATCH,
+      signal: options.signal,
+    });
+  }
+
   /** `GET {path}/{id}`. */
   protected getOne(id: string, options: RequestOptions): Promise<Item> {
     return this.#api.call({ method: 'GET', ...this.#member(id), signal: options.signal });
@@ -93,7 +125,7 @@ export abstract class Collection<Item, ListOptions extends PageOptions = PageOpt
   /** `POST {path}/{id}/{action}` with a JSON body. */
   protected postTo<T>(
     id: string,
-    action: string,
+    action: MemberPart,
     body: unknown,
     options: RequestOptions,
   ): Promise<T> {
@@ -105,27 +137,37 @@ export abstract class Collection<Item, ListOptions extends PageOptions = PageOpt
     });
   }
 
-  /** `GET {path}/{id}/{part}`, e.g. one page of a member's own list. */
+  /**
+   * `GET {path}/{id}/{part}`, e.g. one page of a member's own list; with `accept` (`text/csv`)
+   * the answer is that text.
+   */
   protected getFrom<T>(
     id: string,
-    part: string,
+    part: MemberPart,
     query: Query,
     options: RequestOptions,
+    accept?: string,
   ): Promise<T> {
     return this.#api.call({
       method: 'GET',
       ...this.#member(id, part),
       query,
+      ...(accept !== undefined && { accept }),
       signal: options.signal,
     });
   }
 
   /** A member's path (its id percent-encoded) and its route, the template errors name. */
-  #member(id: string, part?: string): { path: string; route: string } {
-    const tail = part === undefined ? '' : `/${part}`;
+  #member(id: string, part?: MemberPart): { path: string; route: string } {
+    const { path, route } =
+      part === undefined
+        ? { path: '', route: '' }
+        : typeof part === 'string'
+          ? { path: `/${part}`, route: `/${part}` }
+          : { path: `/${part.path}`, route: `/${part.route}` };
     return {
-      path: `${this.#path}/${segment(id)}${tail}`,
-      route: `${this.#path}/{id}${tail}`,
+      path: `${this.#path}/${segment(id)}${path}`,
+      route: `${this.#path}/{id}${route}`,
     };
   }
 }
