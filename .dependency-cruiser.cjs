@@ -24,6 +24,7 @@ const LAYERS = [
   'http',
   'console',
   'federation',
+  'scim',
   'governance',
   'ssf',
   'notifications',

@@ -54,6 +54,12 @@ export const IdentityResponse = Type.Object(
         description: 'The OpenID provider account that signs in as this identity, if any',
       }),
     ),
+    directoryManaged: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: provisioned by the directory over SCIM (docs/scim.md); its name, login and roles change only there',
+      }),
+    ),
     created: DateTime('When the identity was created'),
     modified: DateTime('When the identity last changed'),
   },

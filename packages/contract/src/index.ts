@@ -21,6 +21,7 @@ export * from './free-text.js';
 export * from './webhooks.js';
 export * from './federation.js';
 export * from './governance.js';
+export * from './scim.js';
 export * from './ssf.js';
 export { SHARED_SCHEMAS } from './shared-schemas.js';
 export * from './calendar.js';

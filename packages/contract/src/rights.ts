@@ -14,6 +14,8 @@ export const RIGHTS = {
   ssfManage: 'ssf.manage',
   /** Patina's own: read Shared Signals streams, their status, and poll their events. */
   ssfRead: 'ssf.read',
+  /** Patina's own: call the SCIM 2.0 service at /scim/v2 (the directory's token, docs/scim.md). */
+  scimProvision: 'patina:scim:provision',
 } as const;
 export type Right = (typeof RIGHTS)[keyof typeof RIGHTS];
 

@@ -643,6 +643,21 @@ export const ConfigSchema = Type.Object(
         description: 'Approval of sensitive scopes (docs/governance.md).',
       },
     ),
+    scim: Type.Object(
+      {
+        groupRoles: Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String()), {
+          default: {},
+          description:
+            'Roles by directory group, e.g. `{ "Patina Admins": ["ORG_ADMIN"] }`: a SCIM-provisioned identity has USER plus the roles of its groups, set again at every membership change.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description:
+          'The SCIM 2.0 service the directory provisions identities with (docs/scim.md).',
+      },
+    ),
     accessReviews: Type.Object(
       {
         reminderDaysBefore: Type.Array(Type.Integer({ minimum: 0, maximum: 365 }), {

@@ -23,6 +23,7 @@ import * as m0013 from './migrations/0013_failure_reason_casing.js';
 import * as m0014 from './migrations/0014_trust_policies.js';
 import * as m0015 from './migrations/0015_pat_require_dpop.js';
 import * as m0016 from './migrations/0016_governance.js';
+import * as m0017 from './migrations/0017_scim.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
@@ -43,6 +44,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0014_trust_policies': m0014,
   '0015_pat_require_dpop': m0015,
   '0016_governance': m0016,
+  '0017_scim': m0017,
 };
 
 /**

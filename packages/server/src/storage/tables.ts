@@ -25,6 +25,12 @@ export interface IdentitiesTable {
   sso_subject: string | null;
   /** The identity's manager, when the directory says (migration 0016); null if unknown. */
   manager_id: string | null;
+  /** SCIM (migration 0017): 1 when the directory provisions it; its client and externalId. */
+  directory_managed: Generated<number>;
+  scim_client: string | null;
+  external_id: string | null;
+  employee_number: string | null;
+  department: string | null;
   created: string;
   modified: string;
 }

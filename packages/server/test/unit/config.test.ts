@@ -99,6 +99,7 @@ describe('configuration defaults', () => {
       webhooks: { allowPrivateNetworks: false, allowHttp: false, maxWebhooks: 100 },
       email: { smtp: { url: null, from: null } },
       approval: { rules: [], secretWindowHours: 24 },
+      scim: { groupRoles: {} },
       accessReviews: { reminderDaysBefore: [7, 1], usageHistoryDays: 90 },
       ssf: {
         eventRetentionDays: 7,
