@@ -20,11 +20,12 @@ export const ISSUER = 'http://patina.test';
 
 /**
  * The scope catalogue of the test config, sorted: the deployment's two scopes, Patina's
- * introspection right, its two Shared Signals rights and SailPoint's five PAT rights. Written out, not derived from src.
+ * introspection right, its SCIM right, its two Shared Signals rights and SailPoint's five PAT rights. Written out, not derived from src.
  */
 export const TEST_CATALOGUE = [
   'orders:read',
   'orders:write',
+  'patina:scim:provision',
   'patina:tokens:introspect',
   'sp:all-personal-access-tokens:manage',
   'sp:all-personal-access-tokens:read',

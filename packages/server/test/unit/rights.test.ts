@@ -13,7 +13,9 @@ const PAT_RIGHTS = [
 const INTROSPECT = 'patina:tokens:introspect';
 /** Shared Signals receivers: manage and read their streams. */
 const SSF_RIGHTS = ['ssf.manage', 'ssf.read'];
-const BUILT_IN = [INTROSPECT, ...PAT_RIGHTS, ...SSF_RIGHTS];
+/** The directory's SCIM token (docs/scim.md). */
+const SCIM_PROVISION = 'patina:scim:provision';
+const BUILT_IN = [SCIM_PROVISION, INTROSPECT, ...PAT_RIGHTS, ...SSF_RIGHTS];
 
 function model() {
   return new RightsModel({
@@ -32,7 +34,7 @@ function model() {
 const sorted = (values: Iterable<string>) => [...values].sort();
 
 describe('the rights of the PAT API', () => {
-  it('are SailPoint’s five PAT rights in their sp: spelling, the introspection right and the SSF rights', () => {
+  it('are SailPoint’s five PAT rights in their sp: spelling, the introspection, SSF and SCIM rights', () => {
     expect(RIGHTS).toEqual({
       myRead: 'sp:my-personal-access-tokens:read',
       myManage: 'sp:my-personal-access-tokens:manage',
@@ -42,6 +44,7 @@ describe('the rights of the PAT API', () => {
       introspect: INTROSPECT,
       ssfManage: 'ssf.manage',
       ssfRead: 'ssf.read',
+      scimProvision: SCIM_PROVISION,
     });
     expect(sorted(BUILT_IN_RIGHTS)).toEqual(BUILT_IN);
     expect(ALL_SCOPES).toBe('sp:scopes:all');
