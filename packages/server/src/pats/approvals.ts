@@ -91,20 +91,11 @@ export class ApprovalService {
       comment: comment?.trim() || null,
       now: now.toISOString(),
     };
-    const approved = async (repos: Repositories, patId: string, extra: object) => {
-      await this.deps.audit.record(repos, {
-        type: 'PAT_REQUEST_APPROVED',
-        context: ctx.audit,
-        target: { type: 'PAT_REQUEST', id: record.id, name: record.patName },
-        details: {
-          kind: record.kind,
-          ownerId: record.ownerId,
-          requesterId: record.requesterId,
-          patId,
-          ...extra,
-        },
-      });
-    };
+    const approved = (repos: Repositories, patId: string, extra: Record<string, unknown>) =>
+      this.deps.audit.record(
+        repos,
+        requestEvent('PAT_REQUEST_APPROVED', record, ctx.audit, { patId, ...extra }),
+      );
     if (record.kind === 'CREATE') {
       const until = new Date(now.getTime() + this.deps.secretWindowHours * HOUR_MS).toISOString();
       await this.deps.pats.createApproved(ctx, record, async (repos, written) => {
@@ -142,17 +133,10 @@ export class ApprovalService {
         now: this.deps.clock.now().toISOString(),
       });
       if (!won) throw alreadyDecided(record.id);
-      await this.deps.audit.record(repos, {
-        type: 'PAT_REQUEST_DENIED',
-        context: ctx.audit,
-        target: { type: 'PAT_REQUEST', id: record.id, name: record.patName },
-        details: {
-          kind: record.kind,
-          ownerId: record.ownerId,
-          requesterId: record.requesterId,
-          comment: comment.trim(),
-        },
-      });
+      await this.deps.audit.record(
+        repos,
+        requestEvent('PAT_REQUEST_DENIED', record, ctx.audit, { comment: comment.trim() }),
+      );
     });
     return this.#reread(ctx, record.id);
   }
@@ -194,12 +178,10 @@ export class ApprovalService {
       if (!made) {
         throw conflictOf(`The personal access token of request '${record.id}' no longer exists`);
       }
-      await this.deps.audit.record(repos, {
-        type: 'PAT_REQUEST_FULFILLED',
-        context: ctx.audit,
-        target: { type: 'PAT_REQUEST', id: record.id, name: record.patName },
-        details: { ownerId: record.ownerId, requesterId: record.requesterId, patId },
-      });
+      await this.deps.audit.record(
+        repos,
+        requestEvent('PAT_REQUEST_FULFILLED', record, ctx.audit, { patId }),
+      );
       return made;
     });
     return { pat, secret: this.#secrets.open(sealed, record.id) };
@@ -225,7 +207,10 @@ export class ApprovalService {
       await storage.transaction(async (repos) => {
         if (!(await repos.patRequests.expire(record.id, 'PENDING', now))) return;
         expired += 1;
-        await audit.record(repos, expiredEvent(record, 'PENDING', context));
+        await audit.record(
+          repos,
+          requestEvent('PAT_REQUEST_EXPIRED', record, context, { stage: 'PENDING' }),
+        );
       });
     }
     let secretsLapsed = 0;
@@ -245,7 +230,10 @@ export class ApprovalService {
             },
           });
         }
-        await audit.record(repos, expiredEvent(record, 'SECRET', context));
+        await audit.record(
+          repos,
+          requestEvent('PAT_REQUEST_EXPIRED', record, context, { stage: 'SECRET' }),
+        );
       });
     }
     return { expired, secretsLapsed };
@@ -387,21 +375,27 @@ function secretGone(record: PatRequestRecord): string {
   }
 }
 
-function expiredEvent(
+/**
+ * A request's audit event: its kind, owner and requester, and what this step adds (the PAT, the
+ * comment, the stage of an expiry). The notifications read these details (docs/governance.md).
+ */
+function requestEvent(
+  type:
+    'PAT_REQUEST_APPROVED' | 'PAT_REQUEST_DENIED' | 'PAT_REQUEST_EXPIRED' | 'PAT_REQUEST_FULFILLED',
   record: PatRequestRecord,
-  stage: 'PENDING' | 'SECRET',
   context: RequestContext['audit'],
+  extra: Record<string, unknown>,
 ) {
   return {
-    type: 'PAT_REQUEST_EXPIRED' as const,
+    type,
     context,
     target: { type: 'PAT_REQUEST' as const, id: record.id, name: record.patName },
     details: {
       kind: record.kind,
       ownerId: record.ownerId,
       requesterId: record.requesterId,
-      stage,
       ...(record.patId !== null && { patId: record.patId }),
+      ...extra,
     },
   };
 }
