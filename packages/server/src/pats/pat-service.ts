@@ -4,7 +4,7 @@ import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import type { Policy } from '../config/schema.js';
-import { illegalValue, notFoundById, PatinaError } from '../core/errors.js';
+import { notFoundById, PatinaError } from '../core/errors.js';
 import { randomHexId } from '../core/ids.js';
 import { type RightsModel } from '../identities/rights.js';
 import type { Repositories, Storage } from '../storage/repositories.js';
@@ -32,10 +32,16 @@ import { rememberRecovery, retirePreviousRecovery } from './recovery.js';
 import { parseSorters } from './sorters.js';
 import { statusWindow } from './status.js';
 import { expiryRuleOf, type PatSurface } from './surface.js';
-import { NO_APPROVAL, type ApprovalMatch, type ApprovalRules } from './approval-rules.js';
-import { approvalRequired, openPatRequest } from './pat-requests.js';
+import type { ApprovalRules } from './approval-rules.js';
+import {
+  ApprovalGate,
+  NOT_GATED,
+  REFUSE,
+  type ApprovalMode,
+  type OnWrite,
+  type RequestFields,
+} from './approval-gate.js';
 import type { PatRequestRecord } from '../storage/pat-requests-repository.js';
-import { PATINA_PATS_PATH } from '@patina/contract';
 
 export interface ListPatsInput {
   /** Which fields `filters` may name: SailPoint's list (the default) takes fewer than Patina's. */
@@ -67,39 +73,13 @@ export interface CreatedPat {
   replaced?: string | undefined;
 }
 
-/** Governance fields of the Patina resource: why, and the ticket (docs/governance.md). */
-export interface RequestFields {
-  justification?: string | undefined;
-  ticketUrl?: string | null | undefined;
-}
-
-/**
- * What an approval rule does to a create or a change: `refuse` on the SailPoint surfaces (they
- * carry no justification), `request` on the Patina resource (a request is made instead), or
- * `approved`: an approver said yes, and `onWrite` records that in the same transaction.
- */
-type ApprovalMode =
-  | { kind: 'refuse' }
-  | { kind: 'request'; fields: RequestFields }
-  | { kind: 'approved'; onWrite: OnWrite };
-
-/** Runs first in the transaction that writes the PAT; throwing rolls the PAT back. */
-export type OnWrite = (
-  repos: Repositories,
-  written: { patId: string; secret?: string },
-) => Promise<void>;
-
-const REFUSE: ApprovalMode = { kind: 'refuse' };
-
-/** The identity acting, or null for Patina itself. */
-function actorId(ctx: RequestContext): string | null {
-  return ctx.actor.kind === 'user' ? ctx.actor.identityId : null;
-}
-const DAY_MS_APPROVAL = 86_400_000;
-
 /** Creating, listing, changing and deleting PATs; who may do which is in pat-access.ts. */
 export class PatService {
-  constructor(private readonly deps: PatServiceDeps) {}
+  readonly #gate: ApprovalGate;
+
+  constructor(private readonly deps: PatServiceDeps) {
+    this.#gate = new ApprovalGate(deps);
+  }
 
   /** POST on a PAT surface: a PAT for the caller. */
   async createOwn(
@@ -191,92 +171,10 @@ export class PatService {
     );
   }
 
-  /**
-   * A PENDING request for the PAT `input` asks for. What can be told now is refused now (a name
-   * taken, the owner limit reached); everything is checked again when an approver says yes.
-   */
-  async #openCreateRequest(
-    ctx: RequestContext,
-    ask: {
-      input: CreatePatInput;
-      fields: { name: string; scope: string[]; expirationDate: string | null };
-      match: ApprovalMatch;
-      ownerId: string;
-      request: RequestFields;
-    },
-  ): Promise<PatRequestRecord> {
-    const { storage, audit, approvals, policy, clock } = this.deps;
-    const { fields, ownerId, match } = ask;
-    const approverIds = await approvals.approverIds(storage.repos.identities, match, [
-      actorId(ctx),
-      ownerId,
-    ]);
-    return storage.transaction(async (repos) => {
-      if (await repos.pats.nameTaken({ ownerId, name: fields.name })) {
-        throw nameConflict(fields.name);
-      }
-      if ((await repos.pats.countLive(ownerId)) >= policy.maxTokensPerOwner) {
-        throw new PatinaError(
-          'LIMIT_VIOLATION',
-          `The owner already holds the maximum of ${policy.maxTokensPerOwner} personal access tokens`,
-        );
-      }
-      return openPatRequest(repos, audit, ctx, {
-        kind: 'CREATE',
-        ownerId,
-        patName: fields.name,
-        scope: fields.scope,
-        match,
-        input: { ...ask.input },
-        justification: ask.request.justification,
-        ticketUrl: ask.request.ticketUrl,
-        expirationDate: fields.expirationDate,
-        patId: null,
-        ttlHours: approvals.requestTtlHours(match),
-        approverIds,
-        now: clock.now(),
-      });
-    });
-  }
-
   #made(result: CreatedPat | { pending: PatRequestRecord }): CreatedPat {
     // Only the `request` mode makes a request; every other mode makes the PAT or throws.
     if ('pending' in result) throw new Error('A request was made where a PAT was expected');
     return result;
-  }
-
-  /** The approval rules that bind `scope` for the owner `ownerId`, as the owner's rights are now. */
-  async #approvalMatch(ownerId: string, scope: readonly string[]): Promise<ApprovalMatch> {
-    if (!this.deps.approvals.any) return NO_APPROVAL;
-    const owner = await this.deps.storage.repos.identities.findById(ownerId);
-    if (!owner) throw notFoundById('Identity', ownerId);
-    return this.deps.approvals.match(scope, this.deps.rights.rightsOf(owner));
-  }
-
-  /**
-   * The expiry an approval rule allows: a given one past now + maxLifetimeDays is refused, a
-   * defaulted one is shortened to it.
-   */
-  #capExpiry(
-    fields: { expirationDate: string | null; userAwareTokenNeverExpires: boolean },
-    given: {
-      expirationDate?: string | null | undefined;
-      userAwareTokenNeverExpires?: boolean | undefined;
-    },
-    maxLifetimeDays: number | null,
-    now: Date,
-  ): void {
-    if (maxLifetimeDays === null) return;
-    const cap = new Date(now.getTime() + maxLifetimeDays * DAY_MS_APPROVAL).toISOString();
-    if (fields.expirationDate !== null && fields.expirationDate <= cap) return;
-    if ((given.expirationDate ?? null) !== null || given.userAwareTokenNeverExpires === true) {
-      throw illegalValue(
-        'expirationDate',
-        `'expirationDate' must be at most ${maxLifetimeDays} days ahead (${cap}) for a PAT with a scope that needs approval (approval.rules)`,
-      );
-    }
-    fields.expirationDate = cap;
-    fields.userAwareTokenNeverExpires = false;
   }
 
   async #create(
@@ -300,25 +198,13 @@ export class PatService {
     });
     const { name, scope } = fields;
     const approval = options.approval;
-    // Patina itself (the bootstrap, local `patina-server` commands, whose operator holds the
-    // database and the master key) is not held back: approval governs the API's callers.
-    if (options.recovery !== true && ctx.actor.kind !== 'system') {
-      const match = await this.#approvalMatch(options.ownerId, scope);
-      if (match.rules.length > 0) {
-        if (approval.kind === 'refuse') throw approvalRequired(match.sensitive, PATINA_PATS_PATH);
-        this.#capExpiry(fields, input, this.deps.approvals.maxLifetimeDays(match), now);
-        if (approval.kind === 'request') {
-          const pending = await this.#openCreateRequest(ctx, {
-            input,
-            fields,
-            match,
-            ownerId: options.ownerId,
-            request: approval.fields,
-          });
-          return { pending };
-        }
-      }
-    }
+    const pending = await this.#gate.onCreate(ctx, {
+      ownerId: options.ownerId,
+      input,
+      fields,
+      mode: options.recovery === true ? NOT_GATED : approval,
+    });
+    if (pending) return { pending };
     const secret = makeSecret();
     const { digest, version } = this.deps.digester.digest(secret);
     const id = randomHexId();
@@ -438,63 +324,6 @@ export class PatService {
     return changed;
   }
 
-  /**
-   * A change that adds a scope needing approval: refused (SailPoint surfaces), made a request
-   * (the Patina resource), or let through (approved). Its expiry must fit the rules' lifetime.
-   */
-  async #gateScopeChange(
-    ctx: RequestContext,
-    pat: PersonalAccessToken,
-    changes: { scope?: string[]; expirationDate?: string | null },
-    approval: ApprovalMode | (ApprovalMode & { kind: 'request'; patch: PatMergePatch }),
-  ): Promise<PatRequestRecord | undefined> {
-    const { approvals, storage, clock, rights } = this.deps;
-    if (!approvals.any || changes.scope === undefined || ctx.actor.kind === 'system') {
-      return undefined;
-    }
-    const owner = await storage.repos.identities.findById(pat.ownerId);
-    if (!owner) throw notFoundById('Identity', pat.ownerId);
-    const match = approvals.added(pat.scope, changes.scope, rights.rightsOf(owner));
-    if (match.rules.length === 0) return undefined;
-    const where = `${PATINA_PATS_PATH}/${pat.id}`;
-    if (approval.kind === 'refuse') throw approvalRequired(match.sensitive, where);
-    const maxDays = approvals.maxLifetimeDays(match);
-    const expiry =
-      changes.expirationDate !== undefined ? changes.expirationDate : pat.expirationDate;
-    const now = clock.now();
-    if (maxDays !== null) {
-      const cap = new Date(now.getTime() + maxDays * DAY_MS_APPROVAL).toISOString();
-      if (expiry === null || expiry > cap) {
-        throw illegalValue(
-          'expirationDate',
-          `'expirationDate' must be at most ${maxDays} days ahead (${cap}) for a PAT with a scope that needs approval (approval.rules); set it in the same change`,
-        );
-      }
-    }
-    if (approval.kind !== 'request' || !('patch' in approval)) return undefined;
-    const approverIds = await approvals.approverIds(storage.repos.identities, match, [
-      actorId(ctx),
-      pat.ownerId,
-    ]);
-    return storage.transaction((repos) =>
-      openPatRequest(repos, this.deps.audit, ctx, {
-        kind: 'SCOPE_CHANGE',
-        ownerId: pat.ownerId,
-        patName: pat.name,
-        scope: changes.scope ?? pat.scope,
-        match,
-        input: { ...approval.patch },
-        justification: approval.fields.justification,
-        ticketUrl: approval.fields.ticketUrl,
-        expirationDate: expiry,
-        patId: pat.id,
-        ttlHours: approvals.requestTtlHours(match),
-        approverIds,
-        now,
-      }),
-    );
-  }
-
   /** PATCH of the Patina resource: an RFC 7396 merge patch (pat-changes.ts, mergePatchView). */
   async mergePatch(
     ctx: RequestContext,
@@ -539,11 +368,11 @@ export class PatService {
     pat: PersonalAccessToken,
     after: PatChangeView,
     rule: ExpiryRule,
-    approval: ApprovalMode | (ApprovalMode & { kind: 'request'; patch: PatMergePatch }) = REFUSE,
+    approval: ApprovalMode = REFUSE,
   ): Promise<PersonalAccessToken | { pending: PatRequestRecord }> {
     const changes = checkedChanges(pat, after, rule, this.deps);
     if (changes.scope !== undefined) {
-      const pending = await this.#gateScopeChange(ctx, pat, changes, approval);
+      const pending = await this.#gate.onScopeChange(ctx, pat, changes, approval);
       if (pending) return { pending };
     }
     if (Object.keys(changes).length === 0) {
