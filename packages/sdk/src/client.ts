@@ -14,6 +14,7 @@ import { Identities } from './resources/identities.js';
 import { LeakedCredentials } from './resources/leaked-credentials.js';
 import { OverviewResource } from './resources/overview.js';
 import { PatRequests } from './resources/pat-requests.js';
+import { Scim } from './resources/scim.js';
 import { PatinaPats } from './resources/patina-pats.js';
 import { Pats } from './resources/pats.js';
 import { SigningKeys } from './resources/signing-keys.js';
@@ -69,6 +70,8 @@ export class PatinaClient {
   readonly patRequests: PatRequests;
   /** Certification campaigns: items with evidence, decisions, close, report (JSON and CSV). */
   readonly accessReviews: AccessReviews;
+  /** The SCIM service's setup (base URL, right) and the directory's latest requests. */
+  readonly scim: Scim;
   /** Leaked-secret revocation; sent without authentication. */
   readonly credentials: LeakedCredentials;
   readonly #http: Http;
@@ -94,6 +97,7 @@ export class PatinaClient {
     this.trustPolicies = new TrustPolicies(api);
     this.patRequests = new PatRequests(api);
     this.accessReviews = new AccessReviews(api);
+    this.scim = new Scim(api);
     this.credentials = new LeakedCredentials(this.#http);
   }
 

@@ -41,6 +41,7 @@ export type {
 export type { ListDeliveriesOptions, Webhooks } from './resources/webhooks.js';
 export type { SsfStreams } from './resources/ssf-streams.js';
 export type { TrustPolicies } from './resources/trust-policies.js';
+export type { Scim, ScimEventsOptions } from './resources/scim.js';
 export { revokeLeakedCredentials, type LeakedCredentials } from './resources/leaked-credentials.js';
 export type {
   AccessReview,
@@ -57,6 +58,8 @@ export type {
   ReviewDecision,
   ReviewDecisionRequest,
   ReviewItemOutcome,
+  ScimConfigResponse,
+  ScimEvent,
   UsageDay,
   AdminCreatePatRequest,
   ApiVersion,

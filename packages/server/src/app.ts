@@ -23,6 +23,8 @@ import { registerSsfPublicRoutes, registerSsfRoutes } from './http/ssf-routes.js
 import { registerPatRoutes } from './http/pat-routes.js';
 import { registerPatinaPatRoutes } from './http/patina-pat-routes.js';
 import { registerPatRequestRoutes } from './http/pat-request-routes.js';
+import { registerScimAdminRoutes } from './http/scim-admin-routes.js';
+import { registerScimRoutes } from './http/scim-routes.js';
 import { traceRequests } from './http/request-spans.js';
 import { rateLimitOptions } from './http/rate-limit.js';
 import { safePath } from './http/safe-path.js';
@@ -210,6 +212,14 @@ export async function buildApp(
     registerCalendarRoute(api, { calendar: services.notifications.calendar });
     registerSsfRoutes(api, { streams: services.ssf.streams });
     registerSsfAdminRoutes(api, { streamAdmin: services.ssf.streamAdmin });
+    registerScimAdminRoutes(api, { scim: services.scim });
+  });
+  // The directory's SCIM 2.0 service (docs/scim.md): its own bearer check, the same limits.
+  await registerScimRoutes(app, {
+    scim: services.scim,
+    baseUrl: services.baseUrl,
+    policy: config.policy,
+    sharedLimits,
   });
   await registerConsoleRoutes(app, {
     config,

@@ -31,6 +31,7 @@ import { Revocation } from './oauth/revocation.js';
 import { InactivitySweeper } from './pats/inactivity-sweeper.js';
 import { LeakRevocation } from './pats/leak-revocation.js';
 import { Offboarding } from './pats/offboarding.js';
+import { ScimService } from './scim/service.js';
 import { OverviewService } from './pats/overview-service.js';
 import { PatPresentation } from './pats/pat-presentation.js';
 import { PatService } from './pats/pat-service.js';
@@ -135,6 +136,8 @@ export interface Services {
   patUsage: UsageCounter;
   /** A PAT's usage history as its detail shows it (GET .../personal-access-tokens/{id}/usage). */
   usageHistory: PatUsageHistory;
+  /** The SCIM 2.0 service provider the directory provisions identities with (docs/scim.md). */
+  scim: ScimService;
   /** Prometheus metrics when `metrics.port` is set; a no-op otherwise. */
   metrics: Metrics;
   /** OpenTelemetry spans when `tracing.enabled`; a no-op otherwise. */
@@ -435,6 +438,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
     accessReviews,
     patUsage,
     usageHistory: new PatUsageHistory({ storage, clock }),
+    scim: new ScimService({
+      storage,
+      identities: new IdentityService({ storage, rights, audit, clock }),
+      offboarding: new Offboarding({ storage, audit, clock }),
+      rights,
+      clock,
+      config: config.scim,
+      baseUrl,
+      digester,
+      bearer,
+      audit,
+    }),
     metrics,
     tracing,
     close: async () => {

@@ -22,7 +22,7 @@ export function identitiesCommand(ctx: Context): Command {
 
   identities
     .command('list')
-    .description('List identities')
+    .description('List identities; SOURCE says whether the directory (SCIM) or Patina manages each')
     .addHelpText('after', example('patina identities list', 'patina identities list --json'))
     .action(async (...args: unknown[]) => {
       const run = runOf(ctx, args);
@@ -143,12 +143,14 @@ function identityTable(
   maxWidth: number | undefined,
 ): string {
   return table(
-    ['LOGIN', 'NAME', 'STATUS', 'ROLES', 'ID'],
+    ['LOGIN', 'NAME', 'STATUS', 'ROLES', 'SOURCE', 'ID'],
     identities.map((i) => [
       i.login,
       i.name,
       i.status === 'ACTIVE' ? i.status : paint.yellow(i.status),
       i.roles.join(' '),
+      // Provisioned over SCIM: its name, login and roles change only in the directory.
+      i.directoryManaged === true ? 'directory' : 'patina',
       paint.dim(i.id),
     ]),
     { bold: paint.bold, maxWidth, shrinkable: [1, 3] },

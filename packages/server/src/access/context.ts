@@ -7,6 +7,8 @@ export interface AuditContext {
   sourceIp: string | null;
   userAgent: string | null;
   trackingId: string | null;
+  /** The channel the change came through, kept as the events' `details.via` (SCIM: scim/). */
+  via?: 'SCIM';
 }
 
 /**

@@ -46,7 +46,7 @@ export class AuditLog {
       sourceIp: ctx.sourceIp,
       userAgent: ctx.userAgent?.slice(0, 512) ?? null,
       trackingId: ctx.trackingId,
-      details: record.details ?? {},
+      details: { ...record.details, ...(ctx.via !== undefined && { via: ctx.via }) },
     };
     await repos.audit.insert(event);
     for (const subscriber of this.#subscribers) await subscriber(repos, event);

@@ -88,8 +88,9 @@ export class ConsoleSignIn {
     let identity = found.identity;
     if (identity.status !== 'ACTIVE') return { refusal: 'DISABLED' };
     // Every identity reached here is the link's own (made by SSO, or linked on purpose), so the
-    // groups may set its roles; no other identity's roles are ever touched.
-    if (person.roles && !sameMembers(person.roles, identity.roles)) {
+    // groups may set its roles; no other identity's roles are ever touched. A directory-managed
+    // identity's roles come from its SCIM groups alone (docs/scim.md).
+    if (person.roles && !identity.directoryManaged && !sameMembers(person.roles, identity.roles)) {
       identity = await this.deps.identities.update(actor, identity.id, { roles: person.roles });
     }
     return this.deps.sessions.start({

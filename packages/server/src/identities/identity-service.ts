@@ -3,10 +3,20 @@ import { authorize } from '../access/authorize.js';
 import type { RequestContext } from '../access/context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
-import { conflict, illegalValue, notFoundById, requiredMissing } from '../core/errors.js';
+import {
+  conflict,
+  illegalValue,
+  notFoundById,
+  PatinaError,
+  requiredMissing,
+} from '../core/errors.js';
 import { cleanText } from '../core/free-text.js';
 import { isUniqueViolation } from '../storage/dialect.js';
-import type { IdentityChanges } from '../storage/identities-repository.js';
+import type {
+  DirectoryFieldChanges,
+  DirectoryFields,
+  IdentityChanges,
+} from '../storage/identities-repository.js';
 import type { Repositories as Repos, Storage } from '../storage/repositories.js';
 import { type RightsModel } from './rights.js';
 import { canonicalSsoLink } from './sso-link.js';
@@ -22,6 +32,8 @@ export interface CreateIdentityInput {
   email?: string | null | undefined;
   /** The OpenID provider account that signs in as it (the console's SSO makes identities so). */
   ssoLink?: SsoLink | undefined;
+  /** SCIM (scim/): the directory's fields, written with the identity in one transaction. */
+  directory?: DirectoryFields | undefined;
 }
 
 /** RFC 7396 merge patch of an identity: only these members, each optional. */
@@ -46,6 +58,8 @@ const EMAIL_PATTERN =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 const MANAGING = 'Managing identities';
+/** How many PATs a disable names in its event (each becomes a credential-change SET). */
+const MAX_SUSPENDED_NAMED = 1000;
 const READING = 'Reading identities';
 
 /** Identities, their roles and rights: read with the all-read right, changed with all-manage. */
@@ -84,7 +98,7 @@ export class IdentityService {
     try {
       await this.deps.storage.transaction(async (repos) => {
         if (identity.ssoLink) await this.#refuseLinkedElsewhere(repos, identity.ssoLink, undefined);
-        await repos.identities.insert(identity);
+        await repos.identities.insert(identity, input.directory);
         await this.deps.audit.record(repos, {
           type: 'IDENTITY_CREATED',
           context: ctx.audit,
@@ -167,7 +181,7 @@ export class IdentityService {
     };
     const now = this.deps.clock.now().toISOString();
     try {
-      await this.#update(ctx, id, changes, now);
+      await this.#update(ctx, id, changes, now, refuseDirectoryOwned);
     } catch (error) {
       // The link is the only unique member a patch can change: another identity took it between
       // the check and the write.
@@ -180,13 +194,66 @@ export class IdentityService {
     return this.#find(id);
   }
 
+  /**
+   * The directory's own change of an identity (SCIM, scim/): update()'s checks, transaction and
+   * audit event (so a disable ends every credential and sends the SETs as any disable does),
+   * without refuseDirectoryOwned: the directory owns those members. It may also change the login
+   * and its own fields.
+   */
+  async updateFromDirectory(
+    ctx: RequestContext,
+    id: string,
+    patch: IdentityPatch & { login?: string; directory?: DirectoryFieldChanges },
+  ): Promise<Identity> {
+    authorize(ctx, 'manageAll', MANAGING);
+    const changes = {
+      ...(patch.login !== undefined && { login: this.#login(patch.login) }),
+      ...(patch.name !== undefined && { name: this.#name(patch.name) }),
+      ...(patch.roles !== undefined && { roles: this.#roles(patch.roles) }),
+      ...(patch.rights !== undefined && { rights: this.#rights(patch.rights) }),
+      ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.email !== undefined && {
+        email: patch.email === null ? null : this.#email(patch.email),
+      }),
+      ...(patch.directory !== undefined && { directory: patch.directory }),
+    };
+    try {
+      await this.#update(ctx, id, changes, this.deps.clock.now().toISOString());
+    } catch (error) {
+      if (isUniqueViolation(error) && changes.login !== undefined) {
+        throw conflict('login', `An identity with login '${echo(changes.login)}' already exists`);
+      }
+      throw error;
+    }
+    return this.#find(id);
+  }
+
+  #login(raw: string): string {
+    const login = raw.trim();
+    if (!LOGIN_PATTERN.test(login)) {
+      throw illegalValue('login', "'login' must be 1 to 128 letters, digits or any of . _ @ + -");
+    }
+    cleanText('login', login);
+    return login;
+  }
+
   async #update(
     ctx: RequestContext,
     id: string,
     changes: Omit<IdentityChanges, 'modified' | 'disabledAt'>,
     now: string,
+    check?: (current: Identity, changes: Omit<IdentityChanges, 'modified' | 'disabledAt'>) => void,
   ): Promise<void> {
     await this.deps.storage.transaction(async (repos) => {
+      const before = await repos.identities.findById(id);
+      if (!before) throw notFoundById('Identity', id);
+      check?.(before, changes);
+      // A disable suspends every live PAT of the identity: named in the event, so that Shared
+      // Signals tells resource servers of each credential as well as of the sessions (ssf/events.ts).
+      const suspended =
+        changes.status === 'DISABLED' && before.status !== 'DISABLED'
+          ? (await repos.patLifecycle.liveOfOwner(id)).slice(0, MAX_SUSPENDED_NAMED)
+          : [];
       if (changes.ssoLink) await this.#refuseLinkedElsewhere(repos, changes.ssoLink, id);
       const updated = await repos.identities.update(id, {
         ...changes,
@@ -200,7 +267,11 @@ export class IdentityService {
         type: 'IDENTITY_UPDATED',
         context: ctx.audit,
         target: { type: 'IDENTITY', id, name: current?.name ?? null },
-        details: { changed: Object.keys(changes), ...changes },
+        details: {
+          changed: Object.keys(changes),
+          ...changes,
+          ...(suspended.length > 0 && { suspendedPats: suspended.map((pat) => pat.id) }),
+        },
       });
     });
   }
@@ -261,6 +332,36 @@ export class IdentityService {
     }
     return [...new Set(rights)];
   }
+}
+
+/**
+ * An identity the directory provisions over SCIM (docs/scim.md) takes its name, login and roles
+ * from there: a change through Patina's own API would be overwritten at the next sync, or worse,
+ * outlive it. A member equal to the current value is no change (a form that sends the whole
+ * identity back may still change its status). Status, rights, email and PATs stay Patina's:
+ * an administrator must always be able to disable someone at once (issue 28).
+ */
+function refuseDirectoryOwned(
+  current: Identity,
+  changes: Omit<IdentityChanges, 'modified' | 'disabledAt'>,
+): void {
+  if (current.directoryManaged !== true) return;
+  const owned: string[] = [];
+  if (changes.name !== undefined && changes.name !== current.name) owned.push('name');
+  if (changes.roles !== undefined && !sameSet(changes.roles, current.roles)) owned.push('roles');
+  if (owned.length === 0) return;
+  const names = owned.map((field) => `'${field}'`).join(' and ');
+  throw new PatinaError(
+    'STATE_CONFLICT',
+    `Identity '${current.id}' is managed by the directory (SCIM): its ${names} can be changed only there`,
+    { field: owned[0] },
+  );
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((item) => right.has(item));
 }
 
 function linkedElsewhere(holderId: string) {

@@ -124,6 +124,9 @@ export function securityEventsOf(event: AuditEvent, issuer: string): SecurityEve
   if (disabled) {
     const entity = initiatingEntity(event, event.target.id);
     const what = event.type === 'IDENTITY_OFFBOARDED' ? 'offboarded' : 'disabled';
+    const suspended = Array.isArray(details.suspendedPats)
+      ? details.suspendedPats.filter((id): id is string => typeof id === 'string')
+      : [];
     return [
       {
         type: SSF_EVENTS.sessionRevoked,
@@ -135,6 +138,22 @@ export function securityEventsOf(event: AuditEvent, issuer: string): SecurityEve
           reason_admin: { en: `Identity ${what} by ${actorWords(event, entity)}` },
         },
       },
+      // Each PAT of a disabled identity stops (an offboarding revokes them, each with its own
+      // event): `update`, since enabling the identity again lets the PAT mint new tokens, while
+      // those issued before stay dead.
+      ...suspended.map((patId): SecurityEvent => ({
+        type: SSF_EVENTS.credentialChange,
+        subject: { format: 'opaque', id: patId },
+        payload: {
+          credential_type: PAT_CREDENTIAL_TYPE,
+          change_type: 'update',
+          event_timestamp: timestamp,
+          initiating_entity: entity,
+          reason_admin: {
+            en: `Personal access token suspended: its owner was disabled by ${actorWords(event, entity)}`,
+          },
+        } satisfies CredentialChangeEvent,
+      })),
     ];
   }
   return [];

@@ -7,6 +7,8 @@ import { countRows, findRowById, pageOldestFirst } from './rows.js';
 import type { IdentityRow } from './tables.js';
 
 export interface IdentityChanges {
+  /** Only the directory (SCIM userName) changes a login; unique whatever its case (0007). */
+  login?: string;
   name?: string;
   status?: IdentityStatus;
   roles?: string[];
@@ -17,7 +19,35 @@ export interface IdentityChanges {
   disabledAt?: string;
   /** null removes the link. */
   ssoLink?: SsoLink | null;
+  /** SCIM (migration 0017): the directory's fields; null clears one. */
+  directory?: DirectoryFieldChanges;
   modified: string;
+}
+
+/**
+ * What the directory (SCIM, RFC 7643) keeps on an identity. `scimClient` is the identity id of
+ * the provisioning caller; `externalId` is unique per client (index identities_scim_external_id).
+ */
+export interface DirectoryFields {
+  directoryManaged?: boolean;
+  scimClient?: string | null;
+  externalId?: string | null;
+  employeeNumber?: string | null;
+  department?: string | null;
+  /** The manager's identity id (identities.manager_id, migration 0016). */
+  managerId?: string | null;
+}
+export type DirectoryFieldChanges = DirectoryFields;
+
+/** An identity with the directory's fields, as the SCIM service reads it. */
+export interface DirectoryIdentity {
+  identity: Identity;
+  directoryManaged: boolean;
+  scimClient: string | null;
+  externalId: string | null;
+  employeeNumber: string | null;
+  department: string | null;
+  managerId: string | null;
 }
 
 export class IdentitiesRepository {
@@ -26,10 +56,12 @@ export class IdentitiesRepository {
     private readonly record: RecordChange,
   ) {}
 
-  async insert(identity: Identity): Promise<void> {
+  /** `directory`: the SCIM fields (absent: a Patina-made identity, as before). */
+  async insert(identity: Identity, directory?: DirectoryFields): Promise<void> {
     await this.db
       .insertInto('identities')
       .values({
+        ...(directory && directoryColumns(directory)),
         id: identity.id,
         login: identity.login,
         name: identity.name,
@@ -57,6 +89,60 @@ export class IdentitiesRepository {
       .selectFrom('identities')
       .selectAll()
       .where('login', '=', login)
+      .executeTakeFirst();
+    return row && toIdentity(row);
+  }
+
+  /** The identity with its directory (SCIM) fields. */
+  async findDirectoryIdentity(id: string): Promise<DirectoryIdentity | undefined> {
+    const row = await findRowById(this.db, 'identities', id);
+    return row && toDirectoryIdentity(row);
+  }
+
+  /** The identity a provisioning client knows by `externalId` (unique per client, 0017). */
+  async findByExternalId(
+    scimClient: string,
+    externalId: string,
+  ): Promise<DirectoryIdentity | undefined> {
+    const row = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('scim_client', '=', scimClient)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
+    return row && toDirectoryIdentity(row);
+  }
+
+  /** The identities a provisioning client manages, oldest first (SCIM lists filter these). */
+  async listDirectoryManaged(scimClient: string): Promise<DirectoryIdentity[]> {
+    const rows = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('scim_client', '=', scimClient)
+      .where('directory_managed', '=', 1)
+      .orderBy('created')
+      .orderBy('id')
+      .execute();
+    return rows.map(toDirectoryIdentity);
+  }
+
+  /** The names of these identities (those that exist), by id: one read for a group's members. */
+  async namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('identities')
+      .select(['id', 'name'])
+      .where('id', 'in', [...ids])
+      .execute();
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
+  /** The identity whose login is `login` whatever its case (logins are ASCII, identity-service.ts). */
+  async findByLoginIgnoringCase(login: string): Promise<Identity | undefined> {
+    const row = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where(sql<string>`lower(login)`, '=', login.toLowerCase())
       .executeTakeFirst();
     return row && toIdentity(row);
   }
@@ -117,6 +203,7 @@ export class IdentitiesRepository {
     const result = await this.db
       .updateTable('identities')
       .set({
+        ...(changes.login !== undefined && { login: changes.login }),
         ...(changes.name !== undefined && { name: changes.name }),
         ...(changes.status !== undefined && { status: changes.status }),
         ...(changes.roles !== undefined && { roles: JSON.stringify(changes.roles) }),
@@ -127,6 +214,7 @@ export class IdentitiesRepository {
           sso_issuer: changes.ssoLink?.issuer ?? null,
           sso_subject: changes.ssoLink?.subject ?? null,
         }),
+        ...(changes.directory && directoryColumns(changes.directory)),
         modified: changes.modified,
       })
       .where('id', '=', id)
@@ -151,6 +239,31 @@ export class IdentitiesRepository {
   }
 }
 
+function directoryColumns(fields: DirectoryFields) {
+  return {
+    ...(fields.directoryManaged !== undefined && {
+      directory_managed: fields.directoryManaged ? 1 : 0,
+    }),
+    ...(fields.scimClient !== undefined && { scim_client: fields.scimClient }),
+    ...(fields.externalId !== undefined && { external_id: fields.externalId }),
+    ...(fields.employeeNumber !== undefined && { employee_number: fields.employeeNumber }),
+    ...(fields.department !== undefined && { department: fields.department }),
+    ...(fields.managerId !== undefined && { manager_id: fields.managerId }),
+  };
+}
+
+function toDirectoryIdentity(row: IdentityRow): DirectoryIdentity {
+  return {
+    identity: toIdentity(row),
+    directoryManaged: row.directory_managed === 1,
+    scimClient: row.scim_client,
+    externalId: row.external_id,
+    employeeNumber: row.employee_number,
+    department: row.department,
+    managerId: row.manager_id,
+  };
+}
+
 function toIdentity(row: IdentityRow): Identity {
   return {
     id: row.id,
@@ -164,6 +277,8 @@ function toIdentity(row: IdentityRow): Identity {
       row.sso_subject !== null && {
         ssoLink: { issuer: row.sso_issuer, subject: row.sso_subject },
       }),
+    // Absent unless set, so answers about Patina-made identities do not change.
+    ...(row.directory_managed === 1 && { directoryManaged: true }),
     created: row.created,
     modified: row.modified,
   };

@@ -20,6 +20,7 @@ import { PatUsageRepository } from './pat-usage-repository.js';
 import { PatRequestsRepository } from './pat-requests-repository.js';
 import { PatsRepository } from './pats-repository.js';
 import { RevocationsRepository } from './revocations-repository.js';
+import { ScimRepository } from './scim-repository.js';
 import { SettingsRepository } from './settings-repository.js';
 import { SsfRepository } from './ssf-repository.js';
 import { TrustPoliciesRepository } from './trust-policies-repository.js';
@@ -47,6 +48,7 @@ export interface Repositories {
   trustPolicies: TrustPoliciesRepository;
   patRequests: PatRequestsRepository;
   accessReviews: AccessReviewsRepository;
+  scim: ScimRepository;
 }
 
 function bind(db: Db, record: RecordChange): Repositories {
@@ -73,6 +75,7 @@ function bind(db: Db, record: RecordChange): Repositories {
     trustPolicies: new TrustPoliciesRepository(db, record),
     patRequests: new PatRequestsRepository(db),
     accessReviews: new AccessReviewsRepository(db),
+    scim: new ScimRepository(db),
   };
 }
 

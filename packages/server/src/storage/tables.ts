@@ -4,6 +4,7 @@ import type { SsfTables } from './ssf-tables.js';
 import type { ConsoleTables } from './console-tables.js';
 import type { FederationTables } from './federation-tables.js';
 import type { GovernanceTables } from './governance-tables.js';
+import type { ScimTables } from './scim-tables.js';
 
 /**
  * Table types. Portable on purpose, so SQLite and PostgreSQL run the same queries: date-times are
@@ -171,7 +172,8 @@ export interface ExpiryWarningsTable {
 }
 
 /** Every table; the Shared Signals tables are declared in ssf-tables.ts. */
-export interface Database extends SsfTables, ConsoleTables, FederationTables, GovernanceTables {
+export interface Database
+  extends SsfTables, ConsoleTables, FederationTables, GovernanceTables, ScimTables {
   identities: IdentitiesTable;
   personal_access_tokens: PersonalAccessTokensTable;
   pat_use_sources: PatUseSourcesTable;

@@ -96,7 +96,8 @@ const CHANGES: Change[] = [
     name: 'its owner disabled',
     make: (t, dev) => t.patchIdentity(dev.identity.id, { status: 'DISABLED' }),
     status: 200,
-    refusals: [DISABLED_OWNER],
+    // Told twice: session-revoked for the owner, credential-change for each PAT of theirs.
+    refusals: [REVOKED_PAT, DISABLED_OWNER],
   },
   {
     name: 'its owner offboarded',

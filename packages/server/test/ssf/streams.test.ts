@@ -372,7 +372,7 @@ describe('Events of PATs and identities, polled and acknowledged (RFC 8936)', ()
     ]);
   });
 
-  it('tells of a disabled identity with session-revoked, naming it by iss and sub', async () => {
+  it('tells of a disabled identity with session-revoked by iss and sub, and of each of its PATs', async () => {
     const t = await startTestApp();
     const { receiver } = await receiverOf(t);
     const owner = await t.user({ name: 'Dev', login: 'dev' });
@@ -389,7 +389,25 @@ describe('Events of PATs and identities, polled and acknowledged (RFC 8936)', ()
           reason_admin: { en: 'Identity disabled by an administrator' },
         },
       ],
+      [
+        `${CAEP}/credential-change`,
+        { format: 'opaque', id: owner.patId },
+        {
+          credential_type: 'personal-access-token',
+          change_type: 'update',
+          event_timestamp: START_SECONDS,
+          initiating_entity: 'admin',
+          reason_admin: {
+            en: 'Personal access token suspended: its owner was disabled by an administrator',
+          },
+        },
+      ],
     ]);
+    // Disabling it again tells nothing new.
+    expect((await t.patchIdentity(owner.identity.id, { status: 'DISABLED' })).statusCode).toBe(200);
+    expect(
+      (await receiver.drain(stream)).filter((s) => s.type === `${CAEP}/credential-change`),
+    ).toEqual([]);
   });
 
   it('tells of new scopes with credential-change and token-claims-change, one txn', async () => {

@@ -48,9 +48,28 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('scim_group_members')
     .columns(['identity_id'])
     .execute();
+
+  // The directory's requests and their outcomes, for the console's setup page: the newest 500
+  // (scim-repository.ts trims). Never a token or a body.
+  await db.schema
+    .createTable('scim_events')
+    .addColumn('id', varchar(db, 32), (c) => c.primaryKey())
+    .addColumn('at', varchar(db, 24), (c) => c.notNull())
+    .addColumn('method', varchar(db, 16), (c) => c.notNull())
+    .addColumn('path', varchar(db, 512), (c) => c.notNull())
+    .addColumn('status', 'integer', (c) => c.notNull())
+    .addColumn('resource_type', varchar(db, 16))
+    .addColumn('resource_id', varchar(db, 64))
+    .addColumn('external_id', varchar(db, 256))
+    .addColumn('name', varchar(db, 256))
+    .addColumn('client_id', varchar(db, 32))
+    .addColumn('message', varchar(db, 512))
+    .execute();
+  await db.schema.createIndex('scim_events_at').on('scim_events').columns(['at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('scim_events').execute();
   await db.schema.dropTable('scim_group_members').execute();
   await db.schema.dropTable('scim_groups').execute();
   await db.schema.dropIndex('identities_scim_external_id').execute();
