@@ -1,11 +1,13 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useRef } from 'react';
-import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { loadSession, RIGHTS, sessionEnded, signOut, type SessionInfo } from './api.js';
 import { AdminTokens } from './pages/AdminTokens.js';
 import { AuditLog } from './pages/AuditLog.js';
 import { Identities } from './pages/Identities.js';
+import { DIRECTORY_PATH } from './pages/IdentitiesTabs.js';
 import { MyTokens } from './pages/MyTokens.js';
+import { GOVERNANCE_PATHS } from './pages/GovernanceTabs.js';
 import { SignIn } from './pages/SignIn.js';
 import { SigningKeys } from './pages/SigningKeys.js';
 import { Streams } from './pages/Streams.js';
@@ -17,6 +19,17 @@ import { NoticeProvider } from './components.js';
 
 // The charts library is loaded only by administrators who open the overview.
 const Overview = lazy(() => import('./pages/Overview.js').then((m) => ({ default: m.Overview })));
+// Approvals (requests, reviews, campaigns) are a chunk of their own: the main one stays under
+// Vite's 500 kB warning, and most visits never open them.
+const Requests = lazy(() => import('./pages/Requests.js').then((m) => ({ default: m.Requests })));
+const Reviews = lazy(() => import('./pages/Reviews.js').then((m) => ({ default: m.Reviews })));
+const Campaigns = lazy(() =>
+  import('./pages/Campaigns.js').then((m) => ({ default: m.Campaigns })),
+);
+// Directory (SCIM), an administrator's setup page, likewise.
+const Directory = lazy(() =>
+  import('./pages/Directory.js').then((m) => ({ default: m.Directory })),
+);
 
 export function App() {
   const queries = useQueryClient();
@@ -49,6 +62,8 @@ function Shell({ info }: { info: SessionInfo }) {
   const admin = info.rights.includes(RIGHTS.allRead);
   const nav = useRef<HTMLElement>(null);
   const { pathname } = useLocation();
+  // Requests, reviews and campaigns are one entry of the nav, with tabs on their pages.
+  const governance = GOVERNANCE_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`));
   // On a phone the nav is a row that scrolls sideways: the page shown stays in view in it.
   useEffect(() => {
     nav.current?.querySelector('a.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
@@ -68,6 +83,13 @@ function Shell({ info }: { info: SessionInfo }) {
           </span>
           <nav aria-label="Main" ref={nav}>
             <NavLink to="/tokens">My tokens</NavLink>
+            <Link
+              to="/requests"
+              className={governance ? 'active' : undefined}
+              aria-current={governance ? 'page' : undefined}
+            >
+              Approvals
+            </Link>
             {admin && (
               <>
                 <NavLink to="/admin/overview">Overview</NavLink>
@@ -105,6 +127,8 @@ function Shell({ info }: { info: SessionInfo }) {
           <Routes>
             <Route path="/tokens" element={<MyTokens info={info} />} />
             <Route path="/tokens/:id" element={<TokenDetail info={info} />} />
+            <Route path="/requests" element={<Loading page={<Requests info={info} />} />} />
+            <Route path="/reviews" element={<Loading page={<Reviews info={info} />} />} />
             {admin && (
               <>
                 <Route
@@ -117,6 +141,10 @@ function Shell({ info }: { info: SessionInfo }) {
                 />
                 <Route path="/admin/tokens" element={<AdminTokens info={info} />} />
                 <Route path="/admin/identities" element={<Identities info={info} />} />
+                <Route
+                  path={DIRECTORY_PATH}
+                  element={<Loading page={<Directory info={info} />} />}
+                />
                 <Route path="/admin/audit" element={<AuditLog />} />
                 <Route path="/admin/webhooks" element={<Webhooks info={info} />} />
                 <Route path="/admin/streams" element={<Streams info={info} />} />
@@ -126,6 +154,10 @@ function Shell({ info }: { info: SessionInfo }) {
                   element={<TrustPolicyDetail info={info} />}
                 />
                 <Route path="/admin/keys" element={<SigningKeys info={info} />} />
+                <Route
+                  path="/reviews/campaigns"
+                  element={<Loading page={<Campaigns info={info} />} />}
+                />
               </>
             )}
             <Route path="*" element={<Navigate to="/tokens" replace />} />
@@ -134,4 +166,9 @@ function Shell({ info }: { info: SessionInfo }) {
       </div>
     </NoticeProvider>
   );
+}
+
+/** A page loaded on first visit, with a line saying so meanwhile. */
+function Loading({ page }: { page: ReactNode }) {
+  return <Suspense fallback={<p className="loading">Loading…</p>}>{page}</Suspense>;
 }

@@ -1,4 +1,5 @@
 import type {
+  PatRequest,
   PatinaCreatePatRequest,
   PatinaCreatePatResponse,
   PatinaPat,
@@ -40,9 +41,16 @@ export interface CreateInput {
   allowedCidrs: string[];
   /** DPoP-bound tokens only (RFC 9449); sent only when true, off being the default. */
   requireDpop?: boolean;
+  /** Why, for the approver: required when a scope needs approval (config approval.rules). */
+  justification?: string;
+  /** A link to the change ticket, for the approver. */
+  ticketUrl?: string;
 }
 
-export async function createPat(input: CreateInput): Promise<NewPat> {
+/** A create answers the PAT with its secret, or (202) the request an approver must decide first. */
+export type CreateResult = { created: NewPat } | { pending: PatRequest };
+
+export async function createPat(input: CreateInput): Promise<CreateResult> {
   const body: PatinaCreatePatRequest = {
     name: input.name,
     ...(input.description && { description: input.description }),
@@ -55,8 +63,12 @@ export async function createPat(input: CreateInput): Promise<NewPat> {
       accessTokenValiditySeconds: input.accessTokenValiditySeconds,
     }),
     ...(input.requireDpop === true && { requireDpop: true }),
+    ...(input.justification && { justification: input.justification }),
+    ...(input.ticketUrl && { ticketUrl: input.ticketUrl }),
   };
-  return (await patina.patinaPats.create(body)) as NewPat;
+  const result = await patina.patinaPats.create(body);
+  if ('pending' in result) return { pending: result.pending };
+  return { created: result as NewPat };
 }
 
 export async function updatePat(
@@ -68,9 +80,12 @@ export async function updatePat(
     scope: string[];
     /** Only when the expiry changes: a date, or null for never expiring. */
     expirationDate?: string | null;
+    /** Why, when an added scope needs approval (the patch then waits for an approver). */
+    justification?: string;
+    ticketUrl?: string;
   },
-): Promise<Pat> {
-  return (await patina.patinaPats.update(id, {
+): Promise<Pat | { pending: PatRequest }> {
+  const result = await patina.patinaPats.update(id, {
     name: patch.name,
     description: patch.description || null,
     allowedCidrs: patch.allowedCidrs.length > 0 ? patch.allowedCidrs : null,
@@ -79,7 +94,10 @@ export async function updatePat(
       expirationDate: patch.expirationDate,
       userAwareTokenNeverExpires: patch.expirationDate === null,
     }),
-  })) as Pat;
+    ...(patch.justification && { justification: patch.justification }),
+    ...(patch.ticketUrl && { ticketUrl: patch.ticketUrl }),
+  });
+  return 'pending' in result ? { pending: result.pending } : (result as Pat);
 }
 
 export async function rotatePat(id: string, gracePeriodSeconds: number): Promise<NewPat> {

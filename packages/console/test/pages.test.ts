@@ -1,5 +1,12 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import { TRUST_POLICIES_PATH } from '@patina/contract';
+import {
+  ACCESS_REVIEWS_PATH,
+  RIGHTS,
+  SCIM_BASE,
+  SCIM_MEDIA_TYPE,
+  SCIM_SCHEMAS,
+  TRUST_POLICIES_PATH,
+} from '@patina/contract';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -21,14 +28,18 @@ const env = patinaAndBrowser({
   scopes: [
     { name: 'orders:read', description: 'Read the orders of your team' },
     { name: 'orders:write', description: 'Place and cancel orders' },
+    { name: 'payments:write', description: 'Move money between accounts' },
   ],
+  approval: { rules: [{ scopes: ['payments:write'], approvers: { roles: ['ORG_ADMIN'] } }] },
+  // Each step signs in afresh: more than the default 30 sign-ins in 5 minutes from one address.
+  console: { signInRateLimit: { max: 200 } },
 });
 
 beforeAll(async () => {
   // Tokens a person would have after a while: used, unused, soon to expire.
-  const create = (body: Record<string, unknown>) =>
-    env.patina.api('POST', '/patina/v1/personal-access-tokens', body);
-  await create({
+  const create = <T = unknown>(body: Record<string, unknown>) =>
+    env.patina.api<T>('POST', '/patina/v1/personal-access-tokens', body);
+  const ci = await create<{ id: string; secret: string }>({
     name: 'CI pipeline',
     description: 'Deploys the storefront from GitHub Actions',
     scope: ['orders:read', 'orders:write'],
@@ -81,8 +92,35 @@ beforeAll(async () => {
   });
   // A mistyped secret: the overview's chart of exchanges shows a failure beside the successes.
   await env.patina.exchangeStatus(env.patina.bootstrap().clientId, `patina_${'x'.repeat(57)}`);
+  // The CI pipeline's usage: two exchanges and a refused one today.
+  await env.patina.exchangeStatus(ci.id, ci.secret);
+  await env.patina.exchangeStatus(ci.id, ci.secret);
+  await env.patina.exchangeStatus(ci.id, `patina_${'x'.repeat(57)}`);
+  await governance();
+  await directory();
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 });
+
+/** Okta provisions a person over SCIM: a Directory badge on Identities, events on its tab. */
+async function directory(): Promise<void> {
+  const token = await env.patina.api<{ secret: string }>(
+    'POST',
+    '/patina/v1/personal-access-tokens',
+    { name: 'okta', scope: [RIGHTS.scimProvision] },
+  );
+  const response = await fetch(`${env.patina.baseUrl}${SCIM_BASE}/Users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token.secret}`, 'content-type': SCIM_MEDIA_TYPE },
+    body: JSON.stringify({
+      schemas: [SCIM_SCHEMAS.user],
+      userName: 'margaret@example.com',
+      name: { givenName: 'Margaret', familyName: 'Hamilton' },
+      emails: [{ value: 'margaret@example.com', primary: true }],
+      active: true,
+    }),
+  });
+  if (response.status !== 201) throw new Error(`SCIM: ${response.status} ${await response.text()}`);
+}
 
 /** Shared Signals streams of one receiver, opened through SSF itself: push (paused) and poll. */
 async function openStreams(): Promise<void> {
@@ -114,6 +152,56 @@ async function openStreams(): Promise<void> {
     reason: 'Receiver maintenance until Monday',
   });
   await ssf('/ssf/streams', { delivery: { method: 'urn:ietf:rfc:8936' } });
+}
+
+/**
+ * What an approver and a reviewer find: a request for payments:write from Ada, and a campaign
+ * over the people's tokens that the administrator reviews, one item already certified.
+ */
+async function governance(): Promise<void> {
+  const ada = await env.patina.api<{ id: string }>('POST', '/patina/v1/identities', {
+    name: 'Ada Lovelace',
+    login: 'ada',
+    roles: ['USER'],
+    rights: ['payments:write'],
+  });
+  const login = await env.patina.api<{ id: string; secret: string }>(
+    'POST',
+    `/patina/v1/identities/${ada.id}/personal-access-tokens`,
+    { name: 'ada console', scope: [RIGHTS.myRead, RIGHTS.myManage] },
+  );
+  const token = await env.patina.accessToken(login.id, login.secret);
+  const response = await fetch(`${env.patina.baseUrl}/patina/v1/personal-access-tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'supplier payouts',
+      scope: ['payments:write'],
+      justification: 'Nightly payouts to suppliers, replacing the cron job on billing-01',
+      ticketUrl: 'https://tickets.example.com/FIN-42',
+    }),
+  });
+  if (response.status !== 202) throw new Error(`request: ${response.status}`);
+  const admin = (
+    await env.patina.api<{ id: string; name: string }[]>('GET', '/patina/v1/identities?limit=250')
+  ).find((identity) => identity.name === 'Administrator');
+  const review = await env.patina.api<{ id: string }>('POST', ACCESS_REVIEWS_PATH, {
+    name: 'Quarterly token review',
+    selection: { ownerRoles: ['USER'] },
+    reviewers: [admin?.id],
+    deadline: new Date(Date.now() + 14 * DAY_MS).toISOString(),
+  });
+  const items = await env.patina.api<{ id: string; pat: { name: string } }[]>(
+    'GET',
+    `${ACCESS_REVIEWS_PATH}/${review.id}/items`,
+  );
+  const first = items.find((item) => item.pat.name === 'ada console');
+  if (first) {
+    await env.patina.api('POST', `${ACCESS_REVIEWS_PATH}/${review.id}/items/${first.id}/decision`, {
+      decision: 'certify',
+      comment: 'Ada signs in to the console with it',
+    });
+  }
 }
 
 /** A secret is a secret, even a throwaway one: never in a committed picture. */
@@ -222,6 +310,14 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'directory',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Identities' }).click();
+      await page.getByRole('link', { name: 'Directory (SCIM)' }).click();
+      await page.getByRole('table', { name: 'Provisioning events' }).locator('tbody tr').waitFor();
+    },
+  },
+  {
     name: 'audit-log',
     go: async (page) => {
       await page.getByRole('link', { name: 'Audit log' }).click();
@@ -270,6 +366,93 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'token-usage',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'CI pipeline' }).click();
+      await page.getByRole('region', { name: 'Usage, last 30 days' }).locator('svg').waitFor();
+    },
+  },
+  {
+    name: 'approval-required',
+    dialog: true,
+    go: async (page) => {
+      await page.getByRole('button', { name: 'New token' }).click();
+      const form = page.getByRole('dialog', { name: 'New token' });
+      await form.getByLabel('Name', { exact: true }).fill('refunds bot');
+      await form.getByRole('checkbox', { name: /payments:write/ }).check();
+      await form.getByLabel(/^Justification/).fill('Refunds for the spring sale');
+      await form.getByRole('button', { name: 'Create token' }).click();
+      await page.getByRole('dialog', { name: 'Approval required' }).waitFor();
+    },
+  },
+  {
+    name: 'requests',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page.getByRole('button', { name: 'Approve supplier payouts' }).waitFor();
+    },
+  },
+  {
+    name: 'request-deny',
+    dialog: true,
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page.getByRole('button', { name: 'Deny supplier payouts' }).click();
+      await page.getByRole('dialog', { name: 'Deny “supplier payouts”?' }).waitFor();
+    },
+  },
+  {
+    name: 'reviews',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page
+        .getByRole('navigation', { name: 'Approvals' })
+        .getByRole('link', { name: 'Reviews' })
+        .click();
+      await page.getByRole('checkbox', { name: "Select grace's laptop" }).check();
+      await page.getByRole('checkbox', { name: "Select linus's laptop" }).check();
+    },
+  },
+  {
+    name: 'review-bulk-revoke',
+    dialog: true,
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page
+        .getByRole('navigation', { name: 'Approvals' })
+        .getByRole('link', { name: 'Reviews' })
+        .click();
+      await page.getByRole('checkbox', { name: "Select grace's laptop" }).check();
+      await page.getByRole('checkbox', { name: "Select linus's laptop" }).check();
+      await page.getByRole('button', { name: 'Revoke selected' }).click();
+      await page.getByRole('dialog', { name: 'Revoke 2 tokens?' }).waitFor();
+    },
+  },
+  {
+    name: 'campaigns',
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page
+        .getByRole('navigation', { name: 'Approvals' })
+        .getByRole('link', { name: 'Campaigns' })
+        .click();
+      await page.locator('tbody tr').first().waitFor();
+    },
+  },
+  {
+    name: 'campaign-new',
+    dialog: true,
+    go: async (page) => {
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page
+        .getByRole('navigation', { name: 'Approvals' })
+        .getByRole('link', { name: 'Campaigns' })
+        .click();
+      await page.getByRole('button', { name: 'New campaign' }).click();
+      await page.getByRole('dialog', { name: 'New campaign' }).waitFor();
+    },
+  },
+  {
     name: 'signing-keys',
     go: async (page) => {
       await page.getByRole('link', { name: 'Signing keys' }).click();
@@ -283,7 +466,7 @@ describe('the navigation', () => {
     const page = await (await newContext(env.browser)).newPage();
     await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
     const links = page.getByRole('navigation', { name: 'Main' }).getByRole('link');
-    expect(await links.count()).toBe(9);
+    expect(await links.count()).toBe(10);
     const rows = await links.evaluateAll((all) => all.map((a) => a.getBoundingClientRect().top));
     expect(new Set(rows).size).toBe(1);
     await page.context().close();

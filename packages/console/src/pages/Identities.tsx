@@ -7,6 +7,7 @@ import { plural, relativeTime } from '../format.js';
 import type { NewPat } from '../tokens.js';
 import { FirstTokenHandover, NewIdentityForm, type Onboarded } from './NewIdentity.js';
 import { DataTable, RowButton } from '../table.js';
+import { IdentitiesTabs } from './IdentitiesTabs.js';
 
 function offboard(id: string, dryRun: boolean): Promise<OffboardResponse> {
   return patina.identities.offboard(id, { dryRun });
@@ -58,6 +59,7 @@ export function Identities({ info }: { info: SessionInfo }) {
 
   return (
     <>
+      <IdentitiesTabs />
       <PageHeader
         title="Identities"
         description="The people and services that own tokens."
@@ -81,6 +83,14 @@ export function Identities({ info }: { info: SessionInfo }) {
               <td data-label="Name">
                 <div className="name">{identity.name}</div>
                 {identity.email && <div className="muted small">{identity.email}</div>}
+                {identity.directoryManaged && (
+                  <span
+                    className="tag"
+                    title="Provisioned by the directory over SCIM: its name, login and roles change only there"
+                  >
+                    Directory
+                  </span>
+                )}
               </td>
               <td data-label="Login">
                 <code>{identity.login}</code>
@@ -99,15 +109,18 @@ export function Identities({ info }: { info: SessionInfo }) {
                   {/* Not on yourself: one click could take away your own administration. */}
                   {identity.id !== info.identity.id && (
                     <>
-                      <RowButton
-                        label={`Roles of ${identity.name}`}
-                        onClick={() => {
-                          saveRoles.reset();
-                          setEditingRoles(identity);
-                        }}
-                      >
-                        Roles
-                      </RowButton>
+                      {/* The directory owns a directory-managed identity's roles (SCIM groups). */}
+                      {!identity.directoryManaged && (
+                        <RowButton
+                          label={`Roles of ${identity.name}`}
+                          onClick={() => {
+                            saveRoles.reset();
+                            setEditingRoles(identity);
+                          }}
+                        >
+                          Roles
+                        </RowButton>
+                      )}
                       <RowButton
                         label={`${identity.status === 'ACTIVE' ? 'Disable' : 'Enable'} ${identity.name}`}
                         onClick={() =>

@@ -1,8 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
+import type { PatRequest } from '@patina/contract';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { RIGHTS, type SessionInfo } from '../api.js';
 import { Dialog, EmptyState, ErrorNote, PageHeader } from '../components.js';
 import { listPats, matches } from '../tokens.js';
+import { ApprovalRequiredDialog } from './ApprovalRequired.js';
 import { NewTokenForm } from './NewToken.js';
 import { useTokenActions } from './TokenActions.js';
 import { TokenTable } from './TokenTable.js';
@@ -13,6 +15,8 @@ export function MyTokens({ info }: { info: SessionInfo }) {
   const pats = useQuery({ queryKey: ['pats', 'me'], queryFn: () => listPats('me') });
   const [search, setSearch] = useState('');
   const [creating, setCreating] = useState(false);
+  const [pending, setPending] = useState<PatRequest | null>(null);
+  const queries = useQueryClient();
   const canManage = info.rights.includes(RIGHTS.myManage);
   const actions = useTokenActions({ info });
 
@@ -101,8 +105,14 @@ export function MyTokens({ info }: { info: SessionInfo }) {
             actions.showSecret(pat, 'Token created');
             void pats.refetch();
           }}
+          onPending={(request) => {
+            setCreating(false);
+            setPending(request);
+            void queries.invalidateQueries({ queryKey: ['pat-requests'] });
+          }}
         />
       </Dialog>
+      <ApprovalRequiredDialog request={pending} onClose={() => setPending(null)} />
 
       {actions.dialogs}
     </>

@@ -1,3 +1,4 @@
+import type { PatRequest } from '@patina/contract';
 import { useId, useState, type FormEvent } from 'react';
 import { messageOf, type SessionInfo } from '../api.js';
 import { cidrEntries } from '../cidr.js';
@@ -21,6 +22,8 @@ const ACCESS_TOKEN_LIFETIMES = [
 export function NewTokenForm(props: {
   info: SessionInfo;
   onCreated: (pat: NewPat) => void;
+  /** A scope needs an approver's yes: the server answered 202 with the request. */
+  onPending: (request: PatRequest) => void;
   onCancel: () => void;
 }) {
   const { policy, scopes } = props.info;
@@ -33,6 +36,9 @@ export function NewTokenForm(props: {
   const [customSeconds, setCustomSeconds] = useState('');
   const [cidrs, setCidrs] = useState('');
   const [requireDpop, setRequireDpop] = useState(false);
+  const [justification, setJustification] = useState('');
+  const [ticketUrl, setTicketUrl] = useState('');
+  const justificationHintId = useId();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const hintId = useId();
@@ -81,8 +87,11 @@ export function NewTokenForm(props: {
         allowedCidrs: cidrEntries(cidrs),
         // Sent only when ticked: the server's default is off.
         ...(requireDpop && { requireDpop: true }),
+        justification: justification.trim(),
+        ticketUrl: ticketUrl.trim(),
       });
-      props.onCreated(created);
+      if ('pending' in created) props.onPending(created.pending);
+      else props.onCreated(created.created);
     } catch (e) {
       setError(messageOf(e));
     } finally {
@@ -117,6 +126,37 @@ export function NewTokenForm(props: {
         />
       </label>
       <ScopeFieldset scopes={scopes} chosen={chosen} onChange={setChosen} />
+      <label>
+        <span>
+          Justification <span className="muted">(for sensitive scopes)</span>
+        </span>
+        <textarea
+          name="justification"
+          maxLength={1000}
+          rows={2}
+          value={justification}
+          aria-describedby={justificationHintId}
+          onChange={(e) => setJustification(e.target.value)}
+          placeholder="Why the token needs its scopes"
+        />
+        <span id={justificationHintId} className="muted small">
+          A scope that needs approval sends the token to an approver first, with this reason:
+          required then.
+        </span>
+      </label>
+      <label>
+        <span>
+          Ticket URL <span className="muted">(optional)</span>
+        </span>
+        <input
+          name="ticketUrl"
+          type="url"
+          maxLength={2048}
+          value={ticketUrl}
+          onChange={(e) => setTicketUrl(e.target.value)}
+          placeholder="https://tickets.example.com/SEC-1234"
+        />
+      </label>
       <fieldset>
         <legend>Expires</legend>
         <Segmented<Lifetime>

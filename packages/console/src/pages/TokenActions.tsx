@@ -1,3 +1,4 @@
+import type { PatRequest } from '@patina/contract';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type ReactNode } from 'react';
 import type { SessionInfo } from '../api.js';
@@ -15,6 +16,7 @@ import { deletePat, rotatePat, updatePat, type NewPat, type Pat } from '../token
 import { CidrField, cidrsValid, ExpiryHint, ScopeFieldset } from './TokenFields.js';
 import { SecretShown } from './SecretShown.js';
 import { DpopDialog } from './TokenDpop.js';
+import { ApprovalRequiredDialog } from './ApprovalRequired.js';
 
 const GRACE = [
   { seconds: 0, label: 'None: the old secret stops now' },
@@ -46,6 +48,7 @@ export function useTokenActions(props: {
   const [grace, setGrace] = useState(0);
   const [editing, setEditing] = useState<Pat | null>(null);
   const [dpop, setDpop] = useState<Pat | null>(null);
+  const [pending, setPending] = useState<PatRequest | null>(null);
   const refresh = () => queries.invalidateQueries({ queryKey: ['pats'] });
   const announce = useNotice();
 
@@ -86,9 +89,15 @@ export function useTokenActions(props: {
               setEditing(null);
               void refresh();
             }}
+            onPending={(request) => {
+              setEditing(null);
+              setPending(request);
+              void queries.invalidateQueries({ queryKey: ['pat-requests'] });
+            }}
           />
         )}
       </Dialog>
+      <ApprovalRequiredDialog request={pending} onClose={() => setPending(null)} />
 
       <SecretDialog
         open={secret !== null}
@@ -198,6 +207,8 @@ function EditTokenForm(props: {
   info: SessionInfo;
   onCancel: () => void;
   onSaved: () => void;
+  /** An added scope needs an approver's yes: nothing changed yet (202). */
+  onPending: (request: PatRequest) => void;
 }) {
   const { pat, info } = props;
   const [cidrs, setCidrs] = useState((pat.allowedCidrs ?? []).join('\n'));
@@ -218,8 +229,12 @@ function EditTokenForm(props: {
   const hintId = useId();
   const edit = useMutation({
     mutationFn: (input: Parameters<typeof updatePat>[1]) => updatePat(pat.id, input),
-    onSuccess: props.onSaved,
+    onSuccess: (result) => {
+      if ('pending' in result) props.onPending(result.pending);
+      else props.onSaved();
+    },
   });
+  const added = [...chosen].filter((scope) => !pat.scope.includes(scope));
   // Sent only when changed, so a PAT made under an older policy keeps the expiry it has.
   const newExpiry = (): string | null | undefined => {
     if (never) return pat.expirationDate === null ? undefined : null;
@@ -240,6 +255,10 @@ function EditTokenForm(props: {
           allowedCidrs: cidrEntries(cidrs),
           scope: [...chosen],
           ...(expirationDate !== undefined && { expirationDate }),
+          ...(added.length > 0 && {
+            justification: field(data, 'justification'),
+            ticketUrl: field(data, 'ticketUrl'),
+          }),
         });
       }}
     >
@@ -257,6 +276,26 @@ function EditTokenForm(props: {
         />
       </label>
       <ScopeFieldset scopes={info.scopes} chosen={chosen} onChange={setChosen} />
+      {added.length > 0 && (
+        <>
+          <label>
+            <span>
+              Justification <span className="muted">(for sensitive scopes)</span>
+            </span>
+            <textarea name="justification" rows={2} maxLength={1000} />
+            <span className="muted small">
+              An added scope that needs approval waits for an approver, with this reason: required
+              then.
+            </span>
+          </label>
+          <label>
+            <span>
+              Ticket URL <span className="muted">(optional)</span>
+            </span>
+            <input name="ticketUrl" type="url" maxLength={2048} />
+          </label>
+        </>
+      )}
       <fieldset>
         <legend>Expires</legend>
         {!never && (

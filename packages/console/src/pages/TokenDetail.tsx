@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@patina/contract';
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { patina, RIGHTS, type SessionInfo } from '../api.js';
 import { CopyButton, ErrorNote, PageHeader, StatusBadge } from '../components.js';
@@ -9,6 +10,9 @@ import { getPat, type Pat } from '../tokens.js';
 import { useTokenActions } from './TokenActions.js';
 import { DpopValue } from './TokenDpop.js';
 import { Ago, CodeList, DataTable, Fact, OutcomeBadge, When } from '../table.js';
+
+// The usage chart and its code are a chunk of their own, as the approval pages are (App.tsx).
+const TokenUsage = lazy(() => import('./TokenUsage.js').then((m) => ({ default: m.TokenUsage })));
 
 /** How many exchanges the detail view shows. */
 const RECENT = 10;
@@ -70,6 +74,9 @@ export function TokenDetail({ info }: { info: SessionInfo }) {
             }
           />
           <Facts pat={pat.data} showOwner={!own} expiringSoonDays={info.policy.expiringSoonDays} />
+          <Suspense fallback={<p className="loading">Loading usage…</p>}>
+            <TokenUsage pat={pat.data} />
+          </Suspense>
           <Exchanges pat={pat.data} info={info} />
         </>
       )}
