@@ -35,7 +35,7 @@ export interface ScimWriteResult {
   version: string;
 }
 
-/** SCIM Users (RFC 7644 §3.3–§3.6) over Patina's identities (docs/scim.md, "Mapping"). */
+/** SCIM Users (RFC 7644 §3.3–§3.6) over Patina's identities (docs/scim.md, "What the service supports"). */
 export class ScimUsers {
   constructor(private readonly deps: ScimDeps) {}
 
