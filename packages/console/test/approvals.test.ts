@@ -1,8 +1,8 @@
 import { PAT_REQUESTS_PATH, RIGHTS, type PatRequest } from '@patina/contract';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { seriousViolations } from './axe.js';
-import { newContext, PHONE, signInWithPat } from './browser.js';
+import { layoutProblems } from './axe.js';
+import { newContext, signInWithPat } from './browser.js';
 import { patinaAndBrowser } from './harness.js';
 
 /** payments:write needs an administrator's yes (docs/governance.md). */
@@ -78,17 +78,6 @@ async function requestThroughApi(requester: Person, name: string): Promise<PatRe
   });
   expect(response.status, await response.clone().text()).toBe(202);
   return ((await response.json()) as { request: PatRequest }).request;
-}
-
-/** Nothing wider than a phone's screen, and no serious or critical axe finding. */
-async function problems(page: Page, where: string): Promise<string[]> {
-  const found = (await seriousViolations(page)).map((v) => `${where}: ${v}`);
-  const size = page.viewportSize();
-  await page.setViewportSize(PHONE);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (width > PHONE.width) found.push(`${where}: ${width} px wide at ${PHONE.width} px`);
-  if (size) await page.setViewportSize(size);
-  return found;
 }
 
 describe('approval requests', () => {
@@ -263,21 +252,21 @@ describe('approval requests', () => {
       await signInWithPat(page, env.patina.baseUrl, env.patina.bootstrap());
       await openRequests(page);
       await rowOf(toDecide(page), 'ledger sync').waitFor();
-      found.push(...(await problems(page, `requests (${scheme})`)));
+      found.push(...(await layoutProblems(page, `requests (${scheme})`)));
       // The approve dialog opens from the keyboard, in the comment, and Escape closes it.
       await page.getByRole('button', { name: 'Approve ledger sync' }).focus();
       await page.keyboard.press('Enter');
       const dialog = page.getByRole('dialog', { name: 'Approve “ledger sync”?' });
       await dialog.waitFor();
       expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
-      found.push(...(await problems(page, `approve dialog (${scheme})`)));
+      found.push(...(await layoutProblems(page, `approve dialog (${scheme})`)));
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
       await page.context().close();
     }
     const requester = await asPerson(cleo);
     await openRequests(requester);
-    found.push(...(await problems(requester, 'own requests')));
+    found.push(...(await layoutProblems(requester, 'own requests')));
     await requester.context().close();
     expect(found).toEqual([]);
   });

@@ -9,8 +9,8 @@ import {
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { seriousViolations } from './axe.js';
-import { newContext, PHONE, signInWithPat } from './browser.js';
+import { layoutProblems } from './axe.js';
+import { newContext, signInWithPat } from './browser.js';
 import { patinaAndBrowser } from './harness.js';
 
 const DAY_MS = 86_400_000;
@@ -86,17 +86,6 @@ const rowOf = (scope: ReturnType<Page['getByRole']>, name: string) =>
 
 async function items(reviewId: string): Promise<AccessReviewItem[]> {
   return env.patina.api('GET', `${ACCESS_REVIEWS_PATH}/${reviewId}/items?limit=250`);
-}
-
-/** Nothing wider than a phone's screen, and no serious or critical axe finding. */
-async function problems(page: Page, where: string): Promise<string[]> {
-  const found = (await seriousViolations(page)).map((v) => `${where}: ${v}`);
-  const size = page.viewportSize();
-  await page.setViewportSize(PHONE);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (width > PHONE.width) found.push(`${where}: ${width} px wide at ${PHONE.width} px`);
-  if (size) await page.setViewportSize(size);
-  return found;
 }
 
 describe('access reviews', () => {
@@ -304,7 +293,7 @@ describe('access reviews', () => {
       });
       await openTab(page, 'Reviews');
       await page.getByRole('button', { name: 'Revoke ledger sync' }).waitFor();
-      found.push(...(await problems(page, `inbox (${scheme})`)));
+      found.push(...(await layoutProblems(page, `inbox (${scheme})`)));
       // Select from the keyboard, open the bulk revoke, and leave it with Escape.
       await page.getByRole('checkbox', { name: 'Select ledger sync' }).focus();
       await page.keyboard.press('Space');
@@ -312,7 +301,7 @@ describe('access reviews', () => {
       await page.keyboard.press('Enter');
       const dialog = page.getByRole('dialog', { name: 'Revoke “ledger sync”?' });
       await dialog.waitFor();
-      found.push(...(await problems(page, `revoke dialog (${scheme})`)));
+      found.push(...(await layoutProblems(page, `revoke dialog (${scheme})`)));
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
       await page.context().close();
@@ -324,7 +313,7 @@ describe('access reviews', () => {
         admin.getByRole('table', { name: 'Access review campaigns' }),
         'Ledger review',
       ).waitFor();
-      found.push(...(await problems(admin, `campaigns (${scheme})`)));
+      found.push(...(await layoutProblems(admin, `campaigns (${scheme})`)));
       await admin.getByRole('button', { name: 'New campaign' }).click();
       await admin
         .getByRole('dialog', { name: 'New campaign' })
@@ -335,7 +324,7 @@ describe('access reviews', () => {
         .getByRole('checkbox')
         .first()
         .waitFor();
-      found.push(...(await problems(admin, `new campaign (${scheme})`)));
+      found.push(...(await layoutProblems(admin, `new campaign (${scheme})`)));
       await admin.context().close();
     }
     expect(found).toEqual([]);

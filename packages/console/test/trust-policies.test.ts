@@ -7,8 +7,8 @@ import {
 } from '@patina/contract';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seriousViolations } from './axe.js';
-import { newContext, PHONE, signInWithPat } from './browser.js';
+import { layoutProblems } from './axe.js';
+import { newContext, signInWithPat } from './browser.js';
 import { patinaAndBrowser } from './harness.js';
 
 const env = patinaAndBrowser({
@@ -59,17 +59,6 @@ function createPolicy(
     scope: ['deploy:write'],
     ...more,
   });
-}
-
-/** Nothing wider than a phone's screen, and no serious or critical axe finding. */
-async function problems(page: Page, where: string): Promise<string[]> {
-  const found = (await seriousViolations(page)).map((v) => `${where}: ${v}`);
-  const size = page.viewportSize();
-  await page.setViewportSize(PHONE);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (width > PHONE.width) found.push(`${where}: ${width} px wide at ${PHONE.width} px`);
-  if (size) await page.setViewportSize(size);
-  return found;
 }
 
 describe('trust policies', () => {
@@ -260,16 +249,16 @@ describe('trust policies', () => {
     for (const scheme of ['light', 'dark'] as const) {
       const page = await trustPoliciesPage(scheme);
       await rowOf(page, 'Nightly export').waitFor();
-      found.push(...(await problems(page, `list (${scheme})`)));
+      found.push(...(await layoutProblems(page, `list (${scheme})`)));
       await page.getByRole('button', { name: 'New trust policy' }).click();
       const dialog = page.getByRole('dialog', { name: 'New trust policy' });
-      found.push(...(await problems(page, `new, GitHub Actions (${scheme})`)));
+      found.push(...(await layoutProblems(page, `new, GitHub Actions (${scheme})`)));
       await dialog.getByText('Custom', { exact: true }).click();
-      found.push(...(await problems(page, `new, custom (${scheme})`)));
+      found.push(...(await layoutProblems(page, `new, custom (${scheme})`)));
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await rowOf(page, 'Nightly export').getByRole('link').click();
       await page.getByRole('heading', { name: 'Nightly export', level: 1 }).waitFor();
-      found.push(...(await problems(page, `detail (${scheme})`)));
+      found.push(...(await layoutProblems(page, `detail (${scheme})`)));
       await page.context().close();
     }
     expect(found).toEqual([]);
