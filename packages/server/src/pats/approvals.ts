@@ -2,6 +2,7 @@ import {
   PAT_REQUEST_ID_PREFIX,
   PAT_REQUEST_STATUSES,
   hasPrefixedIdShape,
+  type Identity,
   type PatRequest,
   type PatRequestStatus,
 } from '@patina/contract';
@@ -61,11 +62,14 @@ export class ApprovalService {
       visibleTo: everyone ? null : (me ?? ''),
       limit: MAX_LISTED,
     });
+    // The caller and each owner are read once for the whole list, not once a request.
+    const approver = await this.#approver(ctx);
+    const ownerNames = new Map<string, string>();
     const visible: PatRequest[] = [];
     for (const record of records) {
-      const canDecide = await this.#canDecide(ctx, record);
+      const canDecide = this.#canDecideAs(ctx, approver, record);
       if (everyone || canDecide || involves(record, me)) {
-        visible.push(await this.#view(record, canDecide));
+        visible.push(await this.#view(record, canDecide, ownerNames));
       }
     }
     return {
@@ -288,26 +292,46 @@ export class ApprovalService {
     return record;
   }
 
+  /** The caller as an approver: an active identity acting with a token of its own (not delegated). */
+  async #approver(ctx: RequestContext): Promise<Identity | undefined> {
+    const actor = ctx.actor;
+    if (actor.kind !== 'user' || actor.delegated === true) return undefined;
+    const identity = await this.deps.storage.repos.identities.findById(actor.identityId);
+    return identity?.status === 'ACTIVE' ? identity : undefined;
+  }
+
   /** Whether the caller is an approver of the request's scopes (whatever its status). */
   async #mayApprove(ctx: RequestContext, record: PatRequestRecord): Promise<boolean> {
-    const actor = ctx.actor;
-    if (actor.kind !== 'user' || actor.delegated === true) return false;
-    if (actor.identityId === record.requesterId || actor.identityId === record.ownerId) {
+    return this.#mayApproveAs(ctx, await this.#approver(ctx), record);
+  }
+
+  #mayApproveAs(
+    ctx: RequestContext,
+    approver: Identity | undefined,
+    record: PatRequestRecord,
+  ): boolean {
+    if (!approver || approver.id === record.requesterId || approver.id === record.ownerId) {
       return false;
     }
-    const identity = await this.deps.storage.repos.identities.findById(actor.identityId);
-    if (!identity || identity.status !== 'ACTIVE') return false;
     const { approvals } = this.deps;
     const match = approvals.match(record.sensitiveScopes, new Set());
     // A rule removed from the config since: nobody is named to decide; administrators may.
-    if (match.rules.length === 0) return may(actor, 'manageAll');
-    return approvals.mayApprove(match, approvals.approverOf(identity));
+    if (match.rules.length === 0) return may(ctx.actor, 'manageAll');
+    return approvals.mayApprove(match, approvals.approverOf(approver));
   }
 
   async #canDecide(ctx: RequestContext, record: PatRequestRecord): Promise<boolean> {
+    return this.#canDecideAs(ctx, await this.#approver(ctx), record);
+  }
+
+  #canDecideAs(
+    ctx: RequestContext,
+    approver: Identity | undefined,
+    record: PatRequestRecord,
+  ): boolean {
     if (record.status !== 'PENDING') return false;
     if (record.expiresAt <= this.deps.clock.now().toISOString()) return false;
-    return this.#mayApprove(ctx, record);
+    return this.#mayApproveAs(ctx, approver, record);
   }
 
   async #reread(ctx: RequestContext, id: string): Promise<PatRequest> {
@@ -316,15 +340,24 @@ export class ApprovalService {
     return this.#view(record, false);
   }
 
-  async #view(record: PatRequestRecord, canDecide: boolean): Promise<PatRequest> {
-    const owner = await this.deps.storage.repos.identities.findById(record.ownerId);
+  async #view(
+    record: PatRequestRecord,
+    canDecide: boolean,
+    ownerNames = new Map<string, string>(),
+  ): Promise<PatRequest> {
+    let ownerName = ownerNames.get(record.ownerId);
+    if (ownerName === undefined) {
+      const owner = await this.deps.storage.repos.identities.findById(record.ownerId);
+      ownerName = owner?.name ?? '';
+      ownerNames.set(record.ownerId, ownerName);
+    }
     const now = this.deps.clock.now().toISOString();
     // Expired but not yet swept: shown as it will be.
     const shown: PatRequestRecord =
       record.status === 'PENDING' && record.expiresAt <= now
         ? { ...record, status: 'EXPIRED' }
         : record;
-    return patRequestView(shown, { ownerName: owner?.name ?? '', canDecide });
+    return patRequestView(shown, { ownerName, canDecide });
   }
 }
 
