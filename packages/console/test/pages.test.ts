@@ -231,6 +231,15 @@ async function deleteByName(name: string): Promise<void> {
   }
 }
 
+/** Opens a tab of the Approvals page (Requests, Reviews, Campaigns). */
+async function approvalsTab(page: Page, tab: string): Promise<void> {
+  await page.getByRole('link', { name: 'Approvals' }).click();
+  await page
+    .getByRole('navigation', { name: 'Approvals' })
+    .getByRole('link', { name: tab })
+    .click();
+}
+
 interface Step {
   name: string;
   /** From a signed-in console on My tokens, or from the sign-in page when `signedOut`. */
@@ -404,11 +413,7 @@ const STEPS: Step[] = [
   {
     name: 'reviews',
     go: async (page) => {
-      await page.getByRole('link', { name: 'Approvals' }).click();
-      await page
-        .getByRole('navigation', { name: 'Approvals' })
-        .getByRole('link', { name: 'Reviews' })
-        .click();
+      await approvalsTab(page, 'Reviews');
       await page.getByRole('checkbox', { name: "Select grace's laptop" }).check();
       await page.getByRole('checkbox', { name: "Select linus's laptop" }).check();
     },
@@ -417,11 +422,7 @@ const STEPS: Step[] = [
     name: 'review-bulk-revoke',
     dialog: true,
     go: async (page) => {
-      await page.getByRole('link', { name: 'Approvals' }).click();
-      await page
-        .getByRole('navigation', { name: 'Approvals' })
-        .getByRole('link', { name: 'Reviews' })
-        .click();
+      await approvalsTab(page, 'Reviews');
       await page.getByRole('checkbox', { name: "Select grace's laptop" }).check();
       await page.getByRole('checkbox', { name: "Select linus's laptop" }).check();
       await page.getByRole('button', { name: 'Revoke selected' }).click();
@@ -431,11 +432,7 @@ const STEPS: Step[] = [
   {
     name: 'campaigns',
     go: async (page) => {
-      await page.getByRole('link', { name: 'Approvals' }).click();
-      await page
-        .getByRole('navigation', { name: 'Approvals' })
-        .getByRole('link', { name: 'Campaigns' })
-        .click();
+      await approvalsTab(page, 'Campaigns');
       await page.locator('tbody tr').first().waitFor();
     },
   },
@@ -443,11 +440,7 @@ const STEPS: Step[] = [
     name: 'campaign-new',
     dialog: true,
     go: async (page) => {
-      await page.getByRole('link', { name: 'Approvals' }).click();
-      await page
-        .getByRole('navigation', { name: 'Approvals' })
-        .getByRole('link', { name: 'Campaigns' })
-        .click();
+      await approvalsTab(page, 'Campaigns');
       await page.getByRole('button', { name: 'New campaign' }).click();
       await page.getByRole('dialog', { name: 'New campaign' }).waitFor();
     },
