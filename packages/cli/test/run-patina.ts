@@ -48,6 +48,10 @@ export function sandbox() {
         child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
         child.on('error', reject);
         child.on('close', (code) => resolve({ code, stdout, stderr }));
+        // patina may exit without reading stdin (a usage error): EPIPE here is not its failure.
+        child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EPIPE') reject(error);
+        });
         child.stdin.end(options.stdin ?? '');
       });
     },

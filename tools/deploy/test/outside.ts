@@ -59,6 +59,11 @@ export function run(
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
+    // A command that exits without reading its input closes the pipe first: that is EPIPE on our
+    // side, not a failure of the command (its status and output say whether it did its work).
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(options.input ?? '');
   });
 }
