@@ -13,6 +13,9 @@ import type { Storage } from './storage/repositories.js';
 import type { KeyRotation } from './tokens/key-rotation.js';
 import type { SigningKeys } from './tokens/signing-keys.js';
 
+/** How long SQLite's change rows are kept: processes read them within a tenth of a second. */
+const CHANGE_ROWS_KEPT_MS = 10 * 60_000;
+
 /**
  * The periodic work of a running node, one pass at a time: record PAT expiries, warn of coming
  * ones (notifications.expiryWarningDays), prune revoked tokens and exchanged workload tokens
@@ -44,6 +47,7 @@ export class Housekeeping {
     revocationsPruned: number;
     federationReplaysPruned: number;
     usageDaysPruned: number;
+    changesPruned: number;
     inactivity: InactivitySweep;
     accessReviews: AccessReviewSweepResult;
     approvalRequests: { expired: number; secretsLapsed: number };
@@ -62,6 +66,8 @@ export class Housekeeping {
     const usageDaysPruned = await this.deps.storage.repos.patUsage.prune(
       addUtcDays(utcDay(this.deps.clock.now()), 1 - this.deps.usageHistoryDays),
     );
+    // SQLite's change table: every process has read a row long before this (sqlite-change-feed.ts).
+    const changesPruned = await this.deps.storage.pruneChanges(Date.now() - CHANGE_ROWS_KEPT_MS);
     for (const { keys, rotation } of this.deps.keySets) {
       await keys.reload();
       await rotation.rotateIfDue(SYSTEM_CONTEXT);
@@ -72,6 +78,7 @@ export class Housekeeping {
       revocationsPruned,
       federationReplaysPruned,
       usageDaysPruned,
+      changesPruned,
       inactivity,
       accessReviews,
       approvalRequests,

@@ -2,8 +2,11 @@ import type { Logger } from 'pino';
 import { createServices, type Services } from './app.js';
 import type { Config } from './config/schema.js';
 import { listenForScrapes, type MetricsListener } from './metrics/listener.js';
+import { join } from 'node:path';
 import { ChangeFeed, PostgresChangeListener } from './storage/change-feed.js';
-import { openDatabase } from './storage/database.js';
+import { openDatabase, SQLITE_FILE, type Db } from './storage/database.js';
+import { dialectOf } from './storage/dialect.js';
+import { SqliteChangeFeed } from './storage/sqlite-change-feed.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { changeChannel, Storage } from './storage/repositories.js';
 import { resolveMasterKey } from './tokens/master-key.js';
@@ -12,10 +15,15 @@ import type { Tracing } from './tracing/tracing.js';
 export interface OpenStorageOptions {
   logger?: Logger | undefined;
   /**
-   * Listen for other nodes' changes (PostgreSQL). A server does; a one-shot CLI command, which
-   * keeps no caches, does not.
+   * Listen for other nodes' and processes' changes (PostgreSQL's NOTIFY, SQLite's change table).
+   * A server does; a one-shot CLI command, which keeps no caches, does not.
    */
   listen?: boolean;
+  /**
+   * Bring the schema up to date (the default). A worker does not: its primary migrated before
+   * starting it (docs/operations.md, "Workers").
+   */
+  migrate?: boolean;
   /** Hears the names of the migrations this start applied. */
   onMigrated?: (names: string[]) => void;
   /** A server's tracing (`startTracing`): its queries become spans, and `Services.close()` ends it. */
@@ -34,21 +42,27 @@ export async function openStorage(
     tracing: options.tracing,
   });
   const channel = changeChannel(opened.schema);
-  const feed =
-    opened.clientConfig && options.listen !== false
-      ? new PostgresChangeListener(opened.clientConfig, channel, options.logger)
-      : new ChangeFeed();
-  const storage = new Storage(opened.db, feed, channel, opened.pool);
+  const listen = options.listen !== false;
+  let feed: ChangeFeed | undefined;
   try {
-    const applied = await migrate(config, opened.schema, storage);
+    if (opened.clientConfig && listen) {
+      feed = new PostgresChangeListener(opened.clientConfig, channel, options.logger);
+    }
+    const applied =
+      options.migrate === false ? [] : await migrate(config, opened.schema, opened.db);
     if (applied.length > 0) options.logger?.info({ migrations: applied }, 'database migrated');
     options.onMigrated?.(applied);
+    // SQLite: the feed reads the change table, which the migrations made.
+    if (!feed && opened.dialect === 'sqlite' && listen && config.dataDir !== ':memory:') {
+      feed = new SqliteChangeFeed(join(config.dataDir, SQLITE_FILE), options.logger);
+    }
     if (feed instanceof PostgresChangeListener) await feed.ready();
-    return storage;
   } catch (error) {
-    await storage.close();
+    await feed?.close();
+    await opened.db.destroy();
     throw error;
   }
+  return new Storage(opened.db, feed ?? new ChangeFeed(), channel, opened.pool, opened.lockWaits);
 }
 
 /** Opens storage, migrates it and builds the services: what `serve` and `admin` share. */
@@ -86,17 +100,17 @@ export async function listenForMetrics(services: Services): Promise<MetricsListe
 async function migrate(
   config: Config,
   schema: string | null | undefined,
-  storage: Storage,
+  db: Db,
 ): Promise<string[]> {
-  if (storage.dialect === 'sqlite') return migrateToLatest(storage.db);
-  const { db } = openDatabase({
+  if (dialectOf(db) === 'sqlite') return migrateToLatest(db);
+  const { db: own } = openDatabase({
     dataDir: config.dataDir,
     database: config.database,
     forMigrations: true,
   });
   try {
-    return await migrateToLatest(db, { schema });
+    return await migrateToLatest(own, { schema });
   } finally {
-    await db.destroy();
+    await own.destroy();
   }
 }

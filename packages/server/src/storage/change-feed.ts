@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { randomHexId } from '../core/ids.js';
 
 /**
  * A change that in-process caches must hear about: a PAT changed or was deleted, an identity
@@ -51,6 +52,8 @@ export function decodeChange(payload: string): Change | undefined {
 export class ChangeFeed {
   readonly #subscribers = new Set<(event: ChangeEvent) => void>();
   #connected: boolean;
+  /** This process's name in the SQLite change table: its own rows it has heard already. */
+  readonly origin = randomHexId();
 
   constructor(connected = true) {
     this.#connected = connected;

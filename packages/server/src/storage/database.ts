@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
 import {
   Kysely,
@@ -51,6 +52,17 @@ export interface OpenedDatabase {
   schema?: string | null;
   /** PostgreSQL only: the pool, for its connection counts. */
   pool?: PoolCounts;
+  /** SQLite only: how long each write transaction waited for the file's write lock. */
+  lockWaits?: LockWaits;
+}
+
+/**
+ * Where SQLite's waits for the write lock are reported: with several processes on one file
+ * (workers, or a one-shot command beside the server) a transaction's `begin immediate` waits,
+ * up to busy_timeout, while another process commits (the lock-wait metric).
+ */
+export class LockWaits {
+  listener: ((seconds: number) => void) | undefined;
 }
 
 /** What a pg pool says about its connections (the pool metric). */
@@ -75,7 +87,7 @@ export function openDatabase(options: OpenDatabaseOptions): OpenedDatabase {
         options.forMigrations !== true,
         log('postgresql'),
       )
-    : { db: openSqlite(options.dataDir, options.logger, log('sqlite')), dialect: 'sqlite' };
+    : openSqlite(options.dataDir, options.logger, log('sqlite'));
 }
 
 /**
@@ -102,13 +114,16 @@ function keepPrivate(dataDir: string, file: string, logger?: Pick<Logger, 'warn'
  * Opens the embedded SQLite database. WAL lets readers run beside the one writer; `synchronous =
  * FULL` makes every acknowledged commit survive a power cut or `kill -9`, at the cost of an fsync
  * per commit (NORMAL in WAL mode may lose the last commits on power loss). `busy_timeout` makes a
- * second process (`patina admin`) wait for the lock instead of failing.
+ * second process (a worker, `patina-server admin`) wait for the lock instead of failing, and every
+ * transaction begins IMMEDIATE: it takes the write lock at its start, waiting for it there. A
+ * deferred one that read first could not wait: when another process committed meanwhile, SQLite
+ * refuses its first write at once (SQLITE_BUSY_SNAPSHOT), whatever the timeout.
  */
 function openSqlite(
   dataDir: string,
   logger?: Pick<Logger, 'warn'>,
   traced: { log?: LogConfig } = {},
-): Db {
+): OpenedDatabase {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -120,11 +135,15 @@ function openSqlite(
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const lockWaits = new LockWaits();
   // A file locked past busy_timeout is an outage (503), like a lost PostgreSQL connection.
-  return new Kysely<Database>({
-    dialect: reportingOutages(new SqliteDialect({ database: withStatementCache(sqlite) })),
+  const db = new Kysely<Database>({
+    dialect: reportingOutages(
+      new SqliteDialect({ database: withStatementCache(sqlite, lockWaits) }),
+    ),
     ...traced,
   });
+  return { db, dialect: 'sqlite', lockWaits };
 }
 
 /**
@@ -185,11 +204,23 @@ const STATEMENT_CACHE_SIZE = 256;
  * built from a small set of shapes with bound parameters, so prepared statements are reused by
  * their SQL text (a bounded, least-recently-used cache: filters can make many shapes).
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, lockWaits: LockWaits): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
+  const begin = sqlite.prepare('begin immediate');
+  // Kysely begins every transaction with `begin`: IMMEDIATE instead, its wait for the lock timed.
+  const beginImmediate = {
+    reader: false,
+    run: () => {
+      const started = performance.now();
+      const result = begin.run();
+      lockWaits.listener?.((performance.now() - started) / 1000);
+      return result;
+    },
+  } as unknown as SQLite.Statement;
   return {
     close: () => sqlite.close(),
     prepare: (sql: string) => {
+      if (sql === 'begin') return beginImmediate;
       let statement = cache.get(sql);
       if (statement) {
         cache.delete(sql);

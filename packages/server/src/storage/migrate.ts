@@ -24,6 +24,7 @@ import * as m0014 from './migrations/0014_trust_policies.js';
 import * as m0015 from './migrations/0015_pat_require_dpop.js';
 import * as m0016 from './migrations/0016_governance.js';
 import * as m0017 from './migrations/0017_scim.js';
+import * as m0018 from './migrations/0018_change_feed.js';
 import type { Database } from './tables.js';
 
 /** Migrations in order; names sort, so later ones append with the next number. */
@@ -45,6 +46,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0015_pat_require_dpop': m0015,
   '0016_governance': m0016,
   '0017_scim': m0017,
+  '0018_change_feed': m0018,
 };
 
 /**

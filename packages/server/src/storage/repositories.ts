@@ -7,7 +7,7 @@ import { NotificationSubjectsRepository } from './notification-subjects-reposito
 import { OverviewRepository } from './overview-repository.js';
 import { WebhooksRepository } from './webhooks-repository.js';
 import { encodeChange, type Change, type ChangeFeed, type RecordChange } from './change-feed.js';
-import type { Db, PoolCounts } from './database.js';
+import type { Db, LockWaits, PoolCounts } from './database.js';
 import { dialectOf, notify, type DialectName } from './dialect.js';
 import { GroupCommit } from './group-commit.js';
 import { IdentitiesRepository } from './identities-repository.js';
@@ -99,14 +99,40 @@ export class Storage {
     readonly channel: string = changeChannel(undefined),
     /** PostgreSQL: the pool's connection counts (the pool metric). */
     readonly pool?: PoolCounts,
+    /** SQLite: where its waits for the write lock are reported. */
+    private readonly lockWaits?: LockWaits,
   ) {
     this.dialect = dialectOf(db);
     this.#group = this.dialect === 'sqlite' ? new GroupCommit(db) : undefined;
     // Outside a transaction each write commits by itself: tell everyone at once.
     this.repos = bind(db, async (change) => {
-      await notify(db, channel, [encodeChange(change)]);
+      await this.#announce(db, [change]);
       feed.publish([change]);
     });
+  }
+
+  /**
+   * Tells the other processes of `changes`, in the transaction that made them: PostgreSQL's NOTIFY
+   * (sent by the commit), or rows of SQLite's change table (read by the other processes on the
+   * same file, sqlite-change-feed.ts).
+   */
+  async #announce(db: Db, changes: readonly Change[]): Promise<void> {
+    if (changes.length === 0) return;
+    if (this.dialect === 'postgres') {
+      await notify(db, this.channel, changes.map(encodeChange));
+      return;
+    }
+    const createdAtMs = Date.now();
+    await db
+      .insertInto('change_feed')
+      .values(
+        changes.map((change) => ({
+          origin: this.feed.origin,
+          payload: encodeChange(change),
+          created_at_ms: createdAtMs,
+        })),
+      )
+      .execute();
   }
 
   /**
@@ -124,7 +150,7 @@ export class Storage {
           return Promise.resolve();
         }),
       );
-      await notify(trx, this.channel, changes.map(encodeChange));
+      await this.#announce(trx, changes);
       return value;
     };
     // SQLite: transactions that arrive together share one commit (GroupCommit); the promise
@@ -136,9 +162,33 @@ export class Storage {
     return result;
   }
 
+  /** Hears how long each SQLite transaction waited for the write lock; PostgreSQL has none. */
+  observeLockWaits(listener: (seconds: number) => void): void {
+    if (this.lockWaits) this.lockWaits.listener = listener;
+  }
+
   /** Hears the size of each SQLite group commit (the batch-size metric); PostgreSQL has none. */
   observeGroupCommits(listener: (size: number) => void): void {
     if (this.#group) this.#group.onCommit = listener;
+  }
+
+  /**
+   * SQLite: forgets change rows older than `olderThanMs` (epoch ms), keeping the newest, whose
+   * number tells a process that slept through a prune that it missed some. PostgreSQL keeps none.
+   */
+  async pruneChanges(olderThanMs: number): Promise<number> {
+    if (this.dialect !== 'sqlite') return 0;
+    const newest = await this.db
+      .selectFrom('change_feed')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    if (newest?.seq == null) return 0;
+    const result = await this.db
+      .deleteFrom('change_feed')
+      .where('created_at_ms', '<', olderThanMs)
+      .where('seq', '<', newest.seq)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async close(): Promise<void> {

@@ -171,6 +171,16 @@ export interface ExpiryWarningsTable {
   warned_at: string;
 }
 
+/** SQLite only: the changes caches in other processes must hear of (migration 0018). */
+export interface ChangeFeedTable {
+  seq: Generated<number>;
+  /** The process (its feed's origin) that made the change: it has heard it already. */
+  origin: string;
+  /** An encoded Change (change-feed.ts, encodeChange). */
+  payload: string;
+  created_at_ms: number;
+}
+
 /** Every table; the Shared Signals tables are declared in ssf-tables.ts. */
 export interface Database
   extends SsfTables, ConsoleTables, FederationTables, GovernanceTables, ScimTables {
@@ -186,6 +196,7 @@ export interface Database
   notification_deliveries: NotificationDeliveriesTable;
   notification_attempts: NotificationAttemptsTable;
   expiry_warnings: ExpiryWarningsTable;
+  change_feed: ChangeFeedTable;
 }
 
 export type IdentityRow = Selectable<IdentitiesTable>;
