@@ -2,7 +2,8 @@
  * The layer rules of the monorepo, checked by `npm run lint` (dependency-cruiser). Arrows point down:
  *
  *   packages: cli → sdk → contract;  console → sdk;  verify → contract;  server → contract
- *   server/src: wiring (app, services, runtime, main, bootstrap, housekeeping)
+ *   server/src: wiring (app, services, runtime, main, serve, bootstrap, housekeeping)
+ *               → cluster (the primary of several workers and the workers' line to it)
  *               → http (routes, error rendering; http/oauth the OAuth routes)
  *               → console (sessions, sign-in) → ssf (Shared Signals) → notifications (outbox, webhooks, mail)
  *               → oauth (grant, client authentication, introspection, revocation)
@@ -21,6 +22,7 @@ const WIRING = `${SRC}[^/]+\\.ts$`;
 
 /** The server's layers, top first: each may import the ones after it, never one before it. */
 const LAYERS = [
+  'cluster',
   'http',
   'console',
   'federation',

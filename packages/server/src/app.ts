@@ -139,10 +139,7 @@ export async function buildApp(
     keys: services.keys,
     rights: services.rights,
   });
-  const sharedLimits = services.redis && {
-    redis: services.redis,
-    keyPrefix: config.redis.keyPrefix,
-  };
+  const sharedLimits = services.sharedLimits;
   await app.register(oauthEndpoints, {
     grants: {
       clientCredentials: services.grant,

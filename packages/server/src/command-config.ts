@@ -12,7 +12,7 @@ export interface CommonFlags {
  * the server's log) rather than ignored without a word.
  */
 export function configFrom(
-  flags: CommonFlags & { host?: string; port?: string },
+  flags: CommonFlags & { host?: string; port?: string; workers?: string },
   warn: (text: string) => void = (text) => process.stderr.write(`patina: warning: ${text}\n`),
 ): Config {
   for (const text of unknownVariableWarnings()) warn(text);
@@ -22,6 +22,10 @@ export function configFrom(
       dataDir: flags.dataDir,
       host: flags.host,
       port: flags.port === undefined ? undefined : Number(flags.port),
+      workers:
+        flags.workers === undefined || !/^\d+$/.test(flags.workers)
+          ? flags.workers
+          : Number(flags.workers),
     },
   });
 }

@@ -1,171 +1,18 @@
 #!/usr/bin/env node
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '@patina/contract';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Command, Option } from 'commander';
-import { buildApp } from './app.js';
-import { bootstrap, mintRecoveryCredentials, type BootstrapOutcome } from './bootstrap.js';
+import { mintRecoveryCredentials } from './bootstrap.js';
 import { ConfigError } from './config/load.js';
 import { SYSTEM_CONTEXT, systemContext } from './access/context.js';
-import { createLogger, describeError } from './core/log.js';
+import { describeError } from './core/log.js';
 import { echo } from './core/redact.js';
 import { unlockClient } from './oauth/throttle-stores.js';
-import { listenForMetrics, openRuntime, openStorage } from './runtime.js';
-import { startTracing } from './tracing/start.js';
+import { openRuntime, openStorage } from './runtime.js';
+import { serve } from './serve.js';
 import { openRedis, redisReady } from './storage/redis.js';
 import { backup, restore } from './backup-commands.js';
 import { configFrom, type CommonFlags } from './command-config.js';
-
-/** Every start says once where the administrator's credentials are. */
-const BOOTSTRAP_MESSAGES: Record<BootstrapOutcome['state'], string> = {
-  written: 'first start: administrator credentials written',
-  updated: "administrator credentials file updated to this start's URL",
-  current: 'administrator credentials are in this file',
-  elsewhere:
-    'administrator credentials were made earlier, by another node or start; lost them? run `patina-server admin token`',
-};
-const DRAIN_TIMEOUT_MS = 10_000;
-
-/** Where a listener's address is set: the public one's, or the metrics listener's. */
-interface ListenSettings {
-  port: string;
-  host: string;
-}
-const PUBLIC_LISTENER: ListenSettings = {
-  port: '--port <port> or PATINA_PORT',
-  host: '--host or PATINA_HOST',
-};
-const METRICS_LISTENER: ListenSettings = {
-  port: 'metrics.port or PATINA_METRICS_PORT',
-  host: 'metrics.host or PATINA_METRICS_HOST',
-};
-
-/** Refuses a port that is taken before anything is migrated or written, saying how to move. */
-async function checkPortFree(
-  host: string,
-  port: number,
-  settings: ListenSettings = PUBLIC_LISTENER,
-): Promise<void> {
-  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
-    const probe = createServer();
-    probe.once('error', resolve);
-    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(undefined)));
-  });
-  if (error) throw listenError(error, host, port, settings);
-}
-
-function listenError(
-  error: NodeJS.ErrnoException,
-  host: string,
-  port: number,
-  settings: ListenSettings = PUBLIC_LISTENER,
-): Error {
-  const where = `${host}:${port}`;
-  if (error.code === 'EADDRINUSE') {
-    return new Error(
-      `${where} is already in use (another Patina?); choose a free port with ${settings.port}`,
-    );
-  }
-  if (error.code === 'EACCES') {
-    return new Error(
-      `${where} needs privileges this user lacks; use a port above 1023 with ${settings.port.split(' ')[0]}`,
-    );
-  }
-  if (error.code === 'EADDRNOTAVAIL') {
-    return new Error(`${host} is not an address of this machine; set ${settings.host}`);
-  }
-  return error;
-}
-
-async function serve(flags: CommonFlags & { host?: string; port?: string }): Promise<void> {
-  const warnings: string[] = [];
-  const config = configFrom(flags, (text) => warnings.push(text));
-  const logger = createLogger({ level: config.logLevel, format: config.log.format });
-  for (const text of warnings) logger.warn(text);
-  await checkPortFree(config.host, config.port);
-  const { metrics } = config;
-  if (metrics.port !== null && metrics.port !== 0) {
-    await checkPortFree(metrics.host, metrics.port, METRICS_LISTENER);
-  }
-  // Off by default; then the OpenTelemetry SDK is not even loaded (docs/operations.md, "Traces").
-  const tracing = await startTracing(config.tracing, { logger });
-  const services = await openRuntime(config, { logger, tracing });
-  const outcome = await bootstrap(services);
-  logger.info({ file: outcome.file }, BOOTSTRAP_MESSAGES[outcome.state]);
-  const app = await buildApp(services, { logger });
-  await services.housekeeping.runOnce();
-  const sweep = setInterval(() => {
-    services.housekeeping
-      .runOnce()
-      .catch((err: unknown) => logger.error({ err }, 'housekeeping failed'));
-  }, config.housekeeping.intervalSeconds * 1000);
-  sweep.unref();
-  // Every node sends what the outbox holds; claims keep two nodes off the same delivery.
-  services.notifications.worker.start();
-  // The scrape listener starts before the public one and closes after it.
-  const scrapes = await listenForMetrics(services).catch((error: NodeJS.ErrnoException) => {
-    throw listenError(error, metrics.host, metrics.port ?? 0, METRICS_LISTENER);
-  });
-
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    clearInterval(sweep);
-    const force = setTimeout(() => {
-      logger.error('drain timed out; exiting');
-      process.exit(1);
-    }, DRAIN_TIMEOUT_MS);
-    force.unref();
-    app
-      .close()
-      .then(() => scrapes?.close())
-      .then(() => services.close())
-      .then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-
-  const address = await app
-    .listen({ host: config.host, port: config.port })
-    .catch((error: NodeJS.ErrnoException) => {
-      throw listenError(error, config.host, config.port);
-    });
-  // Where people open the web console: the public base URL, which the address may not be.
-  const consoleUrl = `${services.baseUrl}/ui/`;
-  logger.info(
-    {
-      address,
-      console: consoleUrl,
-      next: nextStep(consoleUrl, outcome),
-      database: services.storage.dialect,
-      redis: config.redis.url !== null,
-      ...(scrapes && { metrics: scrapeUrl(scrapes) }),
-    },
-    'patina listening',
-  );
-}
-
-/** Where Prometheus scrapes this node, for the start log. */
-function scrapeUrl(listener: { host: string; port: number }): string {
-  const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
-  return `http://${host}:${listener.port}/metrics`;
-}
-
-/** What the start log tells an operator to do next, once: where to go and with what. */
-function nextStep(consoleUrl: string, outcome: BootstrapOutcome): string {
-  return outcome.state === 'elsewhere'
-    ? `open ${consoleUrl} and sign in with your PAT (lost the administrator's? run \`patina-server admin token\`)`
-    : `open ${consoleUrl} and sign in with the client id and secret in ${outcome.file}`;
-}
 
 async function migrate(flags: CommonFlags): Promise<void> {
   const config = configFrom(flags);
@@ -298,6 +145,12 @@ const common = (command: Command) =>
 common(program.command('serve').description('Run the HTTP service'))
   .addOption(new Option('--host <host>', 'listen address (or PATINA_HOST; default 127.0.0.1)'))
   .addOption(new Option('--port <port>', 'listen port (or PATINA_PORT; default 7070)'))
+  .addOption(
+    new Option(
+      '--workers <n>',
+      'processes serving the port: a number, or auto for one per core (or PATINA_WORKERS; default 1)',
+    ),
+  )
   .addHelpText(
     'after',
     `

@@ -48,7 +48,16 @@ import type { Storage } from './storage/repositories.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { BearerAuthenticator } from './auth/bearer.js';
 import { KeyRotation } from './tokens/key-rotation.js';
-import { DpopNonces, DpopVerifier, MemoryReplayStore, RedisReplayStore } from './tokens/dpop.js';
+import {
+  DpopNonces,
+  DpopVerifier,
+  MemoryReplayStore,
+  RedisReplayStore,
+  SharedReplayStore,
+  type DpopReplayStore,
+} from './tokens/dpop.js';
+import type { SharedState } from './core/shared-state.js';
+import type { SharedLimits } from './http/rate-limit.js';
 import { SecretDigester } from './tokens/secret.js';
 import { LivenessCache } from './auth/liveness-cache.js';
 import { createNotifications, type Notifications } from './notifications/notifications.js';
@@ -78,6 +87,16 @@ export interface ServicesOptions {
    * with; NO_TRACING when absent. `Services.close()` ends it.
    */
   tracing?: Tracing;
+  /**
+   * A worker's line to the counts its primary keeps for the whole node (`workers` > 1): rate
+   * limits, the failure throttle, the sign-in limit, DPoP replays. Redis, when set, wins.
+   */
+  shared?: SharedState;
+  /**
+   * Whether this process runs the node's background work: the Shared Signals push and its
+   * pruning. True but in the workers of a node other than the first (docs/operations.md, "Workers").
+   */
+  background?: boolean;
 }
 
 /** The services behind the HTTP app, for the CLI, the bootstrap and tests. */
@@ -128,6 +147,8 @@ export interface Services {
   };
   /** Shared counters for rate limits and the lockout, when `redis.url` is set. */
   redis: Redis | undefined;
+  /** Where rate-limit buckets are counted beyond this process: Redis, or the workers' primary. */
+  sharedLimits: SharedLimits | undefined;
   /** Identical failed exchanges of a minute, counted into one audit row. */
   repeatedFailures: RepeatedFailures;
   /** Access reviews (certification campaigns): start, decide, close, report. */
@@ -197,6 +218,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     logger: options.logger,
     metrics,
     tracing,
+    background: options.background !== false,
     ...(options.resolve && { resolve: options.resolve }),
     ...(options.keyPairs && { keyPairs: options.keyPairs }),
   });
@@ -227,9 +249,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     : undefined;
   const dpop = new DpopVerifier({
     clock,
-    replay: redis
-      ? new RedisReplayStore(redis, `${config.redis.keyPrefix}dpop:`, new MemoryReplayStore(clock))
-      : new MemoryReplayStore(clock),
+    replay: replayStore(config, clock, redis, options.shared),
     settings: {
       proofMaxAgeSeconds: config.dpop.proofMaxAgeSeconds,
       clockSkewSeconds: DPOP_CLOCK_SKEW_SECONDS,
@@ -250,7 +270,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
   if (redis && !(await redisReady(redis, REDIS_START_WAIT_MS))) {
     options.logger?.warn('redis not reachable at start: limits count per node until it is');
   }
-  const throttle = failureThrottle(config, clock, redis);
+  const counts = { config, clock, redis, shared: options.shared };
+  const throttle = failureThrottle(counts);
   const repeatedFailures = new RepeatedFailures({ storage, clock });
   const patUsage = new UsageCounter({
     usage: storage.repos.patUsage,
@@ -427,12 +448,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
       sessions: consoleSessions,
       sealer: consoleSealer,
       sso: ssoClient(config, baseUrl),
-      signInLimit: consoleSignInLimit(config, clock, redis),
+      signInLimit: consoleSignInLimit(counts),
     },
     ssf,
     dpop,
     federation,
     redis,
+    sharedLimits: redis
+      ? { redis, keyPrefix: config.redis.keyPrefix }
+      : options.shared && { state: options.shared },
     ping: () => ping(storage.db),
     repeatedFailures,
     accessReviews,
@@ -469,4 +493,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
       await tracing.close();
     },
   };
+}
+
+/** DPoP proofs' jtis: in Redis for every node, at the primary for a node's workers, or here. */
+function replayStore(
+  config: Config,
+  clock: Clock,
+  redis: Redis | undefined,
+  shared: SharedState | undefined,
+): DpopReplayStore {
+  const local = new MemoryReplayStore(clock);
+  if (redis) return new RedisReplayStore(redis, `${config.redis.keyPrefix}dpop:`, local);
+  return shared ? new SharedReplayStore(shared, local) : local;
 }

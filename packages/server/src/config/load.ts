@@ -14,6 +14,7 @@ export class ConfigError extends Error {
 const ENV_SETTINGS: Record<string, readonly string[]> = {
   PATINA_HOST: ['host'],
   PATINA_PORT: ['port'],
+  PATINA_WORKERS: ['workers'],
   PATINA_DATA_DIR: ['dataDir'],
   PATINA_PUBLIC_BASE_URL: ['publicBaseUrl'],
   PATINA_ISSUER: ['issuer'],
@@ -123,6 +124,8 @@ export function parseConfig(
 function fromVariable(path: readonly string[], value: string): unknown {
   const key = path.at(-1);
   if (key === 'port') return Number(value);
+  // A count of workers is a number; `auto` (or a typo) stays text for the schema to judge.
+  if (key === 'workers' && /^\d+$/.test(value)) return Number(value);
   if (key === 'enabled' && (value === 'true' || value === 'false')) return value === 'true';
   return value;
 }

@@ -204,6 +204,11 @@ export const ConfigSchema = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'Address to listen on.' }),
     port: Type.Integer({ minimum: 0, maximum: 65_535, default: 7070, description: 'TCP port.' }),
+    workers: Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+      default: 1,
+      description:
+        'Processes that serve the port: 1 (the default) is one process; `auto` is one per core the machine offers (docs/operations.md, "Workers").',
+    }),
     dataDir: Type.String({
       default: './data',
       description: 'Where the SQLite database, the master key file and bootstrap credentials live.',

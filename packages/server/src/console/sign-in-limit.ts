@@ -1,8 +1,5 @@
-import type { Redis } from 'ioredis';
-import type { Config } from '../config/schema.js';
-import type { Clock } from '../core/clock.js';
 import type { LockoutStore } from '../oauth/lockout.js';
-import { lockoutStore } from '../oauth/throttle-stores.js';
+import { lockoutStore, type CountStores } from '../oauth/throttle-stores.js';
 
 /** The Redis key prefix of the counts, under `redis.keyPrefix`. */
 const REDIS_PREFIX = 'console-sign-ins:';
@@ -13,7 +10,8 @@ const REDIS_PREFIX = 'console-sign-ins:';
  * address holding a working PAT or an SSO account can make Patina store is bounded. Failed
  * sign-ins are not counted here: the OAuth lockout counts them, as for any failed exchange.
  *
- * The counts are the lockout's stores (this process, or Redis shared by every node), which count
+ * The counts are the lockout's stores (this process, the primary for every worker, or Redis
+ * shared by every node), which count
  * events per key in a window and hold the key for a while at the maximum: here the events are
  * sign-ins and the hold is one more window.
  */
@@ -35,8 +33,8 @@ export class SignInLimit {
  * The limit of `console.signInRateLimit`: at max sign-ins from an address within the window,
  * that address waits one window more.
  */
-export function consoleSignInLimit(config: Config, clock: Clock, redis: Redis | undefined) {
-  const { max, windowSeconds } = config.console.signInRateLimit;
+export function consoleSignInLimit(deps: CountStores) {
+  const { max, windowSeconds } = deps.config.console.signInRateLimit;
   const policy = { maxFailures: max, windowSeconds, durationSeconds: windowSeconds };
-  return new SignInLimit(lockoutStore({ config, clock, redis }, policy, REDIS_PREFIX));
+  return new SignInLimit(lockoutStore(deps, policy, REDIS_PREFIX));
 }

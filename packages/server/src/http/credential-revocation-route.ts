@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Policy } from '../config/schema.js';
 import type { LeakRevocation } from '../pats/leak-revocation.js';
 import { clientAddressKey } from './client-address.js';
-import { rateLimitOptions } from './rate-limit.js';
+import { rateLimitOptions, type SharedLimits } from './rate-limit.js';
 import { auditContext } from './request-context.js';
 
 export const CREDENTIAL_REVOCATION_PATH = `${ADMIN_BASE}/credentials/revoke`;
@@ -31,7 +31,7 @@ export async function credentialRevocationRoute(
   options: {
     leaks: LeakRevocation;
     policy: Policy;
-    sharedLimits?: { redis: Redis; keyPrefix: string } | undefined;
+    sharedLimits?: SharedLimits | undefined;
   },
 ): Promise<void> {
   const { max, windowSeconds } = options.policy.leakRevocationRateLimit;

@@ -14,7 +14,7 @@ import { readBearerToken } from './bearer-auth.js';
 import { clientAddress, clientAddressKey } from './client-address.js';
 import { classifyError } from './errors/classify.js';
 import { logFault, prepareUnavailable } from './errors/shared.js';
-import { rateLimitOptions } from './rate-limit.js';
+import { rateLimitOptions, type SharedLimits } from './rate-limit.js';
 import { safePath } from './safe-path.js';
 import { redactCredentials } from '../core/redact.js';
 
@@ -42,7 +42,7 @@ export async function registerScimRoutes(
     scim: ScimService;
     baseUrl: string;
     policy: Policy;
-    sharedLimits: { redis: Redis; keyPrefix: string } | undefined;
+    sharedLimits?: SharedLimits | undefined;
   },
 ): Promise<void> {
   await app.register(

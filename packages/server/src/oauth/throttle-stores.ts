@@ -1,24 +1,35 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
+import type { SharedState } from '../core/shared-state.js';
 import { keyPart } from '../storage/redis.js';
 import { FailureThrottle } from './failure-throttle.js';
 import { Lockout, type LockoutPolicy, type LockoutStore } from './lockout.js';
 import { RedisLockout } from './redis-lockout.js';
+import { SharedLockout } from './shared-lockout.js';
 
 /** Redis key prefixes of the two counts, under `redis.keyPrefix`. */
 const BY_CLIENT = 'lockout:client-ip:';
 const BY_ADDRESS = 'lockout:ip:';
 
+/** Where counts are kept: Redis (every node), the primary (every worker of a node), or here. */
+export interface CountStores {
+  config: Config;
+  clock: Clock;
+  redis: Redis | undefined;
+  /** A worker's line to its primary's counts (`workers` > 1); undefined in a single process. */
+  shared?: SharedState | undefined;
+}
+
 /**
- * The failure throttle from the config: counted in this process, or in Redis (shared by every
- * node, with this process's count as the fallback while Redis is away).
+ * The failure throttle from the config: counted in this process, by the primary for all of a
+ * node's workers, or in Redis (shared by every node, with this process's count as the fallback
+ * while Redis is away).
  */
-export function failureThrottle(config: Config, clock: Clock, redis: Redis | undefined) {
-  const { maxFailuresPerAddress, ...byClient } = config.policy.lockout;
+export function failureThrottle(deps: CountStores) {
+  const { maxFailuresPerAddress, ...byClient } = deps.config.policy.lockout;
   const byAddress: LockoutPolicy = { ...byClient, maxFailures: maxFailuresPerAddress };
-  const store = (policy: LockoutPolicy, prefix: string) =>
-    lockoutStore({ config, clock, redis }, policy, prefix);
+  const store = (policy: LockoutPolicy, prefix: string) => lockoutStore(deps, policy, prefix);
   return new FailureThrottle({
     byClient: store(byClient, BY_CLIENT),
     byAddress: store(byAddress, BY_ADDRESS),
@@ -26,18 +37,20 @@ export function failureThrottle(config: Config, clock: Clock, redis: Redis | und
 }
 
 /**
- * Counts per key in this process, or in Redis (under `redis.keyPrefix` + `prefix`) with this
- * process's count as the fallback while Redis is away.
+ * Counts per key in this process, in Redis (under `redis.keyPrefix` + `prefix`), or by the
+ * primary for every worker (under `prefix`); the shared ones fall back to this process's count
+ * while they cannot be reached.
  */
 export function lockoutStore(
-  deps: { config: Config; clock: Clock; redis: Redis | undefined },
+  deps: CountStores,
   policy: LockoutPolicy,
   prefix: string,
 ): LockoutStore {
   const local = new Lockout(policy, deps.clock);
-  return deps.redis
-    ? new RedisLockout(deps.redis, policy, `${deps.config.redis.keyPrefix}${prefix}`, local)
-    : local;
+  if (deps.redis) {
+    return new RedisLockout(deps.redis, policy, `${deps.config.redis.keyPrefix}${prefix}`, local);
+  }
+  return deps.shared ? new SharedLockout(deps.shared, policy, prefix, local) : local;
 }
 
 /**

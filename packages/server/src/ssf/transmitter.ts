@@ -61,6 +61,11 @@ export async function createTransmitter(options: {
   metrics?: Metrics;
   /** A span per push; the POSTs carry its `traceparent`. */
   tracing?: Tracing;
+  /**
+   * Push SETs and prune streams and events from this process (the default). False in a node's
+   * workers but the one that delivers: once per node, never once per worker.
+   */
+  background?: boolean;
 }): Promise<Transmitter> {
   const { config, storage, clock, issuer } = options;
   // Keys of their own: RS256, which the CAEP interoperability profile asks of SETs, whatever
@@ -109,8 +114,11 @@ export async function createTransmitter(options: {
     if (streamIds === null) pushFeeder.nudge();
     else pushWorker.nudge();
   });
-  pushWorker.start();
-  pushFeeder.start();
+  const background = options.background !== false;
+  if (background) {
+    pushWorker.start();
+    pushFeeder.start();
+  }
   const inactivityTimeoutSeconds = config.ssf.inactivityTimeoutSeconds;
   /**
    * SSF 1.0 §8.1.1 `inactivity_timeout`: a stream its receiver no longer uses (a verifier that
@@ -149,10 +157,12 @@ export async function createTransmitter(options: {
       new Date(now.getTime() - config.ssf.eventRetentionDays * DAY_MS).toISOString(),
     );
   };
-  const pruner = setInterval(() => {
-    prune().catch((error: unknown) => options.logger?.warn({ err: error }, 'ssf prune failed'));
-  }, PRUNE_EVERY_MS);
-  pruner.unref();
+  const pruner = background
+    ? setInterval(() => {
+        prune().catch((error: unknown) => options.logger?.warn({ err: error }, 'ssf prune failed'));
+      }, PRUNE_EVERY_MS)
+    : undefined;
+  pruner?.unref();
   return {
     keys,
     // A retired key stays published as long as a SET it signed may wait for a poll.

@@ -10,6 +10,7 @@ import {
 import { DPOP_ALGORITHMS } from '@patina/contract';
 import type { JWK } from 'jose';
 import type { Clock } from '../core/clock.js';
+import type { SharedState } from '../core/shared-state.js';
 
 /**
  * DPoP (RFC 9449): proof of possession of a key, so a token bound to that key is useless to
@@ -65,6 +66,25 @@ export class MemoryReplayStore implements DpopReplayStore {
         if (drop-- <= 0) break;
         this.#seen.delete(key);
       }
+    }
+  }
+}
+
+/**
+ * The replay check of a node's workers, kept by their primary (core/shared-state.ts); this
+ * process's memory while the primary does not answer.
+ */
+export class SharedReplayStore implements DpopReplayStore {
+  constructor(
+    private readonly state: SharedState,
+    private readonly fallback: DpopReplayStore,
+  ) {}
+
+  async firstUse(key: string, expiresAtMs: number): Promise<boolean> {
+    try {
+      return await this.state.firstUse('dpop', key, expiresAtMs);
+    } catch {
+      return this.fallback.firstUse(key, expiresAtMs);
     }
   }
 }

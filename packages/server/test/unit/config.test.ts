@@ -40,6 +40,7 @@ describe('configuration defaults', () => {
     expect(config).toEqual({
       host: '127.0.0.1',
       port: 7070,
+      workers: 1,
       dataDir: './data',
       publicBaseUrl: null,
       issuer: null,
@@ -178,6 +179,22 @@ describe('configuration sources', () => {
       expect(config.port).toBe(8000);
       expect(config.dataDir).toBe('/srv/file');
       expect(config.policy.maxTokensPerOwner).toBe(4);
+    }
+  });
+
+  it('takes workers as a count or auto, from the file, PATINA_WORKERS or the flag', () => {
+    expect(loadConfig({ file: configFile({ workers: 3 }), env: {} }).workers).toBe(3);
+    expect(loadConfig({ env: { PATINA_WORKERS: '4' } }).workers).toBe(4);
+    expect(loadConfig({ env: { PATINA_WORKERS: 'auto' } }).workers).toBe('auto');
+    expect(loadConfig({ env: { PATINA_WORKERS: '4' }, overrides: { workers: 2 } }).workers).toBe(2);
+    for (const [value, message] of [
+      ['0', 'workers (PATINA_WORKERS)'],
+      ['many', 'workers (PATINA_WORKERS)'],
+      ['2.5', 'workers (PATINA_WORKERS)'],
+    ] as const) {
+      expect(configError(() => loadConfig({ env: { PATINA_WORKERS: value } })).message).toContain(
+        message,
+      );
     }
   });
 
@@ -549,7 +566,7 @@ describe('unknown PATINA_ variables', () => {
       }),
     ).toEqual([
       'PATINA_DATABSE_URL is not a Patina variable and is ignored; did you mean PATINA_DATABASE_URL?',
-      'PATINA_FROBNICATE is not a Patina variable and is ignored; the server reads PATINA_HOST, PATINA_PORT, PATINA_DATA_DIR, PATINA_PUBLIC_BASE_URL, PATINA_ISSUER, PATINA_MASTER_KEY, PATINA_LOG_LEVEL, PATINA_LOG_FORMAT, PATINA_DATABASE_URL, PATINA_REDIS_URL, PATINA_METRICS_PORT, PATINA_METRICS_HOST, PATINA_TRACING, PATINA_SMTP_URL, PATINA_SSO_CLIENT_SECRET, PATINA_CONFIG',
+      'PATINA_FROBNICATE is not a Patina variable and is ignored; the server reads PATINA_HOST, PATINA_PORT, PATINA_WORKERS, PATINA_DATA_DIR, PATINA_PUBLIC_BASE_URL, PATINA_ISSUER, PATINA_MASTER_KEY, PATINA_LOG_LEVEL, PATINA_LOG_FORMAT, PATINA_DATABASE_URL, PATINA_REDIS_URL, PATINA_METRICS_PORT, PATINA_METRICS_HOST, PATINA_TRACING, PATINA_SMTP_URL, PATINA_SSO_CLIENT_SECRET, PATINA_CONFIG',
       'PATINA_PROT is not a Patina variable and is ignored; did you mean PATINA_PORT?',
     ]);
   });

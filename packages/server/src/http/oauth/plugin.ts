@@ -5,7 +5,7 @@ import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Policy } from '../../config/schema.js';
 import { oauthErrorHandler } from '../errors/oauth.js';
 import { clientAddressKey } from '../client-address.js';
-import { rateLimitOptions } from '../rate-limit.js';
+import { rateLimitOptions, type SharedLimits } from '../rate-limit.js';
 import { keyPart } from '../../storage/redis.js';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -23,8 +23,8 @@ export interface OAuthEndpointsOptions {
   introspection: Introspection;
   revocation: Revocation;
   policy: Policy;
-  /** Shared rate-limit buckets (Redis), when configured. */
-  sharedLimits?: { redis: Redis; keyPrefix: string } | undefined;
+  /** Shared rate-limit buckets (Redis, or the primary's for workers), when there are any. */
+  sharedLimits?: SharedLimits | undefined;
   metrics?: Metrics;
 }
 
