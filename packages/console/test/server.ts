@@ -54,7 +54,10 @@ export class PatinaProcess {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !name.startsWith('PATINA_')),
     );
-    const child = spawn(process.execPath, [MAIN, 'serve'], {
+    // PATINA_TEST_WORKERS=N: the sign-in suite again, against a node of N workers.
+    const workers = process.env.PATINA_TEST_WORKERS;
+    const args = workers ? [MAIN, 'serve', '--workers', workers] : [MAIN, 'serve'];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: {
         ...inherited,
@@ -71,6 +74,9 @@ export class PatinaProcess {
       if (child.exitCode !== null) throw new Error(`patina exited: ${patina.output}`);
       if (Date.now() > deadline) throw new Error(`patina did not start: ${patina.output}`);
       await new Promise((r) => setTimeout(r, 100));
+    }
+    if (workers && !patina.output.includes(`"workers":${workers},`)) {
+      throw new Error(`patina did not start ${workers} workers: ${patina.output}`);
     }
     return patina;
   }

@@ -17,6 +17,8 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The server's entry point; PATINA_TEST_SERVER_MAIN runs these tests against another build. */
 const MAIN = process.env.PATINA_TEST_SERVER_MAIN ?? join(ROOT, 'packages/server/dist/main.js');
 const START_TIMEOUT_MS = 20_000;
+/** PATINA_TEST_WORKERS=N starts every server with `--workers N` (docs/operations.md, "Workers"). */
+export const TEST_WORKERS = process.env.PATINA_TEST_WORKERS;
 
 export interface PatinaServer {
   baseUrl: string;
@@ -38,6 +40,8 @@ export async function startPatina(
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const args = [MAIN, 'serve', '--port', String(port), '--data-dir', join(dir, 'data')];
+  // The suites that run again against a node of several workers (vitest.config.ts, `workers`).
+  if (TEST_WORKERS) args.push('--workers', TEST_WORKERS);
   if (options.config) {
     writeFileSync(join(dir, 'patina.json'), JSON.stringify(options.config));
     args.push('--config', join(dir, 'patina.json'));
@@ -58,6 +62,7 @@ export async function startPatina(
   let credentials: { clientId: string; clientSecret: string };
   try {
     await waitForHealth(baseUrl, child, () => output);
+    if (TEST_WORKERS) expectWorkers(child, Number(TEST_WORKERS));
     // bootstrap-credentials.json, or -postgres-<database>.json with `database.url` in the config.
     const file = readdirSync(join(dir, 'data')).find((name) =>
       /^bootstrap-credentials(-postgres-.+)?\.json$/.test(name),
@@ -78,6 +83,17 @@ export async function startPatina(
     dataDir: join(dir, 'data'),
     stop,
   };
+}
+
+/** A node started with `--workers n` is a primary with n worker processes (Linux's /proc says). */
+function expectWorkers(primary: ChildProcess, n: number): void {
+  const pid = primary.pid!;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+  if (children.length !== n) {
+    throw new Error(
+      `expected ${n} workers, the server runs ${children.length}: ${children.join(' ')}`,
+    );
+  }
 }
 
 /** A fresh identity (its own name, so tests never meet) with a PAT made for it by the admin. */
