@@ -89,8 +89,8 @@ async function adminUnlock(clientId: string, flags: CommonFlags): Promise<void> 
 }
 
 /**
- * Rotates the signing key in the database. Running nodes hear of it at once on PostgreSQL (NOTIFY);
- * on SQLite within a minute, or when a token signed with the new key arrives.
+ * Rotates the signing key in the database. Running nodes hear of it at once on PostgreSQL (NOTIFY),
+ * on SQLite within 0.1 s (the change table, storage/sqlite-change-feed.ts).
  */
 async function rotateKeys(flags: CommonFlags & { algorithm?: string }): Promise<void> {
   const services = await openRuntime(configFrom(flags), { listen: false });
