@@ -66,7 +66,7 @@ export function gaugeSources(deps: {
         waiting: pool.waitingCount,
       })),
     redisConnected: redis && (() => redis.status === 'ready'),
-    groupCommit: storage.dialect === 'sqlite',
+    sqlite: storage.dialect === 'sqlite',
   };
 }
 

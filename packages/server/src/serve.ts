@@ -4,10 +4,12 @@ import { createServer } from 'node:net';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { bootstrap, type BootstrapOutcome } from './bootstrap.js';
+import { clusterMetrics } from './cluster/cluster-metrics.js';
 import { WorkerLink } from './cluster/worker-link.js';
 import { Supervisor } from './cluster/supervisor.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './core/log.js';
+import { listenForScrapes, type MetricsListener } from './metrics/listener.js';
 import { listenForMetrics, openRuntime } from './runtime.js';
 import type { Services } from './services.js';
 import { startTracing } from './tracing/start.js';
@@ -83,6 +85,7 @@ async function supervise(config: Config, logger: Logger, workers: number): Promi
   }
   logger.info({ file: outcome.file }, BOOTSTRAP_MESSAGES[outcome.state]);
   const consoleUrl = `${services.baseUrl}/ui/`;
+  let scrapes: MetricsListener | undefined;
   const supervisor = new Supervisor({
     workers,
     logger,
@@ -97,13 +100,25 @@ async function supervise(config: Config, logger: Logger, workers: number): Promi
           redis: config.redis.url !== null,
           workers,
           pids: supervisor.pids,
+          ...(scrapes && { metrics: scrapeUrl(scrapes) }),
         },
         'patina listening',
       ),
   });
+  // The node's scrape listener is the primary's: it asks every worker for its counts.
+  const { metrics } = config;
+  if (metrics.port !== null) {
+    const where = { host: metrics.host, port: metrics.port };
+    scrapes = await listenForScrapes(clusterMetrics(supervisor), where).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw listenError(error, where.host, where.port, METRICS_LISTENER);
+      },
+    );
+  }
   const shutdown = (signal: string) => {
     logger.info({ signal, workers }, 'shutting down: draining every worker');
-    void supervisor.stop().then((code) => {
+    void supervisor.stop().then(async (code) => {
+      await scrapes?.close();
       logger.info(code === 0 ? 'stopped' : 'stopped; a worker had to be killed');
       process.exit(code);
     });
@@ -178,6 +193,7 @@ async function serveNode(config: Config, logger: Logger, link: WorkerLink | unde
     },
     reset: () => services.storage.feed.publish([{ kind: 'reset' }]),
     orphaned: () => shutdown('primary gone'),
+    metrics: (options) => services.metrics.snapshot(options),
   });
 
   const address = await app

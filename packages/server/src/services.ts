@@ -372,6 +372,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const inactivitySweeper = new InactivitySweeper({ storage, audit, clock, policy: config.policy });
   if (metrics.enabled) {
     storage.observeGroupCommits((size) => metrics.groupCommitted(size));
+    storage.observeLockWaits((seconds) => metrics.lockWaited(seconds));
     countPatEvents(audit, metrics);
     metrics.watch(
       gaugeSources({

@@ -1,4 +1,5 @@
 import type { LockoutRequest } from '../core/shared-state.js';
+import type { FamilySnapshot } from '../metrics/metrics.js';
 
 /**
  * What the primary and its workers say to each other over the IPC channel node:cluster gives them
@@ -16,7 +17,9 @@ export type WorkerMessage =
   /** This worker queued webhooks, mail or SETs: the worker that delivers should look now. */
   | { patina: 'nudge' }
   /** The worker listens and serves: the primary counts it as started. */
-  | { patina: 'ready' };
+  | { patina: 'ready' }
+  /** The answer to a `metrics-request`: the worker's families, null if it could not read them. */
+  | { patina: 'metrics'; id: number; families: FamilySnapshot[] | null };
 
 export type PrimaryMessage =
   | { patina: 'answers'; id: number; results: unknown[] }
@@ -26,7 +29,12 @@ export type PrimaryMessage =
    * A worker died: a change it committed may not have reached the change table's readers yet
    * (a write outside a transaction and its row are two commits), so every cache starts empty.
    */
-  | { patina: 'reset' };
+  | { patina: 'reset' }
+  /**
+   * A scrape: the worker's metric families, with the gauges read from the database if
+   * `database` (one worker of the node is asked for those).
+   */
+  | { patina: 'metrics-request'; id: number; database: boolean };
 
 export function isWorkerMessage(message: unknown): message is WorkerMessage {
   return typeof message === 'object' && message !== null && 'patina' in message;

@@ -1,5 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import type { FamilySnapshot } from '../metrics/metrics.js';
+import type { WorkerSnapshot } from '../metrics/workers.js';
 import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
 import { SharedStateHost } from './shared-state-host.js';
 
@@ -42,6 +44,7 @@ interface Slot {
  *   100 ms once a worker lived 30 s), and tells the others to drop their caches;
  * - keeps the counts the workers share (rate limits, the failure throttle, DPoP replays) and
  *   answers their questions; passes a worker's "something to deliver" on to slot 0;
+ * - asks every worker for its metrics when the node is scraped (cluster/cluster-metrics.ts);
  * - on SIGTERM or SIGINT stops restarting, asks every worker to drain, and exits 0 when all have
  *   (1 if one had to be killed at the drain's deadline).
  */
@@ -50,6 +53,9 @@ export class Supervisor {
   readonly #shared = new SharedStateHost();
   #stopping: Promise<number> | undefined;
   #announcedReady = false;
+  /** The scrapes waiting for a worker's metrics, by request id. */
+  readonly #metricRequests = new Map<number, (families: FamilySnapshot[] | null) => void>();
+  #nextMetricRequest = 1;
 
   constructor(private readonly options: SupervisorOptions) {
     this.#slots = Array.from({ length: options.workers }, (_, index) => ({
@@ -69,6 +75,37 @@ export class Supervisor {
   /** The live workers' process ids, slot by slot (undefined while a slot waits to restart). */
   get pids(): (number | undefined)[] {
     return this.#slots.map((slot) => slot.worker?.process.pid);
+  }
+
+  /**
+   * Asks every worker that serves for its metric families; the first in slot order also reads
+   * the gauges from the database, for the node. A worker that has not answered within
+   * `timeoutMs`, or cannot be asked (starting, restarting), is in the answer without families:
+   * a stuck worker cannot hold a scrape up.
+   */
+  collectMetrics(timeoutMs: number): Promise<WorkerSnapshot[]> {
+    let database = true;
+    return Promise.all(
+      this.#slots.map(async ({ index: slot, worker, ready }): Promise<WorkerSnapshot> => {
+        if (!worker || !ready || !worker.isConnected()) {
+          return { slot, workerId: worker?.id, families: undefined };
+        }
+        const id = this.#nextMetricRequest++;
+        const answered = new Promise<FamilySnapshot[] | null>((resolve) => {
+          const timer = setTimeout(() => settle(null), timeoutMs);
+          const settle = (families: FamilySnapshot[] | null) => {
+            clearTimeout(timer);
+            this.#metricRequests.delete(id);
+            resolve(families);
+          };
+          this.#metricRequests.set(id, settle);
+        });
+        this.#send(worker, { patina: 'metrics-request', id, database });
+        database = false;
+        const families = await answered;
+        return { slot, workerId: worker.id, families: families ?? undefined };
+      }),
+    );
   }
 
   /** Drains every worker; resolves with the exit code the primary should end with. */
@@ -102,6 +139,9 @@ export class Supervisor {
         if (delivering && delivering !== worker) this.#send(delivering, { patina: 'nudge' });
         return;
       }
+      case 'metrics':
+        this.#metricRequests.get(message.id)?.(message.families);
+        return;
       case 'ready':
         slot.ready = true;
         if (!this.#announcedReady && this.#slots.every((s) => s.ready)) {

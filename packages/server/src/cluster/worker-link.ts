@@ -1,3 +1,4 @@
+import type { FamilySnapshot } from '../metrics/metrics.js';
 import { isPrimaryMessage, type WorkerMessage } from './messages.js';
 import { SharedStateClient } from './shared-state-client.js';
 import { DELIVERING_SLOT, WORKER_INDEX_VARIABLE } from './supervisor.js';
@@ -10,6 +11,8 @@ export interface WorkerEvents {
   reset(): void;
   /** The primary is gone: stop serving. */
   orphaned(): void;
+  /** A scrape of the node: this worker's metric families (with the database gauges if asked). */
+  metrics(options: { database: boolean }): Promise<FamilySnapshot[]>;
 }
 
 /**
@@ -38,9 +41,22 @@ export class WorkerLink {
   listen(events: WorkerEvents): void {
     process.on('message', (message: unknown) => {
       if (!isPrimaryMessage(message)) return;
-      if (message.patina === 'answers') this.shared.receive(message);
-      else if (message.patina === 'nudge') events.nudge();
-      else events.reset();
+      switch (message.patina) {
+        case 'answers':
+          return this.shared.receive(message);
+        case 'nudge':
+          return events.nudge();
+        case 'reset':
+          return events.reset();
+        case 'metrics-request': {
+          const { id, database } = message;
+          void events.metrics({ database }).then(
+            (families) => this.#send({ patina: 'metrics', id, families }),
+            () => this.#send({ patina: 'metrics', id, families: null }),
+          );
+          return;
+        }
+      }
     });
     process.on('disconnect', () => {
       this.shared.disconnected();

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Metrics } from './metrics.js';
+import type { Scrapeable } from './metrics.js';
 
 export const METRICS_PATH = '/metrics';
 const ALLOWED = 'GET, HEAD';
@@ -20,7 +20,7 @@ export interface MetricsListener {
  * serves `GET /metrics` and nothing else: 404 for every other path, 405 for other methods.
  */
 export async function listenForScrapes(
-  metrics: Metrics,
+  metrics: Scrapeable,
   where: { host: string; port: number },
 ): Promise<MetricsListener> {
   const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (request, response) => {
@@ -50,7 +50,7 @@ export async function listenForScrapes(
 }
 
 async function answer(
-  metrics: Metrics,
+  metrics: Scrapeable,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {

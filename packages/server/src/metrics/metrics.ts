@@ -52,15 +52,34 @@ export interface GaugeSources {
   changeFeed?: (() => { connected: boolean; lastHeardAgeSeconds: number }) | undefined;
   pool?: (() => { inUse: number; idle: number; waiting: number }) | undefined;
   redisConnected?: (() => boolean) | undefined;
-  /** Whether writes go through SQLite's group commit (the batch-size histogram is shown). */
-  groupCommit?: boolean;
+  /** Whether the database is SQLite: its group commit and write-lock waits are shown. */
+  sqlite?: boolean;
+}
+
+/**
+ * One family as prom-client's `registry.getMetricsAsJSON()` gives it: what a worker sends its
+ * primary, which adds the workers' families up (cluster aggregation) by their `aggregator`.
+ */
+export interface FamilySnapshot {
+  name: string;
+  help: string;
+  type: string;
+  /** How the primary adds the workers' values up: prom-client's aggregators. */
+  aggregator: 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
+  values: { value: number; labels: Record<string, string | number>; metricName?: string }[];
+}
+
+/** What a scrape listener serves: the text exposition, and its content type. */
+export interface Scrapeable {
+  scrape(): Promise<string>;
+  readonly contentType: string;
 }
 
 /**
  * The typed calls the services make. With metrics off (`metrics.port` null) every call is a
  * no-op (NO_METRICS), so the hot paths pay a function call and nothing else.
  */
-export interface Metrics {
+export interface Metrics extends Scrapeable {
   readonly enabled: boolean;
   /** A request of the public listener was answered. */
   httpResponse(response: HttpResponse): void;
@@ -77,11 +96,15 @@ export interface Metrics {
   failureThrottleEngaged(): void;
   /** SQLite committed `size` transactions together. */
   groupCommitted(size: number): void;
+  /** A SQLite transaction waited this long for the write lock. */
+  lockWaited(seconds: number): void;
   /** Connects the gauges to what they read; called once, when every service exists. */
   watch(sources: GaugeSources): void;
-  /** The Prometheus text exposition of every family. */
-  scrape(): Promise<string>;
-  readonly contentType: string;
+  /**
+   * Every family as values, for the primary of a node with workers to add up. `database`: with
+   * the gauges read from the database, which one worker reports for the node.
+   */
+  snapshot(options: { database: boolean }): Promise<FamilySnapshot[]>;
   /** Drops every family; the metrics are unusable afterwards. */
   close(): void;
 }
@@ -101,7 +124,9 @@ export const NO_METRICS: Metrics = {
   webhookDisabled: nothing,
   failureThrottleEngaged: nothing,
   groupCommitted: nothing,
+  lockWaited: nothing,
   watch: nothing,
+  snapshot: () => Promise.resolve([]),
   scrape: () => Promise.reject(new Error('metrics are off (metrics.port is null)')),
   contentType: 'text/plain; charset=utf-8',
   close: nothing,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, Registry, type Metric } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import {
   DELIVERY_OUTCOMES,
@@ -8,6 +8,7 @@ import {
   PAT_GAUGE_STATUSES,
   snakeCase,
   type DeliveryOutcome,
+  type FamilySnapshot,
   type GaugeSources,
   type HttpResponse,
   type LivenessLookup,
@@ -33,6 +34,13 @@ const HTTP_BUCKETS = [
 const SIGNING_BUCKETS = [0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01];
 /** GroupCommit takes at most 64 transactions at once. */
 const GROUP_COMMIT_BUCKETS = [1, 2, 4, 8, 16, 32, 64];
+/**
+ * From 10 µs (no other writer: `begin immediate` takes the free lock) to 5 s, SQLite's
+ * busy_timeout, after which the transaction fails.
+ */
+const LOCK_WAIT_BUCKETS = [
+  0.00001, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 /** How stale the outbox gauges may be: a scrape storm costs one query per period. */
 export const OUTBOX_CACHE_MS = 5_000;
 /** How stale `patina_pats` may be (METRICS catalogue: at most 30 s). */
@@ -126,6 +134,10 @@ export class PrometheusMetrics implements Metrics {
   readonly #throttleEngaged: CounterChild;
   readonly #groupCommitFamily: HistogramFamily;
   readonly #groupCommits: HistogramChild;
+  readonly #lockWaitFamily: HistogramFamily;
+  readonly #lockWaits: HistogramChild;
+  /** The gauges read from the database: the same in every worker, so one worker reports them. */
+  readonly #databaseGauges = new Set<string>();
 
   constructor(options: PrometheusMetricsOptions) {
     this.#clock = options.clock;
@@ -213,6 +225,13 @@ export class PrometheusMetrics implements Metrics {
       registers: [],
     });
     this.#groupCommits = this.#groupCommitFamily.child();
+    this.#lockWaitFamily = new HistogramFamily({
+      name: 'patina_sqlite_lock_wait_seconds',
+      help: "Time a SQLite transaction waited for the write lock (another process's transaction held it).",
+      buckets: LOCK_WAIT_BUCKETS,
+      registers: [],
+    });
+    this.#lockWaits = this.#lockWaitFamily.child();
     for (const metric of processMetrics()) this.registry.registerMetric(metric);
   }
 
@@ -288,6 +307,10 @@ export class PrometheusMetrics implements Metrics {
     this.#groupCommits.observe(size);
   }
 
+  lockWaited(seconds: number): void {
+    this.#lockWaits.observe(seconds);
+  }
+
   watch(sources: GaugeSources): void {
     if (this.#watching) throw new Error('metrics are already watching');
     this.#watching = true;
@@ -298,6 +321,8 @@ export class PrometheusMetrics implements Metrics {
       name: 'patina_signing_keys_published',
       help: 'Keys in the JWKS: the signing key and retired keys still verifying.',
       registers,
+      // Every worker holds the same keys; one that has not heard of a rotation yet lags behind.
+      aggregator: 'max',
       collect() {
         this.set(sources.signingKeysPublished());
       },
@@ -308,6 +333,7 @@ export class PrometheusMetrics implements Metrics {
         name: 'patina_signing_key_rotation_due_seconds',
         help: "Seconds until the signing key's scheduled rotation (signing.rotateAfterDays); negative when overdue.",
         registers,
+        aggregator: 'max',
         collect() {
           this.set(dueSeconds());
         },
@@ -319,6 +345,8 @@ export class PrometheusMetrics implements Metrics {
         name: 'patina_verified_token_cache_entries',
         help: 'Access tokens whose signature check is cached.',
         registers,
+        // Each worker has a cache of its own: the fullest one says whether the cache is too small.
+        aggregator: 'max',
         collect() {
           this.set(cacheEntries());
         },
@@ -330,6 +358,8 @@ export class PrometheusMetrics implements Metrics {
         name: 'patina_change_feed_connected',
         help: "1 while the PostgreSQL LISTEN connection that carries other nodes' changes is up.",
         registers,
+        // Each worker listens on a connection of its own: 0 when any of them is down.
+        aggregator: 'min',
         collect() {
           this.set(feed().connected ? 1 : 0);
         },
@@ -338,6 +368,7 @@ export class PrometheusMetrics implements Metrics {
         name: 'patina_change_feed_last_notification_age_seconds',
         help: 'Seconds since the change listener last heard from PostgreSQL (a change or its heartbeat).',
         registers,
+        aggregator: 'max',
         collect() {
           this.set(feed().lastHeardAgeSeconds);
         },
@@ -364,6 +395,7 @@ export class PrometheusMetrics implements Metrics {
         name: 'patina_redis_connected',
         help: '1 while the Redis connection for shared limits is ready.',
         registers,
+        aggregator: 'min',
         collect() {
           this.set(redis() ? 1 : 0);
         },
@@ -384,16 +416,19 @@ export class PrometheusMetrics implements Metrics {
       onError,
     });
     const clock = this.#clock;
+    const databaseGauges = this.#databaseGauges;
     const outboxGauge = (
       name: string,
       help: string,
       value: (state: OutboxState, nowMs: number) => number,
-    ) =>
-      new Gauge({
+    ) => {
+      databaseGauges.add(name);
+      return new Gauge({
         name,
         help,
         labelNames: ['outbox'],
         registers,
+        aggregator: 'first',
         async collect() {
           const states = await outboxes.get();
           if (!states) return;
@@ -401,6 +436,7 @@ export class PrometheusMetrics implements Metrics {
           for (const outbox of OUTBOXES) this.set({ outbox }, value(states[outbox], nowMs));
         },
       });
+    };
     outboxGauge('patina_outbox_depth', 'Items waiting in each outbox.', (state) => state.depth);
     outboxGauge(
       'patina_outbox_oldest_age_seconds',
@@ -413,6 +449,7 @@ export class PrometheusMetrics implements Metrics {
       help: 'PATs by status: active, expiring (within policy.expiringSoonDays), expired (not deleted), revoked by Patina. Counted at most every 30 s.',
       labelNames: ['status'],
       registers,
+      aggregator: 'first',
       async collect() {
         const counts = await pats.get();
         if (!counts) return;
@@ -421,11 +458,30 @@ export class PrometheusMetrics implements Metrics {
         }
       },
     });
-    if (sources.groupCommit) this.registry.registerMetric(this.#groupCommitFamily);
+    databaseGauges.add('patina_pats');
+    if (sources.sqlite) {
+      this.registry.registerMetric(this.#groupCommitFamily);
+      this.registry.registerMetric(this.#lockWaitFamily);
+    }
   }
 
   scrape(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /**
+   * What `registry.getMetricsAsJSON()` gives (no default labels are set), the database gauges
+   * left out unless asked for: of a node's workers one reads them, not each of them.
+   */
+  async snapshot(options: { database: boolean }): Promise<FamilySnapshot[]> {
+    const families = this.registry
+      .getMetricsAsArray()
+      .filter(
+        ({ name }) => options.database || !this.#databaseGauges.has(name),
+      ) as unknown as Metric[];
+    const values = await Promise.all(families.map((metric) => metric.get()));
+    // prom-client's types call `type` an enum; at run time it is the word ('counter', 'gauge').
+    return values as unknown as FamilySnapshot[];
   }
 
   close(): void {

@@ -29,7 +29,7 @@ const FAMILIES = [
 ];
 /** The families of one database only. */
 const BY_DIALECT = {
-  sqlite: ['patina_sqlite_group_commit_batch_size'],
+  sqlite: ['patina_sqlite_group_commit_batch_size', 'patina_sqlite_lock_wait_seconds'],
   postgres: [
     'patina_change_feed_connected',
     'patina_change_feed_last_notification_age_seconds',
