@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * Patina's benchmark (docs/benchmarks.md): a node:http hello world (the baseline H), Patina and
- * oidc-provider (the peer) on one CPU, the load generator on the other, scenarios S1–S7 in
- * alternating rounds, medians reported: on SQLite at 1,000 PATs, the growth curve up to --pats,
- * then S1 and S2 on PostgreSQL with one node and with two. Writes <out>/<date>.json, .md, .svg
- * (the scenarios) and -growth.svg (the curve).
+ * oidc-provider (the peer) on one CPU, the load generator on the other, scenarios S1–S8 in
+ * alternating rounds, medians reported: on SQLite at 1,000 PATs, S1 and S2 with --workers 1 and
+ * auto (lib/workers.mjs), the verification path (@patina/verify against jose alone,
+ * lib/verification.mjs), the growth curve up to --pats, then S1 and S2 on PostgreSQL with one
+ * node and with two. Writes <out>/<date>.json, .md, .svg (the scenarios) and -growth.svg (the
+ * curve).
  *
  * Usage: node tools/bench/run.mjs [--seconds N] [--rounds N] [--pats N] [--skip-scale]
  *        [--skip-postgres] [--only IDS] [--smoke] [--out DIR]
@@ -24,7 +26,7 @@ import { renderChart, renderGrowthChart } from './lib/chart.mjs';
 import { dpopClient } from './lib/dpop.mjs';
 import { startIssuer } from './lib/issuer.mjs';
 import { pickGenerator, measure } from './lib/load.mjs';
-import { checkFreshness, makeOneTimeLines } from './lib/one-time.mjs';
+import { checkFreshness, makeOneTimeLines, SMOKE_ONE_TIME_MARGIN } from './lib/one-time.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import pg from 'pg';
 import { MAIN, Patina, ROOT } from './lib/patina.mjs';
@@ -47,6 +49,8 @@ import {
   twoNodeScenarios,
 } from './lib/scenarios.mjs';
 import { seedPats } from './lib/seed.mjs';
+import { runVerificationPhase, VERIFICATION_ID } from './lib/verification.mjs';
+import { runWorkersPhase, workerModes, workerScenarioIds } from './lib/workers.mjs';
 
 const HELLO = fileURLToPath(new URL('./servers/hello.mjs', import.meta.url));
 const PEER = fileURLToPath(new URL('./servers/oidc-peer.mjs', import.meta.url));
@@ -80,7 +84,9 @@ async function main() {
       'wrk is not installed here, so autocannon (Node.js, one core) generated the load; it saturates sooner than wrk, which flatters nothing but lowers H most.',
     );
   }
-  const pinned = canPin(availableParallelism());
+  const cores = availableParallelism();
+  const pinned = canPin(cores);
+  const workerIds = workerModes(cores, pinned).modes.flatMap((m) => workerScenarioIds(m.name));
   if (!pinned) notes.push('taskset is missing or there are fewer than 2 CPUs: nothing was pinned.');
   if (options.smoke)
     notes.push(
@@ -154,7 +160,7 @@ async function main() {
     const pid = fixture.nodes[0].pid;
     const idleRssMb = rssMb(pid) ?? 0;
     const { results, underS1RssMb } = await runRounds(
-      selected(makeScenarios(targets)),
+      selected(makeScenarios(targets), [...workerIds, VERIFICATION_ID]),
       pid,
       load,
       workDir,
@@ -191,6 +197,41 @@ async function main() {
     metricsCost = await metricsCostPhase(sqlite, common, load, workDir);
   } else if (!options.only)
     notes.push('--skip-metrics: the cost of the metrics listener was not measured.');
+  let workers = null;
+  if (!options.only || options.only.some((id) => workerIds.includes(id))) {
+    const phase = await runWorkersPhase(sqlite, {
+      common,
+      load: { generator, seconds: options.seconds, connections: options.connections },
+      workDir,
+      rounds: options.rounds,
+      // A smoke run's numbers mean nothing: no warm-up after each of its restarts.
+      warmupSeconds: options.smoke ? 0 : options.warmupSeconds,
+      cores,
+      pinned,
+      only: options.only,
+      log,
+    });
+    for (const r of phase.scenarios) {
+      scenarios.push({ ...r, pats: options.basePats, database: sqlite.database });
+    }
+    workers = phase.workers;
+    if (cores < 4) {
+      notes.push(
+        `Workers: this machine has ${cores} cores and the load generator takes one, so --workers auto (${cores} workers) shares a core with the load generator: the figures show that the processes serve the port correctly and what they cost or gain on a shared core, not how Patina scales; the scaling target needs 4 cores or more.`,
+      );
+    }
+  }
+  let verification = null;
+  if (!options.only || options.only.includes(VERIFICATION_ID)) {
+    verification = await runVerificationPhase(sqlite, {
+      // The server idles on CPU 0 (it only answers the verifier's polls); the verifier gets CPU 1.
+      cpu: pinned ? 1 : undefined,
+      seconds: options.seconds,
+      rounds: options.rounds,
+      warmupSeconds: options.smoke ? 0.2 : options.warmupSeconds,
+      log,
+    });
+  }
   if (!options.skipScale) {
     for (const pats of options.growth) {
       await phase(
@@ -264,6 +305,8 @@ async function main() {
     },
     federation: { jwksFetches },
     scenarios,
+    workers,
+    verification,
     metricsCost,
     memory,
     seeding: seeds,
@@ -274,17 +317,21 @@ async function main() {
 }
 
 /**
- * The scenarios --only names, in the list's order (all of them without --only); an id the list
- * does not have fails the run before anything is measured.
+ * The scenarios --only names, in the list's order (all of them without --only); an id neither
+ * the list nor `others` (the workers and verification phases' ids) has fails the run before
+ * anything is measured.
  *
  * @param {import('./lib/scenarios.mjs').Scenario[]} list
+ * @param {string[]} others
  */
-function selected(list) {
+function selected(list, others) {
   if (!options.only) return list;
-  const missing = options.only.filter((id) => !list.some((s) => s.id === id));
+  const missing = options.only.filter(
+    (id) => !list.some((s) => s.id === id) && !others.includes(id),
+  );
   if (missing.length > 0) {
     throw new Error(
-      `--only: no scenario ${missing.join(', ')} in the base phase (it has ${list.map((s) => s.id).join(', ')})`,
+      `--only: no scenario ${missing.join(', ')} (there are ${[...list.map((s) => s.id), ...others].join(', ')})`,
     );
   }
   return list.filter((s) => options.only?.includes(s.id));
@@ -331,6 +378,19 @@ async function prepareFixture(options) {
     nodes,
     database: options.databaseUrl ? 'postgres' : 'sqlite',
     databaseUrl: options.databaseUrl,
+    /**
+     * How the next start is launched: pinned to `cpu` (a CPU or a taskset list; undefined: not
+     * pinned) with more `serve` flags; `{}` goes back to the fixture's own CPU and no flags.
+     *
+     * @param {{ cpu?: number | string, serveArgs?: string[] }} launch
+     */
+    launch(launch) {
+      const cpu = 'cpu' in launch ? launch.cpu : options.cpu;
+      for (const n of nodes) {
+        n.cpu = cpu;
+        n.serveArgs = launch.serveArgs ?? [];
+      }
+    },
     /** Settings on top of the bench's for the next start (`{}`: the bench's own). */
     configure(extra) {
       config = extra;
@@ -465,6 +525,7 @@ async function runRounds(list, patinaPid, load, workDir) {
     measureScenario(scenario, { ...load, seconds, workDir }, fastest);
   // Before anything is measured: S7's proofs would go stale in a measurement that is too long.
   checkFreshness(list, options.seconds);
+  for (const scenario of list) await scenario.check?.();
   for (const scenario of list) {
     log(`warm-up ${scenario.id}`);
     await run(scenario, options.warmupSeconds);
@@ -515,7 +576,12 @@ async function measureScenario(scenario, load, fastest) {
   if (scenario.oneTime) {
     once = makeOneTimeLines(
       { ...scenario, oneTime: scenario.oneTime },
-      { seconds: load.seconds, workDir: load.workDir, fastest },
+      {
+        seconds: load.seconds,
+        workDir: load.workDir,
+        fastest,
+        ...(options.smoke && { margin: SMOKE_ONE_TIME_MARGIN }),
+      },
     );
     log(
       `${scenario.id}: made ${fmtInt(once.count)} one-time lines in ${once.makingSeconds.toFixed(1)} s`,

@@ -40,7 +40,9 @@ export const USAGE = `Usage: node tools/bench/run.mjs [options]   (or: npm run b
   --skip-postgres    leave out S1 and S2 on PostgreSQL and the two-node figures
   --skip-metrics     leave out S1 and S2 with the Prometheus metrics listener on and off
   --only IDS         measure only these scenarios of the 1,000-PAT SQLite phase, comma-separated
-                     ids as in the results (e.g. S1,S6); implies the three --skip-… options
+                     ids as in the results (e.g. S1,S6); implies the three --skip-… options.
+                     Also: S1-w1,S2-w1,S1-wauto,S2-wauto (and S1-w<C-1>,S2-w<C-1> on C ≥ 3
+                     cores) for the workers phase, V1 for the verification path
   --database-url U   the PostgreSQL server to make a throwaway database on (default
                      PATINA_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
   --generator G      wrk or autocannon (default: wrk when installed)

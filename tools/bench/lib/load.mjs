@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { URL, fileURLToPath } from 'node:url';
 import process from 'node:process';
-import { runPinned } from './processes.mjs';
+import { runPinnedMeasured } from './processes.mjs';
 import { runWrk } from './wrk.mjs';
 
 const WORKER = fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url));
@@ -28,7 +28,9 @@ const WORKER = fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url)
 
 /**
  * One measurement. `unexpected` counts responses whose status was not in `expect`; `exhausted`
- * the requests of a `once` spec made after its bodies ran out (0 for the other kinds).
+ * the requests of a `once` spec made after its bodies ran out (0 for the other kinds);
+ * `generatorCpu` the load generator's own CPU seconds over the wall seconds it ran (sampled from
+ * /proc; null where that cannot be read).
  *
  * @typedef {{
  *   requestsPerSecond: number,
@@ -39,6 +41,7 @@ const WORKER = fileURLToPath(new URL('./autocannon-worker.mjs', import.meta.url)
  *   lastUnexpectedStatus: number | null,
  *   socketErrors: number,
  *   exhausted: number,
+ *   generatorCpu?: { cpuSeconds: number, wallSeconds: number } | null,
  * }} LoadResult
  */
 
@@ -54,7 +57,7 @@ export function pickGenerator(wanted) {
  * a `once` spec ran out of lines (its last requests would have measured refused replays).
  *
  * @param {LoadSpec | LoadSpec[]} spec several: measured together (measureSplit)
- * @param {{ generator: 'wrk' | 'autocannon', seconds: number, connections: number, cpu?: number, workDir: string }} options
+ * @param {{ generator: 'wrk' | 'autocannon', seconds: number, connections: number, cpu?: number | string, workDir: string }} options
  * @returns {Promise<LoadResult>}
  */
 export async function measure(spec, options) {
@@ -102,12 +105,18 @@ async function measureSplit(specs, options) {
       results.find((r) => r.lastUnexpectedStatus !== null)?.lastUnexpectedStatus ?? null,
     socketErrors: sum('socketErrors'),
     exhausted: sum('exhausted'),
+    generatorCpu: results.every((r) => r.generatorCpu)
+      ? {
+          cpuSeconds: results.reduce((total, r) => total + (r.generatorCpu?.cpuSeconds ?? 0), 0),
+          wallSeconds: Math.max(...results.map((r) => r.generatorCpu?.wallSeconds ?? 0)),
+        }
+      : null,
   };
 }
 
 /**
  * @param {LoadSpec} spec
- * @param {{ seconds: number, connections: number, cpu?: number }} options
+ * @param {{ seconds: number, connections: number, cpu?: number | string }} options
  * @returns {Promise<LoadResult>}
  */
 async function runAutocannon(spec, options) {
@@ -116,12 +125,12 @@ async function runAutocannon(spec, options) {
     seconds: options.seconds,
     connections: options.connections,
   });
-  const output = await runPinned(process.execPath, [WORKER, input], {
+  const { output, cpu } = await runPinnedMeasured(process.execPath, [WORKER, input], {
     cpu: options.cpu,
     timeoutMs: (options.seconds + 60) * 1000,
   });
   // The result is the worker's last JSON line; anything else is a warning.
   const line = output.split('\n').findLast((l) => l.startsWith('{'));
   if (!line) throw new Error(`no result from autocannon:\n${output}`);
-  return JSON.parse(line);
+  return { ...JSON.parse(line), generatorCpu: cpu };
 }

@@ -9,6 +9,12 @@ import { performance } from 'node:perf_hooks';
 
 /** How far past the fastest rate seen a one-time scenario's lines reach. */
 export const ONE_TIME_MARGIN = 1.5;
+/**
+ * The margin of a smoke run: its measurements last a second, on a machine that may be busy with
+ * other work, where one scenario's second can run several times faster than its pace scenario's
+ * did; lines are cheap at that length, and a smoke run that runs out proves nothing.
+ */
+export const SMOKE_ONE_TIME_MARGIN = 5;
 /** Lines per second when neither the scenario nor its pace scenario has run (--only S6). */
 export const ONE_TIME_FALLBACK_PER_SECOND = 10_000;
 
@@ -31,13 +37,14 @@ export function checkFreshness(list, seconds) {
 }
 
 /**
- * Writes the lines for one measurement of `scenario` to a file in `workDir`: 1.5 × the fastest
- * requests/s its pace scenario or it itself has shown in `fastest` (else 10,000/s) × `seconds`.
+ * Writes the lines for one measurement of `scenario` to a file in `workDir`: `margin` (1.5 unless
+ * given) × the fastest requests/s its pace scenario or it itself has shown in `fastest` (else
+ * 10,000/s) × `seconds`.
  * Lines that go stale must be made and sent within their `freshForSeconds`: when making them
  * took so long that the measurement would end after that, this fails instead.
  *
  * @param {import('./scenarios.mjs').Scenario & { oneTime: NonNullable<import('./scenarios.mjs').Scenario['oneTime']> }} scenario
- * @param {{ seconds: number, workDir: string, fastest: Map<string, number>, now?: () => number }} options
+ * @param {{ seconds: number, workDir: string, fastest: Map<string, number>, margin?: number, now?: () => number }} options
  *   `now`: a clock in ms (performance.now by default), for the tests
  * @returns {{ file: string, count: number, makingSeconds: number, remove: () => void }}
  */
@@ -45,7 +52,8 @@ export function makeOneTimeLines(scenario, options) {
   const { pacedBy, lines, freshForSeconds } = scenario.oneTime;
   const now = options.now ?? (() => performance.now());
   const pace = Math.max(options.fastest.get(pacedBy) ?? 0, options.fastest.get(scenario.id) ?? 0);
-  const perSecond = pace === 0 ? ONE_TIME_FALLBACK_PER_SECOND : ONE_TIME_MARGIN * pace;
+  const perSecond =
+    pace === 0 ? ONE_TIME_FALLBACK_PER_SECOND : (options.margin ?? ONE_TIME_MARGIN) * pace;
   const count = Math.ceil(perSecond * options.seconds);
   const file = join(options.workDir, `${scenario.id}-once.txt`);
   const remove = () => rmSync(file, { force: true });

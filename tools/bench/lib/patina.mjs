@@ -7,7 +7,8 @@ import process from 'node:process';
 import { freePort, startPinned, stop, waitForHttp } from './processes.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const MAIN = join(ROOT, 'packages/server/dist/main.js');
+/** The build the bench runs: the repository's, or another one PATINA_BENCH_MAIN names. */
+export const MAIN = process.env.PATINA_BENCH_MAIN ?? join(ROOT, 'packages/server/dist/main.js');
 
 /**
  * The config the benchmark runs Patina with. The defaults throttle a load generator on purpose
@@ -36,14 +37,18 @@ export const BENCH_CONFIG = {
  */
 export class Patina {
   /**
-   * @param {{ dataDir: string, cpu?: number, main?: string, nodeArgs?: string[], env?: Record<string, string>, config?: Record<string, unknown> }} options
-   *   `main`: another build's dist/main.js (the profiler compares two); `nodeArgs`: flags for node
-   *   itself (`--cpu-prof`); `env`: more environment (`PATINA_DATABASE_URL`); `config`: settings
-   *   on top of BENCH_CONFIG.
+   * @param {{ dataDir: string, cpu?: number | string, main?: string, nodeArgs?: string[], serveArgs?: string[], env?: Record<string, string>, config?: Record<string, unknown> }} options
+   *   `cpu`: one CPU or a taskset list (`0-2`); `main`: another build's dist/main.js (the
+   *   profiler compares two); `nodeArgs`: flags for node itself (`--cpu-prof`); `serveArgs`:
+   *   more flags for `serve` (`--workers 2`); `env`: more environment (`PATINA_DATABASE_URL`);
+   *   `config`: settings on top of BENCH_CONFIG.
    */
   constructor(options) {
     this.dataDir = options.dataDir;
+    /** Where the next start is pinned; may be changed between starts. */
     this.cpu = options.cpu;
+    /** More flags for `serve` from the next start on; may be changed between starts. */
+    this.serveArgs = options.serveArgs ?? [];
     this.main = options.main ?? MAIN;
     this.nodeArgs = options.nodeArgs ?? [];
     this.env = options.env ?? {};
@@ -78,6 +83,7 @@ export class Patina {
       String(this.port),
       '--config',
       this.configFile,
+      ...this.serveArgs,
     ];
     this.child = startPinned(process.execPath, [...this.nodeArgs, this.main, ...args], {
       cpu: this.cpu,
@@ -160,12 +166,15 @@ export class Patina {
 
   /**
    * A new identity with role USER and one PAT of its own: the S3 caller, so the PATs S3 creates
-   * (and the few left undeleted when a measurement ends) never show up in the admin's S2 list.
+   * (and the few left undeleted when a measurement ends) never show up in the admin's S2 list;
+   * with `rights`, an identity holding those too (`ssf.manage`: a resource server running
+   * @patina/verify).
    *
    * @param {string} adminToken
+   * @param {{ rights?: string[] }} [options]
    * @returns {Promise<{ clientId: string, clientSecret: string }>}
    */
-  async createUserWithPat(adminToken) {
+  async createUserWithPat(adminToken, options = {}) {
     const suffix = randomBytes(4).toString('hex');
     const identity = await this.api(
       adminToken,
@@ -175,6 +184,7 @@ export class Patina {
         name: `bench user ${suffix}`,
         login: `bench-user-${suffix}`,
         roles: ['USER'],
+        ...(options.rights && { rights: options.rights }),
       },
       201,
     );

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import process from 'node:process';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { sampleCpu } from './cpu.mjs';
 
 /** Every child this process started; all are killed when it exits, on success or on error. */
 const children = new Set();
@@ -24,12 +25,13 @@ export function canPin(cores) {
 }
 
 /**
- * Starts a command, pinned to one CPU with `taskset -c <cpu>` when `cpu` is given. `taskset`
- * execs the command, so the child's pid is the command's own (what /proc/<pid>/status needs).
+ * Starts a command, pinned with `taskset -c <cpu>` when `cpu` is given: one CPU, or a list
+ * taskset reads (`0-2`). `taskset` execs the command, so the child's pid is the command's own
+ * (what /proc/<pid>/status needs).
  *
  * @param {string} command
  * @param {string[]} args
- * @param {{ cpu?: number, env?: NodeJS.ProcessEnv, cwd?: string, capture?: boolean }} [options]
+ * @param {{ cpu?: number | string, env?: NodeJS.ProcessEnv, cwd?: string, capture?: boolean }} [options]
  * @returns {import('node:child_process').ChildProcess & { output: () => string }}
  */
 export function startPinned(command, args, options = {}) {
@@ -60,21 +62,37 @@ export function startPinned(command, args, options = {}) {
  *
  * @param {string} command
  * @param {string[]} args
- * @param {{ cpu?: number, env?: NodeJS.ProcessEnv, timeoutMs?: number }} [options]
+ * @param {{ cpu?: number | string, env?: NodeJS.ProcessEnv, timeoutMs?: number }} [options]
  * @returns {Promise<string>}
  */
-export function runPinned(command, args, options = {}) {
+export async function runPinned(command, args, options = {}) {
+  return (await runPinnedMeasured(command, args, options)).output;
+}
+
+/**
+ * runPinned, and the CPU the command used (lib/cpu.mjs, sampled from /proc while it ran): its
+ * CPU seconds and the wall seconds they were taken over; null where /proc cannot be read.
+ *
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ cpu?: number | string, env?: NodeJS.ProcessEnv, timeoutMs?: number }} [options]
+ * @returns {Promise<{ output: string, cpu: { cpuSeconds: number, wallSeconds: number } | null }>}
+ */
+export function runPinnedMeasured(command, args, options = {}) {
   const child = startPinned(command, args, options);
+  const sampled = child.pid === undefined ? () => null : sampleCpu(child.pid);
   const timeoutMs = options.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
+      sampled();
       reject(err);
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve(child.output());
+      const cpu = sampled();
+      if (code === 0) resolve({ output: child.output(), cpu });
       else
         reject(
           new Error(`${command} exited with ${code ?? signal}:\n${child.output().slice(-2000)}`),

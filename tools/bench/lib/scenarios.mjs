@@ -1,4 +1,7 @@
+/* global fetch -- Node's built-in fetch (Node 18+) */
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
+import { URLSearchParams } from 'node:url';
 import { tokenRequestBody, wrongSecret } from './patina.mjs';
 
 /**
@@ -16,7 +19,11 @@ import { tokenRequestBody, wrongSecret } from './patina.mjs';
  *   system: 'hello' | 'patina' | 'peer',
  *   spec: import('./load.mjs').LoadSpec,
  *   oneTime?: { pacedBy: string, lines: (count: number) => string[], freshForSeconds?: number },
+ *   check?: () => Promise<void>,
  * }} Scenario
+ *
+ * `check`: run once before the scenario is warmed up, for what the status alone cannot show
+ * (S8's answer is 200 for an inactive token too); it throws when the answer is not the one meant.
  */
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -159,8 +166,47 @@ export function dpopPatList(t, id = 'S7') {
 }
 
 /**
+ * S8: RFC 7662 introspection of the administrator's access token (active), the caller
+ * authenticated as @patina/verify does when its stream is stale: the PAT's client credentials
+ * in HTTP Basic (RFC 6749 §2.3.1), `token` in a urlencoded body.
+ * @param {Targets} t
+ * @returns {Scenario}
+ */
+export function introspection(t, id = 'S8') {
+  const enc = (value) => encodeURIComponent(value).replace(/%20/g, '+');
+  const headers = {
+    ...FORM,
+    authorization: `Basic ${Buffer.from(`${enc(t.admin.clientId)}:${enc(t.admin.clientSecret)}`).toString('base64')}`,
+  };
+  const body = new URLSearchParams({ token: t.adminToken }).toString();
+  const spec = {
+    url: t.patinaUrl,
+    method: 'POST',
+    path: '/oauth/introspect',
+    headers,
+    body,
+    expect: [200],
+  };
+  return {
+    id,
+    label: `${id}: POST /oauth/introspect (active token, client credentials)`,
+    system: 'patina',
+    spec,
+    async check() {
+      const response = await fetch(`${spec.url}${spec.path}`, { method: 'POST', headers, body });
+      const answer = await response.json();
+      if (response.status !== 200 || answer.active !== true) {
+        throw new Error(
+          `S8: introspection answered ${response.status} with active ${answer.active}, not an active token`,
+        );
+      }
+    },
+  };
+}
+
+/**
  * Everything measured with the base number of PATs: H, S1 for Patina and the peer, S2, S3, S4,
- * S6 and S7 (after S1 and S2, whose warm-ups size their first batches of tokens and proofs).
+ * S6 and S7 (after S1 and S2, whose warm-ups size their first batches of tokens and proofs), S8.
  *
  * @param {Targets} t
  * @returns {Scenario[]}
@@ -213,6 +259,7 @@ export function baseScenarios(t) {
     },
     federatedExchange(t),
     dpopPatList(t),
+    introspection(t),
   ];
 }
 

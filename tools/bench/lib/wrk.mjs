@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
-import { runPinned } from './processes.mjs';
+import { runPinnedMeasured } from './processes.mjs';
 
 /**
  * wrk as the load generator: one Lua script per measurement (method, path, headers and body, the
@@ -19,7 +19,7 @@ let scripts = 0;
 
 /**
  * @param {LoadSpec} spec
- * @param {{ seconds: number, connections: number, cpu?: number, workDir: string }} options
+ * @param {{ seconds: number, connections: number, cpu?: number | string, workDir: string }} options
  * @returns {Promise<LoadResult>}
  */
 export async function runWrk(spec, options) {
@@ -35,11 +35,11 @@ export async function runWrk(spec, options) {
     '--latency',
   ];
   args.push('-s', script, `${spec.url}/`, '--', prefix);
-  const output = await runPinned('wrk', args, {
+  const { output, cpu } = await runPinnedMeasured('wrk', args, {
     cpu: options.cpu,
     timeoutMs: (options.seconds + 60) * 1000,
   });
-  return parseWrkOutput(output);
+  return { ...parseWrkOutput(output), generatorCpu: cpu };
 }
 
 /** Durations as wrk prints them (`812.00us`, `1.25ms`, `2.01s`, `1.00m`), in milliseconds. */

@@ -16,7 +16,13 @@ interface OneTimeModule {
   checkFreshness: (list: Scenario[], seconds: number) => void;
   makeOneTimeLines: (
     scenario: Scenario,
-    options: { seconds: number; workDir: string; fastest: Map<string, number>; now?: () => number },
+    options: {
+      seconds: number;
+      workDir: string;
+      fastest: Map<string, number>;
+      margin?: number;
+      now?: () => number;
+    },
   ) => { file: string; count: number; makingSeconds: number; remove: () => void };
 }
 
@@ -47,6 +53,19 @@ function steppingClock(stepMs: number): () => number {
 }
 
 describe('one-time lines', () => {
+  it('makes `margin` × the pace instead of 1.5 × when given one (a smoke run)', async () => {
+    const { makeOneTimeLines } = await load();
+    const fastest = new Map([['S2', 1_000]]);
+    const made = makeOneTimeLines(scenario(), {
+      seconds: 1,
+      workDir: workDir(),
+      fastest,
+      margin: 5,
+    });
+    expect(made.count).toBe(5_000);
+    made.remove();
+  });
+
   it('makes 1.5 × the faster of the pace scenario and the scenario itself × the seconds', async () => {
     const { makeOneTimeLines } = await load();
     const fastest = new Map([

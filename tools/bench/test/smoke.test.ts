@@ -1,19 +1,24 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 /**
  * The benchmark harness (run.mjs, `npm run bench`) run once in smoke mode, so it cannot rot
- * unnoticed: a second per scenario, one round, 1,000 PATs for the growth step, and the PostgreSQL
- * phase with one node and two on the test server. Benchmarks are not tests: nothing here is about
+ * unnoticed: a second per scenario, one round, 1,000 PATs for the growth step, S1 and S2 with
+ * each --workers setting, the verification path, and the PostgreSQL phase with one node and two
+ * on the test server. Benchmarks are not tests: nothing here is about
  * speed, only that every scenario ran and the reports were written.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RUN = fileURLToPath(new URL('../run.mjs', import.meta.url));
 const SMOKE_TIMEOUT_MS = 300_000;
+
+/** The machine's cores: the workers phase runs C − 1 workers too where that is 2 or more. */
+const CORES = availableParallelism();
+const WORKER_MODES = ['1', ...(CORES >= 3 ? [String(CORES - 1)] : []), 'auto'];
 
 /** Spelled out here, not imported from lib/, so a scenario the harness drops fails the test. */
 const SCENARIO_IDS = [
@@ -27,6 +32,8 @@ const SCENARIO_IDS = [
   'S4-unknown-id',
   'S6',
   'S7',
+  'S8',
+  ...WORKER_MODES.flatMap((mode) => [`S1-w${mode}`, `S2-w${mode}`]),
   'H-1000',
   'S5-S1-1000',
   'S5-S2-1000',
@@ -52,8 +59,14 @@ interface SmokeResult {
     on: { requestsPerSecond: unknown };
     ratio: unknown;
   }[];
-  targets: { target: string; value: unknown }[];
+  targets: { target: string; value: unknown; notEvaluable?: string }[];
   federation: { jwksFetches: unknown };
+  workers: { cores: number; modes: { name: string; processesSeen: number[] }[] };
+  verification: {
+    verify: { verificationsPerSecond: unknown; p99Ms: unknown };
+    jose: { verificationsPerSecond: unknown; p99Ms: unknown };
+    freshAtEnd: unknown;
+  };
 }
 
 function runHarness(out: string): Promise<{ code: number | null; output: string }> {
@@ -126,9 +139,30 @@ describe('the benchmark harness', () => {
       // S6 ran on one Patina process (the SQLite base phase): it fetched the issuer's key set
       // once and took every later token's key from its cache.
       expect(result.federation.jwksFetches).toBe(1);
-      // Every target of the issue's table is evaluated against something measured.
-      expect(result.targets.length).toBe(16);
-      for (const target of result.targets) expect(target.value, target.target).not.toBeNull();
+      // The workers phase started Patina once per mode, each with at least one process.
+      expect(result.workers.cores).toBe(CORES);
+      expect(result.workers.modes.map((m) => m.name)).toEqual(WORKER_MODES);
+      for (const mode of result.workers.modes) {
+        expect(mode.processesSeen.length, mode.name).toBe(1);
+        expect(mode.processesSeen[0], mode.name).toBeGreaterThanOrEqual(1);
+      }
+      // The verification path: both ways verified the token, and the verifier's stream stayed
+      // fresh (a stale one refuses every token).
+      for (const way of [result.verification.verify, result.verification.jose]) {
+        expect(way.verificationsPerSecond as number).toBeGreaterThan(0);
+        expect(typeof way.p99Ms).toBe('number');
+      }
+      expect(result.verification.freshAtEnd).toBe(true);
+      // Every target of the issues' tables is evaluated against something measured, but the
+      // workers target on a machine of fewer than 4 cores, which says it cannot be evaluated.
+      expect(result.targets.length).toBe(20);
+      for (const target of result.targets) {
+        if (target.notEvaluable !== undefined) {
+          expect(CORES).toBeLessThan(4);
+          expect(target.notEvaluable).toBe(`not evaluable on ${CORES} cores`);
+          expect(target.value).toBeNull();
+        } else expect(target.value, target.target).not.toBeNull();
+      }
     },
     SMOKE_TIMEOUT_MS,
   );
