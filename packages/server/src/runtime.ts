@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { createServices, type Services } from './app.js';
+import type { ServicesOptions } from './services.js';
 import type { Config } from './config/schema.js';
 import { listenForScrapes, type MetricsListener } from './metrics/listener.js';
 import { join } from 'node:path';
@@ -65,11 +66,11 @@ export async function openStorage(
   return new Storage(opened.db, feed ?? new ChangeFeed(), channel, opened.pool, opened.lockWaits);
 }
 
+/** What a worker adds: its line to the primary's counts, and whether it runs background work. */
+export type RuntimeOptions = OpenStorageOptions & Pick<ServicesOptions, 'shared' | 'background'>;
+
 /** Opens storage, migrates it and builds the services: what `serve` and `admin` share. */
-export async function openRuntime(
-  config: Config,
-  options: OpenStorageOptions = {},
-): Promise<Services> {
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Services> {
   const storage = await openStorage(config, options);
   try {
     const masterKey = resolveMasterKey({ configured: config.masterKey, dataDir: config.dataDir });
@@ -79,6 +80,8 @@ export async function openRuntime(
       masterKey,
       logger: options.logger,
       ...(options.tracing && { tracing: options.tracing }),
+      ...(options.shared && { shared: options.shared }),
+      ...(options.background !== undefined && { background: options.background }),
     });
   } catch (error) {
     await storage.close();

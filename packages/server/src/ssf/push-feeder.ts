@@ -17,7 +17,8 @@ const IDLE_MS = 1000;
 export class PushFeeder {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
-  #stopped = false;
+  /** Until start(): a process that does not push (a node's other workers) ignores nudges. */
+  #stopped = true;
   #again = false;
 
   constructor(
@@ -32,6 +33,7 @@ export class PushFeeder {
   ) {}
 
   start(): void {
+    this.#stopped = false;
     this.#schedule(0);
   }
 
