@@ -74,9 +74,37 @@ export function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefine
  * in X-Forwarded-For are all stored, matched and counted as `127.0.0.2`.
  */
 export function canonicalAddress(text: string): string | undefined {
+  return remembered(canonicalMemo, text, canonicalOf);
+}
+
+function canonicalOf(text: string): string | undefined {
   const parsed = parseAddress(text);
   // Through the bytes, which drops an IPv6 zone (`%eth0`): free text, and no part of the address.
   return parsed && format(ipaddr.fromByteArray(parsed.toByteArray()));
+}
+
+/**
+ * The answers for the address texts seen lately. A token request asks for its client's address
+ * and key several times (the rate limit's bucket, the failure throttle, the audit context), and
+ * each answer was a parse by ipaddr.js: 11 to 13 µs of S1's request (docs/benchmarks.md, "The
+ * single-worker hot path"). Bounded: at MEMO_MAX entries the map starts over, so a flood of new
+ * addresses costs what it cost before, never memory.
+ */
+export const MEMO_MAX = 1024;
+const canonicalMemo = new Map<string, string | undefined>();
+const keyMemo = new Map<string, string>();
+
+function remembered<T>(memo: Map<string, T>, text: string, make: (text: string) => T): T {
+  if (memo.has(text)) return memo.get(text) as T;
+  const value = make(text);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(text, value);
+  return value;
+}
+
+/** How many answers are remembered (tests: the memo stays bounded). */
+export function rememberedAddresses(): number {
+  return canonicalMemo.size + keyMemo.size;
 }
 
 /** The prefix an IPv6 client is counted by: one subscriber is usually given a whole /64. */
@@ -90,7 +118,11 @@ const IPV6_KEY_PREFIX = 64;
  * not an address is keyed as `unknown`, one key for all of it.
  */
 export function addressKey(address: string | null | undefined): string {
-  const parsed = address ? parseAddress(address) : undefined;
+  return address ? remembered(keyMemo, address, keyOf) : 'unknown';
+}
+
+function keyOf(address: string): string {
+  const parsed = parseAddress(address);
   if (!parsed) return 'unknown';
   if (parsed.kind() === 'ipv4') return parsed.toString();
   return `${format(networkOf(parsed, IPV6_KEY_PREFIX))}/${IPV6_KEY_PREFIX}`;

@@ -18,7 +18,9 @@ const HSTS_MAX_AGE_SECONDS = 31_536_000;
  */
 export function installSecurityHeaders(app: FastifyInstance, publicBaseUrl: string): void {
   const https = new URL(publicBaseUrl).protocol === 'https:';
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook, not an async one: no promise and no microtask per response, and the answer
+  // is written in the same turn as the handler's send.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     void reply.header('x-content-type-options', 'nosniff');
     void reply.header('referrer-policy', 'no-referrer');
     // @fastify/static sets its caching on the raw response (the console's assets).
@@ -26,6 +28,6 @@ export function installSecurityHeaders(app: FastifyInstance, publicBaseUrl: stri
       void reply.header('cache-control', 'no-store');
     }
     if (https) void reply.header('strict-transport-security', `max-age=${HSTS_MAX_AGE_SECONDS}`);
-    return payload;
+    done(null, payload);
   });
 }

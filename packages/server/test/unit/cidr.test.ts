@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addressKey, canonicalAddress, CidrSet, parseCidr } from '../../src/core/cidr.js';
+import {
+  addressKey,
+  canonicalAddress,
+  CidrSet,
+  MEMO_MAX,
+  parseCidr,
+  rememberedAddresses,
+} from '../../src/core/cidr.js';
 
 describe('parseCidr', () => {
   it.each([
@@ -116,5 +123,33 @@ describe('addressKey', () => {
     expect(addressKey(null)).toBe('unknown');
     expect(addressKey(undefined)).toBe('unknown');
     expect(addressKey('not an address')).toBe('unknown');
+  });
+});
+
+describe('the memo of address answers', () => {
+  it('answers a remembered address as a fresh parse would, and stays bounded under a flood', () => {
+    const texts = [
+      '127.0.0.1',
+      '0x7f.0.0.2',
+      '::ffff:127.0.0.2',
+      '2001:db8:1:2::1',
+      'fe80::1%eth0',
+    ];
+    const first = texts.map((text) => [canonicalAddress(text), addressKey(text)]);
+    for (let i = 0; i < 3 * MEMO_MAX; i++) {
+      const text = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      expect(canonicalAddress(text)).toBe(text);
+      expect(addressKey(text)).toBe(text);
+    }
+    expect(rememberedAddresses()).toBeLessThanOrEqual(2 * MEMO_MAX);
+    expect(texts.map((text) => [canonicalAddress(text), addressKey(text)])).toEqual(first);
+    expect(first).toEqual([
+      ['127.0.0.1', '127.0.0.1'],
+      ['127.0.0.2', '127.0.0.2'],
+      ['127.0.0.2', '127.0.0.2'],
+      ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+      ['fe80::1', 'fe80::/64'],
+    ]);
+    expect([canonicalAddress('nope'), addressKey('nope')]).toEqual([undefined, 'unknown']);
   });
 });
