@@ -8,7 +8,6 @@ import {
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Redis } from 'ioredis';
 import type { Policy } from '../config/schema.js';
 import type { LeakRevocation } from '../pats/leak-revocation.js';
 import { clientAddressKey } from './client-address.js';

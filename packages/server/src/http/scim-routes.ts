@@ -1,7 +1,6 @@
 import { SCIM_BASE, SCIM_MEDIA_TYPE } from '@patina/contract';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Policy } from '../config/schema.js';
 import { scimClient, type ScimClient } from '../scim/client.js';
 import { ScimError, scimErrorBody } from '../scim/errors.js';

@@ -7,7 +7,6 @@ import { oauthErrorHandler } from '../errors/oauth.js';
 import { clientAddressKey } from '../client-address.js';
 import { rateLimitOptions, type SharedLimits } from '../rate-limit.js';
 import { keyPart } from '../../storage/redis.js';
-import type { Redis } from 'ioredis';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { OAuthCallerAuthenticator } from './caller.js';
 import { readOAuthParams } from './params.js';
