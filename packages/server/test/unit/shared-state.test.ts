@@ -15,7 +15,6 @@ function node(workers: number, now = () => 1_000_000) {
   const host = new SharedStateHost(now);
   const sent: WorkerMessage[] = [];
   const clients = Array.from({ length: workers }, () => {
-    let client: SharedStateClient;
     const channel = {
       connected: true,
       send(message: WorkerMessage) {
@@ -29,7 +28,8 @@ function node(workers: number, now = () => 1_000_000) {
         return true;
       },
     };
-    client = new SharedStateClient(channel);
+    // The channel answers only after the client exists: its first message comes from the client.
+    const client: SharedStateClient = new SharedStateClient(channel);
     return { client, channel };
   });
   return { host, clients, sent };
