@@ -24,6 +24,19 @@ export interface ScimMemberOf {
 export type ScimEventRow = Insertable<ScimEventsTable>;
 
 /** The SCIM service's groups, memberships and provisioning events (migration 0017). */
+/** Group memberships with the group's name: what a User's `groups` and its roles are made of. */
+function membershipQuery(db: Db) {
+  return db
+    .selectFrom('scim_group_members')
+    .innerJoin('scim_groups', 'scim_groups.id', 'scim_group_members.group_id')
+    .select([
+      'scim_group_members.identity_id',
+      'scim_group_members.group_id',
+      'scim_groups.display_name',
+    ]);
+}
+type MembershipQuery = ReturnType<typeof membershipQuery>;
+
 export class ScimRepository {
   constructor(private readonly db: Db) {}
 
@@ -147,35 +160,19 @@ export class ScimRepository {
   /** The groups each of `identityIds` is in (any client's), for roles and the User's `groups`. */
   async groupsOfMembers(identityIds: readonly string[]): Promise<ScimMemberOf[]> {
     if (identityIds.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('scim_group_members')
-      .innerJoin('scim_groups', 'scim_groups.id', 'scim_group_members.group_id')
-      .select([
-        'scim_group_members.identity_id',
-        'scim_group_members.group_id',
-        'scim_groups.display_name',
-      ])
-      .where('scim_group_members.identity_id', 'in', [...identityIds])
-      .orderBy('scim_groups.display_name')
-      .execute();
-    return rows.map((row) => ({
-      identityId: row.identity_id,
-      groupId: row.group_id,
-      displayName: row.display_name,
-    }));
+    return this.#memberships((query) =>
+      query.where('scim_group_members.identity_id', 'in', [...identityIds]),
+    );
   }
 
   /** Every membership in a client's groups: one read for a whole list of its Users. */
   async membershipsOfClient(scimClient: string): Promise<ScimMemberOf[]> {
-    const rows = await this.db
-      .selectFrom('scim_group_members')
-      .innerJoin('scim_groups', 'scim_groups.id', 'scim_group_members.group_id')
-      .select([
-        'scim_group_members.identity_id',
-        'scim_group_members.group_id',
-        'scim_groups.display_name',
-      ])
-      .where('scim_groups.scim_client', '=', scimClient)
+    return this.#memberships((query) => query.where('scim_groups.scim_client', '=', scimClient));
+  }
+
+  /** Memberships with their group's name, those `narrow` keeps, by the group's name. */
+  async #memberships(narrow: (query: MembershipQuery) => MembershipQuery): Promise<ScimMemberOf[]> {
+    const rows = await narrow(membershipQuery(this.db))
       .orderBy('scim_groups.display_name')
       .execute();
     return rows.map((row) => ({
