@@ -16,7 +16,8 @@ import { PatinaClient, type CreatePatResponse, type Identity } from '@patina/sdk
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The server's entry point; PATINA_TEST_SERVER_MAIN runs these tests against another build. */
 const MAIN = process.env.PATINA_TEST_SERVER_MAIN ?? join(ROOT, 'packages/server/dist/main.js');
-const START_TIMEOUT_MS = 20_000;
+/** A node of several workers starts each of them after its primary's own start: more time. */
+const START_TIMEOUT_MS = process.env.PATINA_TEST_WORKERS ? 45_000 : 20_000;
 /** PATINA_TEST_WORKERS=N starts every server with `--workers N` (docs/operations.md, "Workers"). */
 export const TEST_WORKERS = process.env.PATINA_TEST_WORKERS;
 
