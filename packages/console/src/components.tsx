@@ -259,6 +259,8 @@ export function FormActions(props: {
   error: unknown;
   onCancel: () => void;
   disabled: boolean;
+  /** The submit button in the danger colour: the form ends or refuses something. */
+  danger?: boolean;
   children: ReactNode;
 }) {
   return (
@@ -268,7 +270,11 @@ export function FormActions(props: {
         <button type="button" className="button secondary" onClick={props.onCancel}>
           Cancel
         </button>
-        <button type="submit" className="button primary" disabled={props.disabled}>
+        <button
+          type="submit"
+          className={`button ${props.danger ? 'danger' : 'primary'}`}
+          disabled={props.disabled}
+        >
           {props.children}
         </button>
       </div>
@@ -335,6 +341,35 @@ export function FieldError({ id, text }: { id: string; text: string | null | und
 /** What a field with a FieldError carries, so a screen reader says the error with it. */
 export function fieldErrorProps(id: string, text: string | null | undefined) {
   return text ? { 'aria-invalid': true, 'aria-describedby': id } : {};
+}
+
+/**
+ * A decision's comment (an approval, a denial, a review decision): up to 1,000 characters, marked
+ * optional unless `required`, with the error the form set when it was left empty.
+ */
+export function CommentField(props: {
+  value: string;
+  required: boolean;
+  error: string | null;
+  onChange: (value: string) => void;
+}) {
+  const errorId = useId();
+  return (
+    <>
+      <label>
+        <span>Comment {!props.required && <span className="muted">(optional)</span>}</span>
+        <textarea
+          rows={3}
+          maxLength={1000}
+          value={props.value}
+          required={props.required}
+          {...fieldErrorProps(errorId, props.error)}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+      </label>
+      <FieldError id={errorId} text={props.error} />
+    </>
+  );
 }
 
 /** Checkboxes for scopes from the catalogue, each with what it does. */

@@ -1,13 +1,13 @@
 import type { PatRequest, PatRequestStatus } from '@patina/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import type { SessionInfo } from '../api.js';
 import {
+  CommentField,
   Dialog,
   EmptyState,
   ErrorNote,
-  FieldError,
-  fieldErrorProps,
+  FormActions,
   PageHeader,
   SecretDialog,
   useNotice,
@@ -317,7 +317,6 @@ function DecisionForm(props: {
   const { request, approve } = props;
   const [comment, setComment] = useState('');
   const [missing, setMissing] = useState<string | null>(null);
-  const errorId = useId();
   const decide = useMutation({
     mutationFn: () =>
       approve
@@ -365,34 +364,23 @@ function DecisionForm(props: {
           Nothing is made. <strong>{request.requester.name}</strong> is told, with your comment.
         </p>
       )}
-      <label>
-        <span>Comment {approve && <span className="muted">(optional)</span>}</span>
-        <textarea
-          rows={3}
-          maxLength={1000}
-          value={comment}
-          required={!approve}
-          {...fieldErrorProps(errorId, missing)}
-          onChange={(e) => {
-            setComment(e.target.value);
-            setMissing(null);
-          }}
-        />
-      </label>
-      <FieldError id={errorId} text={missing} />
-      <ErrorNote error={decide.error} />
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button
-          type="submit"
-          className={`button ${approve ? 'primary' : 'danger'}`}
-          disabled={decide.isPending}
-        >
-          {approve ? 'Approve request' : 'Deny request'}
-        </button>
-      </div>
+      <CommentField
+        value={comment}
+        required={!approve}
+        error={missing}
+        onChange={(value) => {
+          setComment(value);
+          setMissing(null);
+        }}
+      />
+      <FormActions
+        error={decide.error}
+        onCancel={props.onCancel}
+        disabled={decide.isPending}
+        danger={!approve}
+      >
+        {approve ? 'Approve request' : 'Deny request'}
+      </FormActions>
     </form>
   );
 }

@@ -10,11 +10,11 @@ import { useId, useState } from 'react';
 import type { SessionInfo } from '../api.js';
 import { Sparkline, usageTotals } from '../charts.js';
 import {
+  CommentField,
   Dialog,
   EmptyState,
   ErrorNote,
-  FieldError,
-  fieldErrorProps,
+  FormActions,
   PageHeader,
   toggled,
   useNotice,
@@ -309,7 +309,6 @@ function DecisionForm(props: {
   const [expiry, setExpiry] = useState('');
   const [missing, setMissing] = useState<string | null>(null);
   const [refused, setRefused] = useState<string[]>([]);
-  const errorId = useId();
   const currentExpiry = one?.pat.expirationDate ?? null;
   const send = useMutation({
     mutationFn: async () => {
@@ -377,21 +376,15 @@ function DecisionForm(props: {
           ))}
         </ul>
       )}
-      <label>
-        Comment
-        <textarea
-          rows={3}
-          maxLength={1000}
-          required
-          value={comment}
-          {...fieldErrorProps(errorId, missing)}
-          onChange={(e) => {
-            setComment(e.target.value);
-            setMissing(null);
-          }}
-        />
-      </label>
-      <FieldError id={errorId} text={missing} />
+      <CommentField
+        value={comment}
+        required
+        error={missing}
+        onChange={(value) => {
+          setComment(value);
+          setMissing(null);
+        }}
+      />
       {one && !revoke && (
         <label>
           <span>
@@ -406,7 +399,6 @@ function DecisionForm(props: {
           />
         </label>
       )}
-      <ErrorNote error={send.error} />
       {refused.length > 0 && (
         <div className="error" role="alert">
           Some were not decided:
@@ -417,18 +409,14 @@ function DecisionForm(props: {
           </ul>
         </div>
       )}
-      <div className="dialog-actions">
-        <button type="button" className="button secondary" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button
-          type="submit"
-          className={`button ${revoke ? 'danger' : 'primary'}`}
-          disabled={send.isPending}
-        >
-          {revoke ? 'Revoke' : 'Certify'} {one ? 'token' : plural(items.length, 'token')}
-        </button>
-      </div>
+      <FormActions
+        error={send.error}
+        onCancel={props.onCancel}
+        disabled={send.isPending}
+        danger={revoke}
+      >
+        {revoke ? 'Revoke' : 'Certify'} {one ? 'token' : plural(items.length, 'token')}
+      </FormActions>
     </form>
   );
 }
