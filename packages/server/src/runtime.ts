@@ -81,7 +81,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       logger: options.logger,
       ...(options.tracing && { tracing: options.tracing }),
       ...(options.shared && { shared: options.shared }),
-      ...(options.background !== undefined && { background: options.background }),
+      // What does not listen (a one-shot command, a primary before its workers) pushes nothing.
+      background: options.background ?? options.listen !== false,
     });
   } catch (error) {
     await storage.close();

@@ -96,7 +96,8 @@ export class SqliteChangeFeed extends ChangeFeed {
       const rows = this.#rows.all(this.#lastSeq, BATCH);
       if (rows.length === 0) return;
       const events: ChangeEvent[] = [];
-      if (rows[0]!.seq !== this.#lastSeq + 1 && this.#lastSeq > 0) events.push({ kind: 'reset' });
+      // Numbers start at 1 and the newest row is never pruned: a gap is rows this process missed.
+      if (rows[0]!.seq !== this.#lastSeq + 1) events.push({ kind: 'reset' });
       for (const row of rows) {
         this.#lastSeq = row.seq;
         if (row.origin === this.origin) continue;
