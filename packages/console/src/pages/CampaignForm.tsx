@@ -1,7 +1,7 @@
-import type { AccessReview, CreateAccessReviewRequest, WhenUndecided } from '@patina/contract';
-import { useQuery } from '@tanstack/react-query';
+import type { AccessReview, WhenUndecided } from '@patina/contract';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import { messageOf, patina, type SessionInfo } from '../api.js';
+import { patina, type SessionInfo } from '../api.js';
 import { CheckboxSet, ErrorNote, FormActions, ScopeChecklist, Segmented } from '../components.js';
 import { dayOf, endOfDayWithin } from '../expiry.js';
 import { DAY } from '../format.js';
@@ -39,7 +39,6 @@ export function NewCampaignForm(props: {
   const [whenUndecided, setWhenUndecided] = useState<WhenUndecided>('revoke');
   const [every, setEvery] = useState<Every>('once');
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const reviewersHint = useId();
   const identities = useQuery({
     queryKey: ['identities'],
@@ -48,39 +47,32 @@ export function NewCampaignForm(props: {
   });
   const active = (identities.data ?? []).filter((identity) => identity.status === 'ACTIVE');
 
-  const submit = async (event: FormEvent) => {
+  const create = useMutation({ mutationFn: createCampaign, onSuccess: props.onCreated });
+
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (reviewers === 'NAMED' && named.size === 0) {
       setError('Choose at least one reviewer.');
       return;
     }
-    const selection: CreateAccessReviewRequest['selection'] = {
-      ...(scopes.size > 0 && { scopes: [...scopes] }),
-      ...(unusedForDays && { unusedForDays: Number(unusedForDays) }),
-      ...(roles.size > 0 && { ownerRoles: [...roles] }),
-    };
-    setBusy(true);
     setError(null);
-    try {
-      const review = await createCampaign({
-        name: name.trim(),
-        selection,
-        reviewers: reviewers === 'NAMED' ? [...named] : reviewers,
-        // The end of the chosen (UTC) day, as the token forms read a date.
-        deadline: endOfDayWithin(deadline, Infinity),
-        whenUndecided,
-        ...(every !== 'once' && { every }),
-      });
-      props.onCreated(review);
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
+    create.mutate({
+      name: name.trim(),
+      selection: {
+        ...(scopes.size > 0 && { scopes: [...scopes] }),
+        ...(unusedForDays && { unusedForDays: Number(unusedForDays) }),
+        ...(roles.size > 0 && { ownerRoles: [...roles] }),
+      },
+      reviewers: reviewers === 'NAMED' ? [...named] : reviewers,
+      // The end of the chosen (UTC) day, as the token forms read a date.
+      deadline: endOfDayWithin(deadline, Infinity),
+      whenUndecided,
+      ...(every !== 'once' && { every }),
+    });
   };
 
   return (
-    <form className="stack" onSubmit={(e) => void submit(e)}>
+    <form className="stack" onSubmit={submit}>
       <label>
         Name
         <input
@@ -196,8 +188,12 @@ export function NewCampaignForm(props: {
           ))}
         </select>
       </label>
-      <FormActions error={error} onCancel={props.onCancel} disabled={busy}>
-        {busy ? 'Starting…' : 'Start campaign'}
+      <FormActions
+        error={error ?? create.error}
+        onCancel={props.onCancel}
+        disabled={create.isPending}
+      >
+        {create.isPending ? 'Starting…' : 'Start campaign'}
       </FormActions>
     </form>
   );
