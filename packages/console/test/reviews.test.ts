@@ -194,6 +194,11 @@ describe('access reviews', () => {
     expect(await form.getByRole('radio', { name: 'Each token’s owner' }).isChecked()).toBe(true);
     expect(await form.getByRole('radio', { name: 'Revoke them' }).isChecked()).toBe(true);
     await form.getByLabel('Repeat').selectOption({ label: 'Every 90 days' });
+    // Named reviewers, none named: refused in the form, nothing started.
+    await form.getByRole('radio', { name: 'Named reviewers' }).check();
+    await form.getByRole('button', { name: 'Start campaign' }).click();
+    expect(await form.getByRole('alert').innerText()).toBe('Choose at least one reviewer.');
+    await form.getByRole('radio', { name: 'Each token’s owner' }).check();
     await form.getByRole('button', { name: 'Start campaign' }).click();
     await form.waitFor({ state: 'hidden', timeout: 5000 }).catch(async () => {
       throw new Error(await form.innerText());
