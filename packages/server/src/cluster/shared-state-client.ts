@@ -6,6 +6,9 @@ interface Batch {
   settle: { resolve: (value: unknown) => void; reject: (error: unknown) => void }[];
 }
 
+/** An answer later than this fails its operations: the callers count in their own memory. */
+const ANSWER_TIMEOUT_MS = 2000;
+
 /** What the client needs of its process: node:cluster's channel to the primary. */
 export interface Channel {
   send(message: WorkerMessage): boolean;
@@ -20,25 +23,33 @@ export interface Channel {
 export class SharedStateClient implements SharedState {
   #next: Batch | undefined;
   #nextId = 1;
-  readonly #waiting = new Map<number, Batch['settle']>();
+  readonly #waiting = new Map<number, { settle: Batch['settle']; sentAtMs: number }>();
 
-  constructor(private readonly channel: Channel) {}
+  constructor(private readonly channel: Channel) {
+    // One sweep a second fails what waited too long, rather than a timer per message.
+    setInterval(() => this.#expire(Date.now() - ANSWER_TIMEOUT_MS), 1000).unref();
+  }
 
   /** Hands the primary's answers to the operations that wait for them. */
   receive(message: PrimaryMessage): void {
     if (message.patina !== 'answers') return;
-    const settle = this.#waiting.get(message.id);
-    if (!settle) return;
+    const waiting = this.#waiting.get(message.id);
+    if (!waiting) return;
     this.#waiting.delete(message.id);
-    settle.forEach(({ resolve }, i) => resolve(message.results[i]));
+    waiting.settle.forEach(({ resolve }, i) => resolve(message.results[i]));
   }
 
   /** The primary is gone: every waiting operation fails (callers count in their own memory). */
   disconnected(): void {
-    for (const settle of this.#waiting.values()) {
-      for (const { reject } of settle) reject(new Error('the primary process is gone'));
+    this.#expire(Infinity, 'the primary process is gone');
+  }
+
+  #expire(sentBeforeMs: number, why = 'the primary process did not answer'): void {
+    for (const [id, { settle, sentAtMs }] of this.#waiting) {
+      if (sentAtMs >= sentBeforeMs) continue;
+      this.#waiting.delete(id);
+      for (const { reject } of settle) reject(new Error(why));
     }
-    this.#waiting.clear();
   }
 
   hit(namespace: string, key: string, windowMs: number) {
@@ -70,7 +81,7 @@ export class SharedStateClient implements SharedState {
     this.#next = undefined;
     if (!batch) return;
     const id = this.#nextId++;
-    this.#waiting.set(id, batch.settle);
+    this.#waiting.set(id, { settle: batch.settle, sentAtMs: Date.now() });
     try {
       this.channel.send({ patina: 'shared', id, operations: batch.operations });
     } catch (error) {

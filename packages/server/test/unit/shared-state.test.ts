@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { PrimaryMessage, WorkerMessage } from '../../src/cluster/messages.js';
 import { SharedStateClient } from '../../src/cluster/shared-state-client.js';
 import { SharedStateHost } from '../../src/cluster/shared-state-host.js';
@@ -112,5 +112,23 @@ describe('the counts a node’s workers share', () => {
     const replay = new SharedReplayStore(client, new MemoryReplayStore(systemClock));
     expect(await replay.firstUse('jti', Date.now() + 1000)).toBe(true);
     expect(await replay.firstUse('jti', Date.now() + 1000)).toBe(false);
+  });
+
+  it('fail what the primary leaves unanswered for 2 s, and the worker counts alone', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    const silent = new SharedStateClient({ connected: true, send: () => true });
+    const store = new SharedLockout(
+      silent,
+      POLICY,
+      'lockout:ip:',
+      new Lockout(POLICY, systemClock),
+    );
+    const asked = store.retryAfterSeconds('key');
+    const hit = silent.hit('rate', 'a', 1000);
+    const refused = expect(hit).rejects.toThrow('the primary process did not answer');
+    await vi.advanceTimersByTimeAsync(3000);
+    await refused;
+    expect(await asked).toBe(0);
   });
 });
